@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { OmniError } from '../../core/errors.js';
+import type { SessionRecord } from '../../core/session.js';
+import { createTmuxRunner } from '../../tmux/runner.js';
+import { Tmux } from '../../tmux/tmux.js';
+import { client, paths } from '../context.js';
+
+export async function attachCommand(ref: string): Promise<number> {
+  const { session } = await (await client()).session(ref);
+  return attachSession(session);
+}
+
+/**
+ * Attach this terminal to the session's tmux session on omni's own server. From inside the
+ * user's tmux this nests a client (TMUX unset for it); the outer prefix goes to the user's
+ * tmux, so the inner one is reached by pressing the prefix twice (e.g. C-b C-b d detaches).
+ */
+export async function attachSession(session: SessionRecord): Promise<number> {
+  if (session.status === 'exited' || session.status === 'failed') {
+    throw new OmniError(`session ${session.name} (${session.id}) has ${session.status}; nothing to attach to (omni events ${session.name} shows what happened)`, 'conflict');
+  }
+  if (!process.stdin.isTTY) throw new OmniError('omni attach needs a terminal', 'bad_request');
+  const p = paths();
+  const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: p.tmuxSocket, configPath: p.tmuxConf }), socketPath: p.tmuxSocket, configPath: p.tmuxConf });
+  const a = tmux.attachArgs(session.tmuxSession, { insideTmux: Boolean(process.env.TMUX) });
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(a.env)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const r = spawnSync(a.command, a.args, { stdio: 'inherit', env });
+  if (r.error) throw new OmniError(`could not run tmux: ${r.error.message}`, 'error');
+  return r.status ?? 0;
+}

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { SessionRecord } from '../../core/session.js';
+import { client } from '../context.js';
+import { printJson, sessionLine } from '../output.js';
+import { attachSession } from './attach.js';
+
+export interface StartOptions {
+  name?: string;
+  cwd?: string;
+  model?: string;
+  detach?: boolean;
+  json?: boolean;
+  bin?: string;
+}
+
+/** `omni <harness>`: create the session in the daemon (with this shell's environment), then attach. */
+export async function startCommand(harness: string, args: string[], opts: StartOptions): Promise<number> {
+  const api = await client();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  const { session } = await api.request<{ session: SessionRecord }>('/v1/sessions', {
+    body: {
+      harness,
+      name: opts.name,
+      cwd: path.resolve(opts.cwd ?? process.cwd()),
+      model: opts.model,
+      args,
+      env,
+      binary: opts.bin,
+    },
+  });
+  const detach = opts.detach || opts.json || !process.stdin.isTTY || !process.stdout.isTTY;
+  if (opts.json) {
+    printJson(session);
+    return 0;
+  }
+  if (detach) {
+    process.stdout.write(`started ${sessionLine(session)}\n`);
+    if (!opts.detach) process.stderr.write(`not a terminal, so not attaching; attach later with: omni attach ${session.name}\n`);
+    return 0;
+  }
+  return attachSession(session);
+}

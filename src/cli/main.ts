@@ -1,0 +1,144 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, OmniError } from '../core/errors.js';
+import { OMNI_VERSION } from '../core/version.js';
+
+/** Harness subcommands (`omni claude`, …). Names only: adapters load lazily in the action. */
+export const HARNESS_COMMANDS = ['claude'] as const;
+
+/**
+ * The CLI. Every action imports its module lazily so that `omni ls` loads only what it uses
+ * (no Ink, no React, no adapters).
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  let exitCode: number = ExitCode.ok;
+  const run =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number | void>) =>
+    async (...args: A) => {
+      const code = await fn(...args);
+      if (typeof code === 'number') exitCode = code;
+    };
+
+  program
+    .name('omni')
+    .description('A tmux-native meta-harness for AI coding agents: one daemon, one event stream, one policy layer.')
+    .version(OMNI_VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+
+  for (const harness of HARNESS_COMMANDS) {
+    program
+      .command(harness)
+      .description(`start ${harness} in a new omni session (a tmux pane) and attach to it`)
+      .option('-n, --name <name>', 'session name (default: <harness>-N)')
+      .option('-C, --cwd <dir>', 'working directory (default: the current one)')
+      .option('-m, --model <model>', 'model for the harness')
+      .option('-d, --detach', 'do not attach; print the session and return')
+      .option('--json', 'print the session as JSON (implies --detach)')
+      .option('--bin <path>', `the ${harness} binary to run (default: found on PATH)`)
+      .argument('[args...]', `arguments passed to ${harness} (after --)`)
+      .allowExcessArguments(true)
+      .action(run(async (args: string[], opts) => (await import('./commands/start.js')).startCommand(harness, args, opts)));
+  }
+
+  program
+    .command('ls')
+    .alias('list')
+    .description('list sessions: id, name, harness, status, cwd, age')
+    .option('-a, --all', 'include exited sessions')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
+
+  program
+    .command('attach')
+    .description('attach this terminal to a session (works outside tmux and inside your own tmux)')
+    .argument('<session>', 'session id or name')
+    .action(run(async (ref: string) => (await import('./commands/attach.js')).attachCommand(ref)));
+
+  program
+    .command('send')
+    .description('type text into a session and submit it, the way a person would')
+    .argument('<session>', 'session id or name')
+    .argument('[text...]', 'the text (or use --file, or - for stdin)')
+    .option('-f, --file <file>', 'read the text from a file (- for stdin)')
+    .option('--no-submit', 'paste without pressing Enter')
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string, text: string[], opts) => (await import('./commands/send.js')).sendCommand(ref, text, opts)));
+
+  program
+    .command('wait')
+    .description('wait until a session is idle, waiting or exited (exit 0; 124 on timeout; 6 if it ended first)')
+    .argument('<session>', 'session id or name')
+    .addOption(new Option('--for <status>', 'status to wait for').choices(['idle', 'waiting', 'running', 'exited']).default('idle'))
+    .option('-t, --timeout <seconds>', 'give up after this many seconds', '600')
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string, opts) => (await import('./commands/wait.js')).waitCommand(ref, opts)));
+
+  program
+    .command('events')
+    .description("print a session's event stream")
+    .argument('<session>', 'session id or name')
+    .option('-f, --follow', 'keep streaming new events (ends when the session exits)')
+    .option('--json', 'NDJSON output, one event per line')
+    .option('--since <seq>', 'only events after this sequence number', '0')
+    .action(run(async (ref: string, opts) => (await import('./commands/events.js')).eventsCommand(ref, opts)));
+
+  program
+    .command('stop')
+    .description('stop a session (its tmux session is closed; the log stays)')
+    .argument('<session>', 'session id or name')
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string, opts) => (await import('./commands/control.js')).stopCommand(ref, opts)));
+
+  program
+    .command('interrupt')
+    .description('interrupt the current generation, the way the harness does (Escape for Claude Code)')
+    .argument('<session>', 'session id or name')
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string, opts) => (await import('./commands/control.js')).interruptCommand(ref, opts)));
+
+  const daemon = program.command('daemon').description('the omni daemon (started automatically when needed)');
+  daemon
+    .command('run')
+    .description('run the daemon in the foreground')
+    .action(run(async () => (await import('../daemon/main.js')).runDaemon()));
+  daemon
+    .command('start')
+    .description('start the daemon in the background')
+    .option('-q, --quiet', 'print nothing')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/daemon.js')).daemonStart(opts)));
+  daemon
+    .command('stop')
+    .description('stop the daemon (sessions keep running in tmux)')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/daemon.js')).daemonStop(opts)));
+  daemon
+    .command('status')
+    .description('is the daemon running? (exit 0 if so, 4 if not)')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/daemon.js')).daemonStatusCommand(opts)));
+
+  // The hook client's fallback when curl is missing (see bin/omni-hook). Not for people.
+  program
+    .command('hook-post', { hidden: true })
+    .argument('<socket>')
+    .argument('<event>')
+    .argument('[mode]')
+    .action(run(async (sock: string, event: string, mode?: string) => (await import('./commands/hook-post.js')).hookPost(sock, event, mode)));
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage; // commander already printed the message
+    }
+    if (err instanceof OmniError) {
+      process.stderr.write(`omni: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

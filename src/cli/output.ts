@@ -1,0 +1,119 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { OmniEvent, SessionStatus } from '../core/events.js';
+import type { SessionRecord } from '../core/session.js';
+
+/** Colour only on a TTY, never with NO_COLOR (https://no-color.org). */
+export function makeChalk(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): ChalkInstance {
+  const enabled = Boolean(stream.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== '') && env.TERM !== 'dumb';
+  return new Chalk({ level: enabled ? 2 : 0 });
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function age(fromIso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(fromIso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+export function colorStatus(c: ChalkInstance, status: SessionStatus): string {
+  switch (status) {
+    case 'running':
+      return c.green(status);
+    case 'waiting':
+      return c.yellow.bold(status);
+    case 'idle':
+      return c.cyan(status);
+    case 'starting':
+      return c.blue(status);
+    case 'failed':
+      return c.red(status);
+    default:
+      return c.dim(status);
+  }
+}
+
+export function tildify(p: string, home = process.env.HOME): string {
+  return home && (p === home || p.startsWith(home + '/')) ? '~' + p.slice(home.length) : p;
+}
+
+/** A plain, aligned table (no dependencies: `omni ls` must stay fast). */
+export function table(rows: string[][], c: ChalkInstance): string {
+  const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, strip(cell).length)));
+  return rows
+    .map((r, ri) =>
+      r
+        .map((cell, i) => {
+          const pad = i === r.length - 1 ? '' : ' '.repeat((widths[i] ?? 0) - strip(cell).length);
+          return (ri === 0 ? c.bold(cell) : cell) + pad;
+        })
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function sessionLine(s: SessionRecord): string {
+  return `${s.name} (${s.id}) ${s.harness} ${s.status}${s.statusReason ? ` — ${s.statusReason}` : ''}`;
+}
+
+const oneLine = (s: string, max = 200) => {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? t.slice(0, max - 1) + '…' : t;
+};
+
+function describeInput(input: unknown): string {
+  if (input && typeof input === 'object') {
+    const o = input as Record<string, unknown>;
+    for (const k of ['command', 'cmd', 'file_path', 'path', 'pattern', 'url', 'query']) if (typeof o[k] === 'string') return o[k] as string;
+  }
+  return JSON.stringify(input);
+}
+
+function describeOutput(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (output && typeof output === 'object') {
+    const o = output as Record<string, unknown>;
+    const parts = ['stdout', 'stderr', 'output', 'content'].filter((k) => typeof o[k] === 'string' && o[k]).map((k) => o[k] as string);
+    if (parts.length) return parts.join(' ');
+  }
+  return JSON.stringify(output);
+}
+
+/** One readable line per event for `omni events` without --json. */
+export function formatEvent(ev: OmniEvent, c: ChalkInstance): string {
+  const t = c.dim(`${ev.ts.slice(11, 19)} #${ev.seq}`);
+  const d = ev.data as unknown as Record<string, unknown>;
+  switch (ev.type) {
+    case 'session.started':
+      return `${t} ${c.bold('started')} ${d.harness} in ${d.cwd}${d.model ? ` (model ${d.model})` : ''}`;
+    case 'session.status':
+      return `${t} ${c.dim('status')} ${colorStatus(c, d.status as SessionStatus)}${d.reason ? ` — ${d.reason}` : ''}${d.source === 'pane' ? c.dim(' (from the pane)') : ''}`;
+    case 'session.adopted':
+      return `${t} ${c.dim('re-adopted by a restarted daemon')}`;
+    case 'message.user':
+      return `${t} ${c.bold.blue('user')} ${oneLine(String(d.text ?? ''), 500)}`;
+    case 'message.assistant':
+      return `${t} ${c.bold.magenta('assistant')} ${String(d.text ?? '')}`;
+    case 'tool.call':
+      return `${t} ${c.yellow('tool')} ${d.tool} ${c.dim(`[${d.kind}]`)} ${oneLine(describeInput(d.input))}`;
+    case 'tool.result':
+      return `${t} ${d.ok ? c.green('result') : c.red('failed')} ${d.tool ?? ''} ${c.dim(oneLine(describeOutput(d.output), 160))}`;
+    case 'usage':
+      return `${t} ${c.dim('usage')} ${d.model} in ${d.inputTokens} out ${d.outputTokens} cache r/w ${d.cacheReadTokens}/${d.cacheWriteTokens}`;
+    case 'policy.decision':
+      return `${t} ${c.cyan('policy')} ${d.phase} ${d.verdict}${d.policy ? ` by ${d.policy}` : ''}${d.reason ? ` — ${d.reason}` : ''}`;
+    case 'session.exited':
+      return `${t} ${c.bold('exited')}${d.code !== null && d.code !== undefined ? ` code ${d.code}` : ''}${d.reason ? ` — ${d.reason}` : ''}`;
+    case 'error':
+      return `${t} ${c.red('error')} ${d.message}`;
+    default:
+      return `${t} ${ev.type} ${oneLine(JSON.stringify(d))}`;
+  }
+}

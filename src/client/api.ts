@@ -1,0 +1,109 @@
+import http from 'node:http';
+import { OmniError, exitCodeFor, type ExitCodeValue } from '../core/errors.js';
+import type { OmniEvent } from '../core/events.js';
+import type { OmniPaths } from '../core/paths.js';
+import type { SessionRecord } from '../core/session.js';
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  /** No timeout by default: waits and follows are long-lived. */
+  timeoutMs?: number;
+}
+
+/** A thin client of the control API over the Unix socket; used by the CLI and the TUI. */
+export class OmniClient {
+  constructor(readonly paths: OmniPaths) {}
+
+  async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(path, opts);
+    const text = await readAll(res);
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      throw notOmni(this.paths.socket, text);
+    }
+    if ((res.statusCode ?? 500) >= 400) {
+      const e = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
+      const code = e?.code ?? 'error';
+      throw new OmniError(e?.message ?? `daemon answered ${res.statusCode}`, code, exitCodeFor(code) as ExitCodeValue, e?.details);
+    }
+    return body as T;
+  }
+
+  /** Stream NDJSON objects until the daemon ends the response (or `signal` aborts). */
+  async *stream<T = OmniEvent>(path: string, signal?: AbortSignal): AsyncGenerator<T> {
+    const res = await this.raw(path, { signal });
+    if ((res.statusCode ?? 500) >= 400) {
+      const text = await readAll(res);
+      let e: { code?: string; message?: string } | undefined;
+      try {
+        e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+      } catch {
+        throw notOmni(this.paths.socket, text);
+      }
+      const code = e?.code ?? 'error';
+      throw new OmniError(e?.message ?? `daemon answered ${res.statusCode}`, code, exitCodeFor(code) as ExitCodeValue);
+    }
+    let buf = '';
+    for await (const chunk of res) {
+      buf += (chunk as Buffer).toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim()) yield JSON.parse(line) as T;
+      }
+    }
+  }
+
+  sessions(all = false): Promise<{ sessions: SessionRecord[] }> {
+    return this.request(`/v1/sessions${all ? '?all=1' : ''}`);
+  }
+
+  session(ref: string): Promise<{ session: SessionRecord }> {
+    return this.request(`/v1/sessions/${encodeURIComponent(ref)}`);
+  }
+
+  private raw(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+      const req = http.request(
+        {
+          socketPath: this.paths.socket,
+          path,
+          method: opts.method ?? (payload ? 'POST' : 'GET'),
+          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+          signal: opts.signal,
+        },
+        resolve,
+      );
+      if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new OmniError(`the daemon did not answer within ${opts.timeoutMs} ms`, 'daemon_unreachable')));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err instanceof OmniError) return reject(err);
+        if (err.name === 'AbortError') return reject(err);
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+          return reject(new OmniError(`the omni daemon is not running (no answer on ${this.paths.socket}); start it with: omni daemon start`, 'daemon_unreachable'));
+        }
+        if (err.code === 'HPE_INVALID_CONSTANT' || err.code?.startsWith('HPE_')) return reject(notOmni(this.paths.socket, ''));
+        reject(new OmniError(`cannot talk to the omni daemon on ${this.paths.socket}: ${err.message}`, 'daemon_unreachable'));
+      });
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+function notOmni(sock: string, text: string): OmniError {
+  return new OmniError(
+    `something answered on ${sock} but it is not the omni daemon${text ? ` (it said: ${text.slice(0, 60).replace(/\s+/g, ' ')})` : ''}; stop it or set OMNI_HOME`,
+    'daemon_unreachable',
+  );
+}
+
+async function readAll(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,49 @@
+/** The uniform event stream (DESIGN.md "Sessions and the uniform event stream"; docs/EVENTS.md). */
+
+export type SessionStatus = 'starting' | 'running' | 'waiting' | 'idle' | 'exited' | 'failed';
+
+export const SESSION_STATUSES: readonly SessionStatus[] = ['starting', 'running', 'waiting', 'idle', 'exited', 'failed'];
+
+export type ToolKind = 'shell' | 'read' | 'write' | 'edit' | 'web' | 'mcp' | 'other';
+
+export interface UsageData {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reportedCostUsd?: number;
+  computedCostUsd?: number;
+  source: string;
+  messageId?: string;
+}
+
+/** Event payloads by type. `data` shapes are the contract; add fields, never rename. */
+export interface EventDataMap {
+  'session.started': { harness: string; name: string; cwd: string; model?: string; command: string[] };
+  'session.status': { status: SessionStatus; previous?: SessionStatus; reason?: string; source: 'hook' | 'pane' | 'tmux' | 'daemon' };
+  'session.adopted': { pane: string; previousDaemonPid?: number };
+  'message.user': { text: string; via?: string };
+  'message.assistant': { text: string; messageId?: string; model?: string };
+  'text.delta': { text: string };
+  'tool.call': { callId: string; tool: string; kind: ToolKind; input: unknown };
+  'tool.result': { callId: string; tool?: string; ok: boolean; output: unknown };
+  'policy.decision': { phase: string; verdict: string; policy?: string; reason?: string; callId?: string };
+  'approval.requested': { id: string; phase: string; reason?: string; policy?: string };
+  'approval.resolved': { id: string; verdict: string; by: string; via: string };
+  usage: UsageData;
+  'session.exited': { code: number | null; reason?: string };
+  error: { message: string; code?: string };
+}
+
+export type EventType = keyof EventDataMap;
+
+export interface OmniEvent<T extends EventType = EventType> {
+  seq: number;
+  ts: string;
+  session: string;
+  type: T;
+  data: EventDataMap[T];
+}
+
+export type NewEvent = { [K in EventType]: { type: K; data: EventDataMap[K] } }[EventType];

@@ -1,0 +1,51 @@
+import type { SessionStatus } from './events.js';
+
+/** What omni knows about a session; persisted in the session index and served by the API. */
+export interface SessionRecord {
+  id: string;
+  name: string;
+  harness: string;
+  model?: string;
+  cwd: string;
+  status: SessionStatus;
+  /** Why the status is what it is, e.g. "first-run screen: trust dialog". */
+  statusReason?: string;
+  /** Where the status came from: a structured signal (hook) or a fallback (pane, tmux). */
+  statusSource?: string;
+  createdAt: string;
+  updatedAt: string;
+  exitedAt?: string;
+  exitCode?: number | null;
+  /** omni's tmux session name (always the id, so it never collides with a reused name). */
+  tmuxSession: string;
+  paneId?: string;
+  panePid?: number;
+  /** The harness's own session id, captured from its signals (for resume). */
+  harnessSessionId?: string;
+  transcriptPath?: string;
+  /** argv the pane runs (environment not included: it may hold secrets). */
+  command: string[];
+  parent?: string;
+  lastSeq: number;
+}
+
+const ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+export function newSessionId(random: () => number = Math.random): string {
+  let s = 's_';
+  for (let i = 0; i < 8; i++) s += ID_ALPHABET[Math.floor(random() * ID_ALPHABET.length)];
+  return s;
+}
+
+/** Names become part of commands and tmux targets: keep them plain. */
+export function validateSessionName(name: string): string | undefined {
+  if (!name) return 'a session name cannot be empty';
+  if (name.length > 64) return 'a session name is at most 64 characters';
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) return 'a session name uses letters, digits, "-" and "_", starting with a letter or digit';
+  if (/^s_[a-z0-9]+$/.test(name)) return 'a session name cannot look like a session id (s_…)';
+  return undefined;
+}
+
+export function isLive(status: SessionStatus): boolean {
+  return status !== 'exited' && status !== 'failed';
+}

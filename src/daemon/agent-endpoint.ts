@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { readBody } from './http.js';
+import type { HookReply } from '../harnesses/types.js';
+
+export type HookHandler = (sessionId: string, event: string, payload: Record<string, unknown>) => Promise<HookReply>;
+
+/**
+ * The agent-facing side of the daemon: one Unix socket per session (`run/agent/<id>.sock`).
+ * The socket is the session's identity, and it accepts exactly one verb: report a hook event
+ * and get the decision back. Nothing on it can list, approve or control anything; those verbs
+ * exist only on the control socket. One socket per session also lets a sandbox bind in just
+ * its own session's channel later.
+ */
+export class AgentEndpoints {
+  private servers = new Map<string, http.Server>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly handler: HookHandler,
+    private readonly log: (msg: string) => void = () => {},
+  ) {}
+
+  socketPath(sessionId: string): string {
+    return path.join(this.dir, `${sessionId}.sock`);
+  }
+
+  async open(sessionId: string): Promise<string> {
+    if (this.servers.has(sessionId)) return this.socketPath(sessionId);
+    const sock = this.socketPath(sessionId);
+    try {
+      fs.unlinkSync(sock); // left by a daemon that died; the session is ours now
+    } catch {
+      /* not there */
+    }
+    const server = http.createServer((req, res) => void this.serve(sessionId, req, res));
+    // A held approval keeps a hook request open for as long as a person needs.
+    server.requestTimeout = 0;
+    server.headersTimeout = 60_000;
+    server.keepAliveTimeout = 5_000;
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(sock, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    fs.chmodSync(sock, 0o600);
+    this.servers.set(sessionId, server);
+    return sock;
+  }
+
+  async close(sessionId: string): Promise<void> {
+    const server = this.servers.get(sessionId);
+    if (!server) return;
+    this.servers.delete(sessionId);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      fs.unlinkSync(this.socketPath(sessionId));
+    } catch {
+      /* gone */
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.servers.keys()].map((id) => this.close(id)));
+  }
+
+  private async serve(sessionId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://omni');
+    const m = /^\/hook\/([A-Za-z]+)$/.exec(url.pathname);
+    const gate = url.searchParams.get('mode') === 'gate';
+    if (req.method !== 'POST' || !m) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('1\nomni agent endpoint: only POST /hook/<Event> exists here\n');
+      return;
+    }
+    let reply: HookReply;
+    try {
+      const body = await readBody(req);
+      let payload: Record<string, unknown> = {};
+      if (body.trim()) {
+        const parsed = JSON.parse(body) as unknown;
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) payload = parsed as Record<string, unknown>;
+      }
+      reply = await this.handler(sessionId, m[1]!, payload);
+    } catch (err) {
+      this.log(`hook ${m[1]} for ${sessionId} failed: ${(err as Error).stack ?? err}`);
+      // A gate event fails closed (exit 2 blocks, with the reason); an observed one fails open.
+      reply = gate ? { exitCode: 2, stderr: `omni: blocked because the daemon failed to handle this hook: ${(err as Error).message}` } : {};
+    }
+    const code = reply.exitCode ?? 0;
+    const text = code === 0 ? (reply.stdout ?? '') : (reply.stderr ?? reply.stdout ?? '');
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`${code}\n${text}`);
+  }
+}

@@ -1,0 +1,215 @@
+import http from 'node:http';
+import { SESSION_STATUSES, type OmniEvent, type SessionStatus } from '../core/events.js';
+import { OmniError } from '../core/errors.js';
+import type { HarnessRegistry } from '../harnesses/registry.js';
+import type { EventBus } from './bus.js';
+import { readEvents } from './eventlog.js';
+import { readJson, sendError, sendJson, startNdjson } from './http.js';
+import type { CreateSessionRequest, SessionManager } from './sessions.js';
+
+export interface DaemonInfo {
+  pid: number;
+  version: string;
+  startedAt: string;
+  socket: string;
+  home: string;
+  tmuxSocket: string;
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: string[], url: URL) => Promise<void>;
+
+/** The control API (docs/API.md): HTTP/1.1 + JSON on the user-only Unix socket. */
+export function createControlServer(deps: {
+  sessions: SessionManager;
+  bus: EventBus;
+  harnesses: HarnessRegistry;
+  info: DaemonInfo;
+  shutdown: () => void;
+  log: (msg: string) => void;
+}): http.Server {
+  const { sessions, bus, harnesses, info } = deps;
+  const routes: Array<[string, RegExp, Handler]> = [
+    ['GET', /^\/v1\/daemon$/, async (_q, res) => sendJson(res, 200, { ...info, uptimeSec: Math.round(process.uptime()), sessions: sessions.list().length })],
+    [
+      'POST',
+      /^\/v1\/daemon\/stop$/,
+      async (_q, res) => {
+        sendJson(res, 200, { stopping: true, pid: info.pid });
+        setImmediate(deps.shutdown);
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/harnesses$/,
+      async (_q, res) => sendJson(res, 200, { harnesses: harnesses.all().map((h) => ({ name: h.name, displayName: h.displayName, capabilities: h.capabilities })) }),
+    ],
+    [
+      'GET',
+      /^\/v1\/sessions$/,
+      async (_q, res, _p, url) => {
+        const all = url.searchParams.get('all') === '1';
+        const list = sessions.list().filter((s) => all || (s.status !== 'exited' && s.status !== 'failed'));
+        sendJson(res, 200, { sessions: list });
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/sessions$/,
+      async (req, res) => {
+        const body = await readJson<Partial<CreateSessionRequest>>(req);
+        if (!body.harness || typeof body.harness !== 'string') throw new OmniError('"harness" is required', 'bad_request');
+        if (!body.cwd || typeof body.cwd !== 'string') throw new OmniError('"cwd" is required', 'bad_request');
+        const env = body.env && typeof body.env === 'object' ? body.env : {};
+        const rec = await sessions.create({
+          harness: body.harness,
+          cwd: body.cwd,
+          env,
+          name: body.name,
+          model: body.model,
+          args: Array.isArray(body.args) ? body.args.map(String) : [],
+          binary: body.binary,
+        });
+        sendJson(res, 201, { session: rec });
+      },
+    ],
+    ['GET', /^\/v1\/sessions\/([^/]+)$/, async (_q, res, [ref]) => sendJson(res, 200, { session: sessions.resolve(ref!) })],
+    [
+      'POST',
+      /^\/v1\/sessions\/([^/]+)\/input$/,
+      async (req, res, [ref]) => {
+        const rec = sessions.resolve(ref!);
+        const body = await readJson<{ text?: unknown; submit?: unknown }>(req);
+        if (typeof body.text !== 'string' || body.text === '') throw new OmniError('"text" must be a non-empty string', 'bad_request');
+        const result = await sessions.send(rec, body.text, { submit: body.submit !== false });
+        sendJson(res, 200, { session: rec.id, ...result });
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/sessions\/([^/]+)\/interrupt$/,
+      async (_q, res, [ref]) => {
+        const rec = sessions.resolve(ref!);
+        await sessions.interrupt(rec);
+        sendJson(res, 200, { session: rec.id, interrupted: true });
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/sessions\/([^/]+)\/stop$/,
+      async (_q, res, [ref]) => {
+        const rec = await sessions.stop(sessions.resolve(ref!));
+        sendJson(res, 200, { session: rec });
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/sessions\/([^/]+)\/wait$/,
+      async (req, res, [ref], url) => {
+        const rec = sessions.resolve(ref!);
+        const status = (url.searchParams.get('for') ?? 'idle') as SessionStatus;
+        if (!SESSION_STATUSES.includes(status)) throw new OmniError(`cannot wait for "${status}"; one of: ${SESSION_STATUSES.join(', ')}`, 'bad_request');
+        const timeoutSec = Number(url.searchParams.get('timeout') ?? '600');
+        if (!Number.isFinite(timeoutSec) || timeoutSec < 0) throw new OmniError('timeout must be a number of seconds', 'bad_request');
+        const done = sessions.waitForStatus(rec, status, timeoutSec * 1000);
+        req.on('close', () => void done.catch(() => {}));
+        sendJson(res, 200, { session: await done });
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/sessions\/([^/]+)\/events$/,
+      async (req, res, [ref], url) => {
+        const rec = sessions.resolve(ref!);
+        const ended = rec.status === 'exited' || rec.status === 'failed';
+        streamEvents(req, res, rec.id, url, bus, ended, () => readEvents(sessions.eventsFile(rec.id), Number(url.searchParams.get('since') ?? '0') || 0));
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/events$/,
+      async (req, res, _p, url) => {
+        // All sessions, live only: a dashboard's feed.
+        const write = startNdjson(res);
+        const unsub = bus.subscribe(null, (ev) => {
+          if (!write(ev)) unsub();
+        });
+        req.on('close', unsub);
+        void url;
+      },
+    ],
+  ];
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://omni');
+    try {
+      for (const [method, re, handler] of routes) {
+        const m = re.exec(url.pathname);
+        if (!m) continue;
+        if (req.method !== method) continue;
+        await handler(req, res, m.slice(1).map(decodeURIComponent), url);
+        return;
+      }
+      throw new OmniError(`no route ${req.method} ${url.pathname} (see docs/API.md)`, 'not_found');
+    } catch (err) {
+      if (!(err instanceof OmniError)) deps.log(`${req.method} ${url.pathname}: ${(err as Error).stack ?? err}`);
+      sendError(res, err);
+    }
+  });
+  // Garbage on the socket gets a 400 and a closed connection; the daemon keeps serving.
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nomni: not an HTTP request\n');
+    else socket.destroy();
+    deps.log(`client error: ${(err as Error).message}`);
+  });
+  server.requestTimeout = 0; // waits and follows are long-lived
+  return server;
+}
+
+function streamEvents(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  session: string,
+  url: URL,
+  bus: EventBus,
+  ended: boolean,
+  backlog: () => OmniEvent[],
+): void {
+  // A follower of an ended session gets the backlog and the end of the stream.
+  const follow = url.searchParams.get('follow') === '1' && !ended;
+  const write = startNdjson(res);
+  // Subscribe before reading the backlog so nothing falls between the two; dedupe by seq.
+  const buffered: OmniEvent[] = [];
+  let replaying = true;
+  let last = 0;
+  const unsub = follow
+    ? bus.subscribe(session, (ev) => {
+        if (replaying) buffered.push(ev);
+        else if (ev.seq > last) {
+          last = ev.seq;
+          if (!write(ev)) unsub();
+          if (ev.type === 'session.exited') finish();
+        }
+      })
+    : () => {};
+  for (const ev of backlog()) {
+    last = ev.seq;
+    write(ev);
+  }
+  replaying = false;
+  let exited = false;
+  for (const ev of buffered) {
+    if (ev.seq <= last) continue;
+    last = ev.seq;
+    write(ev);
+    if (ev.type === 'session.exited') exited = true;
+  }
+  function finish(): void {
+    unsub();
+    res.end();
+  }
+  if (!follow || exited) {
+    finish();
+    return;
+  }
+  req.on('close', unsub);
+}

@@ -1,0 +1,51 @@
+import type http from 'node:http';
+import { OmniError, httpStatusFor } from '../core/errors.js';
+
+const MAX_BODY = 8 * 1024 * 1024;
+
+export async function readBody(req: http.IncomingMessage, limit = MAX_BODY): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new OmniError(`request body over ${limit} bytes`, 'bad_request');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function readJson<T = Record<string, unknown>>(req: http.IncomingMessage): Promise<T> {
+  const text = await readBody(req);
+  if (!text.trim()) return {} as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new OmniError(`request body is not JSON: ${(err as Error).message}`, 'bad_json');
+  }
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body) + '\n';
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: http.ServerResponse, err: unknown): void {
+  const e = err instanceof OmniError ? err : new OmniError((err as Error)?.message ?? String(err), 'internal');
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendJson(res, httpStatusFor(e.code), e.toJSON());
+}
+
+/** Start an NDJSON stream; returns a writer that reports whether the peer is still there. */
+export function startNdjson(res: http.ServerResponse): (obj: unknown) => boolean {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  return (obj) => {
+    if (res.destroyed || res.writableEnded) return false;
+    res.write(JSON.stringify(obj) + '\n');
+    return true;
+  };
+}

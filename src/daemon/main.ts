@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolvePaths, type OmniPaths } from '../core/paths.js';
+import { ensurePrivateDir } from '../core/fsutil.js';
+import { OMNI_VERSION } from '../core/version.js';
+import { builtinHarnesses } from '../harnesses/index.js';
+import { createTmuxRunner } from '../tmux/runner.js';
+import { Tmux } from '../tmux/tmux.js';
+import { AgentEndpoints } from './agent-endpoint.js';
+import { createControlServer } from './api.js';
+import { EventBus } from './bus.js';
+import { SessionManager } from './sessions.js';
+import { SessionStore } from './store.js';
+
+const PKG_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface RunDaemonOptions {
+  paths?: OmniPaths;
+  pollMs?: number;
+}
+
+/**
+ * `omni daemon run`: bind the control socket (replacing a stale one), rebuild state from disk
+ * and tmux, then serve until stopped. Exits 0 without doing anything if a live daemon already
+ * owns the socket, so racing auto-starts are harmless.
+ */
+export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
+  const paths = opts.paths ?? resolvePaths();
+  ensurePrivateDir(paths.home);
+  ensurePrivateDir(paths.runDir);
+  ensurePrivateDir(paths.agentDir);
+  ensurePrivateDir(paths.logDir);
+  const logStream = fs.createWriteStream(paths.daemonLog, { flags: 'a', mode: 0o600 });
+  const log = (msg: string) => logStream.write(`${new Date().toISOString()} [${process.pid}] ${msg}\n`);
+
+  if (await isAlive(paths.socket)) {
+    log('another daemon owns the socket; exiting');
+    return 0;
+  }
+
+  const store = new SessionStore(paths.sessionsIndex, paths.sessionsDir);
+  store.load();
+  const bus = new EventBus();
+  const harnesses = builtinHarnesses();
+  const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf }), socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
+  await tmux.writeConfig();
+  let sessions!: SessionManager;
+  const agents = new AgentEndpoints(paths.agentDir, (id, event, payload) => sessions.handleHook(id, event, payload), log);
+  sessions = new SessionManager({
+    store,
+    bus,
+    tmux,
+    harnesses,
+    agentSocket: agents,
+    hookClient: {
+      script: path.join(PKG_ROOT, 'bin', 'omni-hook'),
+      node: process.execPath,
+      omniJs: path.join(PKG_ROOT, 'bin', 'omni.js'),
+      omniHome: paths.home,
+    },
+    log,
+  });
+
+  const info = { pid: process.pid, version: OMNI_VERSION, startedAt: new Date().toISOString(), socket: paths.socket, home: paths.home, tmuxSocket: paths.tmuxSocket };
+  let stopping = false;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+  const server = createControlServer({ sessions, bus, harnesses, info, log, shutdown: () => void shutdown('stop requested') });
+
+  async function shutdown(why: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    log(`shutting down: ${why}`);
+    clearInterval(timer);
+    server.close();
+    server.closeAllConnections();
+    await agents.closeAll();
+    await sessions.shutdown();
+    try {
+      fs.unlinkSync(paths.socket);
+    } catch {
+      /* gone */
+    }
+    try {
+      if (fs.readFileSync(paths.pidFile, 'utf8').trim() === String(process.pid)) fs.unlinkSync(paths.pidFile);
+    } catch {
+      /* gone */
+    }
+    logStream.end();
+    resolveDone(0);
+  }
+
+  // Re-adopt before serving, so the first answer (and any waiting hook) sees the real state.
+  const { adopted, exited } = await sessions.adoptAll();
+  log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
+
+  await listen(server, paths.socket);
+  fs.chmodSync(paths.socket, 0o600);
+  fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    sessions
+      .poll()
+      .catch((err) => log(`poll: ${(err as Error).message}`))
+      .finally(() => (polling = false));
+  }, opts.pollMs ?? 500);
+
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGHUP', () => {
+    /* detached daemons ignore terminal hangups */
+  });
+  return done;
+}
+
+async function listen(server: import('node:http').Server, sock: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(sock, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 2) throw err;
+      // A socket file nobody answers on is left by a dead daemon: replace it.
+      if (await isAlive(sock)) throw new Error(`another omni daemon is serving ${sock}`);
+      fs.unlinkSync(sock);
+    }
+  }
+}
+
+/** True when something accepts connections on the socket. */
+export function isAlive(sock: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(sock);
+    const t = setTimeout(() => {
+      c.destroy();
+      resolve(false);
+    }, timeoutMs);
+    c.once('connect', () => {
+      clearTimeout(t);
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => {
+      clearTimeout(t);
+      resolve(false);
+    });
+  });
+}

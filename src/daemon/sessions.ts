@@ -1,0 +1,464 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { NewEvent, OmniEvent, SessionStatus } from '../core/events.js';
+import { OmniError } from '../core/errors.js';
+import { ensurePrivateDir, shQuote, writeFileAtomic } from '../core/fsutil.js';
+import { isLive, newSessionId, validateSessionName, type SessionRecord } from '../core/session.js';
+import type { HarnessRegistry } from '../harnesses/registry.js';
+import type { DecisionRequest, HarnessAdapter, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
+import type { EventBus } from './bus.js';
+import { EventLog } from './eventlog.js';
+import { IngestKeys } from './ingest-keys.js';
+import type { SessionStore } from './store.js';
+
+/** The slice of the tmux layer the session manager needs (real tmux in tests, always). */
+export interface TmuxPort {
+  newSession(opts: { name: string; cwd: string; command: string; width?: number; height?: number }): Promise<{ paneId: string; panePid: number }>;
+  listPanes(): Promise<Array<{ sessionName: string; paneId: string; panePid: number; dead: boolean; deadStatus: number | null }>>;
+  capturePane(target: string): Promise<string>;
+  pasteText(target: string, text: string, opts?: { bracketed?: boolean }): Promise<void>;
+  sendKeys(target: string, keys: string[]): Promise<void>;
+  killSession(name: string): Promise<void>;
+}
+
+export interface CreateSessionRequest {
+  harness: string;
+  name?: string;
+  cwd: string;
+  model?: string;
+  env: Record<string, string>;
+  args?: string[];
+  /** Override the harness binary (path or name on the caller's PATH). */
+  binary?: string;
+}
+
+export interface SessionManagerDeps {
+  store: SessionStore;
+  bus: EventBus;
+  tmux: TmuxPort;
+  harnesses: HarnessRegistry;
+  /** Opens / closes the per-session agent socket; returns its path. */
+  agentSocket: { open(id: string): Promise<string>; close(id: string): Promise<void> };
+  /** Absolute paths the hook command needs. */
+  hookClient: { script: string; node: string; omniJs: string; omniHome: string };
+  decide?: (session: SessionRecord, req: DecisionRequest) => Promise<Verdict>;
+  now?: () => Date;
+  log?: (msg: string) => void;
+}
+
+interface Live {
+  log: EventLog;
+  keys: IngestKeys;
+  ingestor?: Ingestor;
+  ingesting?: Promise<void>;
+}
+
+/** Owns every session: creation in tmux, signals from hooks, status, events, re-adoption. */
+export class SessionManager {
+  private live = new Map<string, Live>();
+  private readonly now: () => Date;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly deps: SessionManagerDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.log = deps.log ?? (() => {});
+  }
+
+  list(): SessionRecord[] {
+    return this.deps.store.all();
+  }
+
+  /** Resolve an id or a name. Names prefer a live session, then the newest. */
+  resolve(ref: string): SessionRecord {
+    const byId = this.deps.store.get(ref);
+    if (byId) return byId;
+    const named = this.deps.store.all().filter((s) => s.name === ref);
+    const pick = named.filter((s) => isLive(s.status)).pop() ?? named.pop();
+    if (pick) return pick;
+    const known = this.deps.store.all().filter((s) => isLive(s.status)).map((s) => `${s.name} (${s.id})`);
+    throw new OmniError(
+      `no session "${ref}"; ${known.length ? `live sessions: ${known.join(', ')}` : 'no live sessions (omni ls --all shows ended ones)'}`,
+      'unknown_session',
+      undefined,
+      { known },
+    );
+  }
+
+  async create(req: CreateSessionRequest): Promise<SessionRecord> {
+    const adapter = this.deps.harnesses.get(req.harness);
+    const binary = await adapter.findBinary({ ...req.env, ...(req.binary ? { OMNI_BINARY_OVERRIDE: req.binary } : {}) });
+    if (!binary) {
+      throw new OmniError(`${adapter.displayName} is not installed (no "${adapter.binaryName}" on PATH): ${adapter.installHint}`, 'harness_missing', undefined, {
+        harness: adapter.name,
+      });
+    }
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(req.cwd);
+    } catch {
+      throw new OmniError(`working directory ${req.cwd} does not exist`, 'bad_request');
+    }
+    if (!st.isDirectory()) throw new OmniError(`working directory ${req.cwd} is not a directory`, 'bad_request');
+    const name = req.name ?? this.defaultName(adapter.name);
+    const bad = validateSessionName(name);
+    if (bad) throw new OmniError(`invalid session name "${name}": ${bad}`, 'invalid_name');
+    const clash = this.deps.store.all().find((s) => s.name === name && isLive(s.status));
+    if (clash) throw new OmniError(`a live session is already named "${name}" (${clash.id}); pick another --name`, 'name_taken');
+
+    let id = newSessionId();
+    while (this.deps.store.get(id)) id = newSessionId();
+    const sessionDir = this.deps.store.sessionDir(id);
+    ensurePrivateDir(sessionDir);
+    const ts = this.now().toISOString();
+    const rec: SessionRecord = {
+      id,
+      name,
+      harness: adapter.name,
+      model: req.model,
+      cwd: path.resolve(req.cwd),
+      status: 'starting',
+      createdAt: ts,
+      updatedAt: ts,
+      tmuxSession: id,
+      command: [],
+      lastSeq: 0,
+    };
+    const sock = await this.deps.agentSocket.open(id);
+    const hc = this.deps.hookClient;
+    const spec = await adapter.prepareLaunch({
+      session: rec,
+      sessionDir,
+      env: req.env,
+      binary,
+      extraArgs: req.args ?? [],
+      hooks: {
+        command: (event, mode) =>
+          `OMNI_HOME=${shQuote(hc.omniHome)} sh ${shQuote(hc.script)} ${shQuote(sock)} ${shQuote(event)} ${mode} ${shQuote(hc.node)} ${shQuote(hc.omniJs)}`,
+      },
+    });
+    rec.command = [spec.command, ...spec.args];
+    this.deps.store.put(rec);
+    const live = this.openLive(rec);
+    this.append(rec, live, {
+      type: 'session.started',
+      data: { harness: adapter.name, name, cwd: rec.cwd, model: rec.model, command: rec.command },
+    });
+    for (const note of spec.notes) this.log(`${id}: ${note}`);
+
+    const launcher = path.join(sessionDir, 'launch.sh');
+    writeFileAtomic(launcher, launchScript({ ...filterEnv(req.env), ...spec.env }, spec.command, spec.args), 0o700);
+    try {
+      const pane = await this.deps.tmux.newSession({ name: id, cwd: rec.cwd, command: `exec sh ${shQuote(launcher)}` });
+      rec.paneId = pane.paneId;
+      rec.panePid = pane.panePid;
+    } catch (err) {
+      try {
+        fs.unlinkSync(launcher);
+      } catch {
+        /* the launcher removes itself once run */
+      }
+      this.setStatus(rec, 'failed', `tmux could not start the session: ${(err as Error).message}`, 'tmux');
+      await this.deps.agentSocket.close(id);
+      throw err;
+    }
+    this.deps.store.put(rec);
+    return rec;
+  }
+
+  /** Rebuild state after a (re)start: reopen logs, re-adopt live panes, close out dead ones. */
+  async adoptAll(): Promise<{ adopted: string[]; exited: string[] }> {
+    const panes = await this.deps.tmux.listPanes();
+    const bySession = new Map(panes.map((p) => [p.sessionName, p]));
+    const adopted: string[] = [];
+    const exited: string[] = [];
+    for (const rec of this.deps.store.all()) {
+      const live = this.openLive(rec);
+      if (!isLive(rec.status)) continue;
+      const pane = bySession.get(rec.tmuxSession);
+      if (pane && !pane.dead) {
+        await this.deps.agentSocket.open(rec.id);
+        rec.paneId = pane.paneId;
+        rec.panePid = pane.panePid;
+        this.append(rec, live, { type: 'session.adopted', data: { pane: pane.paneId } });
+        this.startIngest(rec);
+        adopted.push(rec.id);
+      } else {
+        await this.markExited(rec, pane ? pane.deadStatus : null, pane ? 'the harness exited while the daemon was down' : 'the tmux session is gone');
+        exited.push(rec.id);
+      }
+    }
+    return { adopted, exited };
+  }
+
+  /** One supervision tick: exits from tmux, first-run screens from the pane. */
+  async poll(): Promise<void> {
+    const liveRecs = this.deps.store.all().filter((s) => isLive(s.status));
+    if (liveRecs.length === 0) return;
+    const panes = new Map((await this.deps.tmux.listPanes()).map((p) => [p.sessionName, p]));
+    for (const rec of liveRecs) {
+      const pane = panes.get(rec.tmuxSession);
+      if (!pane || pane.dead) {
+        await this.markExited(rec, pane?.deadStatus ?? null, pane ? undefined : 'the tmux session is gone');
+        continue;
+      }
+      const l = this.live.get(rec.id);
+      if (l?.ingestor && !l.ingesting) void this.runIngest(rec.id);
+      // Screens are looked for only while no structured signal has spoken (or the last
+      // word came from the pane itself): hooks win over screen scraping.
+      if (rec.status === 'starting' || rec.statusSource === 'pane') {
+        const adapter = this.deps.harnesses.get(rec.harness);
+        let text = '';
+        try {
+          text = await this.deps.tmux.capturePane(rec.tmuxSession);
+        } catch {
+          continue;
+        }
+        const screen = adapter.detectScreen(text);
+        if (screen) this.setStatus(rec, screen.status, screen.reason, 'pane');
+        else if (rec.statusSource === 'pane') this.setStatus(rec, 'starting', 'first-run screen passed', 'pane');
+      }
+    }
+  }
+
+  async handleHook(sessionId: string, event: string, payload: Record<string, unknown>): Promise<HookReply> {
+    const rec = this.deps.store.get(sessionId);
+    if (!rec) return {};
+    const adapter = this.deps.harnesses.get(rec.harness);
+    return adapter.handleHook(event, payload, this.signalContext(rec));
+  }
+
+  /** Paste text into the pane the way a person types it, submit, and check it was taken. */
+  async send(rec: SessionRecord, text: string, opts: { submit?: boolean; verifyMs?: number } = {}): Promise<{ accepted: boolean; verified: boolean; queued: boolean }> {
+    if (!isLive(rec.status)) throw new OmniError(`session ${rec.name} (${rec.id}) has ${rec.status}; nothing to send to`, 'conflict');
+    const adapter = this.deps.harnesses.get(rec.harness);
+    const submit = opts.submit ?? true;
+    const wasBusy = rec.status === 'running';
+    const before = this.live.get(rec.id)?.log.lastSeq ?? rec.lastSeq;
+    const accepted = this.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', opts.verifyMs ?? 10_000);
+    await this.deps.tmux.pasteText(rec.tmuxSession, text, { bracketed: true });
+    if (!submit) return { accepted: true, verified: false, queued: false };
+    await sleep(adapter.submitDelayMs);
+    await this.deps.tmux.sendKeys(rec.tmuxSession, ['Enter']);
+    if (wasBusy) {
+      // A busy harness queues typed input and reports it only when it takes it up.
+      void accepted.catch(() => {});
+      return { accepted: true, verified: false, queued: true };
+    }
+    try {
+      await accepted;
+      return { accepted: true, verified: true, queued: false };
+    } catch {
+      // One more Enter covers a paste that arrived while the input box was still settling.
+      const retry = this.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', 5_000);
+      await this.deps.tmux.sendKeys(rec.tmuxSession, ['Enter']);
+      try {
+        await retry;
+        return { accepted: true, verified: true, queued: false };
+      } catch {
+        throw new OmniError(
+          `${adapter.displayName} did not take the input in session ${rec.name} (status ${rec.status}${rec.statusReason ? `: ${rec.statusReason}` : ''}); attach to see the pane`,
+          'not_accepted',
+        );
+      }
+    }
+  }
+
+  async interrupt(rec: SessionRecord): Promise<void> {
+    const adapter = this.deps.harnesses.get(rec.harness);
+    await this.deps.tmux.sendKeys(rec.tmuxSession, adapter.interruptKeys);
+  }
+
+  async stop(rec: SessionRecord): Promise<SessionRecord> {
+    if (!isLive(rec.status)) return rec;
+    await this.deps.tmux.killSession(rec.tmuxSession).catch(() => {});
+    await this.markExited(rec, null, 'stopped by omni stop');
+    return rec;
+  }
+
+  /** Resolve when the session reaches `status` (now or later); reject if it ends first. */
+  waitForStatus(rec: SessionRecord, status: SessionStatus, timeoutMs: number): Promise<SessionRecord> {
+    const reached = (r: SessionRecord) => r.status === status;
+    if (reached(rec)) return Promise.resolve(rec);
+    if (!isLive(rec.status)) return Promise.reject(new OmniError(`session ${rec.name} has ${rec.status}; it will not become ${status}`, 'wait_ended'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unsub();
+        reject(new OmniError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${rec.name} to be ${status} (it is ${rec.status})`, 'timeout'));
+      }, timeoutMs);
+      const unsub = this.deps.bus.subscribe(rec.id, (ev) => {
+        if (ev.type !== 'session.status' && ev.type !== 'session.exited') return;
+        const cur = this.deps.store.get(rec.id)!;
+        if (reached(cur)) {
+          clearTimeout(timer);
+          unsub();
+          resolve(cur);
+        } else if (!isLive(cur.status)) {
+          clearTimeout(timer);
+          unsub();
+          reject(new OmniError(`session ${rec.name} ${cur.status} before becoming ${status}`, 'wait_ended'));
+        }
+      });
+    });
+  }
+
+  eventsFile(id: string): string {
+    return this.deps.store.eventsFile(id);
+  }
+
+  async shutdown(): Promise<void> {
+    for (const [id, l] of this.live) {
+      l.log.close();
+      l.keys.close();
+      this.live.delete(id);
+    }
+    this.deps.store.flush();
+  }
+
+  // ---- internals ----
+
+  private defaultName(harness: string): string {
+    const taken = new Set(this.deps.store.all().map((s) => s.name));
+    for (let n = 1; ; n++) if (!taken.has(`${harness}-${n}`)) return `${harness}-${n}`;
+  }
+
+  private openLive(rec: SessionRecord): Live {
+    let l = this.live.get(rec.id);
+    if (l) return l;
+    ensurePrivateDir(this.deps.store.sessionDir(rec.id));
+    const log = EventLog.open(this.deps.store.eventsFile(rec.id), rec.id);
+    if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from the event log`);
+    rec.lastSeq = log.lastSeq;
+    const keys = IngestKeys.open(path.join(this.deps.store.sessionDir(rec.id), 'ingested.keys'));
+    l = { log, keys };
+    this.live.set(rec.id, l);
+    return l;
+  }
+
+  private append(rec: SessionRecord, live: Live, ev: NewEvent): OmniEvent {
+    const full = live.log.append(ev, this.now());
+    rec.lastSeq = full.seq;
+    rec.updatedAt = full.ts;
+    this.deps.store.touch(rec);
+    this.deps.bus.publish(full);
+    return full;
+  }
+
+  private emit(rec: SessionRecord, ev: NewEvent): void {
+    this.append(rec, this.openLive(rec), ev);
+  }
+
+  private setStatus(rec: SessionRecord, status: SessionStatus, reason: string | undefined, source: 'hook' | 'pane' | 'tmux' | 'daemon'): void {
+    if (!isLive(rec.status) && isLive(status)) return; // an ended session stays ended
+    if (rec.status === status && rec.statusReason === reason) return;
+    const previous = rec.status;
+    rec.status = status;
+    rec.statusReason = reason;
+    rec.statusSource = source;
+    this.deps.store.put(rec);
+    this.emit(rec, { type: 'session.status', data: { status, previous, ...(reason ? { reason } : {}), source } });
+  }
+
+  private async markExited(rec: SessionRecord, code: number | null, reason?: string): Promise<void> {
+    if (!isLive(rec.status)) return;
+    const l = this.live.get(rec.id);
+    if (l?.ingestor) await this.runIngest(rec.id, true).catch(() => {});
+    rec.exitCode = code;
+    rec.exitedAt = this.now().toISOString();
+    this.setStatus(rec, 'exited', reason, 'tmux');
+    this.emit(rec, { type: 'session.exited', data: { code, ...(reason ? { reason } : {}) } });
+    this.deps.store.put(rec);
+    await this.deps.agentSocket.close(rec.id);
+  }
+
+  private signalContext(rec: SessionRecord): SignalContext {
+    return {
+      session: rec,
+      emit: (ev) => this.emit(rec, ev),
+      setStatus: (status, reason, source) => this.setStatus(rec, status, reason, source ?? 'hook'),
+      update: (patch) => {
+        const changed = Object.entries(patch).some(([k, v]) => v !== undefined && (rec as unknown as Record<string, unknown>)[k] !== v);
+        if (!changed) return;
+        Object.assign(rec, patch);
+        this.deps.store.put(rec);
+      },
+      decide: async (req) => (this.deps.decide ? this.deps.decide(rec, req) : { verdict: 'none' }),
+      ingest: () => this.startIngest(rec),
+      flushIngest: () => this.runIngest(rec.id, true),
+    };
+  }
+
+  private startIngest(rec: SessionRecord): void {
+    const l = this.openLive(rec);
+    if (!l.ingestor) {
+      const adapter = this.deps.harnesses.get(rec.harness);
+      l.ingestor = adapter.createIngestor(this.signalContext(rec), l.keys);
+    }
+    void this.runIngest(rec.id);
+  }
+
+  /** Ingestion runs one pass at a time per session; `flush` also emits held-back records. */
+  private async runIngest(id: string, flush = false): Promise<void> {
+    const l = this.live.get(id);
+    if (!l?.ingestor) return;
+    while (l.ingesting) await l.ingesting.catch(() => {});
+    const ing = l.ingestor;
+    l.ingesting = (async () => {
+      await ing.poll();
+      if (flush) await ing.flush();
+    })().catch((err) => this.log(`${id}: ingest failed: ${(err as Error).message}`));
+    try {
+      await l.ingesting;
+    } finally {
+      l.ingesting = undefined;
+    }
+  }
+
+  private waitForEvent(session: string, pred: (ev: OmniEvent) => boolean, timeoutMs: number): Promise<OmniEvent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unsub();
+        reject(new OmniError('timed out', 'timeout'));
+      }, timeoutMs);
+      const unsub = this.deps.bus.subscribe(session, (ev) => {
+        if (!pred(ev)) return;
+        clearTimeout(timer);
+        unsub();
+        resolve(ev);
+      });
+    });
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Variables that describe the caller's terminal or tmux must not leak into omni's pane. */
+const TERMINAL_VARS = new Set(['TMUX', 'TMUX_PANE', 'TERM', 'TERM_PROGRAM', 'TERM_PROGRAM_VERSION', 'COLUMNS', 'LINES', 'WINDOWID', 'STY']);
+
+export function filterEnv(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (TERMINAL_VARS.has(k) || k.startsWith('OMNI_INTERNAL_') || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * The pane runs this script: it deletes itself (the environment may hold secrets and should not
+ * stay on disk), then replaces itself with the harness under exactly the caller's environment
+ * (`env -i`), keeping only the terminal variables tmux set for the pane.
+ */
+export function launchScript(env: Record<string, string>, command: string, args: string[]): string {
+  const assigns = Object.entries(env)
+    .map(([k, v]) => `  ${k}=${shQuote(v)} \\`)
+    .join('\n');
+  return [
+    '#!/bin/sh',
+    '# Generated by omni for one session; removes itself before starting the harness.',
+    'rm -f "$0"',
+    'exec env -i TERM="$TERM" TMUX="$TMUX" TMUX_PANE="$TMUX_PANE" \\',
+    ...(assigns ? [assigns] : []),
+    `  ${[command, ...args].map(shQuote).join(' ')}`,
+    '',
+  ].join('\n');
+}

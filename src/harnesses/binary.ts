@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { BinaryInfo } from './types.js';
+
+/** Find an executable on the caller's PATH (not the daemon's: sessions get the caller's env). */
+export function whichIn(name: string, envPath: string | undefined): string | null {
+  if (name.includes('/')) return isExecutable(name) ? path.resolve(name) : null;
+  for (const dir of (envPath ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return null;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) return false;
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const versionCache = new Map<string, { mtimeMs: number; version: string | undefined }>();
+
+/** `<bin> --version`, cached per binary path and mtime (it can take a second for some CLIs). */
+export async function binaryVersion(file: string, env: Record<string, string>): Promise<string | undefined> {
+  let mtimeMs = 0;
+  try {
+    mtimeMs = fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  const cached = versionCache.get(file);
+  if (cached && cached.mtimeMs === mtimeMs) return cached.version;
+  const r = await execa(file, ['--version'], { env, extendEnv: false, reject: false, timeout: 15_000, stdin: 'ignore' });
+  const m = /(\d+\.\d+\.\d+[\w.-]*)/.exec(`${r.stdout}`);
+  const version = m?.[1];
+  versionCache.set(file, { mtimeMs, version });
+  return version;
+}
+
+export async function findBinary(name: string, env: Record<string, string>, override?: string): Promise<BinaryInfo | null> {
+  const file = whichIn(override || name, env.PATH);
+  if (!file) return null;
+  return { path: file, version: await binaryVersion(file, env) };
+}

@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ToolKind } from '../../core/events.js';
+import { writeFileAtomic } from '../../core/fsutil.js';
+import { findBinary } from '../binary.js';
+import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
+import { prepareClaudeConfig } from './config.js';
+import { detectClaudeScreen } from './screens.js';
+import { ClaudeTranscript } from './transcript.js';
+
+/** Hook events omni wires, and whether each gates (waits for a decision, fails closed). */
+const HOOKS: Array<{ event: string; mode: 'gate' | 'observe'; matcher?: string }> = [
+  { event: 'SessionStart', mode: 'observe' },
+  { event: 'UserPromptSubmit', mode: 'gate' },
+  { event: 'PreToolUse', mode: 'gate', matcher: '*' },
+  { event: 'PostToolUse', mode: 'observe', matcher: '*' },
+  { event: 'PostToolUseFailure', mode: 'observe', matcher: '*' },
+  { event: 'Stop', mode: 'observe' },
+  { event: 'Notification', mode: 'observe' },
+  { event: 'SessionEnd', mode: 'observe' },
+];
+
+/**
+ * Claude kills a hook that outlives its timeout and then RUNS THE TOOL (fails open), so a gate
+ * hook that may hold a human approval gets a day. Observing hooks get a short one.
+ */
+const GATE_TIMEOUT_S = 86_400;
+const OBSERVE_TIMEOUT_S = 30;
+
+export function claudeToolKind(tool: string): ToolKind {
+  if (tool === 'Bash' || tool === 'BashOutput' || tool === 'KillShell') return 'shell';
+  if (tool === 'Read' || tool === 'Glob' || tool === 'Grep' || tool === 'LS') return 'read';
+  if (tool === 'Write') return 'write';
+  if (tool === 'Edit' || tool === 'MultiEdit' || tool === 'NotebookEdit') return 'edit';
+  if (tool === 'WebFetch' || tool === 'WebSearch') return 'web';
+  if (tool.startsWith('mcp__')) return 'mcp';
+  return 'other';
+}
+
+export function claudeSettings(hooks: LaunchContext['hooks']): Record<string, unknown> {
+  const out: Record<string, unknown[]> = {};
+  for (const h of HOOKS) {
+    out[h.event] = [
+      {
+        ...(h.matcher ? { matcher: h.matcher } : {}),
+        hooks: [{ type: 'command', command: hooks.command(h.event, h.mode), timeout: h.mode === 'gate' ? GATE_TIMEOUT_S : OBSERVE_TIMEOUT_S }],
+      },
+    ];
+  }
+  return { hooks: out };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export const claudeAdapter: HarnessAdapter = {
+  name: 'claude',
+  displayName: 'Claude Code',
+  binaryName: 'claude',
+  installHint: 'install it with `npm install -g @anthropic-ai/claude-code` (or see https://docs.claude.com/claude-code)',
+  capabilities: {
+    interactive: true,
+    headless: true,
+    toolEvents: true,
+    deny: true,
+    heldAsk: true,
+    costSource: 'reported',
+    interrupt: true,
+    resume: true,
+    fork: true,
+  },
+  interruptKeys: ['Escape'],
+  submitDelayMs: 150,
+
+  findBinary(env) {
+    return findBinary('claude', env, env.OMNI_BINARY_OVERRIDE);
+  },
+
+  async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
+    const settingsFile = path.join(ctx.sessionDir, 'claude-settings.json');
+    writeFileAtomic(settingsFile, JSON.stringify(claudeSettings(ctx.hooks), null, 2) + '\n');
+    const notes = prepareClaudeConfig(ctx.env, ctx.session.cwd);
+    const args = ['--settings', settingsFile];
+    if (ctx.session.model) args.push('--model', ctx.session.model);
+    args.push(...ctx.extraArgs);
+    return {
+      command: ctx.binary.path,
+      args,
+      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name },
+      notes,
+    };
+  },
+
+  async handleHook(event, payload, ctx): Promise<HookReply> {
+    noteIdentity(payload, ctx);
+    switch (event) {
+      case 'SessionStart':
+        ctx.setStatus('idle', undefined, 'hook');
+        return {};
+      case 'UserPromptSubmit': {
+        const text = str(payload.prompt) ?? '';
+        // Running before the message event: whoever saw the prompt land and then waits for
+        // idle must not see the idle of the turn before.
+        ctx.setStatus('running', undefined, 'hook');
+        ctx.emit({ type: 'message.user', data: { text } });
+        const v = await ctx.decide({ phase: 'prompt', text });
+        if (v.verdict === 'deny') {
+          ctx.setStatus('idle', 'prompt blocked by policy', 'hook');
+          return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
+        }
+        return {};
+      }
+      case 'PreToolUse': {
+        const tool = str(payload.tool_name) ?? 'unknown';
+        const callId = str(payload.tool_use_id) ?? '';
+        const kind = claudeToolKind(tool);
+        ctx.emit({ type: 'tool.call', data: { callId, tool, kind, input: payload.tool_input ?? null } });
+        ctx.setStatus('running', undefined, 'hook');
+        const v = await ctx.decide({ phase: 'tool_call', callId, tool, kind, input: payload.tool_input ?? null });
+        return preToolUseReply(v.verdict, v.reason);
+      }
+      case 'PostToolUse':
+      case 'PostToolUseFailure': {
+        const ok = event === 'PostToolUse';
+        ctx.emit({
+          type: 'tool.result',
+          data: {
+            callId: str(payload.tool_use_id) ?? '',
+            tool: str(payload.tool_name),
+            ok,
+            output: ok ? (payload.tool_response ?? null) : (payload.error ?? payload.tool_response ?? null),
+          },
+        });
+        ctx.setStatus('running', undefined, 'hook');
+        void ctx.flushIngest().catch(() => {});
+        return {};
+      }
+      case 'Notification': {
+        const type = str(payload.notification_type);
+        const message = str(payload.message);
+        if (type === 'permission_prompt' || (!type && message && /permission/i.test(message))) {
+          ctx.setStatus('waiting', message ?? 'Claude Code asks for permission', 'hook');
+        } else if (type === 'idle_prompt') {
+          ctx.setStatus('idle', undefined, 'hook');
+        }
+        return {};
+      }
+      case 'Stop':
+        await ctx.flushIngest();
+        ctx.setStatus('idle', undefined, 'hook');
+        return {};
+      case 'SessionEnd':
+        await ctx.flushIngest();
+        return {};
+      default:
+        return {};
+    }
+  },
+
+  createIngestor(ctx, seen) {
+    return new ClaudeTranscript(() => ctx.session.transcriptPath, ctx, seen);
+  },
+
+  detectScreen(text: string): ScreenMatch | undefined {
+    return detectClaudeScreen(text);
+  },
+};
+
+function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {
+  const sid = str(payload.session_id);
+  const transcript = str(payload.transcript_path);
+  const isNewTranscript = transcript !== undefined && transcript !== ctx.session.transcriptPath;
+  ctx.update({ harnessSessionId: sid, transcriptPath: transcript });
+  if (isNewTranscript || (transcript && fs.existsSync(transcript))) ctx.ingest();
+}
+
+function preToolUseReply(verdict: string, reason?: string): HookReply {
+  if (verdict === 'deny') {
+    return {
+      stdout: JSON.stringify({
+        hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason ?? 'blocked by omni policy' },
+      }),
+    };
+  }
+  if (verdict === 'allow') {
+    return {
+      stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: reason ?? 'allowed by omni policy' } }),
+    };
+  }
+  return {};
+}

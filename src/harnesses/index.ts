@@ -1,0 +1,6 @@
+import { claudeAdapter } from './claude/index.js';
+import { HarnessRegistry } from './registry.js';
+
+export function builtinHarnesses(): HarnessRegistry {
+  return new HarnessRegistry([claudeAdapter]);
+}

@@ -1,0 +1,123 @@
+import type { NewEvent, SessionStatus } from '../core/events.js';
+import type { SessionRecord } from '../core/session.js';
+
+/**
+ * One adapter per harness behind this interface. Everything harness-specific (flags, config
+ * files, hook payload shapes, transcript formats, screens) lives in the adapter; the daemon
+ * only sees uniform events, statuses and decisions.
+ */
+
+/** Declared per adapter; the conformance suite checks it against the real CLI. */
+export interface Capabilities {
+  interactive: boolean;
+  headless: boolean;
+  toolEvents: boolean;
+  deny: boolean;
+  heldAsk: boolean;
+  costSource: 'reported' | 'tokens' | 'none';
+  interrupt: boolean;
+  resume: boolean;
+  fork: boolean;
+}
+
+export interface BinaryInfo {
+  path: string;
+  version?: string;
+}
+
+/** How a hook command reaches the daemon: the adapter asks for one per hook event. */
+export interface HookWiring {
+  /**
+   * A shell command the harness runs for `event`. `gate` hooks block on the daemon's decision
+   * and fail closed (exit 2 with a reason) when the daemon cannot be reached; `observe` hooks
+   * report and fail open.
+   */
+  command(event: string, mode: 'gate' | 'observe'): string;
+}
+
+export interface LaunchContext {
+  session: Pick<SessionRecord, 'id' | 'name' | 'cwd' | 'model'>;
+  /** Private 0700 directory for this session's generated files. */
+  sessionDir: string;
+  /** The environment of the `omni` command that asked for the session. */
+  env: Record<string, string>;
+  binary: BinaryInfo;
+  extraArgs: string[];
+  hooks: HookWiring;
+}
+
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  /** Variables added to (or overriding) the caller's environment. */
+  env: Record<string, string>;
+  /** Human-readable notes about what was prepared (shown with --verbose, logged). */
+  notes: string[];
+}
+
+/** A request for a policy decision, already normalized by the adapter. */
+export type DecisionRequest =
+  | { phase: 'tool_call'; callId: string; tool: string; kind: import('../core/events.js').ToolKind; input: unknown }
+  | { phase: 'prompt'; text: string };
+
+export type Verdict = { verdict: 'allow' | 'deny' | 'ask' | 'none'; reason?: string; policy?: string };
+
+/** What the adapter gets while handling a signal for one session. */
+export interface SignalContext {
+  session: Readonly<SessionRecord>;
+  emit(ev: NewEvent): void;
+  setStatus(status: SessionStatus, reason?: string, source?: 'hook' | 'pane'): void;
+  update(patch: Partial<Pick<SessionRecord, 'harnessSessionId' | 'transcriptPath' | 'model'>>): void;
+  /** Ask the daemon's policy engine; resolves once decided (an ask waits for a human). */
+  decide(req: DecisionRequest): Promise<Verdict>;
+  /** Start (or restart after adoption) transcript / log ingestion for this session. */
+  ingest(): void;
+  /** Read the harness log to the end and emit held-back records (end of a turn). */
+  flushIngest(): Promise<void>;
+}
+
+/** What a hook command prints and exits with. */
+export interface HookReply {
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number;
+}
+
+/** Incremental ingestion of a harness's own log (transcript, rollout). */
+export interface Ingestor {
+  /** Read whatever is new; emits events through the context. Safe to call often. */
+  poll(): Promise<void>;
+  /** End of turn / exit: emit anything held back (e.g. usage of the last message). */
+  flush(): Promise<void>;
+}
+
+/** A first-run or blocking screen recognised on the pane (the fallback signal). */
+export interface ScreenMatch {
+  status: SessionStatus;
+  reason: string;
+}
+
+export interface HarnessAdapter {
+  readonly name: string;
+  readonly displayName: string;
+  readonly binaryName: string;
+  readonly installHint: string;
+  readonly capabilities: Capabilities;
+  findBinary(env: Record<string, string>): Promise<BinaryInfo | null>;
+  prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec>;
+  handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply>;
+  createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor | undefined;
+  /** Recognise first-run / blocking screens in pane text while no structured signal says otherwise. */
+  detectScreen(paneText: string): ScreenMatch | undefined;
+  /** Keys that stop the current generation the way a person would. */
+  readonly interruptKeys: string[];
+  /** How long to wait between pasting input and pressing Enter. */
+  readonly submitDelayMs: number;
+}
+
+/** What the daemon remembers of ingestion so a restart neither loses nor repeats events. */
+export interface IngestCursor {
+  /** Keys (e.g. transcript row uuids) already turned into events. */
+  has(key: string): boolean;
+  add(key: string): void;
+}

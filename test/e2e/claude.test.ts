@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OmniEvent } from '../../src/core/events.js';
+import type { SessionRecord } from '../../src/core/session.js';
+import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import { claudeEnv, makeTestEnv, type TestEnv } from '../helpers/omni.js';
+
+function parseEvents(stdout: string): OmniEvent[] {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as OmniEvent);
+}
+
+describe('Claude Code end to end (real claude in omni tmux, fake model)', () => {
+  let fake: FakeModel;
+  let t: TestEnv;
+
+  beforeEach(async () => {
+    fake = await startFakeModel();
+    t = makeTestEnv(claudeEnv(fake.url));
+  });
+
+  afterEach(async () => {
+    await t.cleanup();
+    await fake.close();
+  });
+
+  it('runs a Bash tool call from a sent prompt and logs tool.call, tool.result and the reply', async () => {
+    const target = path.join(t.work, 'made-by-claude.txt');
+    fake.script({
+      match: 'WRITE-THE-FILE',
+      turns: [
+        { toolUses: [{ name: 'Bash', input: { command: `echo hello-from-claude > ${target}`, description: 'Write the file' } }] },
+        { text: 'I wrote the file for you.' },
+      ],
+    });
+
+    const session = await t.omniJson<SessionRecord>(['claude', '--name', 'e2e', '--', '--allowedTools', 'Bash']);
+    expect(session.name).toBe('e2e');
+    expect(session.harness).toBe('claude');
+
+    const ready = await t.omni(['wait', 'e2e', '--for', 'idle', '--timeout', '90']);
+    expect(ready.exitCode, `${ready.stderr}`).toBe(0);
+
+    const sent = await t.omni(['send', 'e2e', 'please WRITE-THE-FILE now']);
+    expect(sent.exitCode, `${sent.stderr}`).toBe(0);
+    const done = await t.omni(['wait', 'e2e', '--for', 'idle', '--timeout', '90']);
+    expect(done.exitCode, `${done.stderr}`).toBe(0);
+
+    expect(fs.readFileSync(target, 'utf8').trim()).toBe('hello-from-claude');
+
+    const ev = await t.omni(['events', 'e2e', '--json']);
+    expect(ev.exitCode).toBe(0);
+    const events = parseEvents(String(ev.stdout));
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+
+    const user = events.find((e) => e.type === 'message.user');
+    expect((user?.data as { text: string }).text).toContain('WRITE-THE-FILE');
+
+    const call = events.find((e) => e.type === 'tool.call') as OmniEvent<'tool.call'> | undefined;
+    expect(call?.data.tool).toBe('Bash');
+    expect(call?.data.kind).toBe('shell');
+    expect((call?.data.input as { command: string }).command).toContain('echo hello-from-claude');
+
+    const result = events.find((e) => e.type === 'tool.result') as OmniEvent<'tool.result'> | undefined;
+    expect(result?.data.callId).toBe(call?.data.callId);
+    expect(result?.data.ok).toBe(true);
+
+    const texts = events.filter((e) => e.type === 'message.assistant').map((e) => (e.data as { text: string }).text);
+    expect(texts).toContain('I wrote the file for you.');
+
+    const usage = events.filter((e) => e.type === 'usage') as OmniEvent<'usage'>[];
+    expect(usage.length).toBeGreaterThanOrEqual(2);
+    expect(usage.every((u) => u.data.inputTokens > 0 && u.data.source === 'claude.transcript')).toBe(true);
+
+    // The model received the tool's outcome in the follow-up request.
+    expect(fake.requests.some((r) => JSON.stringify(r.body).includes('tool_result'))).toBe(true);
+
+    const stop = await t.omni(['stop', 'e2e']);
+    expect(stop.exitCode).toBe(0);
+    const all = await t.omniJson<SessionRecord[]>(['ls', '--all']);
+    expect(all.find((s) => s.name === 'e2e')?.status).toBe('exited');
+    const live = await t.omniJson<SessionRecord[]>(['ls']);
+    expect(live.find((s) => s.name === 'e2e')).toBeUndefined();
+  });
+});
