@@ -5,7 +5,7 @@ import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir, shQuote, writeFileAtomic } from '../core/fsutil.js';
 import { isLive, newSessionId, validateSessionName, type SessionRecord } from '../core/session.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
-import type { DecisionRequest, HarnessAdapter, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
+import type { DecisionRequest, FlushHint, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
 import type { EventBus } from './bus.js';
 import { EventLog } from './eventlog.js';
 import { IngestKeys } from './ingest-keys.js';
@@ -56,6 +56,8 @@ interface Live {
 /** Owns every session: creation in tmux, signals from hooks, status, events, re-adoption. */
 export class SessionManager {
   private live = new Map<string, Live>();
+  /** Set at shutdown: an in-flight poll must not read a torn-down tmux as sessions exiting. */
+  private closed = false;
   private readonly now: () => Date;
   private readonly log: (msg: string) => void;
 
@@ -192,10 +194,12 @@ export class SessionManager {
 
   /** One supervision tick: exits from tmux, first-run screens from the pane. */
   async poll(): Promise<void> {
+    if (this.closed) return;
     const liveRecs = this.deps.store.all().filter((s) => isLive(s.status));
     if (liveRecs.length === 0) return;
     const panes = new Map((await this.deps.tmux.listPanes()).map((p) => [p.sessionName, p]));
     for (const rec of liveRecs) {
+      if (this.closed) return;
       const pane = panes.get(rec.tmuxSession);
       if (!pane || pane.dead) {
         await this.markExited(rec, pane?.deadStatus ?? null, pane ? undefined : 'the tmux session is gone');
@@ -306,6 +310,7 @@ export class SessionManager {
   }
 
   async shutdown(): Promise<void> {
+    this.closed = true;
     for (const [id, l] of this.live) {
       l.log.close();
       l.keys.close();
@@ -383,7 +388,7 @@ export class SessionManager {
       },
       decide: async (req) => (this.deps.decide ? this.deps.decide(rec, req) : { verdict: 'none' }),
       ingest: () => this.startIngest(rec),
-      flushIngest: () => this.runIngest(rec.id, true),
+      flushIngest: (hint) => this.runIngest(rec.id, true, hint),
     };
   }
 
@@ -397,14 +402,14 @@ export class SessionManager {
   }
 
   /** Ingestion runs one pass at a time per session; `flush` also emits held-back records. */
-  private async runIngest(id: string, flush = false): Promise<void> {
+  private async runIngest(id: string, flush = false, hint?: FlushHint): Promise<void> {
     const l = this.live.get(id);
     if (!l?.ingestor) return;
     while (l.ingesting) await l.ingesting.catch(() => {});
     const ing = l.ingestor;
     l.ingesting = (async () => {
       await ing.poll();
-      if (flush) await ing.flush();
+      if (flush) await ing.flush(hint);
     })().catch((err) => this.log(`${id}: ingest failed: ${(err as Error).message}`));
     try {
       await l.ingesting;

@@ -73,7 +73,7 @@ export interface SignalContext {
   /** Start (or restart after adoption) transcript / log ingestion for this session. */
   ingest(): void;
   /** Read the harness log to the end and emit held-back records (end of a turn). */
-  flushIngest(): Promise<void>;
+  flushIngest(hint?: FlushHint): Promise<void>;
 }
 
 /** What a hook command prints and exits with. */
@@ -88,7 +88,16 @@ export interface Ingestor {
   /** Read whatever is new; emits events through the context. Safe to call often. */
   poll(): Promise<void>;
   /** End of turn / exit: emit anything held back (e.g. usage of the last message). */
-  flush(): Promise<void>;
+  flush(hint?: FlushHint): Promise<void>;
+}
+
+/**
+ * A harness may signal the end of a turn before its log has the turn's last record (Claude
+ * fires Stop before the transcript row lands). The hint says what to wait for, briefly.
+ */
+export interface FlushHint {
+  lastText?: string;
+  timeoutMs?: number;
 }
 
 /** A first-run or blocking screen recognised on the pane (the fallback signal). */

@@ -16,10 +16,12 @@ export class TmuxError extends Error {
 export const TMUX_NOT_INSTALLED = 'tmux is not installed: install it (apt-get install tmux / brew install tmux)';
 
 /**
- * tmux reports "no server running on <sock>" when the socket exists but nobody listens, and
- * "error connecting to <sock> (No such file or directory)" when the socket file is absent.
- * Both just mean "omni's server is not up", which callers usually treat as an empty state.
+ * tmux reports "no server running on <sock>" when the socket exists but nobody listens,
+ * "error connecting to <sock> (No such file or directory)" when the socket file is absent,
+ * and "server exited unexpectedly" when it connected to a server that was shutting down
+ * (e.g. right after kill-server, or the last session ending). All mean "omni's server is
+ * not up", which callers usually treat as an empty state.
  */
 export function isNoServerError(stderr: string): boolean {
-  return /no server running|error connecting to/i.test(stderr);
+  return /no server running|error connecting to|server exited unexpectedly/i.test(stderr);
 }

@@ -201,10 +201,17 @@ export class Tmux {
     }
   }
 
-  /** Idempotent: no server running is not an error. */
+  /** Idempotent: no server running is not an error. Resolves once the server is gone. */
   async killServer(): Promise<void> {
     const res = await this.runner.run(['kill-server']);
     if (res.exitCode !== 0 && !isNoServerError(res.stderr)) throw this.error(['kill-server'], res);
+    // kill-server returns before the server has exited; a command sent meanwhile reaches
+    // the dying server and fails. Wait (briefly) so the next new-session starts a fresh one.
+    for (let i = 0; i < 100; i++) {
+      const probe = await this.runner.run(['list-sessions']);
+      if (probe.exitCode !== 0 && isNoServerError(probe.stderr)) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   async setOption(target: string, name: string, value: string, opts: { window?: boolean } = {}): Promise<void> {

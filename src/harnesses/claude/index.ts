@@ -145,7 +145,9 @@ export const claudeAdapter: HarnessAdapter = {
         return {};
       }
       case 'Stop':
-        await ctx.flushIngest();
+        // Stop can fire before the transcript has the reply; wait briefly for it so that
+        // whoever waits for idle finds the answer in the log.
+        await ctx.flushIngest({ lastText: str(payload.last_assistant_message), timeoutMs: 3000 });
         ctx.setStatus('idle', undefined, 'hook');
         return {};
       case 'SessionEnd':

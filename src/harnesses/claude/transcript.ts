@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Ingestor, IngestCursor, SignalContext } from '../types.js';
+import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
 
 /**
  * Claude Code's transcript (`transcript_path`, JSONL) is the source of assistant text and
@@ -38,6 +38,8 @@ export class ClaudeTranscript implements Ingestor {
   private offset = 0;
   private partial = '';
   private pending: PendingUsage | undefined;
+  /** Recent assistant texts (trimmed), to recognise the one a Stop hook names. */
+  private texts = new Set<string>();
 
   constructor(
     private readonly file: () => string | undefined,
@@ -73,8 +75,16 @@ export class ClaudeTranscript implements Ingestor {
     }
   }
 
-  async flush(): Promise<void> {
+  async flush(hint: FlushHint = {}): Promise<void> {
     await this.poll();
+    const want = hint.lastText?.trim();
+    if (want) {
+      const deadline = Date.now() + (hint.timeoutMs ?? 3000);
+      while (!this.texts.has(want) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        await this.poll();
+      }
+    }
     this.emitPendingUsage();
   }
 
@@ -109,6 +119,8 @@ export class ClaudeTranscript implements Ingestor {
     blocks.forEach((b, i) => {
       if (b.type !== 'text' || !b.text?.trim()) return;
       const key = `text:${row.uuid ?? messageId}:${i}`;
+      this.texts.add(b.text.trim());
+      if (this.texts.size > 50) this.texts.delete(this.texts.values().next().value!);
       if (this.seen.has(key)) return;
       this.seen.add(key);
       this.ctx.emit({ type: 'message.assistant', data: { text: b.text, messageId, model } });
