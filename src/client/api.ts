@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { OmniError, exitCodeFor, type ExitCodeValue } from '../core/errors.js';
+import { ExitCode, OmniError, exitCodeFor, type ExitCodeValue } from '../core/errors.js';
 import type { OmniEvent } from '../core/events.js';
 import type { OmniPaths } from '../core/paths.js';
 import type { SessionRecord } from '../core/session.js';
@@ -79,15 +79,17 @@ export class OmniClient {
         },
         resolve,
       );
-      if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new OmniError(`the daemon did not answer within ${opts.timeoutMs} ms`, 'daemon_unreachable')));
+      if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new OmniError(`the daemon did not answer within ${opts.timeoutMs} ms`, 'daemon_unreachable', ExitCode.daemonUnreachable)));
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err instanceof OmniError) return reject(err);
         if (err.name === 'AbortError') return reject(err);
         if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-          return reject(new OmniError(`the omni daemon is not running (no answer on ${this.paths.socket}); start it with: omni daemon start`, 'daemon_unreachable'));
+          return reject(
+            new OmniError(`the omni daemon is not running (no answer on ${this.paths.socket}); start it with: omni daemon start`, 'daemon_unreachable', ExitCode.daemonUnreachable),
+          );
         }
         if (err.code === 'HPE_INVALID_CONSTANT' || err.code?.startsWith('HPE_')) return reject(notOmni(this.paths.socket, ''));
-        reject(new OmniError(`cannot talk to the omni daemon on ${this.paths.socket}: ${err.message}`, 'daemon_unreachable'));
+        reject(new OmniError(`cannot talk to the omni daemon on ${this.paths.socket}: ${err.message}`, 'daemon_unreachable', ExitCode.daemonUnreachable));
       });
       if (payload) req.write(payload);
       req.end();
@@ -99,6 +101,7 @@ function notOmni(sock: string, text: string): OmniError {
   return new OmniError(
     `something answered on ${sock} but it is not the omni daemon${text ? ` (it said: ${text.slice(0, 60).replace(/\s+/g, ' ')})` : ''}; stop it or set OMNI_HOME`,
     'daemon_unreachable',
+    ExitCode.daemonUnreachable,
   );
 }
 

@@ -19,6 +19,8 @@ export interface TmuxPort {
   pasteText(target: string, text: string, opts?: { bracketed?: boolean }): Promise<void>;
   sendKeys(target: string, keys: string[]): Promise<void>;
   killSession(name: string): Promise<void>;
+  /** Serialize writes to one pane: two sends must never interleave their keystrokes. */
+  withPaneLock<T>(target: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface CreateSessionRequest {
@@ -89,6 +91,9 @@ export class SessionManager {
   async create(req: CreateSessionRequest): Promise<SessionRecord> {
     const adapter = this.deps.harnesses.get(req.harness);
     const binary = await adapter.findBinary({ ...req.env, ...(req.binary ? { OMNI_BINARY_OVERRIDE: req.binary } : {}) });
+    if (!binary && req.binary) {
+      throw new OmniError(`--bin ${req.binary}: no such executable (${adapter.displayName} binary)`, 'harness_missing', undefined, { harness: adapter.name });
+    }
     if (!binary) {
       throw new OmniError(`${adapter.displayName} is not installed (no "${adapter.binaryName}" on PATH): ${adapter.installHint}`, 'harness_missing', undefined, {
         harness: adapter.name,
@@ -213,7 +218,7 @@ export class SessionManager {
         const adapter = this.deps.harnesses.get(rec.harness);
         let text = '';
         try {
-          text = await this.deps.tmux.capturePane(rec.tmuxSession);
+          text = await this.deps.tmux.capturePane(target(rec));
         } catch {
           continue;
         }
@@ -239,10 +244,15 @@ export class SessionManager {
     const wasBusy = rec.status === 'running';
     const before = this.live.get(rec.id)?.log.lastSeq ?? rec.lastSeq;
     const accepted = this.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', opts.verifyMs ?? 10_000);
-    await this.deps.tmux.pasteText(rec.tmuxSession, text, { bracketed: true });
+    const pane = target(rec);
+    await this.deps.tmux.withPaneLock(pane, async () => {
+      if (!wasBusy) await this.untilInputReady(pane, adapter.inputReady, 5_000);
+      await this.deps.tmux.pasteText(pane, text, { bracketed: true });
+      if (!submit) return;
+      await sleep(adapter.submitDelayMs);
+      await this.deps.tmux.sendKeys(pane, ['Enter']);
+    });
     if (!submit) return { accepted: true, verified: false, queued: false };
-    await sleep(adapter.submitDelayMs);
-    await this.deps.tmux.sendKeys(rec.tmuxSession, ['Enter']);
     if (wasBusy) {
       // A busy harness queues typed input and reports it only when it takes it up.
       void accepted.catch(() => {});
@@ -254,7 +264,7 @@ export class SessionManager {
     } catch {
       // One more Enter covers a paste that arrived while the input box was still settling.
       const retry = this.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', 5_000);
-      await this.deps.tmux.sendKeys(rec.tmuxSession, ['Enter']);
+      await this.deps.tmux.withPaneLock(pane, () => this.deps.tmux.sendKeys(pane, ['Enter']));
       try {
         await retry;
         return { accepted: true, verified: true, queued: false };
@@ -267,9 +277,23 @@ export class SessionManager {
     }
   }
 
+  /** Poll the pane until the harness draws its input box (or give up and type anyway). */
+  private async untilInputReady(pane: string, ready: (text: string) => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        if (ready(await this.deps.tmux.capturePane(pane))) return;
+      } catch {
+        return;
+      }
+      await sleep(50);
+    }
+  }
+
   async interrupt(rec: SessionRecord): Promise<void> {
     const adapter = this.deps.harnesses.get(rec.harness);
-    await this.deps.tmux.sendKeys(rec.tmuxSession, adapter.interruptKeys);
+    const pane = target(rec);
+    await this.deps.tmux.withPaneLock(pane, () => this.deps.tmux.sendKeys(pane, adapter.interruptKeys));
   }
 
   async stop(rec: SessionRecord): Promise<SessionRecord> {
@@ -433,6 +457,9 @@ export class SessionManager {
     });
   }
 }
+
+/** A pane id (%N) is an exact tmux target; the session name is the fallback. */
+const target = (rec: SessionRecord) => rec.paneId ?? `=${rec.tmuxSession}:`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

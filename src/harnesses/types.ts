@@ -118,6 +118,11 @@ export interface HarnessAdapter {
   createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor | undefined;
   /** Recognise first-run / blocking screens in pane text while no structured signal says otherwise. */
   detectScreen(paneText: string): ScreenMatch | undefined;
+  /**
+   * True when the pane shows the harness ready to take typed input. Structured "ready" signals
+   * can come a little before the input box is drawn, and keys sent then are lost.
+   */
+  inputReady(paneText: string): boolean;
   /** Keys that stop the current generation the way a person would. */
   readonly interruptKeys: string[];
   /** How long to wait between pasting input and pressing Enter. */

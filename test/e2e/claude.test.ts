@@ -37,7 +37,9 @@ describe('Claude Code end to end (real claude in omni tmux, fake model)', () => 
       ],
     });
 
-    const session = await t.omniJson<SessionRecord>(['claude', '--name', 'e2e', '--', '--allowedTools', 'Bash']);
+    // Claude 2.1.330 defaults to "auto" permission mode, whose classifier needs the real service;
+    // the test picks the classic mode and allows Bash, as a user would in their own settings.
+    const session = await t.omniJson<SessionRecord>(['claude', '--name', 'e2e', '--', '--permission-mode', 'default', '--allowedTools', 'Bash']);
     expect(session.name).toBe('e2e');
     expect(session.harness).toBe('claude');
 

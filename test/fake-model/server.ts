@@ -33,7 +33,8 @@ export interface FakeModelOptions {
 
 /** Routes ignore an optional /v1 prefix: OpenAI clients append paths to whatever base URL they were given. */
 function route(method: string, path: string): { kind: Kind; codec?: Codec } {
-  if ((method === 'GET' || method === 'HEAD') && path === '/') return { kind: 'root' };
+  // Claude Code probes HEAD /api/hello for connectivity unless nonessential traffic is off.
+  if ((method === 'GET' || method === 'HEAD') && (path === '/' || path === '/api/hello')) return { kind: 'root' };
   if (method !== 'POST') return { kind: 'unknown' };
   const p = path.replace(/^\/v1(?=\/)/, '').replace(/\/+$/, '');
   if (p === '/messages') return { kind: 'turn', codec: anthropic };

@@ -70,8 +70,17 @@ export function makeTestEnv(extraEnv: Record<string, string> = {}): TestEnv {
     },
     tmux: (args) => execa('tmux', ['-S', path.join(omniHome, 'run', 'tmux.sock'), ...args], { reject: false, extendEnv: true }),
     async cleanup() {
-      await omni(['daemon', 'stop'], { timeoutMs: 15_000 }).catch(() => {});
+      // tmux first: the agents' last hooks (SessionEnd) still find a daemon, instead of
+      // starting a new one after it was stopped.
       await execa('tmux', ['-S', path.join(omniHome, 'run', 'tmux.sock'), 'kill-server'], { reject: false });
+      await new Promise((r) => setTimeout(r, 200));
+      await omni(['daemon', 'stop'], { timeoutMs: 15_000 }).catch(() => {});
+      try {
+        const pid = Number(fs.readFileSync(path.join(omniHome, 'run', 'omnid.pid'), 'utf8'));
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        /* no daemon left */
+      }
       if (!process.env.OMNI_KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -41,9 +41,10 @@ const waitDead = (paneId: string) => waitFor(async () => {
 }, `pane ${paneId} to die with a status`, 3000);
 
 /** Run `cat > out`, give it to fn, end cat with C-d and return what cat wrote. */
-async function catSession(name: string, fn: (paneId: string) => Promise<void>): Promise<string> {
+async function catSession(name: string, fn: (paneId: string) => Promise<void>, prelude = ''): Promise<string> {
   const out = join(dir, `${name}.out`);
-  const { paneId } = await tmux.newSession({ name, cwd: dir, command: `exec cat > ${out}` });
+  // exec: so the pane's foreground command is cat itself (readiness check below).
+  const { paneId } = await tmux.newSession({ name, cwd: dir, command: `${prelude}exec cat > ${out}` });
   await waitFor(async () => (await pane(paneId))?.currentCommand === 'cat', 'cat to start');
   await fn(paneId);
   await tmux.sendKeys(paneId, ['C-d']);
@@ -75,7 +76,8 @@ describe('tmux layer (real tmux)', { timeout: 20000 }, () => {
     const p = await pane(paneId);
     expect(p).toMatchObject({ sessionName: 'one', panePid, dead: false, deadStatus: null, currentCommand: 'sh', width: 120 });
     expect(await tmux.displayMessage(paneId, '#{remain-on-exit}')).toBe('on');
-    expect(await tmux.displayMessage(paneId, '#{pane_current_path}')).toBe(dir);
+    // pane_current_path reads the foreground process's cwd: briefly empty right after spawn.
+    await waitFor(async () => (await tmux.displayMessage(paneId, '#{pane_current_path}')) === dir, 'cwd');
   });
 
   it('hasSession matches exactly, never by prefix', async () => {
@@ -103,6 +105,14 @@ describe('tmux layer (real tmux)', { timeout: 20000 }, () => {
     expect(buffers.stdout.split('\n').filter((b) => b.startsWith('omni-'))).toEqual([]);
   });
 
+  it('brackets the paste when the app enabled bracketed paste mode', async () => {
+    const got = await catSession('brk', async (id) => {
+      await tmux.pasteText(id, 'a\nb\n');
+      await tmux.sendKeys(id, ['Enter']); // end the line after the closing marker, for C-d
+    }, "printf '\\033[?2004h'; ");
+    expect(got).toBe('\x1b[200~a\nb\n\x1b[201~\n');
+  });
+
   it('delivers a 40 KB paste complete', async () => {
     // Lines stay under the tty's 4095-byte canonical line limit (a cat limit, not tmux's).
     const text = Array.from({ length: 512 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(74)}\n`).join('');
@@ -119,21 +129,23 @@ describe('tmux layer (real tmux)', { timeout: 20000 }, () => {
   });
 
   it('sendKeys C-d ends cat', async () => {
-    const { paneId } = await tmux.newSession({ name: 'eof', cwd: dir, command: 'cat' });
-    await waitFor(async () => (await pane(paneId))?.currentCommand === 'cat', 'cat');
+    // Not `exec cat`: GNU cat closes its tty fds just before exiting, and tmux hangs up the
+    // pty on seeing that, so a bare cat sometimes "dies" of SIGHUP. The shell keeps the fds.
+    const { paneId } = await tmux.newSession({ name: 'eof', cwd: dir, command: 'cat; echo cat-ended' });
+    await tmux.sendLiteral(paneId, 'typed\n');
     await tmux.sendKeys(paneId, ['C-d']);
-    expect((await waitDead(paneId)).deadStatus).toBe(0);
+    expect(await waitDead(paneId)).toMatchObject({ deadStatus: 0, deadSignal: null });
+    expect(await tmux.capturePane(paneId, { start: -50 })).toMatch(/typed\n(typed\n)?cat-ended/);
   });
 
   it('reports every exit status (works around tmux losing SIGCHLD with libutempter)', async () => {
     const ids = [];
-    for (let i = 0; i < 6; i++) {
-      const { paneId } = await tmux.newSession({ name: `c${i}`, cwd: dir, command: 'cat' });
-      await waitFor(async () => (await pane(paneId))?.currentCommand === 'cat', 'cat');
-      await tmux.sendKeys(paneId, ['C-d']);
+    for (let i = 0; i < 8; i++) {
+      const { paneId } = await tmux.newSession({ name: `r${i}`, cwd: dir, command: `read x; exit ${i}` });
       ids.push(paneId);
     }
-    for (const id of ids) expect((await waitDead(id)).deadStatus).toBe(0);
+    for (const id of ids) await tmux.sendKeys(id, ['Enter']);
+    for (const [i, id] of ids.entries()) expect(await waitDead(id)).toMatchObject({ deadStatus: i, deadSignal: null });
   });
 
   it('reports the signal that killed a pane', async () => {

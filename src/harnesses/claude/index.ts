@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { prepareClaudeConfig } from './config.js';
-import { detectClaudeScreen } from './screens.js';
+import { claudeInputReady, detectClaudeScreen } from './screens.js';
 import { ClaudeTranscript } from './transcript.js';
 
 /** Hook events omni wires, and whether each gates (waits for a decision, fails closed). */
@@ -17,6 +17,7 @@ const HOOKS: Array<{ event: string; mode: 'gate' | 'observe'; matcher?: string }
   { event: 'PostToolUseFailure', mode: 'observe', matcher: '*' },
   { event: 'Stop', mode: 'observe' },
   { event: 'Notification', mode: 'observe' },
+  { event: 'PermissionRequest', mode: 'observe', matcher: '*' },
   { event: 'SessionEnd', mode: 'observe' },
 ];
 
@@ -69,7 +70,7 @@ export const claudeAdapter: HarnessAdapter = {
     fork: true,
   },
   interruptKeys: ['Escape'],
-  submitDelayMs: 150,
+  submitDelayMs: 100,
 
   findBinary(env) {
     return findBinary('claude', env, env.OMNI_BINARY_OVERRIDE);
@@ -134,11 +135,15 @@ export const claudeAdapter: HarnessAdapter = {
         void ctx.flushIngest().catch(() => {});
         return {};
       }
+      case 'PermissionRequest':
+        // Claude's own permission dialog is on screen (fires at once; the Notification comes ~6 s later).
+        ctx.setStatus('waiting', `Claude Code asks permission for ${str(payload.tool_name) ?? 'a tool'}`, 'hook');
+        return {};
       case 'Notification': {
         const type = str(payload.notification_type);
         const message = str(payload.message);
-        if (type === 'permission_prompt' || (!type && message && /permission/i.test(message))) {
-          ctx.setStatus('waiting', message ?? 'Claude Code asks for permission', 'hook');
+        if (type === 'permission_prompt' || type === 'agent_needs_input') {
+          ctx.setStatus('waiting', message ?? 'Claude Code needs input', 'hook');
         } else if (type === 'idle_prompt') {
           ctx.setStatus('idle', undefined, 'hook');
         }
@@ -165,6 +170,8 @@ export const claudeAdapter: HarnessAdapter = {
   detectScreen(text: string): ScreenMatch | undefined {
     return detectClaudeScreen(text);
   },
+
+  inputReady: claudeInputReady,
 };
 
 function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {

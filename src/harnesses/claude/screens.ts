@@ -1,20 +1,28 @@
 import type { ScreenMatch } from '../types.js';
 
 /**
- * Screens Claude Code shows before its prompt that would stop an unattended session. Read from
- * the pane only as a fallback while no hook has reported; each maps to `waiting` with a reason
- * so `omni ls` says what the session is stuck on instead of hanging silently.
+ * Screens Claude Code shows before its prompt that would stop an unattended session (texts
+ * measured on 2.1.330; fixtures in test/fixtures/claude/screen-*.txt). Read from the pane only as
+ * a fallback while no hook has reported; each maps to `waiting` with a reason, so `omni ls` says
+ * what the session is stuck on instead of hanging silently.
  */
 const SCREENS: Array<{ re: RegExp; reason: string }> = [
-  { re: /Do you trust the files in this folder|trust this folder|Is this a project you created or one you trust/i, reason: 'first-run screen: folder trust dialog' },
-  { re: /Do you want to use this API key|Detected a custom API key/i, reason: 'first-run screen: API key question' },
-  { re: /Choose the text style|Let's get started/i, reason: 'first-run screen: onboarding (theme)' },
-  { re: /Select login method|Log in with your Anthropic account|Browser didn't open/i, reason: 'first-run screen: login required' },
-  { re: /Bypass Permissions mode/i, reason: 'first-run screen: bypass-permissions warning' },
-  { re: /Unable to connect to Anthropic services|Failed to connect to api\.anthropic\.com/i, reason: 'first-run screen: cannot reach the model API' },
+  { re: /Quick safety check: Is this a project you created|Do you trust the files in this folder/i, reason: 'first-run screen: folder trust dialog' },
+  { re: /Do you want to use this API key\?/i, reason: 'first-run screen: API key question' },
+  { re: /Choose the text style that looks best/i, reason: 'first-run screen: onboarding (theme)' },
+  { re: /Security notes:[\s\S]*Press Enter to continue/i, reason: 'first-run screen: onboarding (security notes)' },
+  { re: /Select login method|Log in with your Anthropic account/i, reason: 'first-run screen: login required' },
+  { re: /WARNING: Claude Code running in Bypass Permissions mode/i, reason: 'first-run screen: bypass-permissions warning' },
+  { re: /Settings Warning[\s\S]*Continue/i, reason: 'settings warning dialog' },
+  { re: /Unable to connect to Anthropic services/i, reason: 'cannot reach the model API (onboarding connectivity check)' },
 ];
 
 export function detectClaudeScreen(text: string): ScreenMatch | undefined {
   for (const s of SCREENS) if (s.re.test(text)) return { status: 'waiting', reason: s.reason };
   return undefined;
+}
+
+/** The input box is drawn: a line starting with "❯" and a no-break space. */
+export function claudeInputReady(text: string): boolean {
+  return /^❯\u00a0/m.test(text);
 }
