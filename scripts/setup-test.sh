@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Everything omni's tests need on a fresh Debian/Ubuntu machine, and nothing else:
+#   - system packages: tmux (sessions live there), git (worktrees), curl (the hook client),
+#     bubblewrap (the sandbox);
+#   - the real agent CLIs at the versions pinned in test/harness-clis/package-lock.json;
+#   - omni itself, built.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for pair in tmux:tmux git:git curl:curl bwrap:bubblewrap; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-test: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "setup-test: installing the pinned agent CLIs (test/harness-clis)"
+npm ci --prefix test/harness-clis --no-audit --no-fund --loglevel=error
+
+echo "setup-test: building omni"
+npm run build --silent
+
+for bin in test/harness-clis/node_modules/.bin/*; do
+  printf 'setup-test: %s %s\n' "$(basename "$bin")" "$("$bin" --version 2>/dev/null | head -1)"
+done
+echo "setup-test: $(tmux -V), $(git --version), $(bwrap --version)"
