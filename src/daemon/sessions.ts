@@ -13,7 +13,7 @@ import type { SessionStore } from './store.js';
 
 /** The slice of the tmux layer the session manager needs (real tmux in tests, always). */
 export interface TmuxPort {
-  newSession(opts: { name: string; cwd: string; command: string; width?: number; height?: number }): Promise<{ paneId: string; panePid: number }>;
+  newSession(opts: { name: string; windowName?: string; cwd: string; command: string; width?: number; height?: number }): Promise<{ paneId: string; panePid: number }>;
   listPanes(): Promise<Array<{ sessionName: string; paneId: string; panePid: number; dead: boolean; deadStatus: number | null }>>;
   capturePane(target: string): Promise<string>;
   pasteText(target: string, text: string, opts?: { bracketed?: boolean }): Promise<void>;
@@ -155,7 +155,7 @@ export class SessionManager {
     const launcher = path.join(sessionDir, 'launch.sh');
     writeFileAtomic(launcher, launchScript({ ...filterEnv(req.env), ...spec.env }, spec.command, spec.args), 0o700);
     try {
-      const pane = await this.deps.tmux.newSession({ name: id, cwd: rec.cwd, command: `exec sh ${shQuote(launcher)}` });
+      const pane = await this.deps.tmux.newSession({ name: id, windowName: name, cwd: rec.cwd, command: `exec sh ${shQuote(launcher)}` });
       rec.paneId = pane.paneId;
       rec.panePid = pane.panePid;
     } catch (err) {

@@ -20,8 +20,9 @@ set -g history-limit 50000
 # next new-session starts a fresh one with this file. Nothing needs the server to idle.
 
 # Show which omni session a human is looking at when attached.
-set -g status-left "[omni:#{session_name}] "
-set -g status-left-length 40
+# (The window carries the omni session name; the tmux session is the omni session id.)
+set -g status-left "[omni #{window_name} #{session_name}] "
+set -g status-left-length 60
 
 # A human attached to an agent pane presses Escape often (it interrupts Claude Code and
 # Codex); tmux's 500 ms default makes that feel broken. Only affects attached clients.

@@ -18,6 +18,8 @@ export interface TmuxOptions {
 
 export interface NewSessionOptions {
   name: string;
+  /** The window's name (omni shows the session's human name there). */
+  windowName?: string;
   cwd: string;
   /** One shell string; tmux runs it with default-shell -c. */
   command: string;
@@ -103,7 +105,7 @@ export class Tmux {
     }
     const envArgs = Object.entries(opts.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     const out = await this.exec([
-      'new-session', '-d', '-s', opts.name, '-c', opts.cwd,
+      'new-session', '-d', '-s', opts.name, ...(opts.windowName ? ['-n', opts.windowName] : []), '-c', opts.cwd,
       '-x', String(opts.width ?? 200), '-y', String(opts.height ?? 50),
       ...envArgs,
       '-P', '-F', '#{pane_id} #{pane_pid}',
