@@ -5,6 +5,8 @@ import { OMNI_VERSION } from '../core/version.js';
 /** Harness subcommands (`omni claude`, …). Names only: adapters load lazily in the action. */
 export const HARNESS_COMMANDS = ['claude'] as const;
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 /**
  * The CLI. Every action imports its module lazily so that `omni ls` loads only what it uses
  * (no Ink, no React, no adapters).
@@ -36,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('-d, --detach', 'do not attach; print the session and return')
       .option('--json', 'print the session as JSON (implies --detach)')
       .option('--bin <path>', `the ${harness} binary to run (default: found on PATH)`)
+      .option('-p, --policy <file|name>', 'a policy for this session (a YAML file or a builtin name; repeatable)', collect, [])
       .argument('[args...]', `arguments passed to ${harness} (after --)`)
       .allowExcessArguments(true)
       .action(run(async (args: string[], opts) => (await import('./commands/start.js')).startCommand(harness, args, opts)));
@@ -96,6 +99,54 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<session>', 'session id or name')
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/control.js')).interruptCommand(ref, opts)));
+
+  const policy = program.command('policy').description("a session's policies");
+  policy
+    .command('add')
+    .description('add a policy (YAML file or builtin name) to a live session')
+    .argument('<session>', 'session id or name')
+    .argument('<policy>', 'a policy file or a builtin name')
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string, p: string, opts) => (await import('./commands/policy.js')).policyAddCommand(ref, p, opts)));
+  policy
+    .command('ls')
+    .description("list a session's policies and their state")
+    .argument('<session>', 'session id or name')
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string, opts) => (await import('./commands/policy.js')).policyLsCommand(ref, opts)));
+
+  const approvals = program
+    .command('approvals')
+    .description('pending approvals across sessions: a live view on a terminal, a table otherwise')
+    .option('-a, --all', 'include answered approvals (listing only)')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/approvals.js')).approvalsCommand(opts)));
+  approvals
+    .command('popup', { hidden: true })
+    .description('answer one approval in a compact view (for tmux display-popup -E)')
+    .argument('<id>', 'approval id (ap_…)')
+    .action(run(async (id: string) => (await import('./commands/approvals.js')).approvalPopupCommand(id)));
+  program
+    .command('approve')
+    .description('approve a pending ask (once, or for the rest of the session with --session)')
+    .argument('<id>', 'approval id (ap_…)')
+    .option('-s, --session', 'approve for the rest of the session')
+    .option('--json', 'JSON output')
+    .action(run(async (id: string, opts) => (await import('./commands/approvals.js')).approveCommand(id, opts)));
+  program
+    .command('deny')
+    .description('deny a pending ask')
+    .argument('<id>', 'approval id (ap_…)')
+    .option('-r, --reason <text>', 'why (the agent sees it)')
+    .option('--json', 'JSON output')
+    .action(run(async (id: string, opts) => (await import('./commands/approvals.js')).denyCommand(id, opts)));
+  program
+    .command('status-line')
+    .description('one short line for tmux status-right (never starts the daemon)')
+    .option('--tmux', 'use tmux #[fg=…] style codes')
+    .option('--timeout <ms>', 'give up after this long', '1500')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/status-line.js')).statusLineCommand(opts)));
 
   const daemon = program.command('daemon').description('the omni daemon (started automatically when needed)');
   daemon

@@ -3,6 +3,7 @@ import { ExitCode, OmniError, exitCodeFor, type ExitCodeValue } from '../core/er
 import type { OmniEvent } from '../core/events.js';
 import type { OmniPaths } from '../core/paths.js';
 import type { SessionRecord } from '../core/session.js';
+import type { Approval, ApprovalScope, ApprovalStreamItem, ApprovalVia } from '../approvals/types.js';
 
 export interface RequestOptions {
   method?: string;
@@ -64,6 +65,24 @@ export class OmniClient {
 
   session(ref: string): Promise<{ session: SessionRecord }> {
     return this.request(`/v1/sessions/${encodeURIComponent(ref)}`);
+  }
+
+  approvals(opts: { all?: boolean; session?: string } = {}): Promise<{ approvals: Approval[] }> {
+    const q = new URLSearchParams({ ...(opts.all ? { all: '1' } : {}), ...(opts.session ? { session: opts.session } : {}) });
+    return this.request(`/v1/approvals${q.size ? `?${q}` : ''}`);
+  }
+
+  /** A snapshot of pending approvals, then every request and resolution as it happens. */
+  approvalsStream(signal?: AbortSignal): AsyncGenerator<ApprovalStreamItem> {
+    return this.stream<ApprovalStreamItem>('/v1/approvals?follow=1', signal);
+  }
+
+  approve(id: string, opts: { scope?: ApprovalScope; via: ApprovalVia }): Promise<{ approval: Approval }> {
+    return this.request(`/v1/approvals/${encodeURIComponent(id)}/approve`, { body: { scope: opts.scope ?? 'once', via: opts.via } });
+  }
+
+  deny(id: string, opts: { reason?: string; via: ApprovalVia }): Promise<{ approval: Approval }> {
+    return this.request(`/v1/approvals/${encodeURIComponent(id)}/deny`, { body: { reason: opts.reason, via: opts.via } });
   }
 
   private raw(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {

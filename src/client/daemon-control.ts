@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OmniError } from '../core/errors.js';
+import { ExitCode, OmniError } from '../core/errors.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
 import type { OmniPaths } from '../core/paths.js';
 import { OmniClient } from './api.js';
@@ -46,15 +46,24 @@ export async function startDaemon(paths: OmniPaths, timeoutMs = 10_000): Promise
     env: { ...process.env, OMNI_HOME: paths.home },
     cwd: '/',
   });
+  // A daemon that dies at start (e.g. it cannot bind its socket) is reported at once, not
+  // after the timeout: hooks that fail closed wait on this.
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
   child.unref();
   fs.closeSync(out);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const st = await daemonStatus(paths);
     if (st.running) return { started: true, pid: st.pid };
+    if (exited !== undefined) {
+      // Exit 0 without serving: another daemon won the race to the socket; ask it.
+      if (exited === 0 && (await daemonStatus(paths)).running) return { started: false, pid: (await daemonStatus(paths)).pid };
+      if (exited !== 0) throw new OmniError(`the omni daemon exited at start (code ${exited}); see ${paths.daemonLog}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new OmniError(`the omni daemon did not come up within ${timeoutMs / 1000}s; see ${paths.daemonLog}`, 'daemon_unreachable');
+  throw new OmniError(`the omni daemon did not come up within ${timeoutMs / 1000}s; see ${paths.daemonLog}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
 }
 
 export async function stopDaemon(paths: OmniPaths, timeoutMs = 10_000): Promise<{ stopped: boolean; pid?: number }> {

@@ -12,6 +12,8 @@ export const ExitCode = {
   waitEnded: 6,
   /** `omni send`: the harness did not accept the input. */
   notAccepted: 7,
+  /** Refused: an approval from inside an omni session, an ask already answered, a session that has ended. */
+  forbidden: 8,
   /** `omni wait`: timeout, like timeout(1). */
   timeout: 124,
 } as const;
@@ -45,7 +47,11 @@ export function httpStatusFor(code: string): number {
     case 'bad_request':
     case 'invalid_name':
     case 'bad_json':
+    case 'policy_invalid':
+    case 'config_invalid':
       return 400;
+    case 'forbidden':
+      return 403;
     case 'conflict':
     case 'name_taken':
       return 409;
@@ -70,7 +76,12 @@ export function exitCodeFor(code: string): ExitCodeValue {
     case 'invalid_name':
     case 'bad_json':
     case 'name_taken':
+    case 'policy_invalid':
+    case 'config_invalid':
       return ExitCode.usage;
+    case 'forbidden':
+    case 'conflict':
+      return ExitCode.forbidden;
     case 'harness_missing':
       return ExitCode.harnessMissing;
     case 'daemon_unreachable':

@@ -30,7 +30,7 @@ export interface EventDataMap {
   'tool.result': { callId: string; tool?: string; ok: boolean; output: unknown };
   'policy.decision': { phase: string; verdict: string; policy?: string; reason?: string; callId?: string };
   'approval.requested': { id: string; phase: string; reason?: string; policy?: string };
-  'approval.resolved': { id: string; verdict: string; by: string; via: string };
+  'approval.resolved': { id: string; verdict: string; by: string; via: string; scope?: string; reason?: string };
   usage: UsageData;
   'session.exited': { code: number | null; reason?: string };
   error: { message: string; code?: string };

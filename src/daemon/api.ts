@@ -1,4 +1,9 @@
 import http from 'node:http';
+import os from 'node:os';
+import type { ApprovalQueue } from '../approvals/queue.js';
+import type { ApprovalScope, ApprovalVia } from '../approvals/types.js';
+import { refuseFromSession } from './peer.js';
+import type { PolicyRefInput, PolicyService } from './policy-service.js';
 import { SESSION_STATUSES, type OmniEvent, type SessionStatus } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
@@ -21,13 +26,18 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: str
 /** The control API (docs/API.md): HTTP/1.1 + JSON on the user-only Unix socket. */
 export function createControlServer(deps: {
   sessions: SessionManager;
+  policies: PolicyService;
+  approvals: ApprovalQueue;
   bus: EventBus;
   harnesses: HarnessRegistry;
   info: DaemonInfo;
+  /** Requests wait for this (the daemon re-adopting sessions after a restart). */
+  ready?: Promise<void>;
   shutdown: () => void;
   log: (msg: string) => void;
 }): http.Server {
-  const { sessions, bus, harnesses, info } = deps;
+  const { sessions, bus, harnesses, info, policies, approvals } = deps;
+  const user = os.userInfo().username;
   const routes: Array<[string, RegExp, Handler]> = [
     ['GET', /^\/v1\/daemon$/, async (_q, res) => sendJson(res, 200, { ...info, uptimeSec: Math.round(process.uptime()), sessions: sessions.list().length })],
     [
@@ -68,6 +78,7 @@ export function createControlServer(deps: {
           model: body.model,
           args: Array.isArray(body.args) ? body.args.map(String) : [],
           binary: body.binary,
+          policies: Array.isArray(body.policies) ? body.policies : [],
         });
         sendJson(res, 201, { session: rec });
       },
@@ -111,7 +122,7 @@ export function createControlServer(deps: {
         const timeoutSec = Number(url.searchParams.get('timeout') ?? '600');
         if (!Number.isFinite(timeoutSec) || timeoutSec < 0) throw new OmniError('timeout must be a number of seconds', 'bad_request');
         const done = sessions.waitForStatus(rec, status, timeoutSec * 1000);
-        req.on('close', () => void done.catch(() => {}));
+        res.on('close', () => void done.catch(() => {}));
         sendJson(res, 200, { session: await done });
       },
     ],
@@ -126,6 +137,61 @@ export function createControlServer(deps: {
     ],
     [
       'GET',
+      /^\/v1\/sessions\/([^/]+)\/policies$/,
+      async (_q, res, [ref]) => sendJson(res, 200, policies.describe(sessions.resolve(ref!))),
+    ],
+    [
+      'POST',
+      /^\/v1\/sessions\/([^/]+)\/policies$/,
+      async (req, res, [ref]) => {
+        const rec = sessions.resolve(ref!);
+        const body = await readJson<Partial<PolicyRefInput>>(req);
+        if (typeof body.ref !== 'string' || !body.ref) throw new OmniError('"ref" (a policy file or name) is required', 'bad_request');
+        const snap = policies.add(rec, { ref: body.ref, source: body.source, text: body.text });
+        sendJson(res, 201, { added: { source: snap.source, level: snap.level }, ...policies.describe(rec) });
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/approvals$/,
+      async (req, res, _p, url) => {
+        const sessionRef = url.searchParams.get('session');
+        const session = sessionRef ? sessions.resolve(sessionRef).id : undefined;
+        const all = url.searchParams.get('all') === '1';
+        if (url.searchParams.get('follow') !== '1') {
+          sendJson(res, 200, { approvals: approvals.list({ all, session }) });
+          return;
+        }
+        const write = startNdjson(res);
+        const unsub = approvals.subscribe((item) => {
+          if (session && item.type !== 'snapshot' && item.approval.session !== session) return;
+          if (!write(item)) unsub();
+        });
+        res.on('close', unsub);
+        write({ type: 'snapshot', approvals: approvals.list({ session }) });
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/approvals\/([^/]+)\/(approve|deny)$/,
+      async (req, res, [id, verb]) => {
+        // Approval verbs exist only here, on the user's control socket; and not even here for a
+        // process that runs inside an omni session (an agent approving its own ask).
+        await refuseFromSession(req, sessions.list());
+        const body = await readJson<{ scope?: string; via?: string; reason?: string }>(req);
+        const via = (['cli', 'tui', 'popup', 'api'].includes(body.via ?? '') ? body.via : 'api') as ApprovalVia;
+        if (body.scope !== undefined && body.scope !== 'once' && body.scope !== 'session') throw new OmniError('"scope" is "once" or "session"', 'bad_request');
+        const approval = policies.answer(id!, verb === 'approve' ? 'approve' : 'deny', {
+          scope: (body.scope ?? 'once') as ApprovalScope,
+          via,
+          by: user,
+          reason: typeof body.reason === 'string' ? body.reason : undefined,
+        });
+        sendJson(res, 200, { approval });
+      },
+    ],
+    [
+      'GET',
       /^\/v1\/events$/,
       async (req, res, _p, url) => {
         // All sessions, live only: a dashboard's feed.
@@ -133,7 +199,7 @@ export function createControlServer(deps: {
         const unsub = bus.subscribe(null, (ev) => {
           if (!write(ev)) unsub();
         });
-        req.on('close', unsub);
+        res.on('close', unsub);
         void url;
       },
     ],
@@ -142,6 +208,7 @@ export function createControlServer(deps: {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://omni');
     try {
+      await deps.ready;
       for (const [method, re, handler] of routes) {
         const m = re.exec(url.pathname);
         if (!m) continue;
@@ -211,5 +278,5 @@ function streamEvents(
     finish();
     return;
   }
-  req.on('close', unsub);
+  res.on('close', unsub);
 }

@@ -11,6 +11,10 @@ import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
 import { createControlServer } from './api.js';
 import { EventBus } from './bus.js';
+import { ApprovalQueue } from '../approvals/queue.js';
+import { DEFAULT_CONFIG, loadConfig } from '../core/config.js';
+import { shQuote } from '../core/fsutil.js';
+import { PolicyService } from './policy-service.js';
 import { SessionManager } from './sessions.js';
 import { SessionStore } from './store.js';
 
@@ -63,11 +67,42 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     log,
   });
 
+  const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
+  approvals.load();
+  const omniJs = path.join(PKG_ROOT, 'bin', 'omni.js');
+  const policies = new PolicyService({
+    approvals,
+    sessionDir: (id) => store.sessionDir(id),
+    getSession: (id) => store.get(id),
+    emit: (rec, ev) => sessions.emit(rec, ev),
+    setStatus: (rec, status, reason) => sessions.setStatus(rec, status, reason, 'daemon'),
+    configDir: paths.configDir,
+    log,
+    notify: (rec, approval) => {
+      let popup = DEFAULT_CONFIG.approvals.popup;
+      try {
+        popup = loadConfig(paths.configDir).approvals.popup;
+      } catch (err) {
+        log(`config: ${(err as Error).message}`);
+      }
+      if (!popup) return;
+      // Over the agent's pane, for whoever is attached to it; answering there is via "popup".
+      const cmd = `OMNI_HOME=${shQuote(paths.home)} ${shQuote(process.execPath)} ${shQuote(omniJs)} approvals popup ${approval.id}`;
+      void tmux
+        .listClients(rec.tmuxSession)
+        .then((clients) => Promise.all(clients.map((c) => tmux.displayPopup(c, cmd, { title: ` omni: ${rec.name} asks `, height: '60%' }))))
+        .catch((err) => log(`popup ${approval.id}: ${(err as Error).message}`));
+    },
+  });
+  sessions.usePolicies(policies);
+
   const info = { pid: process.pid, version: OMNI_VERSION, startedAt: new Date().toISOString(), socket: paths.socket, home: paths.home, tmuxSocket: paths.tmuxSocket };
   let stopping = false;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
-  const server = createControlServer({ sessions, bus, harnesses, info, log, shutdown: () => void shutdown('stop requested') });
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+  const server = createControlServer({ sessions, bus, harnesses, policies, approvals, info, log, ready, shutdown: () => void shutdown('stop requested') });
 
   async function shutdown(why: string): Promise<void> {
     if (stopping) return;
@@ -92,12 +127,13 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     resolveDone(0);
   }
 
-  // Re-adopt before serving, so the first answer (and any waiting hook) sees the real state.
-  const { adopted, exited } = await sessions.adoptAll();
-  log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
-
+  // Own the socket first (a daemon that cannot bind changes nothing), then re-adopt; requests
+  // that arrive meanwhile wait for `ready`, so the first answer sees the real state.
   await listen(server, paths.socket);
   fs.chmodSync(paths.socket, 0o600);
+  const { adopted, exited } = await sessions.adoptAll();
+  markReady();
+  log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
   fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
 
   let polling = false;

@@ -9,6 +9,7 @@ import type { DecisionRequest, FlushHint, HookReply, Ingestor, SignalContext, Ve
 import type { EventBus } from './bus.js';
 import { EventLog } from './eventlog.js';
 import { IngestKeys } from './ingest-keys.js';
+import type { PolicyRefInput, PolicySnapshot } from './policy-service.js';
 import type { SessionStore } from './store.js';
 
 /** The slice of the tmux layer the session manager needs (real tmux in tests, always). */
@@ -32,6 +33,15 @@ export interface CreateSessionRequest {
   args?: string[];
   /** Override the harness binary (path or name on the caller's PATH). */
   binary?: string;
+  /** Session-level policies (files read by the caller, or names). */
+  policies?: PolicyRefInput[];
+}
+
+/** The policy side the session manager needs (PolicyService in the daemon). */
+export interface PolicyPort {
+  prepare(inputs: PolicyRefInput[], cwd: string): PolicySnapshot[];
+  attach(rec: SessionRecord, snapshots: PolicySnapshot[]): void;
+  decide(rec: SessionRecord, req: DecisionRequest): Promise<Verdict>;
 }
 
 export interface SessionManagerDeps {
@@ -43,7 +53,8 @@ export interface SessionManagerDeps {
   agentSocket: { open(id: string): Promise<string>; close(id: string): Promise<void> };
   /** Absolute paths the hook command needs. */
   hookClient: { script: string; node: string; omniJs: string; omniHome: string };
-  decide?: (session: SessionRecord, req: DecisionRequest) => Promise<Verdict>;
+  /** Set after construction (the policy service needs the manager too). */
+  policies?: PolicyPort;
   now?: () => Date;
   log?: (msg: string) => void;
 }
@@ -70,6 +81,10 @@ export class SessionManager {
 
   list(): SessionRecord[] {
     return this.deps.store.all();
+  }
+
+  usePolicies(p: PolicyPort): void {
+    this.deps.policies = p;
   }
 
   /** Resolve an id or a name. Names prefer a live session, then the newest. */
@@ -112,6 +127,9 @@ export class SessionManager {
     const clash = this.deps.store.all().find((s) => s.name === name && isLive(s.status));
     if (clash) throw new OmniError(`a live session is already named "${name}" (${clash.id}); pick another --name`, 'name_taken');
 
+    // Policies are checked before anything starts: a bad file means no session.
+    const policySnapshots = this.deps.policies?.prepare(req.policies ?? [], path.resolve(req.cwd)) ?? [];
+
     let id = newSessionId();
     while (this.deps.store.get(id)) id = newSessionId();
     const sessionDir = this.deps.store.sessionDir(id);
@@ -145,6 +163,7 @@ export class SessionManager {
     });
     rec.command = [spec.command, ...spec.args];
     this.deps.store.put(rec);
+    this.deps.policies?.attach(rec, policySnapshots);
     const live = this.openLive(rec);
     this.append(rec, live, {
       type: 'session.started',
@@ -372,11 +391,11 @@ export class SessionManager {
     return full;
   }
 
-  private emit(rec: SessionRecord, ev: NewEvent): void {
+  emit(rec: SessionRecord, ev: NewEvent): void {
     this.append(rec, this.openLive(rec), ev);
   }
 
-  private setStatus(rec: SessionRecord, status: SessionStatus, reason: string | undefined, source: 'hook' | 'pane' | 'tmux' | 'daemon'): void {
+  setStatus(rec: SessionRecord, status: SessionStatus, reason: string | undefined, source: 'hook' | 'pane' | 'tmux' | 'daemon'): void {
     if (!isLive(rec.status) && isLive(status)) return; // an ended session stays ended
     if (rec.status === status && rec.statusReason === reason) return;
     const previous = rec.status;
@@ -410,7 +429,7 @@ export class SessionManager {
         Object.assign(rec, patch);
         this.deps.store.put(rec);
       },
-      decide: async (req) => (this.deps.decide ? this.deps.decide(rec, req) : { verdict: 'none' }),
+      decide: async (req) => (this.deps.policies ? this.deps.policies.decide(rec, req) : { verdict: 'none' }),
       ingest: () => this.startIngest(rec),
       flushIngest: (hint) => this.runIngest(rec.id, true, hint),
     };

@@ -1,4 +1,4 @@
-import type { NewEvent, SessionStatus } from '../core/events.js';
+import type { NewEvent, SessionStatus, ToolKind } from '../core/events.js';
 import type { SessionRecord } from '../core/session.js';
 
 /**
@@ -57,8 +57,10 @@ export interface LaunchSpec {
 
 /** A request for a policy decision, already normalized by the adapter. */
 export type DecisionRequest =
-  | { phase: 'tool_call'; callId: string; tool: string; kind: import('../core/events.js').ToolKind; input: unknown }
-  | { phase: 'prompt'; text: string };
+  | { phase: 'tool_call'; callId: string; tool: string; kind: ToolKind; input: unknown }
+  | { phase: 'tool_result'; callId: string; tool: string; kind: ToolKind; input: unknown; ok: boolean; output: unknown }
+  /** `key` identifies the prompt so a hook retried after a daemon restart joins the same ask. */
+  | { phase: 'prompt'; text: string; key?: string };
 
 export type Verdict = { verdict: 'allow' | 'deny' | 'ask' | 'none'; reason?: string; policy?: string };
 

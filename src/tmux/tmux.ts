@@ -204,6 +204,26 @@ export class Tmux {
   }
 
   /** Idempotent: no server running is not an error. Resolves once the server is gone. */
+  /** Client ttys attached to a session (for popups). */
+  async listClients(session: string): Promise<string[]> {
+    const res = await this.runner.run(['list-clients', '-t', `=${session}:`, '-F', '#{client_tty}']);
+    if (res.exitCode !== 0) return [];
+    return res.stdout.split('\n').filter(Boolean);
+  }
+
+  /**
+   * Show a popup running `command` on one attached client. display-popup holds the tmux
+   * command until the popup closes, so this resolves when the person is done with it.
+   */
+  async displayPopup(client: string, command: string, opts: { title?: string; width?: string; height?: string } = {}): Promise<void> {
+    await this.runner.run([
+      'display-popup', '-c', client, '-E',
+      '-w', opts.width ?? '80%', '-h', opts.height ?? '50%',
+      ...(opts.title ? ['-T', opts.title] : []),
+      command,
+    ]);
+  }
+
   async killServer(): Promise<void> {
     const res = await this.runner.run(['kill-server']);
     if (res.exitCode !== 0 && !isNoServerError(res.stderr)) throw this.error(['kill-server'], res);

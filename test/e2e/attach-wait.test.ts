@@ -30,12 +30,23 @@ describe('attach, wait and events around a real Claude Code session', () => {
     expect(String(timeout.stderr)).toMatch(/timed out after 1s waiting for w to be waiting \(it is idle\)/);
     expect(Date.now() - t0).toBeLessThan(10_000);
 
+    // A follower sees new events live and ends by itself when the session exits.
+    const follower = t.omni(['events', 'w', '--follow', '--json', '--since', '1']);
     const pending = t.omni(['wait', 'w', '--for', 'running', '--timeout', '60']);
     await new Promise((r) => setTimeout(r, 300));
     expect((await t.omni(['stop', 'w'])).exitCode).toBe(0);
     const ended = await pending;
     expect(ended.exitCode).toBe(6);
     expect(String(ended.stderr)).toMatch(/exited before becoming running/);
+    const followed = await follower;
+    expect(followed.exitCode).toBe(0);
+    const types = String(followed.stdout)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { seq: number; type: string });
+    expect(types[0]!.seq).toBe(2);
+    expect(types.map((e) => e.type)).toContain('session.status');
+    expect(types.at(-1)!.type).toBe('session.exited');
     const after = await t.omni(['wait', 'w', '--for', 'idle']);
     expect(after.exitCode).toBe(6);
 

@@ -73,13 +73,17 @@ export function makeTestEnv(extraEnv: Record<string, string> = {}): TestEnv {
       // tmux first: the agents' last hooks (SessionEnd) still find a daemon, instead of
       // starting a new one after it was stopped.
       await execa('tmux', ['-S', path.join(omniHome, 'run', 'tmux.sock'), 'kill-server'], { reject: false });
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 300));
       await omni(['daemon', 'stop'], { timeoutMs: 15_000 }).catch(() => {});
-      try {
-        const pid = Number(fs.readFileSync(path.join(omniHome, 'run', 'omnid.pid'), 'utf8'));
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-      } catch {
-        /* no daemon left */
+      // A daemon that a late gate hook started again must not outlive the test.
+      for (let i = 0; i < 3; i++) {
+        try {
+          const pid = Number(fs.readFileSync(path.join(omniHome, 'run', 'omnid.pid'), 'utf8'));
+          if (pid > 0) process.kill(pid, 'SIGKILL');
+        } catch {
+          /* no daemon left */
+        }
+        await new Promise((r) => setTimeout(r, 200));
       }
       if (!process.env.OMNI_KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
     },

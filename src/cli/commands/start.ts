@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { SessionRecord } from '../../core/session.js';
 import { client } from '../context.js';
 import { printJson, sessionLine } from '../output.js';
+import { policyRefInput } from '../policy-refs.js';
 import { attachSession } from './attach.js';
 
 export interface StartOptions {
@@ -11,6 +12,7 @@ export interface StartOptions {
   detach?: boolean;
   json?: boolean;
   bin?: string;
+  policy?: string[];
 }
 
 /** `omni <harness>`: create the session in the daemon (with this shell's environment), then attach. */
@@ -27,6 +29,7 @@ export async function startCommand(harness: string, args: string[], opts: StartO
       args,
       env,
       binary: opts.bin,
+      policies: (opts.policy ?? []).map((p) => policyRefInput(p)),
     },
   });
   const detach = opts.detach || opts.json || !process.stdin.isTTY || !process.stdout.isTTY;

@@ -103,7 +103,7 @@ export const claudeAdapter: HarnessAdapter = {
         // idle must not see the idle of the turn before.
         ctx.setStatus('running', undefined, 'hook');
         ctx.emit({ type: 'message.user', data: { text } });
-        const v = await ctx.decide({ phase: 'prompt', text });
+        const v = await ctx.decide({ phase: 'prompt', text, key: str(payload.prompt_id) });
         if (v.verdict === 'deny') {
           ctx.setStatus('idle', 'prompt blocked by policy', 'hook');
           return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
@@ -122,17 +122,15 @@ export const claudeAdapter: HarnessAdapter = {
       case 'PostToolUse':
       case 'PostToolUseFailure': {
         const ok = event === 'PostToolUse';
-        ctx.emit({
-          type: 'tool.result',
-          data: {
-            callId: str(payload.tool_use_id) ?? '',
-            tool: str(payload.tool_name),
-            ok,
-            output: ok ? (payload.tool_response ?? null) : (payload.error ?? payload.tool_response ?? null),
-          },
-        });
+        const tool = str(payload.tool_name) ?? 'unknown';
+        const callId = str(payload.tool_use_id) ?? '';
+        const output = ok ? (payload.tool_response ?? null) : (payload.error ?? payload.tool_response ?? null);
+        ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output } });
         ctx.setStatus('running', undefined, 'hook');
         void ctx.flushIngest().catch(() => {});
+        // The tool already ran; a policy can still learn from it (state) or tell the model to stop.
+        const v = await ctx.decide({ phase: 'tool_result', callId, tool, kind: claudeToolKind(tool), input: payload.tool_input ?? null, ok, output });
+        if (v.verdict === 'deny') return { stdout: JSON.stringify({ decision: 'block', reason: v.reason ?? 'blocked by omni policy' }) };
         return {};
       }
       case 'PermissionRequest':

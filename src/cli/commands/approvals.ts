@@ -1,0 +1,109 @@
+import type { Approval, ApprovalVia } from '../../approvals/types.js';
+import type { OmniClient } from '../../client/api.js';
+import { ExitCode, OmniError } from '../../core/errors.js';
+import { compareApprovals, describeRequest, describeResolution, formatAge, oneLine } from '../../tui/approvals/format.js';
+import { ApprovalsStore } from '../../tui/approvals/store.js';
+import { client } from '../context.js';
+import { makeChalk, printJson, table } from '../output.js';
+
+/** `omni approvals`: the Ink view on a terminal, a plain listing otherwise (or with --json). */
+export async function approvalsCommand(opts: { json?: boolean; all?: boolean }): Promise<number> {
+  const c = await client();
+  if (opts.json || !process.stdout.isTTY || !process.stdin.isTTY) {
+    const { approvals } = await c.approvals({ all: Boolean(opts.all) });
+    if (opts.json) printJson(approvals);
+    else process.stdout.write(formatApprovalsTable(approvals, Date.now(), Boolean(opts.all)) + '\n');
+    return ExitCode.ok;
+  }
+  const [{ render }, React, { ApprovalsView }] = await Promise.all([import('ink'), import('react'), import('../../tui/approvals/view.js')]);
+  const abort = new AbortController();
+  const store = new ApprovalsStore({ actions: actionsFor(c, 'tui'), messageTtlMs: 10_000 });
+  const following = store.follow((signal) => c.approvalsStream(signal), abort.signal);
+  const app = render(React.createElement(ApprovalsView, { store }));
+  try {
+    await app.waitUntilExit();
+  } finally {
+    abort.abort();
+    store.dispose();
+    await following.catch(() => undefined);
+  }
+  return ExitCode.ok;
+}
+
+/** The listing for pipes and scripts: ID, SESSION, POLICY, REQUEST, AGE (and STATUS with --all). */
+export function formatApprovalsTable(approvals: readonly Approval[], now: number, all = false): string {
+  if (!approvals.length) return all ? 'no approvals' : 'no pending approvals';
+  const c = makeChalk();
+  const rows = [all ? ['ID', 'SESSION', 'POLICY', 'REQUEST', 'AGE', 'STATUS'] : ['ID', 'SESSION', 'POLICY', 'REQUEST', 'AGE']];
+  for (const a of [...approvals].sort(compareApprovals)) {
+    const row = [a.id, a.sessionName, a.policies.join(',') || '-', oneLine(describeRequest(a).text, 80), formatAge(a.createdAt, now)];
+    if (all) row.push(a.status === 'pending' ? 'pending' : `${a.status}${a.resolution ? ` (${a.resolution.via})` : ''}`);
+    rows.push(row);
+  }
+  return table(rows, c);
+}
+
+/** `omni approve <id> [--session]`. */
+export async function approveCommand(id: string, opts: { session?: boolean; json?: boolean }): Promise<number> {
+  const scope = opts.session ? 'session' : 'once';
+  const res = await (await client()).approve(id, { scope, via: 'cli' });
+  if (opts.json) printJson(res.approval ?? res);
+  else process.stdout.write(`approved ${res.approval?.id ?? id} ${scope === 'session' ? 'for the rest of the session' : 'once'}\n`);
+  return ExitCode.ok;
+}
+
+/** `omni deny <id> [--reason <text>]`. */
+export async function denyCommand(id: string, opts: { reason?: string; json?: boolean }): Promise<number> {
+  const reason = opts.reason?.trim() || undefined;
+  const res = await (await client()).deny(id, { reason, via: 'cli' });
+  if (opts.json) printJson(res.approval ?? res);
+  else process.stdout.write(`denied ${res.approval?.id ?? id}${reason ? ` (reason: ${reason})` : ''}\n`);
+  return ExitCode.ok;
+}
+
+/**
+ * `omni approvals popup <id>`: one ask, meant for `tmux display-popup -E` over the agent's pane.
+ * Closes when answered here or elsewhere, or on q/Esc (the ask stays pending).
+ */
+export async function approvalPopupCommand(id: string): Promise<number> {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new OmniError('the approval popup needs a terminal (run it in tmux display-popup -E, or use omni approve/deny)', 'bad_request', ExitCode.usage);
+  }
+  const c = await client();
+  const { approvals } = await c.approvals({ all: true });
+  const found = approvals.find((a) => a.id === id);
+  if (!found) {
+    const pending = approvals.filter((a) => a.status === 'pending').map((a) => a.id);
+    throw new OmniError(
+      `no approval ${id}; ${pending.length ? `pending: ${pending.join(', ')}` : 'nothing is pending'}`,
+      'not_found',
+      ExitCode.notFound,
+      { pending },
+    );
+  }
+  if (found.status !== 'pending') {
+    process.stdout.write(describeResolution(found) + '\n');
+    return ExitCode.ok;
+  }
+  const [{ render }, React, { ApprovalPopup }] = await Promise.all([import('ink'), import('react'), import('../../tui/approvals/popup.js')]);
+  const abort = new AbortController();
+  const store = new ApprovalsStore({ actions: actionsFor(c, 'popup'), filter: (a) => a.id === id });
+  const following = store.follow((signal) => c.approvalsStream(signal), abort.signal);
+  const app = render(React.createElement(ApprovalPopup, { store, id }));
+  try {
+    await app.waitUntilExit();
+  } finally {
+    abort.abort();
+    store.dispose();
+    await following.catch(() => undefined);
+  }
+  return ExitCode.ok;
+}
+
+/** The store's actions, answering through the daemon as `via`. */
+export function actionsFor(c: OmniClient, via: ApprovalVia) {
+  return {
+    approve: (id: string, scope: 'once' | 'session') => c.approve(id, { scope, via }),
+    deny: (id: string, reason?: string) => c.deny(id, { reason, via }),
+  };
+}

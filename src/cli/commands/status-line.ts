@@ -1,0 +1,58 @@
+import type { Approval } from '../../approvals/types.js';
+import { OmniClient } from '../../client/api.js';
+import { OmniError } from '../../core/errors.js';
+import { resolvePaths } from '../../core/paths.js';
+import type { SessionRecord } from '../../core/session.js';
+
+/**
+ * `omni status-line`: one short line for tmux `status-right`, e.g.
+ * `omni ⚠ 2 asks · 3 sessions (1 waiting)`. Runs every few seconds, so it must be quick: it never
+ * starts the daemon, loads no Ink, and gives up after a short timeout.
+ */
+
+export interface StatusLineData {
+  running: boolean;
+  asks?: number;
+  sessions?: number;
+  waiting?: number;
+  error?: string;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function formatStatusLine(d: StatusLineData, opts: { tmux?: boolean } = {}): string {
+  const style = (s: string, fmt: string) => (opts.tmux ? `#[${fmt}]${s}#[default]` : s);
+  if (!d.running) return style('omni: off', 'fg=colour244');
+  if (d.error) return style('omni: error', 'fg=red');
+  const parts: string[] = [];
+  if (d.asks) parts.push(style(`⚠ ${plural(d.asks, 'ask')}`, 'fg=yellow,bold'));
+  const sessions = plural(d.sessions ?? 0, 'session');
+  parts.push(d.waiting ? `${sessions} (${style(`${d.waiting} waiting`, 'fg=yellow')})` : sessions);
+  return `omni ${parts.join(' · ')}`;
+}
+
+export async function fetchStatusLine(c: OmniClient, timeoutMs = 1500): Promise<StatusLineData> {
+  try {
+    const [a, s] = await Promise.all([
+      c.request<{ approvals: Approval[] }>('/v1/approvals', { timeoutMs }),
+      c.request<{ sessions: SessionRecord[] }>('/v1/sessions', { timeoutMs }),
+    ]);
+    const sessions = s.sessions ?? [];
+    return {
+      running: true,
+      asks: (a.approvals ?? []).filter((x) => x.status === 'pending').length,
+      sessions: sessions.length,
+      waiting: sessions.filter((x) => x.status === 'waiting').length,
+    };
+  } catch (err) {
+    if (err instanceof OmniError && err.code === 'daemon_unreachable' && !/not the omni daemon|did not answer/.test(err.message)) return { running: false };
+    return { running: true, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export async function statusLineCommand(opts: { json?: boolean; tmux?: boolean; timeout?: string | number } = {}): Promise<number> {
+  const ms = Number(opts.timeout ?? 1500);
+  const data = await fetchStatusLine(new OmniClient(resolvePaths(process.env)), Number.isFinite(ms) && ms > 0 ? ms : 1500);
+  process.stdout.write((opts.json ? JSON.stringify(data) : formatStatusLine(data, { tmux: opts.tmux })) + '\n');
+  return 0;
+}

@@ -1,0 +1,38 @@
+import type { PolicyDecision } from '../types.js';
+import { firstMatch } from '../match.js';
+import { displayPaths } from './display.js';
+import type { Builtin } from './types.js';
+
+/**
+ * Ask before a write: write/edit tools, and shell commands that write files (redirections and
+ * known writers, src/policy/paths.ts). `paths` limits it to matching paths; `except` exempts.
+ */
+export const askOnWrite: Builtin = {
+  name: 'ask_on_write',
+  summary: 'ask a human before writes (write/edit tools and shell writes)',
+  params: {
+    paths: { type: 'globs', default: [], doc: 'only ask for writes to paths matching these globs (default: every path)' },
+    except: { type: 'globs', default: [], doc: 'never ask for writes to paths matching these globs' },
+  },
+  create(p, ctx) {
+    const only = p.paths as string[];
+    const except = p.except as string[];
+    return {
+      name: ctx.name,
+      phases: ['tool_call'],
+      source: ctx.source,
+      evaluate(s): PolicyDecision {
+        const t = s.tool;
+        if (!t) return {};
+        const cwd = s.session.cwd;
+        const writeTool = t.kind === 'write' || t.kind === 'edit';
+        if (!t.writes.length) {
+          return writeTool ? { verdict: 'ask', reason: `${t.name} writes a file omni could not determine`, grantKey: `write-unknown:${t.name}` } : {};
+        }
+        const hits = t.writes.filter((w) => (!only.length || firstMatch(only, w, cwd, ctx.home)) && !firstMatch(except, w, cwd, ctx.home));
+        if (!hits.length) return {};
+        return { verdict: 'ask', reason: `${t.name} writes ${displayPaths(hits, cwd)}`, grantKey: `write:${[...hits].sort().join('\n')}` };
+      },
+    };
+  },
+};

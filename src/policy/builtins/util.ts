@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { matchCommand, type ParsedShell, type ShellCommand } from '../shell.js';
+import type { PolicySubject, ToolSubject } from '../types.js';
+
+/** The shell commands of a subject (empty for non-shell calls). */
+export const commandsOf = (s: PolicySubject): ShellCommand[] => s.tool?.shell?.commands ?? [];
+
+/** Whether a shell parse has something it could not resolve (opaque parts or syntax errors). */
+export function isOpaque(shell: ParsedShell | undefined): boolean {
+  return !!shell && (shell.opaque.length > 0 || shell.errors.length > 0);
+}
+
+/** A short description of what the parser could not resolve. */
+export function opaqueReason(shell: ParsedShell): string {
+  const o = shell.opaque[0];
+  if (o) return `${o.reason}${o.text ? `: ${clip(o.text, 80)}` : ''}`;
+  return shell.errors[0] ?? 'unparsed shell';
+}
+
+/** `program args…`, normalized (quotes removed, single spaces). Stable across spellings. */
+export const commandLine = (c: Pick<ShellCommand, 'program' | 'args'>): string => [c.program, ...c.args].join(' ');
+
+export const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** The first of `patterns` that `cmd` matches. */
+export function matchingPattern(cmd: ShellCommand, patterns: readonly string[]): string | undefined {
+  return patterns.find((p) => matchCommand(cmd, p));
+}
+
+/** Stable JSON (sorted keys) for hashing tool inputs. */
+export function stableJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .filter((k) => o[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+    .join(',')}}`;
+}
+
+export const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+const GIT_VALUE_OPTS = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env', '--super-prefix']);
+
+/** `git [global options] <sub> args…` → `{ sub, args }` (undefined if not git or no subcommand). */
+export function gitSubcommand(cmd: Pick<ShellCommand, 'program' | 'args'>): { sub: string; args: string[] } | undefined {
+  if (cmd.program !== 'git') return undefined;
+  const a = cmd.args;
+  for (let i = 0; i < a.length; i++) {
+    const w = a[i]!;
+    if (GIT_VALUE_OPTS.has(w)) {
+      i++;
+      continue;
+    }
+    if (w.startsWith('-')) continue;
+    return { sub: w, args: a.slice(i + 1) };
+  }
+  return undefined;
+}
+
+/**
+ * A shell call with a command omni could not read (a `command`/`cmd` of an unexpected shape).
+ * Shell-kind tools without a command at all (Claude's BashOutput, KillShell) are not this.
+ */
+export function unreadShell(t: ToolSubject | undefined): boolean {
+  if (!t || t.kind !== 'shell' || t.shell) return false;
+  const i = t.input;
+  if (i === null || i === undefined) return false;
+  if (typeof i !== 'object') return true;
+  return 'command' in i || 'cmd' in i;
+}

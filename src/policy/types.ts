@@ -1,0 +1,102 @@
+import type { ToolKind, UsageData } from '../core/events.js';
+import type { ParsedShell } from './shell.js';
+
+/**
+ * The policy model (docs/POLICIES.md). A policy sees one subject at a phase and returns a
+ * verdict (allow, deny with a reason the agent sees, ask a human) or no opinion, plus state
+ * updates. Policies never see harness payloads: adapters normalize them first.
+ */
+export type Phase = 'prompt' | 'tool_call' | 'tool_result' | 'usage' | 'egress';
+export const PHASES: readonly Phase[] = ['prompt', 'tool_call', 'tool_result', 'usage', 'egress'];
+
+export type VerdictKind = 'allow' | 'deny' | 'ask';
+export type Level = 'session' | 'agent' | 'global';
+/** Evaluation order: the most specific level first. */
+export const LEVELS: readonly Level[] = ['session', 'agent', 'global'];
+
+export interface ToolSubject {
+  name: string;
+  kind: ToolKind;
+  callId: string;
+  input: unknown;
+  /** Every command a shell tool call would run (kind `shell`). */
+  shell?: ParsedShell;
+  /** Absolute paths the call reads and writes, from the input and from parsed shell commands. */
+  reads: string[];
+  writes: string[];
+}
+
+export interface PolicySubject {
+  phase: Phase;
+  session: { id: string; name: string; harness: string; cwd: string; agent?: string };
+  prompt?: { text: string };
+  tool?: ToolSubject;
+  result?: { ok: boolean; output: unknown };
+  usage?: UsageData & { sessionCostUsd?: number };
+  egress?: { host: string; port?: number; method?: string; path?: string };
+}
+
+/** Per-session policy state, shared by the session's policies (one can set what another tests). */
+export interface StateView {
+  hasLabel(name: string): boolean;
+  labels(): string[];
+  counter(name: string): number;
+  inSet(set: string, value: string): boolean;
+  set(set: string): ReadonlySet<string>;
+}
+
+export type StateUpdate =
+  | { op: 'label'; name: string }
+  | { op: 'unlabel'; name: string }
+  | { op: 'incr'; name: string; by?: number }
+  | { op: 'reset'; name: string }
+  | { op: 'add'; set: string; values: string[] }
+  | { op: 'remove'; set: string; values: string[] };
+
+export interface PolicyDecision {
+  /** Omitted: no opinion. */
+  verdict?: VerdictKind;
+  reason?: string;
+  /** Applied only if the action goes ahead: at once when it does, on approval for an ask. */
+  updates?: StateUpdate[];
+  /**
+   * For an ask, what "approve for the rest of the session" covers: later asks of this policy
+   * with the same key are allowed without asking. Default: the tool name (or the phase).
+   */
+  grantKey?: string;
+}
+
+export interface Policy {
+  name: string;
+  /** Phases this policy looks at; it is skipped for the others. */
+  phases: readonly Phase[];
+  /** Where it came from, for errors and audit (a file:line, or "builtin"). */
+  source?: string;
+  evaluate(subject: PolicySubject, state: StateView): PolicyDecision | Promise<PolicyDecision>;
+}
+
+export interface LoadedPolicy {
+  policy: Policy;
+  level: Level;
+}
+
+export interface PolicyVote {
+  policy: string;
+  level: Level;
+  verdict: VerdictKind | 'error';
+  reason?: string;
+  /** An ask answered by an earlier "approve for the rest of the session". */
+  granted?: boolean;
+}
+
+export interface EngineResult {
+  verdict: VerdictKind | 'none';
+  /** The reason the agent or the person sees: the deny's, or the asks' joined. */
+  reason?: string;
+  /** The policy that decided (deny), or those that asked. */
+  policies: string[];
+  votes: PolicyVote[];
+  asks: Array<{ policy: string; reason?: string; grantKey: string }>;
+  /** To apply if the action goes ahead. */
+  updates: StateUpdate[];
+}

@@ -1,0 +1,93 @@
+import { Box, Text, type Key } from 'ink';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type { Approval } from '../../approvals/types.js';
+import { describeRequest, describeWhat } from './format.js';
+import type { ApprovalsSnapshot, ApprovalsStore, ConnectionState, StatusMessage } from './store.js';
+
+/** Small pieces shared by the approvals view and the popup. State lives in ApprovalsStore. */
+
+export function useApprovals(store: ApprovalsStore): ApprovalsSnapshot {
+  return useSyncExternalStore(store.subscribe, store.getSnapshot);
+}
+
+/** The injected clock, re-read every `tickMs` so ages tick. */
+export function useNow(now: () => number, tickMs: number): number {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!(tickMs > 0)) return;
+    const t = setInterval(() => setTick((n) => n + 1), tickMs);
+    return () => clearInterval(t);
+  }, [tickMs]);
+  return now();
+}
+
+/** Printable characters only: no newlines or escape sequences in a reason. */
+const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '');
+
+export type LineEdit = { kind: 'text'; text: string } | { kind: 'submit'; text: string } | { kind: 'cancel' };
+
+/** A one-line editor as a pure function: type, Backspace, Enter to submit, Esc to cancel. */
+export function editLine(text: string, input: string, key: Key): LineEdit {
+  if (key.escape) return { kind: 'cancel' };
+  if (key.return) return { kind: 'submit', text };
+  if (key.backspace || key.delete) return { kind: 'text', text: Array.from(text).slice(0, -1).join('') };
+  if (key.ctrl || key.meta) return { kind: 'text', text };
+  return { kind: 'text', text: text + printable(input) };
+}
+
+/**
+ * Input for a view whose keys depend on its mode. One handler stays subscribed for the view's
+ * whole life and reads the latest mode from a ref: a key typed right after a mode switch is never
+ * lost or sent to the old mode (useInput re-subscribes in an effect, after React renders).
+ */
+export function useModalState<T>(initial: T): [T, () => T, (v: T) => void] {
+  const [state, setState] = useState(initial);
+  const ref = useRef(initial);
+  const get = useCallback(() => ref.current, []);
+  const set = useCallback((v: T) => {
+    ref.current = v;
+    setState(v);
+  }, []);
+  return [state, get, set];
+}
+
+/** What a deny reason being typed looks like. */
+export function ReasonPrompt(props: { label: string; text: string }) {
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text color="red" bold>
+          {props.label}
+        </Text>{' '}
+        reason: {props.text}
+        <Text inverse> </Text>
+      </Text>
+      <Text dimColor>Enter send · Esc cancel (an empty reason is fine)</Text>
+    </Box>
+  );
+}
+
+/** What is being asked about: the exact command or paths, or a prompt excerpt. */
+export function RequestText(props: { approval: Approval }) {
+  const d = describeRequest(props.approval);
+  const prefix = d.label === 'command' ? '$ ' : d.label === 'request' ? '' : `${d.label}: `;
+  return (
+    <Text>
+      <Text dimColor>{describeWhat(props.approval)} </Text>
+      {prefix}
+      <Text bold>{d.label === 'prompt' ? `“${d.text}”` : d.text}</Text>
+    </Text>
+  );
+}
+
+export function MessageLine(props: { message: StatusMessage | undefined }) {
+  if (!props.message) return null;
+  return <Text color={props.message.kind === 'error' ? 'red' : 'green'}>{props.message.text}</Text>;
+}
+
+export function ConnectionLine(props: { connection: ConnectionState; error: string | undefined; loaded: boolean }) {
+  if (props.connection === 'live') return null;
+  if (props.connection === 'connecting') return <Text dimColor>{props.loaded ? 'reconnecting to the daemon…' : 'connecting to the daemon…'}</Text>;
+  if (props.connection === 'error') return <Text color="red">lost the daemon's approvals stream: {props.error ?? 'unknown error'} (retrying)</Text>;
+  return <Text color="yellow">the daemon closed the approvals stream (retrying)</Text>;
+}
