@@ -14,6 +14,7 @@ import { EventBus } from './bus.js';
 import { ApprovalQueue } from '../approvals/queue.js';
 import { DEFAULT_CONFIG, loadConfig } from '../core/config.js';
 import { shQuote } from '../core/fsutil.js';
+import { omniGuard } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';
 import { SessionManager } from './sessions.js';
 import { SessionStore } from './store.js';
@@ -77,6 +78,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     emit: (rec, ev) => sessions.emit(rec, ev),
     setStatus: (rec, status, reason) => sessions.setStatus(rec, status, reason, 'daemon'),
     configDir: paths.configDir,
+    guards: [{ policy: omniGuard({ omniHome: paths.home }), level: 'global' }],
     log,
     notify: (rec, approval) => {
       let popup = DEFAULT_CONFIG.approvals.popup;

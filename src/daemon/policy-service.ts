@@ -42,6 +42,8 @@ export interface PolicyServiceDeps {
   emit(rec: SessionRecord, ev: NewEvent): void;
   setStatus(rec: SessionRecord, status: SessionStatus, reason: string | undefined): void;
   configDir: string;
+  /** Always-on policies evaluated before everything else (omni's self-protection). */
+  guards?: LoadedPolicy[];
   /** Shows an ask to a person right away (a tmux popup over the pane). */
   notify?(rec: SessionRecord, approval: Approval): void;
   log?(msg: string): void;
@@ -104,11 +106,15 @@ export class PolicyService {
   /** The decision point: evaluate, record, and hold an ask until a person answers. */
   async decide(rec: SessionRecord, req: DecisionRequest): Promise<Verdict> {
     const cur = this.forSession(rec);
-    if (!cur.policies.some((p) => p.policy.phases.includes(req.phase))) return { verdict: 'none' };
+    const guards = (this.deps.guards ?? []).filter((p) => p.policy.phases.includes(req.phase));
+    const mine = cur.policies.filter((p) => p.policy.phases.includes(req.phase));
+    if (!guards.length && !mine.length) return { verdict: 'none' };
     const subject = this.subject(rec, req);
-    const result = await evaluatePolicies(cur.policies, subject, cur.state);
+    // Guards first: a deny wins at once, and they are never the session's to remove.
+    const result = await evaluatePolicies([...guards.map((g) => ({ ...g, level: 'session' as const })), ...mine], subject, cur.state);
     const callId = 'callId' in req ? req.callId : undefined;
-    this.deps.emit(rec, {
+    // With no policies of its own, a session's log records only what the guards actually did.
+    if (mine.length || result.verdict !== 'none') this.deps.emit(rec, {
       type: 'policy.decision',
       data: {
         phase: req.phase,

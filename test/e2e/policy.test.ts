@@ -6,7 +6,7 @@ import type { Approval } from '../../src/approvals/types.js';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
-import { claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { OMNI_JS, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
 
 /** The real Claude Code under omni policies, against the fake model. */
 describe('policies and approvals end to end', () => {
@@ -179,5 +179,43 @@ describe('policies and approvals end to end', () => {
     expect(toolResultText('toolu_late')).toContain('omni daemon could not be reached');
     expect(fs.existsSync(target)).toBe(false);
     fs.rmdirSync(sock);
+  });
+  it('(e) an agent cannot approve its own ask, even with no policies loaded', async () => {
+    fake.script({
+      match: 'SELF-APPROVE',
+      turns: [{ toolUses: [{ id: 'toolu_self', name: 'Bash', input: { command: `${process.execPath} ${OMNI_JS} approve ap_0123456789` } }] }, { text: 'I could not.' }],
+    });
+    await start('e', []);
+    expect((await t.omni(['send', 'e', 'SELF-APPROVE'])).exitCode).toBe(0);
+    expect((await t.omni(['wait', 'e', '--timeout', '60'])).exitCode).toBe(0);
+    expect(toolResultText('toolu_self')).toMatch(/agents cannot run \\"omni approve\\"/);
+    const ev = await events('e');
+    expect(ev.find((x) => x.type === 'policy.decision')?.data).toMatchObject({ verdict: 'deny', policy: 'omni_guard' });
+  });
+
+  it('(f) an ask pops up over the pane of an attached person, who answers it there', async () => {
+    const target = path.join(t.work, 'popped.txt');
+    fake.script({ match: 'POP-ME', turns: [{ toolUses: [{ id: 'toolu_pop', name: 'Bash', input: { command: `touch ${target}` } }] }, { text: 'Done.' }] });
+    await start('f', ['--policy', 'ask_on_shell']);
+    // A person attached to the session, from their own tmux.
+    const userTmux = path.join(t.dir, 'u.sock');
+    const envArgs = Object.entries(t.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    await execa('tmux', ['-S', userTmux, '-f', '/dev/null', 'new-session', '-d', '-s', 'me', '-x', '150', '-y', '45', ...envArgs, 'sh']);
+    const screen = async () => String((await execa('tmux', ['-S', userTmux, 'capture-pane', '-p', '-t', 'me'], { reject: false })).stdout);
+    try {
+      await execa('tmux', ['-S', userTmux, 'send-keys', '-t', 'me', '-l', `${process.execPath} ${OMNI_JS} attach f`]);
+      await execa('tmux', ['-S', userTmux, 'send-keys', '-t', 'me', 'Enter']);
+      await until(async () => /Claude Code v\d/.test(await screen()), 20_000, 'the attached session');
+      expect((await t.omni(['send', 'f', 'POP-ME'])).exitCode).toBe(0);
+      await until(async () => /omni: f asks/.test(await screen()), 20_000, 'the approval popup');
+      await until(async () => (await screen()).includes(`touch ${target}`), 10_000, 'the popup to show the command');
+      expect(fs.existsSync(target)).toBe(false);
+      await execa('tmux', ['-S', userTmux, 'send-keys', '-t', 'me', 'a']);
+      await until(() => fs.existsSync(target), 20_000, 'the command approved in the popup to run');
+      const ev = await events('f');
+      expect(ev.find((x) => x.type === 'approval.resolved')?.data).toMatchObject({ verdict: 'approve', via: 'popup' });
+    } finally {
+      await execa('tmux', ['-S', userTmux, 'kill-server'], { reject: false });
+    }
   });
 });

@@ -256,6 +256,12 @@ describe('parseShell: wrappers', () => {
     expect(p.opaque).toEqual([{ reason: 'bash runs commands read from a pipe', text: 'bash', via: ['sudo'] }]);
   });
 
+  it('a shell reading its own script from stdin does not feed it to the commands again', () => {
+    expect(shape('echo sh | sh')).toEqual(['echo sh', 'sh', 'sh | :: sh']);
+    expect(parseShell('echo sh | sh').opaque).toEqual([]);
+    expect(shape("bash <<'EOF'\nsh\nEOF")).toEqual(['bash', 'bash << :: sh']);
+  });
+
   it('expands aliases defined earlier in the script, once', () => {
     expect(shape("alias ll='ls -la'; ll /tmp")).toEqual(['alias ll=ls -la', 'll /tmp', 'alias ll :: ls -la /tmp']);
     expect(shape("alias ls='ls -F'; ls")).toEqual(['alias ls=ls -F', 'ls', 'alias ls :: ls -F']);

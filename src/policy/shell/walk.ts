@@ -17,17 +17,23 @@ interface Ctx {
   depth: number;
   /** Commands get run-time arguments appended (parallel). */
   open: boolean;
-  /** The previous pipeline stage, for the first command of a (compound) stage; `unknown` in `>(…)`. */
-  pipeFrom?: Cmd | 'unknown';
+  /** Standard input inherited from the enclosing script, group or pipeline. */
+  stdin?: Stdin;
   /** Aliases being expanded (not expanded again inside their own value). */
   noAlias: ReadonlySet<string>;
 }
 
 interface EmitCtx extends Ctx {
   assignments: Record<string, string>;
-  stdin?: Stdin;
   packageRunner?: boolean;
   text?: string;
+}
+
+function withStdin<T extends Ctx>(ctx: T, stdin: Stdin | undefined): T {
+  const out = { ...ctx };
+  if (stdin) out.stdin = stdin;
+  else delete out.stdin;
+  return out;
 }
 
 /** Normalized program name for wrapper lookup and matching: lower case, no `.exe`. */
@@ -83,7 +89,12 @@ class Walker {
   private walkList(list: List, ctx: Ctx): void {
     for (const item of list) {
       const c: Ctx = item.background ? { ...ctx, background: true } : ctx;
-      for (const p of item.pipelines) p.cmds.forEach((cmd, i) => this.walkCmd(cmd, { ...c, pipeFrom: i === 0 ? ctx.pipeFrom : p.cmds[i - 1] }));
+      for (const p of item.pipelines) {
+        p.cmds.forEach((cmd, i) => {
+          const prev = p.cmds[i - 1];
+          this.walkCmd(cmd, withStdin(c, prev ? { kind: 'pipe', from: prev } : ctx.stdin));
+        });
+      }
     }
   }
 
@@ -91,7 +102,7 @@ class Walker {
     if (cmd.type === 'simple') return this.walkSimple(cmd, ctx);
     for (const w of cmd.words) this.walkSubs(w.subs, ctx);
     const own = cmd.redirects.map((r) => this.redirect(r, ctx));
-    const inner: Ctx = { ...ctx, redirects: [...ctx.redirects, ...own] };
+    const inner: Ctx = withStdin({ ...ctx, redirects: [...ctx.redirects, ...own] }, stdinOf(cmd.redirects, ctx.stdin));
     for (const b of cmd.body) this.walkList(b, inner);
   }
 
@@ -101,8 +112,9 @@ class Walker {
         this.tooDeep(s.text, ctx);
         continue;
       }
-      const pipeFrom = s.kind === 'procsub' && s.text.startsWith('>') ? 'unknown' : undefined;
-      this.walkList(s.list, { ...ctx, depth: ctx.depth + 1, redirects: [], pipeFrom });
+      // Commands in `>(…)` read data written by the outer command.
+      const stdin: Stdin | undefined = s.kind === 'procsub' && s.text.startsWith('>') ? { kind: 'pipe' } : ctx.stdin;
+      this.walkList(s.list, withStdin({ ...ctx, depth: ctx.depth + 1, redirects: [] }, stdin));
     }
   }
 
@@ -128,13 +140,10 @@ class Walker {
     }
     const words = cmd.words.slice(i);
     if (!words.length) return;
-    this.emit(words, {
-      ...ctx,
-      assignments,
-      redirects: [...ctx.redirects, ...own],
-      stdin: stdinOf(cmd.redirects, ctx.pipeFrom),
-      text: cmd.src.slice(cmd.start, cmd.end),
-    });
+    this.emit(
+      words,
+      withStdin({ ...ctx, assignments, redirects: [...ctx.redirects, ...own], text: cmd.src.slice(cmd.start, cmd.end) }, stdinOf(cmd.redirects, ctx.stdin)),
+    );
   }
 
   private emit(words: Word[], e: EmitCtx): void {
@@ -161,7 +170,7 @@ class Walker {
     if (isDyn(pw) && !knownBasename(pw)) return opaque(`command name is only known at run time: ${pw.raw}`);
     if (pw.glob) return opaque(`command name is subject to glob or brace expansion: ${pw.raw}`);
 
-    const base: Ctx = { via: e.via, background: e.background, redirects: e.redirects, depth: e.depth, open: e.open, noAlias: e.noAlias };
+    const base: Ctx = withStdin({ via: e.via, background: e.background, redirects: e.redirects, depth: e.depth, open: e.open, noAlias: e.noAlias }, e.stdin);
     const alias = !pw.quoted && !e.noAlias.has(programPath) ? this.aliases.get(programPath) : undefined;
     if (alias) {
       const label = `alias ${programPath}`;
@@ -190,7 +199,8 @@ class Walker {
       },
       script: (text, dynamic, label, o = {}) => {
         if (dynamic) opaque(`${label} runs shell code built at run time`);
-        this.parseAndWalk(text, { ...base, via: [...e.via, label], depth: e.depth + 1, open: e.open || !!o.open }, label);
+        const ctx: Ctx = { ...base, via: [...e.via, label], depth: e.depth + 1, open: e.open || !!o.open };
+        this.parseAndWalk(text, withStdin(ctx, o.stdinIsScript ? undefined : e.stdin), label);
       },
       opaque,
       defineAlias: (name, value, dynamic) => {

@@ -42,8 +42,9 @@ export type Stdin =
   | { kind: 'pipe'; from?: Cmd }
   | { kind: 'file'; procsub: boolean };
 
-export function stdinOf(redirects: readonly Redir[], pipeFrom: Cmd | 'unknown' | undefined): Stdin | undefined {
-  let s: Stdin | undefined = pipeFrom === 'unknown' ? { kind: 'pipe' } : pipeFrom ? { kind: 'pipe', from: pipeFrom } : undefined;
+/** Standard input after a command's own redirections, given what it inherits. */
+export function stdinOf(redirects: readonly Redir[], inherited: Stdin | undefined): Stdin | undefined {
+  let s = inherited;
   for (const r of redirects) {
     if (!r.op.startsWith('<') || (r.fd ?? 0) !== 0) continue;
     if (r.op === '<&') s = r.target.value === '0' ? s : r.target.value === '-' ? undefined : { kind: 'pipe' };

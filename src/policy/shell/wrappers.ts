@@ -24,7 +24,11 @@ export interface HandlerCtx {
   args: Word[];
   stdin?: Stdin;
   inner(words: Word[], label: string, opts?: InnerOpts): void;
-  script(text: string, dynamic: boolean, label: string, opts?: { open?: boolean }): void;
+  /**
+   * Parse `text` as shell code run by this command. Its commands inherit this command's
+   * stdin unless `stdinIsScript` (the code itself was read from stdin).
+   */
+  script(text: string, dynamic: boolean, label: string, opts?: { open?: boolean; stdinIsScript?: boolean }): void;
   opaque(reason: string): void;
   defineAlias(name: string, value: string, dynamic: boolean): void;
   removeAlias(name: string): void;
@@ -165,12 +169,12 @@ const STDIN_PATHS = new Set(['/dev/stdin', '/proc/self/fd/0', '/dev/fd/0']);
 function shellStdin(h: HandlerCtx, name = h.program): void {
   const s = h.stdin;
   if (!s) return;
-  if (s.kind === 'text') h.script(s.text, s.dynamic, `${name} ${s.label}`);
+  if (s.kind === 'text') h.script(s.text, s.dynamic, `${name} ${s.label}`, { stdinIsScript: true });
   else if (s.kind === 'file') {
     if (s.procsub) h.opaque(`${name} reads code from a process substitution`);
   } else {
     const out = s.from && staticOutput(s.from);
-    if (out) h.script(out.text, out.dynamic, `${name} |`);
+    if (out) h.script(out.text, out.dynamic, `${name} |`, { stdinIsScript: true });
     else h.opaque(`${name} runs commands read from a pipe`);
   }
 }
