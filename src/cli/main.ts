@@ -94,6 +94,15 @@ export async function main(argv: string[]): Promise<number> {
     .action(run(async (ref: string, opts) => (await import('./commands/control.js')).stopCommand(ref, opts)));
 
   program
+    .command('resume')
+    .description("restart an exited session on the harness's own resume (same session, same log)")
+    .argument('<session>', 'session id or name')
+    .argument('[args...]', 'extra arguments for the harness (after --)')
+    .option('-d, --detach', 'do not attach')
+    .option('--json', 'print the session as JSON (implies --detach)')
+    .action(run(async (ref: string, args: string[], opts) => (await import('./commands/start.js')).resumeCommand(ref, args, opts)));
+
+  program
     .command('interrupt')
     .description('interrupt the current generation, the way the harness does (Escape for Claude Code)')
     .argument('<session>', 'session id or name')

@@ -23,6 +23,7 @@ export interface EventDataMap {
   'session.started': { harness: string; name: string; cwd: string; model?: string; command: string[] };
   'session.status': { status: SessionStatus; previous?: SessionStatus; reason?: string; source: 'hook' | 'pane' | 'tmux' | 'daemon' };
   'session.adopted': { pane: string; previousDaemonPid?: number };
+  'session.resumed': { harnessSessionId: string; command: string[] };
   'message.user': { text: string; via?: string };
   'message.assistant': { text: string; messageId?: string; model?: string };
   'text.delta': { text: string };

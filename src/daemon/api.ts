@@ -100,8 +100,17 @@ export function createControlServer(deps: {
       /^\/v1\/sessions\/([^/]+)\/interrupt$/,
       async (_q, res, [ref]) => {
         const rec = sessions.resolve(ref!);
-        await sessions.interrupt(rec);
-        sendJson(res, 200, { session: rec.id, interrupted: true });
+        const r = await sessions.interrupt(rec);
+        sendJson(res, 200, { session: rec.id, interrupted: true, idle: r.idle });
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/sessions\/([^/]+)\/resume$/,
+      async (req, res, [ref]) => {
+        const body = await readJson<{ env?: Record<string, string>; args?: unknown[] }>(req);
+        const rec = await sessions.resume(sessions.resolve(ref!), body.env && typeof body.env === 'object' ? body.env : {}, Array.isArray(body.args) ? body.args.map(String) : []);
+        sendJson(res, 200, { session: rec });
       },
     ],
     [

@@ -5,7 +5,7 @@ import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir, shQuote, writeFileAtomic } from '../core/fsutil.js';
 import { isLive, newSessionId, validateSessionName, type SessionRecord } from '../core/session.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
-import type { DecisionRequest, FlushHint, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
+import type { BinaryInfo, DecisionRequest, FlushHint, HarnessAdapter, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
 import type { EventBus } from './bus.js';
 import { EventLog } from './eventlog.js';
 import { IngestKeys } from './ingest-keys.js';
@@ -148,14 +148,57 @@ export class SessionManager {
       command: [],
       lastSeq: 0,
     };
+    this.deps.store.put(rec);
+    this.deps.policies?.attach(rec, policySnapshots);
+    await this.launch(rec, adapter, binary, req.env, req.args ?? []);
+    this.deps.store.put(rec);
+    return rec;
+  }
+
+  /** Restart an exited session on the harness's own resume, by the id it reported. */
+  async resume(rec: SessionRecord, env: Record<string, string>, args: string[] = []): Promise<SessionRecord> {
+    if (isLive(rec.status)) throw new OmniError(`session ${rec.name} (${rec.id}) is ${rec.status}, not ended; attach to it instead`, 'conflict');
+    const adapter = this.deps.harnesses.get(rec.harness);
+    if (!adapter.capabilities.resume) throw new OmniError(`${adapter.displayName} sessions cannot be resumed`, 'conflict');
+    if (!rec.harnessSessionId) {
+      throw new OmniError(`session ${rec.name} never reported its ${adapter.displayName} session id, so there is nothing to resume`, 'conflict');
+    }
+    const binary = await adapter.findBinary(env);
+    if (!binary) throw new OmniError(`${adapter.displayName} is not installed (no "${adapter.binaryName}" on PATH): ${adapter.installHint}`, 'harness_missing');
+    const clash = this.deps.store.all().find((s) => s.name === rec.name && s.id !== rec.id && isLive(s.status));
+    if (clash) throw new OmniError(`a live session is already named "${rec.name}" (${clash.id})`, 'name_taken');
+    await this.deps.tmux.killSession(rec.tmuxSession).catch(() => {}); // a dead pane left by remain-on-exit
+    rec.exitCode = undefined;
+    rec.exitedAt = undefined;
+    rec.paneId = undefined;
+    rec.status = 'starting';
+    rec.statusReason = undefined;
+    rec.statusSource = 'daemon';
+    this.deps.store.put(rec);
+    await this.launch(rec, adapter, binary, env, args, { harnessSessionId: rec.harnessSessionId });
+    return rec;
+  }
+
+  /** Prepare the harness (settings, hooks), write the launcher, and start it in tmux. */
+  private async launch(
+    rec: SessionRecord,
+    adapter: HarnessAdapter,
+    binary: BinaryInfo,
+    env: Record<string, string>,
+    extraArgs: string[],
+    resume?: { harnessSessionId: string },
+  ): Promise<void> {
+    const id = rec.id;
+    const sessionDir = this.deps.store.sessionDir(id);
     const sock = await this.deps.agentSocket.open(id);
     const hc = this.deps.hookClient;
     const spec = await adapter.prepareLaunch({
       session: rec,
       sessionDir,
-      env: req.env,
+      env,
       binary,
-      extraArgs: req.args ?? [],
+      extraArgs,
+      resume,
       hooks: {
         command: (event, mode) =>
           `OMNI_HOME=${shQuote(hc.omniHome)} sh ${shQuote(hc.script)} ${shQuote(sock)} ${shQuote(event)} ${mode} ${shQuote(hc.node)} ${shQuote(hc.omniJs)}`,
@@ -163,18 +206,15 @@ export class SessionManager {
     });
     rec.command = [spec.command, ...spec.args];
     this.deps.store.put(rec);
-    this.deps.policies?.attach(rec, policySnapshots);
     const live = this.openLive(rec);
-    this.append(rec, live, {
-      type: 'session.started',
-      data: { harness: adapter.name, name, cwd: rec.cwd, model: rec.model, command: rec.command },
-    });
+    if (resume) this.append(rec, live, { type: 'session.resumed', data: { harnessSessionId: resume.harnessSessionId, command: rec.command } });
+    else this.append(rec, live, { type: 'session.started', data: { harness: adapter.name, name: rec.name, cwd: rec.cwd, model: rec.model, command: rec.command } });
     for (const note of spec.notes) this.log(`${id}: ${note}`);
 
     const launcher = path.join(sessionDir, 'launch.sh');
-    writeFileAtomic(launcher, launchScript({ ...filterEnv(req.env), ...spec.env }, spec.command, spec.args), 0o700);
+    writeFileAtomic(launcher, launchScript({ ...filterEnv(env), ...spec.env }, spec.command, spec.args), 0o700);
     try {
-      const pane = await this.deps.tmux.newSession({ name: id, windowName: name, cwd: rec.cwd, command: `exec sh ${shQuote(launcher)}` });
+      const pane = await this.deps.tmux.newSession({ name: id, windowName: rec.name, cwd: rec.cwd, command: `exec sh ${shQuote(launcher)}` });
       rec.paneId = pane.paneId;
       rec.panePid = pane.panePid;
     } catch (err) {
@@ -188,7 +228,6 @@ export class SessionManager {
       throw err;
     }
     this.deps.store.put(rec);
-    return rec;
   }
 
   /** Rebuild state after a (re)start: reopen logs, re-adopt live panes, close out dead ones. */
@@ -309,10 +348,31 @@ export class SessionManager {
     }
   }
 
-  async interrupt(rec: SessionRecord): Promise<void> {
+  async interrupt(rec: SessionRecord): Promise<{ idle: boolean }> {
+    if (!isLive(rec.status)) throw new OmniError(`session ${rec.name} (${rec.id}) has ${rec.status}; nothing to interrupt`, 'conflict');
     const adapter = this.deps.harnesses.get(rec.harness);
     const pane = target(rec);
+    const wasRunning = rec.status === 'running' || rec.status === 'waiting';
     await this.deps.tmux.withPaneLock(pane, () => this.deps.tmux.sendKeys(pane, adapter.interruptKeys));
+    if (!wasRunning || !adapter.idleAfterInterrupt) return { idle: rec.status === 'idle' };
+    // Watch the pane for the harness to settle, since no hook reports an interrupted turn.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      await sleep(150);
+      if (rec.status === 'idle' || !isLive(rec.status)) return { idle: rec.status === 'idle' };
+      let text = '';
+      try {
+        text = await this.deps.tmux.capturePane(pane);
+      } catch {
+        break;
+      }
+      if (adapter.idleAfterInterrupt(text)) {
+        if (adapter.clearInputKeys?.length) await this.deps.tmux.withPaneLock(pane, () => this.deps.tmux.sendKeys(pane, adapter.clearInputKeys!));
+        this.setStatus(rec, 'idle', 'interrupted', 'daemon');
+        return { idle: true };
+      }
+    }
+    return { idle: false };
   }
 
   async stop(rec: SessionRecord): Promise<SessionRecord> {

@@ -44,6 +44,8 @@ export interface LaunchContext {
   binary: BinaryInfo;
   extraArgs: string[];
   hooks: HookWiring;
+  /** Set when restarting an exited session on the harness's own resume. */
+  resume?: { harnessSessionId: string };
 }
 
 export interface LaunchSpec {
@@ -125,6 +127,13 @@ export interface HarnessAdapter {
    * can come a little before the input box is drawn, and keys sent then are lost.
    */
   inputReady(paneText: string): boolean;
+  /**
+   * After an interrupt: the pane shows the harness idle again (some harnesses send no signal
+   * for an interrupted turn). Optional: without it the status waits for the next signal.
+   */
+  idleAfterInterrupt?(paneText: string): boolean;
+  /** Keys that clear what an interrupt left in the input box (Claude puts the prompt back). */
+  readonly clearInputKeys?: string[];
   /** Keys that stop the current generation the way a person would. */
   readonly interruptKeys: string[];
   /** How long to wait between pasting input and pressing Enter. */

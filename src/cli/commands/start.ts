@@ -16,10 +16,15 @@ export interface StartOptions {
 }
 
 /** `omni <harness>`: create the session in the daemon (with this shell's environment), then attach. */
-export async function startCommand(harness: string, args: string[], opts: StartOptions): Promise<number> {
-  const api = await client();
+function callerEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+export async function startCommand(harness: string, args: string[], opts: StartOptions): Promise<number> {
+  const api = await client();
+  const env = callerEnv();
   const { session } = await api.request<{ session: SessionRecord }>('/v1/sessions', {
     body: {
       harness,
@@ -32,13 +37,24 @@ export async function startCommand(harness: string, args: string[], opts: StartO
       policies: (opts.policy ?? []).map((p) => policyRefInput(p)),
     },
   });
+  return afterStart(session, opts, 'started');
+}
+
+/** `omni resume`: the harness's own resume, with this shell's environment, then attach. */
+export async function resumeCommand(ref: string, args: string[], opts: { detach?: boolean; json?: boolean }): Promise<number> {
+  const api = await client();
+  const { session } = await api.request<{ session: SessionRecord }>(`/v1/sessions/${encodeURIComponent(ref)}/resume`, { body: { env: callerEnv(), args } });
+  return afterStart(session, opts, 'resumed');
+}
+
+async function afterStart(session: SessionRecord, opts: { detach?: boolean; json?: boolean }, verb: string): Promise<number> {
   const detach = opts.detach || opts.json || !process.stdin.isTTY || !process.stdout.isTTY;
   if (opts.json) {
     printJson(session);
     return 0;
   }
   if (detach) {
-    process.stdout.write(`started ${sessionLine(session)}\n`);
+    process.stdout.write(`${verb} ${sessionLine(session)}\n`);
     if (!opts.detach) process.stderr.write(`not a terminal, so not attaching; attach later with: omni attach ${session.name}\n`);
     return 0;
   }

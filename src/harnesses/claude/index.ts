@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { prepareClaudeConfig } from './config.js';
-import { claudeInputReady, detectClaudeScreen } from './screens.js';
+import { claudeIdleScreen, claudeInputReady, detectClaudeScreen } from './screens.js';
 import { ClaudeTranscript } from './transcript.js';
 
 /** Hook events omni wires, and whether each gates (waits for a decision, fails closed). */
@@ -81,6 +81,7 @@ export const claudeAdapter: HarnessAdapter = {
     writeFileAtomic(settingsFile, JSON.stringify(claudeSettings(ctx.hooks), null, 2) + '\n');
     const notes = prepareClaudeConfig(ctx.env, ctx.session.cwd);
     const args = ['--settings', settingsFile];
+    if (ctx.resume) args.push('--resume', ctx.resume.harnessSessionId);
     if (ctx.session.model) args.push('--model', ctx.session.model);
     args.push(...ctx.extraArgs);
     return {
@@ -170,6 +171,9 @@ export const claudeAdapter: HarnessAdapter = {
   },
 
   inputReady: claudeInputReady,
+  // Claude fires no Stop for an interrupted turn, and puts the interrupted prompt back in the box.
+  idleAfterInterrupt: claudeIdleScreen,
+  clearInputKeys: ['C-u'],
 };
 
 function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {

@@ -26,3 +26,8 @@ export function detectClaudeScreen(text: string): ScreenMatch | undefined {
 export function claudeInputReady(text: string): boolean {
   return /^❯\u00a0/m.test(text);
 }
+
+/** Idle after an interrupt: the input box is drawn and the footer no longer offers to interrupt. */
+export function claudeIdleScreen(text: string): boolean {
+  return claudeInputReady(text) && !/esc to interrupt/i.test(text);
+}

@@ -37,6 +37,7 @@ interface PendingUsage {
 export class ClaudeTranscript implements Ingestor {
   private offset = 0;
   private partial = '';
+  private current: string | undefined;
   private pending: PendingUsage | undefined;
   /** Recent assistant texts (trimmed), to recognise the one a Stop hook names. */
   private texts = new Set<string>();
@@ -50,6 +51,13 @@ export class ClaudeTranscript implements Ingestor {
   async poll(): Promise<void> {
     const file = this.file();
     if (!file) return;
+    if (file !== this.current) {
+      // A new transcript (a resumed or cleared session): read it from the start; the keys
+      // of what was already emitted keep anything from repeating.
+      this.current = file;
+      this.offset = 0;
+      this.partial = '';
+    }
     let fd: number;
     try {
       fd = fs.openSync(file, 'r');
