@@ -45,6 +45,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   program
+    .command('run')
+    .description('start an agent from its YAML spec (name, prompt, executor, policies)')
+    .argument('<file>', 'the agent spec, e.g. agents/reviewer.yaml')
+    .argument('[args...]', 'arguments passed to the harness (after --)')
+    .option('-H, --harness <name>', "run it on another harness than the spec's executor.harness")
+    .option('-m, --model <model>', "override the spec's executor.model")
+    .option('-n, --name <name>', "session name (default: the agent's name)")
+    .option('-C, --cwd <dir>', 'working directory (default: the current one)')
+    .option('-d, --detach', 'do not attach')
+    .option('--json', 'print the session as JSON (implies --detach)')
+    .action(run(async (file: string, args: string[], opts) => (await import('./commands/run.js')).runCommand(file, args, opts)));
+
+  program
     .command('ls')
     .alias('list')
     .description('list sessions: id, name, harness, status, cwd, age')

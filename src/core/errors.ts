@@ -25,7 +25,8 @@ export class OmniError extends Error {
   constructor(
     message: string,
     readonly code: string,
-    readonly exitCode: ExitCodeValue = ExitCode.error,
+    /** Defaults to the exit code documented for `code`. */
+    readonly exitCode: ExitCodeValue = exitCodeFor(code),
     readonly details?: Record<string, unknown>,
   ) {
     super(message);

@@ -26,6 +26,8 @@ export interface SessionRecord {
   /** argv the pane runs (environment not included: it may hold secrets). */
   command: string[];
   parent?: string;
+  /** The agent spec it runs, if started with `omni run`. */
+  agent?: { name: string; file: string };
   lastSeq: number;
 }
 

@@ -79,6 +79,8 @@ export function createControlServer(deps: {
           args: Array.isArray(body.args) ? body.args.map(String) : [],
           binary: body.binary,
           policies: Array.isArray(body.policies) ? body.policies : [],
+          prompt: typeof body.prompt === 'string' && body.prompt ? body.prompt : undefined,
+          agent: body.agent && typeof body.agent === 'object' ? body.agent : undefined,
         });
         sendJson(res, 201, { session: rec });
       },

@@ -27,6 +27,8 @@ export interface PolicyRefInput {
   ref: string;
   source?: string;
   text?: string;
+  /** `agent` for policies from an agent spec; `session` (default) for --policy / policy add. */
+  level?: 'agent' | 'session';
 }
 
 interface SessionPolicies {
@@ -75,7 +77,7 @@ export class PolicyService {
     const out: PolicySnapshot[] = [];
     const globalFile = path.join(this.deps.configDir, 'policies.yaml');
     if (fs.existsSync(globalFile)) out.push({ source: globalFile, text: fs.readFileSync(globalFile, 'utf8'), level: 'global' });
-    for (const input of inputs) out.push(this.snapshot(input, cwd, 'session'));
+    for (const input of inputs) out.push(this.snapshot(input, cwd, input.level === 'agent' ? 'agent' : 'session'));
     for (const s of out) this.compile(s, cwd); // throws with file:line:column
     return out;
   }

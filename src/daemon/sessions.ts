@@ -35,6 +35,9 @@ export interface CreateSessionRequest {
   binary?: string;
   /** Session-level policies (files read by the caller, or names). */
   policies?: PolicyRefInput[];
+  /** Typed into the session once it is ready (an agent spec's prompt). */
+  prompt?: string;
+  agent?: { name: string; file: string };
 }
 
 /** The policy side the session manager needs (PolicyService in the daemon). */
@@ -146,13 +149,22 @@ export class SessionManager {
       updatedAt: ts,
       tmuxSession: id,
       command: [],
+      ...(req.agent ? { agent: req.agent } : {}),
       lastSeq: 0,
     };
     this.deps.store.put(rec);
     this.deps.policies?.attach(rec, policySnapshots);
     await this.launch(rec, adapter, binary, req.env, req.args ?? []);
+    if (req.prompt) this.sendWhenReady(rec, req.prompt);
     this.deps.store.put(rec);
     return rec;
+  }
+
+  /** The first prompt goes in once the harness is ready; a failure is logged as an event. */
+  private sendWhenReady(rec: SessionRecord, text: string): void {
+    void this.waitForStatus(rec, 'idle', 120_000)
+      .then(() => this.send(rec, text))
+      .catch((err: Error) => this.emit(rec, { type: 'error', data: { message: `could not deliver the agent's prompt: ${err.message}`, code: 'prompt_not_delivered' } }));
   }
 
   /** Restart an exited session on the harness's own resume, by the id it reported. */

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
-import { claudeEnv, makeTestEnv, type TestEnv } from '../helpers/omni.js';
+import { ROOT, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
 
 function parseEvents(stdout: string): OmniEvent[] {
   return stdout
@@ -87,5 +87,19 @@ describe('Claude Code end to end (real claude in omni tmux, fake model)', () => 
     expect(all.find((s) => s.name === 'e2e')?.status).toBe('exited');
     const live = await t.omniJson<SessionRecord[]>(['ls']);
     expect(live.find((s) => s.name === 'e2e')).toBeUndefined();
+  });
+
+  it('omni run starts an agent spec: its prompt goes in once ready, its policies at agent level', async () => {
+    fake.script({ match: "Run the project's test suite", turns: [{ text: 'All tests pass.' }] });
+    const session = await t.omniJson<SessionRecord>(['run', path.join(ROOT, 'agents', 'fixer.yaml'), '--name', 'fx', '--', '--permission-mode', 'default']);
+    expect(session.harness).toBe('claude');
+    expect(session.agent?.name).toBe('fixer');
+    await until(() => fake.requests.some((r) => r.latestUserText.includes("Run the project's test suite")), 60_000, 'the spec prompt to reach the model');
+    await until(async () => String((await t.omni(['events', 'fx', '--json'])).stdout).includes('All tests pass.'), 30_000, 'the reply');
+    const pol = await t.omniJson<{ policies: Array<{ name: string; level: string }> }>(['policy', 'ls', 'fx']);
+    expect(pol.policies.filter((p) => p.level === 'agent').map((p) => p.name)).toEqual(['blast_radius', 'no-push-after-install']);
+    const bad = await t.omni(['run', path.join(ROOT, 'agents', 'fixer.yaml'), '--harness', 'cursor']);
+    expect(bad.exitCode).toBe(3);
+    expect(String(bad.stderr)).toMatch(/unknown harness "cursor"; known harnesses: claude/);
   });
 });

@@ -16,7 +16,7 @@ export interface StartOptions {
 }
 
 /** `omni <harness>`: create the session in the daemon (with this shell's environment), then attach. */
-function callerEnv(): Record<string, string> {
+export function callerEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   return env;
@@ -47,7 +47,7 @@ export async function resumeCommand(ref: string, args: string[], opts: { detach?
   return afterStart(session, opts, 'resumed');
 }
 
-async function afterStart(session: SessionRecord, opts: { detach?: boolean; json?: boolean }, verb: string): Promise<number> {
+export async function afterStart(session: SessionRecord, opts: { detach?: boolean; json?: boolean }, verb: string): Promise<number> {
   const detach = opts.detach || opts.json || !process.stdin.isTTY || !process.stdout.isTTY;
   if (opts.json) {
     printJson(session);

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { loadAgentSpec } from '../../agents/spec.js';
+import { OmniError } from '../../core/errors.js';
+import type { SessionRecord } from '../../core/session.js';
+import { PolicyLoadError } from '../../policy/yaml.js';
+import { client } from '../context.js';
+import { policyRefInput } from '../policy-refs.js';
+import { afterStart, callerEnv } from './start.js';
+
+export interface RunOptions {
+  harness?: string;
+  model?: string;
+  name?: string;
+  cwd?: string;
+  detach?: boolean;
+  json?: boolean;
+}
+
+/** `omni run agent.yaml`: the spec's harness (or --harness), prompt and policies, in a new session. */
+export async function runCommand(file: string, args: string[], opts: RunOptions): Promise<number> {
+  const api = await client();
+  const { harnesses } = await api.request<{ harnesses: Array<{ name: string }> }>('/v1/harnesses');
+  const names = harnesses.map((h) => h.name);
+  let spec;
+  try {
+    spec = loadAgentSpec(file, names);
+  } catch (err) {
+    if (err instanceof PolicyLoadError) throw new OmniError(err.message, 'bad_request');
+    throw err;
+  }
+  const harness = opts.harness ?? spec.executor.harness;
+  if (!names.includes(harness)) throw new OmniError(`unknown harness "${harness}"; known harnesses: ${names.join(', ')}`, 'unknown_harness');
+  const policies = spec.policies.map((p) => ({ ...(p.file ? policyRefInput(p.file) : { ref: p.ref }), level: 'agent' as const }));
+  const { session } = await api.request<{ session: SessionRecord }>('/v1/sessions', {
+    body: {
+      harness,
+      name: opts.name ?? spec.name,
+      cwd: path.resolve(opts.cwd ?? process.cwd()),
+      model: opts.model ?? (opts.harness && opts.harness !== spec.executor.harness ? undefined : spec.executor.model),
+      args,
+      env: callerEnv(),
+      policies,
+      prompt: spec.prompt,
+      agent: { name: spec.name, file: spec.file },
+    },
+  });
+  return afterStart(session, opts, 'started');
+}
