@@ -58,6 +58,12 @@ export async function main(argv: string[]): Promise<number> {
     .action(run(async (file: string, args: string[], opts) => (await import('./commands/run.js')).runCommand(file, args, opts)));
 
   program
+    .command('doctor')
+    .description('which harnesses are installed and usable here, with what to do if not (never prints a secret)')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/doctor.js')).doctorCommand(opts)));
+
+  program
     .command('ls')
     .alias('list')
     .description('list sessions: id, name, harness, status, cwd, age')

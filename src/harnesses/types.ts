@@ -112,6 +112,8 @@ export interface ScreenMatch {
 
 export interface HarnessAdapter {
   readonly name: string;
+  /** Versions and credentials, for `omni doctor`. */
+  readonly doctor?: import('./doctor-types.js').HarnessDoctor;
   readonly displayName: string;
   readonly binaryName: string;
   readonly installHint: string;

@@ -3,6 +3,7 @@ import type { SessionRecord } from '../../core/session.js';
 import { client } from '../context.js';
 import { printJson, sessionLine } from '../output.js';
 import { policyRefInput } from '../policy-refs.js';
+import { checkHarnesses } from './doctor.js';
 import { attachSession } from './attach.js';
 
 export interface StartOptions {
@@ -25,6 +26,11 @@ export function callerEnv(): Record<string, string> {
 export async function startCommand(harness: string, args: string[], opts: StartOptions): Promise<number> {
   const api = await client();
   const env = callerEnv();
+  // First-run help: say now, not at a login screen in a detached pane, when nothing is set up.
+  const health = (await checkHarnesses(env).catch(() => [])).find((h) => h.harness === harness);
+  if (health?.installed && health.credentials.length === 0) {
+    process.stderr.write(`omni: no credentials found for ${health.displayName}; ${health.todo.find((t) => t.startsWith('credentials:'))?.slice(13) ?? ''} (omni doctor shows more). Starting anyway.\n`);
+  }
   const { session } = await api.request<{ session: SessionRecord }>('/v1/sessions', {
     body: {
       harness,

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { prepareClaudeConfig } from './config.js';
+import { claudeDoctor } from './doctor.js';
 import { claudeIdleScreen, claudeInputReady, detectClaudeScreen } from './screens.js';
 import { ClaudeTranscript } from './transcript.js';
 
@@ -55,6 +56,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 export const claudeAdapter: HarnessAdapter = {
   name: 'claude',
+  doctor: claudeDoctor,
   displayName: 'Claude Code',
   binaryName: 'claude',
   installHint: 'install it with `npm install -g @anthropic-ai/claude-code` (or see https://docs.claude.com/claude-code)',
