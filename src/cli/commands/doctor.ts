@@ -19,9 +19,10 @@ export interface HarnessHealth {
 }
 
 /** Checks run in the caller's environment: that is the one sessions get. */
-export async function checkHarnesses(env: Record<string, string>): Promise<HarnessHealth[]> {
+export async function checkHarnesses(env: Record<string, string>, only?: string): Promise<HarnessHealth[]> {
   const out: HarnessHealth[] = [];
   for (const a of builtinHarnesses().all()) {
+    if (only && a.name !== only) continue;
     const bin = await a.findBinary(env).catch(() => null);
     const doc = a.doctor;
     const credentials = doc ? await doc.credentials(env) : [];

@@ -27,7 +27,7 @@ export async function startCommand(harness: string, args: string[], opts: StartO
   const api = await client();
   const env = callerEnv();
   // First-run help: say now, not at a login screen in a detached pane, when nothing is set up.
-  const health = (await checkHarnesses(env).catch(() => [])).find((h) => h.harness === harness);
+  const health = (await checkHarnesses(env, harness).catch(() => [])).find((h) => h.harness === harness);
   if (health?.installed && health.credentials.length === 0) {
     process.stderr.write(`omni: no credentials found for ${health.displayName}; ${health.todo.find((t) => t.startsWith('credentials:'))?.slice(13) ?? ''} (omni doctor shows more). Starting anyway.\n`);
   }
