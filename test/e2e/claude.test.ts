@@ -4,14 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import { parseEvents } from '../helpers/events.js';
 import { ROOT, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
-
-function parseEvents(stdout: string): OmniEvent[] {
-  return stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as OmniEvent);
-}
 
 describe('Claude Code end to end (real claude in omni tmux, fake model)', () => {
   let fake: FakeModel;

@@ -1,16 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import { parseEvents } from '../helpers/events.js';
 import { claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
 
-const events = (stdout: unknown) =>
-  String(stdout)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as OmniEvent);
+const events = parseEvents;
 
 describe('daemon survives kill -9 (real claude in omni tmux, fake model)', () => {
   let fake: FakeModel;

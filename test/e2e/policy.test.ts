@@ -6,6 +6,7 @@ import type { Approval } from '../../src/approvals/types.js';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import { parseEvents, toolResultText as toolResultOf } from '../helpers/events.js';
 import { OMNI_JS, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
 
 /** The real Claude Code under omni policies, against the fake model. */
@@ -23,11 +24,7 @@ describe('policies and approvals end to end', () => {
   });
 
   const CLAUDE_ARGS = ['--', '--permission-mode', 'default', '--allowedTools', 'Bash'];
-  const events = async (name: string) =>
-    String((await t.omni(['events', name, '--json'])).stdout)
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as OmniEvent);
+  const events = async (name: string) => parseEvents((await t.omni(['events', name, '--json'])).stdout);
   const pending = async () => t.omniJson<Approval[]>(['approvals']);
   const start = async (name: string, policyArgs: string[]) => {
     const s = await t.omniJson<SessionRecord>(['claude', '--name', name, ...policyArgs, ...CLAUDE_ARGS]);
@@ -35,18 +32,7 @@ describe('policies and approvals end to end', () => {
     return s;
   };
   /** The text Claude sent back to the model for a tool call: what the model "saw". */
-  const toolResultText = (toolUseId: string) => {
-    for (const r of fake.requests) {
-      const msgs = (r.body as { messages?: Array<{ content: unknown }> })?.messages ?? [];
-      for (const m of msgs) {
-        if (!Array.isArray(m.content)) continue;
-        for (const b of m.content as Array<{ type?: string; tool_use_id?: string; content?: unknown }>) {
-          if (b.type === 'tool_result' && b.tool_use_id === toolUseId) return JSON.stringify(b.content);
-        }
-      }
-    }
-    return undefined;
-  };
+  const toolResultText = (toolUseId: string) => toolResultOf(fake, toolUseId);
 
   it('(a) a denied command never runs and the model receives the reason', async () => {
     const policyFile = path.join(t.dir, 'no-touch.yaml');
