@@ -3,7 +3,7 @@ import { ExitCode, OmniError } from '../core/errors.js';
 import { OMNI_VERSION } from '../core/version.js';
 
 /** Harness subcommands (`omni claude`, …). Names only: adapters load lazily in the action. */
-export const HARNESS_COMMANDS = ['claude'] as const;
+export const HARNESS_COMMANDS = ['claude', 'pi'] as const;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 

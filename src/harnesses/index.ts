@@ -1,6 +1,7 @@
 import { claudeAdapter } from './claude/index.js';
+import { piAdapter } from './pi/index.js';
 import { HarnessRegistry } from './registry.js';
 
 export function builtinHarnesses(): HarnessRegistry {
-  return new HarnessRegistry([claudeAdapter]);
+  return new HarnessRegistry([claudeAdapter, piAdapter]);
 }

@@ -111,4 +111,18 @@ describe('omni daemon', () => {
     const usage = await t.omni(['wait']);
     expect(usage.exitCode).toBe(2);
   });
+
+  it('refuses to start a session whose policy does not load, naming file, line and column', async () => {
+    const bad = path.join(t.dir, 'bad.yaml');
+    fs.writeFileSync(bad, 'policies:\n  - name: p\n    rules:\n      - when: { comand: git push }\n        verdict: deny\n');
+    const r = await t.omni(['claude', '--detach', '--name', 'nope', '--policy', bad]);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(new RegExp(`^omni: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:17: unknown selector "comand"`));
+    expect(String(r.stderr)).toMatch(/did you mean "command"/);
+    const unknown = await t.omni(['claude', '--detach', '--policy', 'no_such_builtin']);
+    expect(unknown.exitCode).toBe(2);
+    expect(String(unknown.stderr)).toMatch(/blast_radius/); // lists what exists
+    const all = await t.omniJson<unknown[]>(['ls', '--all']);
+    expect(all).toEqual([]);
+  });
 });

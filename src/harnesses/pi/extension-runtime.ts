@@ -14,6 +14,7 @@
  * reply before the end of the turn.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -272,7 +273,8 @@ export function registerOmniExtension(pi: PiApi, wiring: OmniPiWiring, opts: Run
   // A prompt (typed, pasted, queued while busy, or injected): the `prompt` policy phase may drop it.
   pi.on('input', async (e, ctx) => {
     const images = Array.isArray(e?.images) ? e.images.length : 0;
-    const r = await client.send('Prompt', 'gate', { ...identity(ctx), text: String(e?.text ?? ''), source: e?.source, images });
+    // promptId: a retry after a daemon restart joins the same ask; a new prompt never reuses an old answer.
+    const r = await client.send('Prompt', 'gate', { ...identity(ctx), promptId: randomUUID(), text: String(e?.text ?? ''), source: e?.source, images });
     if (r.code === 0) return undefined;
     const reason = r.text.trim() || 'blocked by omni policy';
     try {

@@ -1,0 +1,212 @@
+import path from 'node:path';
+import type { ToolKind, UsageData } from '../../core/events.js';
+import { writeFileAtomic } from '../../core/fsutil.js';
+import { findBinary } from '../binary.js';
+import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, SignalContext } from '../types.js';
+import { piDoctor } from './doctor.js';
+import { piExtensionSource } from './extension.js';
+import { detectPiScreen, piIdleScreen, piInputReady } from './screens.js';
+import { resolvePiSessionFile, STATE_FILE } from './session-file.js';
+import { piWiring } from './wiring.js';
+
+export const EXTENSION_FILE = 'omni-pi-extension.mjs';
+
+/** Pi's built-in tools: read, bash, edit, write, grep, find, ls. */
+export function piToolKind(tool: string): ToolKind {
+  if (tool === 'bash') return 'shell';
+  if (tool === 'read' || tool === 'grep' || tool === 'find' || tool === 'ls') return 'read';
+  if (tool === 'write') return 'write';
+  if (tool === 'edit') return 'edit';
+  if (tool.startsWith('mcp__') || tool.startsWith('mcp_')) return 'mcp';
+  return 'other';
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+interface PiUsage {
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  totalTokens?: number;
+  cost?: { total?: number };
+}
+
+interface PiAssistantMessage {
+  content?: Array<{ type?: string; text?: string }>;
+  provider?: string;
+  model?: string;
+  usage?: PiUsage;
+  stopReason?: string;
+  errorMessage?: string;
+  responseId?: string;
+  timestamp?: number;
+}
+
+/**
+ * Usage of one assistant message as Pi reports it. Pi prices every message from its model table
+ * (`cost` in models.json for custom providers); a total of 0 means "no price known" as often as
+ * "free", so it is passed on as reportedCostUsd only when positive.
+ */
+export function piUsage(m: PiAssistantMessage): UsageData | undefined {
+  const u = m.usage;
+  if (!u) return undefined;
+  const inputTokens = num(u.input);
+  const outputTokens = num(u.output);
+  const cacheReadTokens = num(u.cacheRead);
+  const cacheWriteTokens = num(u.cacheWrite);
+  if (inputTokens + outputTokens + cacheReadTokens + cacheWriteTokens === 0) return undefined; // aborted before any token
+  const cost = u.cost?.total;
+  return {
+    model: m.model ?? 'unknown',
+    inputTokens,
+    outputTokens,
+    cacheReadTokens,
+    cacheWriteTokens,
+    ...(typeof cost === 'number' && Number.isFinite(cost) && cost > 0 ? { reportedCostUsd: cost } : {}),
+    source: 'pi.extension',
+    messageId: piMessageId(m),
+  };
+}
+
+export function piMessageId(m: PiAssistantMessage): string {
+  return m.responseId ?? `pi-${m.timestamp ?? 'unknown'}`;
+}
+
+export const piAdapter: HarnessAdapter = {
+  name: 'pi',
+  doctor: piDoctor,
+  displayName: 'Pi',
+  binaryName: 'pi',
+  installHint: 'install it with `npm install -g @mariozechner/pi-coding-agent` (see https://github.com/badlogic/pi-mono)',
+  capabilities: {
+    interactive: true,
+    headless: true,
+    toolEvents: true,
+    deny: true,
+    heldAsk: true,
+    costSource: 'reported',
+    interrupt: true,
+    resume: true,
+    // Pi can (`--fork <file>`), but LaunchContext has no way to ask for a fork yet.
+    fork: false,
+  },
+  interruptKeys: ['Escape'],
+  submitDelayMs: 50,
+
+  findBinary(env) {
+    return findBinary('pi', env, env.OMNI_BINARY_OVERRIDE);
+  },
+
+  async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
+    const stateFile = path.join(ctx.sessionDir, STATE_FILE);
+    const extFile = path.join(ctx.sessionDir, EXTENSION_FILE);
+    writeFileAtomic(extFile, piExtensionSource(piWiring(ctx, stateFile), ctx.session.id));
+    const notes = [`wrote the omni extension for Pi to ${extFile}`];
+    const args = ['-e', extFile];
+    if (ctx.resume) {
+      const file = resolvePiSessionFile(ctx.resume.harnessSessionId, stateFile, ctx.env);
+      args.push('--session', file ?? ctx.resume.harnessSessionId);
+      notes.push(file ? `resuming Pi session file ${file}` : `no file found for Pi session ${ctx.resume.harnessSessionId}; Pi looks it up by id`);
+    }
+    if (ctx.session.model) args.push('--model', ctx.session.model);
+    args.push(...ctx.extraArgs);
+    return {
+      command: ctx.binary.path,
+      args,
+      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name },
+      notes,
+    };
+  },
+
+  async handleHook(event, payload, ctx): Promise<HookReply> {
+    noteIdentity(payload, ctx);
+    switch (event) {
+      case 'SessionStart':
+      case 'ModelSelect':
+        if (payload.model === null) {
+          ctx.setStatus('waiting', 'Pi has no model: use /login, or add a provider to ~/.pi/agent/models.json', 'hook');
+        } else {
+          if (str(payload.model)) ctx.update({ model: str(payload.model) });
+          if (event === 'SessionStart' || ctx.session.status === 'waiting') ctx.setStatus('idle', undefined, 'hook');
+        }
+        return {};
+      case 'Prompt': {
+        const text = str(payload.text) ?? '';
+        const source = str(payload.source);
+        // Running before the message event: whoever saw the prompt land and waits for idle must
+        // not see the idle of the turn before.
+        ctx.setStatus('running', undefined, 'hook');
+        ctx.emit({ type: 'message.user', data: { text, ...(source && source !== 'interactive' ? { via: `pi.${source}` } : {}) } });
+        const v = await ctx.decide({ phase: 'prompt', text, key: str(payload.promptId) });
+        if (v.verdict === 'deny') {
+          ctx.setStatus('idle', 'prompt blocked by policy', 'hook');
+          return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
+        }
+        return {};
+      }
+      case 'ToolCall': {
+        const tool = str(payload.toolName) ?? 'unknown';
+        const callId = str(payload.toolCallId) ?? '';
+        const kind = piToolKind(tool);
+        const input = payload.input ?? null;
+        ctx.emit({ type: 'tool.call', data: { callId, tool, kind, input } });
+        ctx.setStatus('running', undefined, 'hook');
+        const v = await ctx.decide({ phase: 'tool_call', callId, tool, kind, input });
+        if (v.verdict === 'deny') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
+        return {};
+      }
+      case 'ToolResult': {
+        const tool = str(payload.toolName) ?? 'unknown';
+        const callId = str(payload.toolCallId) ?? '';
+        const ok = payload.isError !== true;
+        const output = payload.content ?? null;
+        ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output } });
+        ctx.setStatus('running', undefined, 'hook');
+        // The tool already ran; a policy can still learn from it or tell the model to stop.
+        const v = await ctx.decide({ phase: 'tool_result', callId, tool, kind: piToolKind(tool), input: payload.input ?? null, ok, output });
+        if (v.verdict === 'deny') return { exitCode: 2, stderr: `omni policy: ${v.reason ?? 'blocked by omni policy'}` };
+        return {};
+      }
+      case 'MessageEnd': {
+        const m = (payload.message ?? {}) as PiAssistantMessage;
+        const messageId = piMessageId(m);
+        const model = m.model;
+        // An interrupted message is cut short (its text never reached the model's answer); an
+        // errored one has no text. Both still cost their tokens.
+        if (m.stopReason !== 'aborted' && m.stopReason !== 'error') {
+          for (const b of m.content ?? []) {
+            if (b.type === 'text' && b.text?.trim()) ctx.emit({ type: 'message.assistant', data: { text: b.text, messageId, ...(model ? { model } : {}) } });
+          }
+        }
+        if (m.stopReason === 'error') ctx.emit({ type: 'error', data: { message: `Pi: ${m.errorMessage ?? 'the model request failed'}`, code: 'harness_model_error' } });
+        const usage = piUsage(m);
+        if (usage) ctx.emit({ type: 'usage', data: usage });
+        return {};
+      }
+      case 'AgentEnd':
+        ctx.setStatus('idle', str(payload.stopReason) === 'aborted' ? 'interrupted' : undefined, 'hook');
+        return {};
+      case 'SessionEnd':
+      default:
+        return {};
+    }
+  },
+
+  // Everything arrives through the extension; there is no log to read.
+  createIngestor() {
+    return undefined;
+  },
+
+  detectScreen: detectPiScreen,
+  inputReady: piInputReady,
+  // Pi reports an interrupted run (agent_end), but the pane settles first; either makes it idle.
+  idleAfterInterrupt: piIdleScreen,
+};
+
+function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {
+  const sid = str(payload.sessionId);
+  const file = str(payload.sessionFile);
+  if (sid || file) ctx.update({ harnessSessionId: sid, transcriptPath: file });
+}
