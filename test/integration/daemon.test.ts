@@ -117,7 +117,7 @@ describe('omni daemon', () => {
     fs.writeFileSync(bad, 'policies:\n  - name: p\n    rules:\n      - when: { comand: git push }\n        verdict: deny\n');
     const r = await t.omni(['claude', '--detach', '--name', 'nope', '--policy', bad]);
     expect(r.exitCode).toBe(2);
-    expect(String(r.stderr)).toMatch(new RegExp(`^omni: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:17: unknown selector "comand"`, 'm'));
+    expect(String(r.stderr)).toMatch(new RegExp(`^omni: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:17: unknown key "comand" in when`));
     expect(String(r.stderr)).toMatch(/did you mean "command"/);
     const unknown = await t.omni(['claude', '--detach', '--policy', 'no_such_builtin']);
     expect(unknown.exitCode).toBe(2);

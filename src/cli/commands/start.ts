@@ -26,11 +26,8 @@ export function callerEnv(): Record<string, string> {
 export async function startCommand(harness: string, args: string[], opts: StartOptions): Promise<number> {
   const api = await client();
   const env = callerEnv();
-  // First-run help: say now, not at a login screen in a detached pane, when nothing is set up.
+  // First-run help: say so now, not at a login screen in a detached pane, when nothing is set up.
   const health = (await checkHarnesses(env, harness).catch(() => [])).find((h) => h.harness === harness);
-  if (health?.installed && health.credentials.length === 0) {
-    process.stderr.write(`omni: no credentials found for ${health.displayName}; ${health.todo.find((t) => t.startsWith('credentials:'))?.slice(13) ?? ''} (omni doctor shows more). Starting anyway.\n`);
-  }
   const { session } = await api.request<{ session: SessionRecord }>('/v1/sessions', {
     body: {
       harness,
@@ -43,6 +40,10 @@ export async function startCommand(harness: string, args: string[], opts: StartO
       policies: (opts.policy ?? []).map((p) => policyRefInput(p)),
     },
   });
+  if (health?.installed && health.credentials.length === 0) {
+    const hint = health.todo.find((t) => t.startsWith('credentials:'))?.slice('credentials: '.length) ?? '';
+    process.stderr.write(`omni: no credentials found for ${health.displayName}: ${hint} (omni doctor shows more); it may stop at a login screen\n`);
+  }
   return afterStart(session, opts, 'started');
 }
 
