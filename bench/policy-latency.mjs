@@ -25,35 +25,19 @@
 //    would hold the hook); each reply is checked against the verdict the in-process engine
 //    predicts for that exact call sequence. See bench/README.md.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.join(ROOT, 'dist');
-const OMNI_JS = path.join(ROOT, 'bin', 'omni.js');
-const HARNESS_BIN = path.join(ROOT, 'test', 'harness-clis', 'node_modules', '.bin');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'claude', 'hook-PreToolUse.json');
+import { pathToFileURL } from 'node:url';
+import { DIST, HARNESS_BIN, ROOT, createWorld, eachArg, f2, interleave, machine, now, parseOptions, r2, rawPost, runMain, sayer, stats, statsDiff, statsHeader, statsRow, us } from './lib.mjs';
 
 // ---------------------------------------------------------------------------------- options
 function parseArgs(argv) {
   const o = { n: 20000, warmup: 2000, e2eN: 500, e2eWarmup: 20, e2e: true, json: false, keep: false, explain: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const flag = a.split('=')[0];
-    const val = () => {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      const num = Number(v);
-      if (!Number.isInteger(num) || num < 0) throw new Error(`${flag} needs a whole number, got ${v}`);
-      return num;
-    };
-    if (flag === '--n' || flag === '-n') o.n = val();
-    else if (flag === '--warmup') o.warmup = val();
-    else if (flag === '--e2e-n') o.e2eN = val();
-    else if (flag === '--e2e-warmup') o.e2eWarmup = val();
+  eachArg(argv, (a, flag, num) => {
+    if (flag === '--n' || flag === '-n') o.n = num();
+    else if (flag === '--warmup') o.warmup = num();
+    else if (flag === '--e2e-n') o.e2eN = num();
+    else if (flag === '--e2e-warmup') o.e2eWarmup = num();
     else if (a === '--no-e2e') o.e2e = false;
     else if (a === '--json') o.json = true;
     else if (a === '--keep') o.keep = true;
@@ -62,31 +46,16 @@ function parseArgs(argv) {
       process.stdout.write('usage: node bench/policy-latency.mjs [--n 20000] [--warmup 2000] [--e2e-n 500] [--e2e-warmup 20] [--no-e2e] [--json] [--keep] [--explain]\n');
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
-  }
+  });
   if (o.n < 1) throw new Error('--n must be at least 1');
   if (o.e2e && o.e2eN < 1) throw new Error('--e2e-n must be at least 1');
   return o;
 }
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`policy-latency: ${err.message}\n`);
-  process.exit(2);
-}
-const say = (msg) => {
-  if (!opts.json) process.stderr.write(`${msg}\n`);
-};
-
-// ------------------------------------------------------------------------ isolated world
-// Short paths: the agent socket lives at $OMNI_HOME/run/agent/<id>.sock, capped at 108 bytes.
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omp-'));
-const home = path.join(dir, 'home');
-const omniHome = path.join(dir, 'o');
-const work = path.join(dir, 'work');
-for (const d of [home, omniHome, work]) fs.mkdirSync(d, { recursive: true });
-const tmuxSock = path.join(omniHome, 'run', 'tmux.sock');
+const opts = parseOptions('policy-latency', parseArgs);
+const say = sayer(opts);
+const world = createWorld({ prefix: 'omp-', say, keep: opts.keep });
+const { dir, home, work, omni, must, runHook } = world;
 const policyFile = path.join(dir, 'policies.yaml');
 
 // A small project for the session directory: existing files matter (write_only_created stats
@@ -106,118 +75,7 @@ for (const [rel, text] of Object.entries(PROJECT)) {
   fs.writeFileSync(path.join(work, rel), text);
 }
 
-// The environment the e2e tests give omni (test/helpers/omni.ts), with a model URL on a closed
-// port: Claude's interactive startup does not call the model, so the session sits idle.
-const env = {
-  PATH: `${HARNESS_BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-  HOME: home,
-  OMNI_HOME: omniHome,
-  LANG: 'C.UTF-8',
-  NO_COLOR: '1',
-  DISABLE_TELEMETRY: '1',
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-  CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
-  DISABLE_AUTOUPDATER: '1',
-  ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
-  ANTHROPIC_AUTH_TOKEN: 'x',
-};
-
-function omni(args, { timeoutMs = 120_000, input } = {}) {
-  const r = spawnSync(process.execPath, [OMNI_JS, ...args], {
-    env,
-    cwd: work,
-    input,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
-  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
-}
-
-function must(args, opt) {
-  const r = omni(args, opt);
-  if (r.code !== 0) throw new Error(`omni ${args.join(' ')} exited ${r.code ?? r.error?.message}: ${r.stderr.trim() || r.stdout.trim()}`);
-  return r;
-}
-
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const sleepSync = (msec) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, msec);
-/** Wait until `pid` has exited; true if it did within `msec`. */
-function waitGone(pid, msec) {
-  const deadline = Date.now() + msec;
-  while (alive(pid)) {
-    if (Date.now() > deadline) return false;
-    sleepSync(50);
-  }
-  return true;
-}
-
-let cleaned = false;
-let daemonUsed = false;
-const sessionNames = [];
-const claudePids = []; // the panes' processes: the claudes we started (each pane execs one)
-function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  if (daemonUsed) {
-    say('cleaning up: stopping the sessions, tmux and the daemon');
-    for (const name of sessionNames) omni(['stop', name], { timeoutMs: 20_000 });
-    // Claude outlives its killed tmux session by a second or so and runs its SessionEnd hook on
-    // the way out. If the daemon were gone by then, omni-hook would start a new one (it
-    // restarts a missing daemon) in a directory about to be deleted. So: daemon down only once
-    // every claude is.
-    for (const pid of claudePids) {
-      if (waitGone(pid, 15_000)) continue;
-      say(`claude (pid ${pid}) did not exit; killing it`);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-      waitGone(pid, 2_000);
-    }
-    spawnSync('tmux', ['-S', tmuxSock, 'kill-server'], { stdio: 'ignore' });
-    omni(['daemon', 'stop'], { timeoutMs: 15_000 });
-    try {
-      const pid = Number(fs.readFileSync(path.join(omniHome, 'run', 'omnid.pid'), 'utf8'));
-      if (pid > 0 && waitGone(pid, 5_000) === false) process.kill(pid, 'SIGKILL');
-    } catch {
-      /* no daemon left */
-    }
-  }
-  if (opts.keep) say(`kept ${dir}`);
-  else fs.rmSync(dir, { recursive: true, force: true });
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    cleanup();
-    process.exit(130);
-  });
-}
-
-// ------------------------------------------------------------------------------- timing
-const now = () => process.hrtime.bigint();
-const ms = (a, b) => Number(b - a) / 1e6;
-const us = (a, b) => Number(b - a) / 1e3;
-
-function stats(xs) {
-  if (!xs.length) return { n: 0, p50: NaN, p90: NaN, p99: NaN, mean: NaN, min: NaN, max: NaN };
-  const s = [...xs].sort((a, b) => a - b);
-  const pct = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-  const mean = s.reduce((a, b) => a + b, 0) / s.length;
-  const r = (x) => Math.round(x * 100) / 100;
-  return { n: s.length, p50: r(pct(50)), p90: r(pct(90)), p99: r(pct(99)), mean: r(mean), min: r(s[0]), max: r(s[s.length - 1]) };
-}
-const r2 = (x) => Math.round(x * 100) / 100;
 const ratio = (a, b) => (b > 0 ? Math.round((a / b) * 100) / 100 : NaN);
-const f2 = (x, w = 8) => (Number.isFinite(x) ? x.toFixed(2) : '-').padStart(w);
 
 // ------------------------------------------------------------------------------ policies
 // 20 policies: every builtin with typical parameters (deny_paths twice), and ten rule
@@ -575,77 +433,30 @@ async function predictE2E(E, policies, count) {
   return out;
 }
 
-/** Run `/bin/sh -c <command>` with `input` on stdin, the way Claude Code runs a command hook. */
-function runHook(command, input) {
-  const t0 = now();
-  const r = spawnSync('/bin/sh', ['-c', command], { input, env, cwd: work, encoding: 'utf8', timeout: 30_000 });
-  const t1 = now();
-  return { t: ms(t0, t1), code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
-}
-
-/** One POST on a fresh connection (like curl does), timed to the end of the reply. */
-function rawPost(sock, body) {
-  return new Promise((resolve) => {
-    const t0 = now();
-    const req = http.request(
-      { socketPath: sock, path: '/hook/PreToolUse?mode=gate', method: 'POST', agent: false, timeout: 30_000, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ t: ms(t0, now()), status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (err) => resolve({ t: ms(t0, now()), error: err }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no reply within 30 s (an ask holding?)')));
-    req.on('error', (err) => resolve({ t: ms(t0, now()), error: err }));
-    req.end(body);
-  });
-}
-
-async function startSession(name, extra) {
-  const started = must(['claude', '--json', '--name', name, ...extra, '--', '--permission-mode', 'default']);
-  sessionNames.push(name);
-  const session = JSON.parse(started.stdout);
-  if (session.panePid) claudePids.push(session.panePid);
-  return session;
-}
-
 async function endToEnd(E, policies) {
   if (!fs.existsSync(path.join(HARNESS_BIN, 'claude'))) throw new Error(`no pinned claude at ${HARNESS_BIN}/claude: run \`npm run test:setup\``);
   const total = opts.e2eWarmup + opts.e2eN;
   const expected = await predictE2E(E, policies, 2 * total + 10);
   say(`e2e: world ${dir}`);
   say('starting two omni Claude sessions (real claude, idle, model on a closed port): bench-none, bench-pol --policy <20 policies>');
-  daemonUsed = true;
-  const sNone = await startSession('bench-none', []);
-  const sPol = await startSession('bench-pol', ['--policy', policyFile]);
+  const sNone = world.startSession('bench-none', []);
+  const sPol = world.startSession('bench-pol', ['--policy', policyFile]);
   for (const name of ['bench-none', 'bench-pol']) {
     const waited = omni(['wait', name, '--for', 'idle', '--timeout', '90'], { timeoutMs: 100_000 });
     if (waited.code !== 0) throw new Error(`session ${name} never became idle: ${waited.stderr.trim() || waited.stdout.trim()}`);
   }
   const recs = JSON.parse(must(['ls', '--json']).stdout);
-  const base = JSON.parse(fs.readFileSync(FIXTURE, 'utf8'));
   const setup = (session, key) => {
-    const rec = recs.find((s) => s.id === session.id) ?? session;
-    if (rec.panePid && !claudePids.includes(rec.panePid)) claudePids.push(rec.panePid);
-    const settingsFile = path.join(omniHome, 'state', 'sessions', session.id, 'claude-settings.json');
-    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
-    const hookCmd = settings.hooks?.PreToolUse?.[0]?.hooks?.[0]?.command;
-    if (typeof hookCmd !== 'string') throw new Error(`no PreToolUse command hook in ${settingsFile}`);
-    const sock = /sh '[^']*omni-hook' '([^']+)'/.exec(hookCmd)?.[1] ?? path.join(omniHome, 'run', 'agent', `${session.id}.sock`);
-    if (!fs.existsSync(sock)) throw new Error(`agent socket ${sock} does not exist`);
-    // The payload: the recorded fixture with this session's own identity (from its SessionStart
-    // hook) so the daemon's bookkeeping stays consistent; tool_use_id changes on every call.
-    const b = { ...base, cwd: work };
-    if (rec.harnessSessionId) b.session_id = rec.harnessSessionId;
-    if (rec.transcriptPath) b.transcript_path = rec.transcriptPath;
+    // The payload: the recorded fixture with this session's own identity; tool_use_id changes
+    // on every call.
+    const s = world.attach(session, recs);
     let k = 0;
     const next = () => {
       const c = E2E_CALLS[k % E2E_CALLS.length];
       const i = k++;
-      return { i, body: JSON.stringify({ ...b, tool_name: c.tool, tool_input: c.input, tool_use_id: `toolu_bench_${key}_${i}` }) };
+      return { i, body: JSON.stringify({ ...s.base, tool_name: c.tool, tool_input: c.input, tool_use_id: `toolu_bench_${key}_${i}` }) };
     };
-    return { id: session.id, hookCmd, sock, next };
+    return { ...s, next };
   };
   const none = setup(sNone, 'none');
   const pol = setup(sPol, 'pol');
@@ -673,41 +484,17 @@ async function endToEnd(E, policies) {
     return hookOk(verdict, { code: 0, stderr: '', stdout: r.body.slice(2) ? `${r.body.slice(2)}\n` : '' });
   };
   const variants = [
-    { key: 'hookNone', label: 'omni hook, no policies', s: none, run: async (s, v) => { const c = s.next(); const r = runHook(s.hookCmd, c.body); return { t: r.t, why: hookOk('none', r), verdict: 'none' }; } },
-    { key: 'hookPol', label: 'omni hook, 20 policies', s: pol, run: async (s) => { const c = s.next(); const r = runHook(s.hookCmd, c.body); return { t: r.t, why: hookOk(expected[c.i], r), verdict: expected[c.i] }; } },
-    { key: 'httpNone', label: 'raw HTTP, no policies', s: none, run: async (s) => { const c = s.next(); const r = await rawPost(s.sock, c.body); return { t: r.t, why: httpOk('none', r), verdict: 'none' }; } },
-    { key: 'httpPol', label: 'raw HTTP, 20 policies', s: pol, run: async (s) => { const c = s.next(); const r = await rawPost(s.sock, c.body); return { t: r.t, why: httpOk(expected[c.i], r), verdict: expected[c.i] }; } },
+    { key: 'hookNone', label: 'omni hook, no policies', run: async () => { const c = none.next(); const r = runHook(none.hookCmd, c.body); return { t: r.t, why: hookOk('none', r), verdict: 'none' }; } },
+    { key: 'hookPol', label: 'omni hook, 20 policies', run: async () => { const c = pol.next(); const r = runHook(pol.hookCmd, c.body); return { t: r.t, why: hookOk(expected[c.i], r), verdict: expected[c.i] }; } },
+    { key: 'httpNone', label: 'raw HTTP, no policies', run: async () => { const c = none.next(); const r = await rawPost(none.sock, c.body, { timeoutMs: 30_000 }); return { t: r.t, why: httpOk('none', r), verdict: 'none' }; } },
+    { key: 'httpPol', label: 'raw HTTP, 20 policies', run: async () => { const c = pol.next(); const r = await rawPost(pol.sock, c.body, { timeoutMs: 30_000 }); return { t: r.t, why: httpOk(expected[c.i], r), verdict: expected[c.i] }; } },
   ];
-  const times = Object.fromEntries(variants.map((v) => [v.key, []]));
-  const failures = Object.fromEntries(variants.map((v) => [v.key, 0]));
-  const seen = Object.fromEntries(variants.map((v) => [v.key, {}]));
-  const firstWhy = {};
   say(`e2e: timing ${variants.length} variants x ${opts.e2eN} runs (+${opts.e2eWarmup} warm-up), interleaved`);
-  const tStart = Date.now();
-  for (let i = 0; i < total; i++) {
-    for (let j = 0; j < variants.length; j++) {
-      const v = variants[(i + j) % variants.length];
-      const r = await v.run(v.s);
-      if (r.why) {
-        failures[v.key]++;
-        firstWhy[v.key] ??= r.why;
-      } else {
-        seen[v.key][r.verdict] = (seen[v.key][r.verdict] ?? 0) + 1;
-        if (i >= opts.e2eWarmup) times[v.key].push(r.t);
-      }
-    }
-    if (!opts.json && (i + 1) % 100 === 0) process.stderr.write(`  ${i + 1}/${total}\n`);
-  }
-  const elapsed = (Date.now() - tStart) / 1000;
+  const { times, failures, verdicts: seen, firstWhy, elapsed } = await interleave(variants, { n: opts.e2eN, warmup: opts.e2eWarmup, quiet: opts.json });
 
   // Every call became a tool.call event; every call to bench-pol also a policy.decision.
-  const events = (name) =>
-    must(['events', name, '--json'], { timeoutMs: 60_000 })
-      .stdout.split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
-  const evNone = events('bench-none');
-  const evPol = events('bench-pol');
+  const evNone = world.events('bench-none');
+  const evPol = world.events('bench-pol');
   const count = (evs, type) => evs.filter((e) => e.type === type).length;
   const decisions = evPol.filter((e) => e.type === 'policy.decision');
   const badDecisions = decisions.filter((d) => d.data?.verdict === 'ask' || d.data?.verdict === 'deny').length;
@@ -727,7 +514,6 @@ async function endToEnd(E, policies) {
     checks.approvalsRequested === 0;
 
   const figures = Object.fromEntries(variants.map((v) => [v.key, { ...stats(times[v.key]), failures: failures[v.key], verdicts: seen[v.key] }]));
-  const diff = (a, b) => ({ p50: r2(figures[a].p50 - figures[b].p50), p90: r2(figures[a].p90 - figures[b].p90), p99: r2(figures[a].p99 - figures[b].p99), mean: r2(figures[a].mean - figures[b].mean) });
   return {
     unit: 'ms',
     n: opts.e2eN,
@@ -735,7 +521,7 @@ async function endToEnd(E, policies) {
     elapsedS: Math.round(elapsed * 10) / 10,
     variants: variants.map((v) => ({ key: v.key, label: v.label })),
     figures,
-    addedByPolicies: { hook: diff('hookPol', 'hookNone'), http: diff('httpPol', 'httpNone') },
+    addedByPolicies: { hook: statsDiff(figures.hookPol, figures.hookNone), http: statsDiff(figures.httpPol, figures.httpNone) },
     checks,
     checksOk,
     failures: Object.values(failures).reduce((a, b) => a + b, 0),
@@ -766,11 +552,10 @@ async function main() {
   const inproc = await inProcess(E, policies);
   const e2e = opts.e2e ? await endToEnd(E, policies) : undefined;
 
-  const tmuxV = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).stdout?.trim();
   const summary = {
     bench: 'policy-latency',
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model?.trim(), node: process.version, tmux: tmuxV, kernel: os.release() },
+    machine: machine(),
     policies: policies.map((p) => p.policy.name),
     inProcess: inproc,
     ...(e2e ? { e2e } : {}),
@@ -782,10 +567,10 @@ async function main() {
     return ok ? 0 : 1;
   }
   const L = [];
-  const hdr = (first, w) => `${first.padEnd(w)}${'p50'.padStart(8)}${'p90'.padStart(8)}${'p99'.padStart(8)}${'mean'.padStart(8)}${'min'.padStart(8)}${'max'.padStart(9)}`;
-  const row = (label, s, w) => `${label.padEnd(w)}${f2(s.p50)}${f2(s.p90)}${f2(s.p99)}${f2(s.mean)}${f2(s.min)}${f2(s.max, 9)}`;
+  const hdr = (first, w) => statsHeader(first, w, 9);
+  const row = (label, s, w) => statsRow(label, s, w, 9);
   L.push('');
-  L.push(`${os.cpus().length} CPUs (${summary.machine.cpu}), Node ${process.version}, ${tmuxV}`);
+  L.push(`${summary.machine.cpus} CPUs (${summary.machine.cpu}), Node ${process.version}, ${summary.machine.tmux}`);
   L.push('');
   L.push(`1. in-process decision (buildToolSubject + evaluatePolicies), ${inproc.n} decisions each, ${inproc.warmup} warm-up, interleaved, µs, ${inproc.elapsedS} s`);
   L.push(hdr('variant', 40));
@@ -818,13 +603,4 @@ async function main() {
   return ok ? 0 : 1;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  process.stderr.write(`policy-latency: ${err.stack ?? err}\n`);
-  code = 1;
-} finally {
-  cleanup();
-}
-process.exit(code);
+await runMain('policy-latency', main, world.cleanup);
