@@ -109,6 +109,19 @@ export class ApprovalQueue {
     return a;
   }
 
+  /** The agent stopped waiting: the ask is withdrawn (nobody's answer would reach it now). */
+  cancel(id: string, reason: string): Approval | undefined {
+    const a = this.items.get(id);
+    if (!a || a.status !== 'pending') return a;
+    a.status = 'cancelled';
+    a.resolution = { verdict: 'cancel', scope: 'once', by: 'omni', via: 'api', at: this.now().toISOString(), reason };
+    this.persist(a);
+    for (const w of this.waiters.get(id) ?? []) w(a);
+    this.waiters.delete(id);
+    this.publish({ type: 'resolved', approval: a });
+    return a;
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

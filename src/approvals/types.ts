@@ -3,7 +3,8 @@ import type { Phase } from '../policy/types.js';
 /** How a person answered an ask. */
 export type ApprovalVia = 'cli' | 'tui' | 'popup' | 'api';
 export type ApprovalScope = 'once' | 'session';
-export type ApprovalStatus = 'pending' | 'approved' | 'denied';
+/** `cancelled`: the agent stopped waiting (interrupted, or its hook was killed) before anyone answered. */
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'cancelled';
 
 /**
  * An ask held in the daemon until a person answers (docs/POLICIES.md, docs/API.md). Persisted,
@@ -34,7 +35,7 @@ export interface Approval {
   createdAt: string;
   status: ApprovalStatus;
   resolution?: {
-    verdict: 'approve' | 'deny';
+    verdict: 'approve' | 'deny' | 'cancel';
     scope: ApprovalScope;
     by: string;
     via: ApprovalVia;

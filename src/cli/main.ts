@@ -3,7 +3,7 @@ import { ExitCode, OmniError } from '../core/errors.js';
 import { OMNI_VERSION } from '../core/version.js';
 
 /** Harness subcommands (`omni claude`, …). Names only: adapters load lazily in the action. */
-export const HARNESS_COMMANDS = ['claude', 'pi'] as const;
+export const HARNESS_COMMANDS = ['claude', 'codex', 'pi'] as const;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -175,6 +175,30 @@ export async function main(argv: string[]): Promise<number> {
     .option('--timeout <ms>', 'give up after this long', '1500')
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/status-line.js')).statusLineCommand(opts)));
+
+  program
+    .command('cost')
+    .description('spend from usage events: tokens, computed USD (price book), reported USD; unpriced models flagged')
+    .argument('[session]', 'one session (id or name); default: all sessions')
+    .addOption(new Option('--by <group>', 'group by (default: session; model for one session)').choices(['session', 'harness', 'model', 'day']))
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string | undefined, opts) => (await import('./commands/cost.js')).costCommand(ref, opts)));
+
+  const prices = program
+    .command('prices')
+    .description('what a model costs and where the price comes from (override, cache, bundled)')
+    .argument('[model]', 'a model name, e.g. claude-sonnet-4-5 (none: the price data in use)')
+    .option('-H, --harness <name>', 'price it as this harness would (claude → anthropic, codex → openai)')
+    .option('--provider <id>', 'the provider that bills it (anthropic, openai, google, openrouter…)')
+    .option('--json', 'JSON output')
+    .action(run(async (model: string | undefined, opts) => (await import('./commands/prices.js')).pricesCommand(model, opts)));
+  prices
+    .command('update')
+    .description("fetch the latest price data release from the npm registry into omni's cache")
+    .option('--registry <url>', 'npm registry (default: $npm_config_registry or registry.npmjs.org)')
+    .option('-f, --force', 'fetch and cache the latest release even if it is not newer')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/prices.js')).pricesUpdateCommand(opts)));
 
   const daemon = program.command('daemon').description('the omni daemon (started automatically when needed)');
   daemon

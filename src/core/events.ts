@@ -14,6 +14,12 @@ export interface UsageData {
   cacheWriteTokens: number;
   reportedCostUsd?: number;
   computedCostUsd?: number;
+  /** Set (instead of computedCostUsd) when the price book has no price for the model: never $0. */
+  unpriced?: true;
+  /** Of cacheWriteTokens, those written with the 1-hour TTL (priced apart where the source does). */
+  cacheWrite1hTokens?: number;
+  /** Who billed it, when the harness says (Pi's provider); else inferred from harness and model. */
+  provider?: string;
   source: string;
   messageId?: string;
 }

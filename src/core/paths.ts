@@ -17,6 +17,8 @@ export interface OmniPaths {
   logDir: string;
   daemonLog: string;
   configDir: string;
+  /** Re-creatable downloads (the price snapshot of `omni prices update`). */
+  cacheDir: string;
 }
 
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env): OmniPaths {
@@ -49,5 +51,6 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): OmniPaths {
     logDir: path.join(home, 'log'),
     daemonLog: path.join(home, 'log', 'omnid.log'),
     configDir,
+    cacheDir: path.join(home, 'cache'),
   };
 }

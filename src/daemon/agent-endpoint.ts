@@ -4,7 +4,8 @@ import path from 'node:path';
 import { readBody } from './http.js';
 import type { HookReply } from '../harnesses/types.js';
 
-export type HookHandler = (sessionId: string, event: string, payload: Record<string, unknown>) => Promise<HookReply>;
+/** `signal` aborts when the hook hangs up before its answer (the harness stopped waiting). */
+export type HookHandler = (sessionId: string, event: string, payload: Record<string, unknown>, signal: AbortSignal) => Promise<HookReply>;
 
 /**
  * The agent-facing side of the daemon: one Unix socket per session (`run/agent/<id>.sock`).
@@ -79,6 +80,10 @@ export class AgentEndpoints {
       return;
     }
     let reply: HookReply;
+    const hangup = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) hangup.abort();
+    });
     try {
       const body = await readBody(req);
       let payload: Record<string, unknown> = {};
@@ -86,7 +91,7 @@ export class AgentEndpoints {
         const parsed = JSON.parse(body) as unknown;
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) payload = parsed as Record<string, unknown>;
       }
-      reply = await this.handler(sessionId, m[1]!, payload);
+      reply = await this.handler(sessionId, m[1]!, payload, hangup.signal);
     } catch (err) {
       this.log(`hook ${m[1]} for ${sessionId} failed: ${(err as Error).stack ?? err}`);
       // A gate event fails closed (exit 2 blocks, with the reason); an observed one fails open.

@@ -2,6 +2,7 @@ import http from 'node:http';
 import os from 'node:os';
 import type { ApprovalQueue } from '../approvals/queue.js';
 import type { ApprovalScope, ApprovalVia } from '../approvals/types.js';
+import type { CostReport } from '../cost/aggregate.js';
 import { refuseFromSession } from './peer.js';
 import type { PolicyRefInput, PolicyService } from './policy-service.js';
 import { SESSION_STATUSES, type OmniEvent, type SessionStatus } from '../core/events.js';
@@ -11,6 +12,7 @@ import type { EventBus } from './bus.js';
 import { readEvents } from './eventlog.js';
 import { readJson, sendError, sendJson, startNdjson } from './http.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
+import type { SessionRecord } from '../core/session.js';
 
 export interface DaemonInfo {
   pid: number;
@@ -35,6 +37,8 @@ export function createControlServer(deps: {
   ready?: Promise<void>;
   shutdown: () => void;
   log: (msg: string) => void;
+  /** `GET /v1/cost` (src/cost/report.ts). */
+  cost?: (q: { by: string | null; session?: SessionRecord }) => CostReport;
 }): http.Server {
   const { sessions, bus, harnesses, info, policies, approvals } = deps;
   const user = os.userInfo().username;
@@ -199,6 +203,15 @@ export function createControlServer(deps: {
           reason: typeof body.reason === 'string' ? body.reason : undefined,
         });
         sendJson(res, 200, { approval });
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/cost$/,
+      async (_q, res, _p, url) => {
+        if (!deps.cost) throw new OmniError('this daemon does not meter cost', 'not_found');
+        const ref = url.searchParams.get('session');
+        sendJson(res, 200, deps.cost({ by: url.searchParams.get('by'), ...(ref ? { session: sessions.resolve(ref) } : {}) }));
       },
     ],
     [

@@ -12,6 +12,8 @@ import { AgentEndpoints } from './agent-endpoint.js';
 import { createControlServer } from './api.js';
 import { EventBus } from './bus.js';
 import { ApprovalQueue } from '../approvals/queue.js';
+import { Meter } from '../cost/meter.js';
+import { costReport } from '../cost/report.js';
 import { DEFAULT_CONFIG, loadConfig } from '../core/config.js';
 import { shQuote } from '../core/fsutil.js';
 import { omniGuard } from '../policy/guard.js';
@@ -51,8 +53,9 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const harnesses = builtinHarnesses();
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf }), socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
   await tmux.writeConfig();
+  const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log });
   let sessions!: SessionManager;
-  const agents = new AgentEndpoints(paths.agentDir, (id, event, payload) => sessions.handleHook(id, event, payload), log);
+  const agents = new AgentEndpoints(paths.agentDir, (id, event, payload, signal) => sessions.handleHook(id, event, payload, signal), log);
   sessions = new SessionManager({
     store,
     bus,
@@ -66,6 +69,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       omniHome: paths.home,
     },
     log,
+    priceUsage: (rec, usage, at) => meter.price(rec, usage, at),
   });
 
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
@@ -104,7 +108,18 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const done = new Promise<number>((r) => (resolveDone = r));
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));
-  const server = createControlServer({ sessions, bus, harnesses, policies, approvals, info, log, ready, shutdown: () => void shutdown('stop requested') });
+  const server = createControlServer({
+    sessions,
+    bus,
+    harnesses,
+    policies,
+    approvals,
+    info,
+    log,
+    ready,
+    shutdown: () => void shutdown('stop requested'),
+    cost: (q) => costReport({ sessions: sessions.list(), eventsFile: (id) => sessions.eventsFile(id), meter }, q),
+  });
 
   async function shutdown(why: string): Promise<void> {
     if (stopping) return;

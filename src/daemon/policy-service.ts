@@ -106,7 +106,7 @@ export class PolicyService {
   }
 
   /** The decision point: evaluate, record, and hold an ask until a person answers. */
-  async decide(rec: SessionRecord, req: DecisionRequest): Promise<Verdict> {
+  async decide(rec: SessionRecord, req: DecisionRequest, signal?: AbortSignal): Promise<Verdict> {
     const cur = this.forSession(rec);
     const guards = (this.deps.guards ?? []).filter((p) => p.policy.phases.includes(req.phase));
     const mine = cur.policies.filter((p) => p.policy.phases.includes(req.phase));
@@ -152,7 +152,13 @@ export class PolicyService {
       }
     }
     if (approval.status === 'pending') this.deps.setStatus(rec, 'waiting', `approval ${approval.id}: ${approval.reason}`);
-    const done = await this.deps.approvals.wait(approval.id);
+    // A hook that hangs up while the daemon lives means the agent gave up waiting (an
+    // interrupt, a killed hook): withdraw the ask. A daemon that dies keeps it (persisted), and
+    // the hook that reconnects joins it again.
+    const onHangup = () => this.deps.approvals.cancel(approval.id, 'the agent stopped waiting (interrupted or its hook ended)');
+    if (signal?.aborted) onHangup();
+    signal?.addEventListener('abort', onHangup, { once: true });
+    const done = await this.deps.approvals.wait(approval.id).finally(() => signal?.removeEventListener('abort', onHangup));
     if (rec.status === 'waiting') this.deps.setStatus(rec, 'running', undefined);
     const r = done.resolution!;
     if (done.status === 'approved') {
@@ -161,6 +167,7 @@ export class PolicyService {
       this.saveState(rec, cur);
       return { verdict: 'allow', reason: `approved by ${r.by} via ${r.via} (${approval.id})`, policy: result.policies[0] };
     }
+    if (done.status === 'cancelled') return { verdict: 'deny', reason: `ask ${approval.id} withdrawn: ${r.reason ?? 'the agent stopped waiting'}`, policy: result.policies[0] };
     return { verdict: 'deny', reason: `denied by ${r.by} via ${r.via} (${approval.id})${r.reason ? `: ${r.reason}` : ''}`, policy: result.policies[0] };
   }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NewEvent, OmniEvent, SessionStatus } from '../core/events.js';
+import type { NewEvent, OmniEvent, SessionStatus, UsageData } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir, shQuote, writeFileAtomic } from '../core/fsutil.js';
 import { isLive, newSessionId, validateSessionName, type SessionRecord } from '../core/session.js';
@@ -44,7 +44,7 @@ export interface CreateSessionRequest {
 export interface PolicyPort {
   prepare(inputs: PolicyRefInput[], cwd: string): PolicySnapshot[];
   attach(rec: SessionRecord, snapshots: PolicySnapshot[]): void;
-  decide(rec: SessionRecord, req: DecisionRequest): Promise<Verdict>;
+  decide(rec: SessionRecord, req: DecisionRequest, signal?: AbortSignal): Promise<Verdict>;
 }
 
 export interface SessionManagerDeps {
@@ -60,6 +60,8 @@ export interface SessionManagerDeps {
   policies?: PolicyPort;
   now?: () => Date;
   log?: (msg: string) => void;
+  /** Adds computedCostUsd (or unpriced) to every usage event before it is logged (src/cost/meter.ts). */
+  priceUsage?: (rec: SessionRecord, usage: UsageData, at: Date) => UsageData;
 }
 
 interface Live {
@@ -74,6 +76,10 @@ export class SessionManager {
   private live = new Map<string, Live>();
   /** Set at shutdown: an in-flight poll must not read a torn-down tmux as sessions exiting. */
   private closed = false;
+  /** Sessions being launched, and when each launch finished: a pane list read before that
+   * moment cannot know the new pane, so it must not declare the session gone. */
+  private launching = new Set<string>();
+  private launchedAt = new Map<string, number>();
   private readonly now: () => Date;
   private readonly log: (msg: string) => void;
 
@@ -201,6 +207,25 @@ export class SessionManager {
     resume?: { harnessSessionId: string },
   ): Promise<void> {
     const id = rec.id;
+    // Before the first await: from here until tmux has the pane, polls leave this session be.
+    this.launching.add(id);
+    try {
+      await this.launchNow(rec, adapter, binary, env, extraArgs, resume);
+    } finally {
+      this.launching.delete(id);
+      this.launchedAt.set(id, Date.now());
+    }
+  }
+
+  private async launchNow(
+    rec: SessionRecord,
+    adapter: HarnessAdapter,
+    binary: BinaryInfo,
+    env: Record<string, string>,
+    extraArgs: string[],
+    resume?: { harnessSessionId: string },
+  ): Promise<void> {
+    const id = rec.id;
     const sessionDir = this.deps.store.sessionDir(id);
     const sock = await this.deps.agentSocket.open(id);
     const hc = this.deps.hookClient;
@@ -272,9 +297,11 @@ export class SessionManager {
     if (this.closed) return;
     const liveRecs = this.deps.store.all().filter((s) => isLive(s.status));
     if (liveRecs.length === 0) return;
+    const listedAt = Date.now();
     const panes = new Map((await this.deps.tmux.listPanes()).map((p) => [p.sessionName, p]));
     for (const rec of liveRecs) {
       if (this.closed) return;
+      if (this.launching.has(rec.id) || (this.launchedAt.get(rec.id) ?? 0) >= listedAt) continue;
       const pane = panes.get(rec.tmuxSession);
       if (!pane || pane.dead) {
         await this.markExited(rec, pane?.deadStatus ?? null, pane ? undefined : 'the tmux session is gone');
@@ -292,6 +319,8 @@ export class SessionManager {
         } catch {
           continue;
         }
+        // A hook may have spoken while the pane was read: structured signals win.
+        if (rec.status !== 'starting' && rec.statusSource !== 'pane') continue;
         const screen = adapter.detectScreen(text);
         if (screen) this.setStatus(rec, screen.status, screen.reason, 'pane');
         else if (rec.statusSource === 'pane') this.setStatus(rec, 'starting', 'first-run screen passed', 'pane');
@@ -299,11 +328,11 @@ export class SessionManager {
     }
   }
 
-  async handleHook(sessionId: string, event: string, payload: Record<string, unknown>): Promise<HookReply> {
+  async handleHook(sessionId: string, event: string, payload: Record<string, unknown>, signal?: AbortSignal): Promise<HookReply> {
     const rec = this.deps.store.get(sessionId);
     if (!rec) return {};
     const adapter = this.deps.harnesses.get(rec.harness);
-    return adapter.handleHook(event, payload, this.signalContext(rec));
+    return adapter.handleHook(event, payload, this.signalContext(rec, signal));
   }
 
   /** Paste text into the pane the way a person types it, submit, and check it was taken. */
@@ -455,7 +484,9 @@ export class SessionManager {
   }
 
   private append(rec: SessionRecord, live: Live, ev: NewEvent): OmniEvent {
-    const full = live.log.append(ev, this.now());
+    const now = this.now();
+    if (ev.type === 'usage' && this.deps.priceUsage) ev = { type: 'usage', data: this.deps.priceUsage(rec, ev.data, now) };
+    const full = live.log.append(ev, now);
     rec.lastSeq = full.seq;
     rec.updatedAt = full.ts;
     this.deps.store.touch(rec);
@@ -490,7 +521,7 @@ export class SessionManager {
     await this.deps.agentSocket.close(rec.id);
   }
 
-  private signalContext(rec: SessionRecord): SignalContext {
+  private signalContext(rec: SessionRecord, signal?: AbortSignal): SignalContext {
     return {
       session: rec,
       emit: (ev) => this.emit(rec, ev),
@@ -501,7 +532,7 @@ export class SessionManager {
         Object.assign(rec, patch);
         this.deps.store.put(rec);
       },
-      decide: async (req) => (this.deps.policies ? this.deps.policies.decide(rec, req) : { verdict: 'none' }),
+      decide: async (req) => (this.deps.policies ? this.deps.policies.decide(rec, req, signal) : { verdict: 'none' }),
       ingest: () => this.startIngest(rec),
       flushIngest: (hint) => this.runIngest(rec.id, true, hint),
     };

@@ -1,7 +1,8 @@
 import { claudeAdapter } from './claude/index.js';
+import { codexAdapter } from './codex/index.js';
 import { piAdapter } from './pi/index.js';
 import { HarnessRegistry } from './registry.js';
 
 export function builtinHarnesses(): HarnessRegistry {
-  return new HarnessRegistry([claudeAdapter, piAdapter]);
+  return new HarnessRegistry([claudeAdapter, codexAdapter, piAdapter]);
 }

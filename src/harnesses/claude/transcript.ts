@@ -26,6 +26,8 @@ export interface ClaudeUsage {
   output_tokens?: number;
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
+  /** The cache writes split by TTL (5-minute and 1-hour are priced apart). */
+  cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number };
 }
 
 interface PendingUsage {
@@ -142,6 +144,7 @@ export class ClaudeTranscript implements Ingestor {
     const key = `usage:${p.messageId}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
+    const oneHour = p.usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
     this.ctx.emit({
       type: 'usage',
       data: {
@@ -150,6 +153,7 @@ export class ClaudeTranscript implements Ingestor {
         outputTokens: p.usage.output_tokens ?? 0,
         cacheReadTokens: p.usage.cache_read_input_tokens ?? 0,
         cacheWriteTokens: p.usage.cache_creation_input_tokens ?? 0,
+        ...(oneHour > 0 ? { cacheWrite1hTokens: oneHour } : {}),
         source: 'claude.transcript',
         messageId: p.messageId,
       },

@@ -241,8 +241,10 @@ function identity(ctx: any): { sessionId?: string; sessionFile?: string } { // e
   }
 }
 
+/** `provider/id`; undefined when Pi has no model (it then reports provider and id "unknown"). */
 function modelName(m: any): string | undefined { // eslint-disable-line @typescript-eslint/no-explicit-any
-  return m && typeof m.id === 'string' ? (typeof m.provider === 'string' ? `${m.provider}/${m.id}` : m.id) : undefined;
+  if (!m || typeof m.id !== 'string' || (m.id === 'unknown' && (m.provider === 'unknown' || m.provider === undefined))) return undefined;
+  return typeof m.provider === 'string' ? `${m.provider}/${m.id}` : m.id;
 }
 
 function writeState(file: string, state: Record<string, unknown>): void {

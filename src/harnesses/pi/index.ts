@@ -11,6 +11,8 @@ import { piWiring } from './wiring.js';
 
 export const EXTENSION_FILE = 'omni-pi-extension.mjs';
 
+const NO_MODEL = 'Pi has no model: use /login, or add a provider to ~/.pi/agent/models.json';
+
 /** Pi's built-in tools: read, bash, edit, write, grep, find, ls. */
 export function piToolKind(tool: string): ToolKind {
   if (tool === 'bash') return 'shell';
@@ -65,6 +67,8 @@ export function piUsage(m: PiAssistantMessage): UsageData | undefined {
     cacheReadTokens,
     cacheWriteTokens,
     ...(typeof cost === 'number' && Number.isFinite(cost) && cost > 0 ? { reportedCostUsd: cost } : {}),
+    // Pi's provider name (a built-in id such as anthropic/openai, or the user's models.json key).
+    ...(m.provider ? { provider: m.provider } : {}),
     source: 'pi.extension',
     messageId: piMessageId(m),
   };
@@ -125,12 +129,8 @@ export const piAdapter: HarnessAdapter = {
     switch (event) {
       case 'SessionStart':
       case 'ModelSelect':
-        if (payload.model === null) {
-          ctx.setStatus('waiting', 'Pi has no model: use /login, or add a provider to ~/.pi/agent/models.json', 'hook');
-        } else {
-          if (str(payload.model)) ctx.update({ model: str(payload.model) });
-          if (event === 'SessionStart' || ctx.session.status === 'waiting') ctx.setStatus('idle', undefined, 'hook');
-        }
+        if (payload.model === null) ctx.setStatus('waiting', NO_MODEL, 'hook');
+        else if (event === 'SessionStart' || ctx.session.statusReason === NO_MODEL) ctx.setStatus('idle', undefined, 'hook');
         return {};
       case 'Prompt': {
         const text = str(payload.text) ?? '';

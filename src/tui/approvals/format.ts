@@ -60,6 +60,7 @@ export function verdictWords(verdict: 'approve' | 'deny', scope: 'once' | 'sessi
 export function describeResolution(a: Approval): string {
   const res = a.resolution;
   if (!res) return `${a.id} (${a.sessionName}) is no longer pending`;
+  if (res.verdict === 'cancel') return `${a.id} (${a.sessionName}) was withdrawn: ${oneLine(res.reason ?? 'the agent stopped waiting', 120)}`;
   const who = [res.by ? `by ${res.by}` : '', res.via ? `via ${res.via}` : ''].filter(Boolean).join(' ');
   const why = res.verdict === 'deny' && res.reason ? `: ${oneLine(res.reason, 120)}` : '';
   return `${a.id} (${a.sessionName}) was ${verdictWords(res.verdict, res.scope)}${who ? ' ' + who : ''}${why}`;

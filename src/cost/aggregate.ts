@@ -1,0 +1,139 @@
+import type { OmniEvent, UsageData } from '../core/events.js';
+
+/** `omni cost` / `GET /v1/cost`: usage events totalled by session, harness, model or (UTC) day. */
+export const COST_GROUPINGS = ['session', 'harness', 'model', 'day'] as const;
+export type CostGrouping = (typeof COST_GROUPINGS)[number];
+
+export interface CostTotals {
+  /** Usage records (one per model message). */
+  messages: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Tokens × the price book, over priced messages only. */
+  computedUsd: number;
+  /** What the harnesses reported, over the messages that carried a figure. */
+  reportedUsd: number;
+  reportedMessages: number;
+  /** Messages whose model has no price: not in `computedUsd` (never counted as $0). */
+  unpricedMessages: number;
+}
+
+export interface CostGroup extends CostTotals {
+  key: string;
+  /** A session's name; the key otherwise. */
+  label: string;
+  harness?: string;
+  unpricedModels: string[];
+}
+
+export interface UnpricedModel {
+  model: string;
+  harness: string;
+  provider?: string;
+  messages: number;
+  sessions: string[];
+}
+
+export interface CostReport {
+  by: CostGrouping;
+  /** Set when the report is for one session. */
+  session?: string;
+  sessions: number;
+  groups: CostGroup[];
+  total: CostTotals;
+  unpriced: UnpricedModel[];
+  /** Problems that affect the figures (a prices.yaml that does not load). */
+  warnings: string[];
+}
+
+export interface CostInput {
+  session: { id: string; name: string; harness: string };
+  events: Iterable<OmniEvent>;
+}
+
+/** Prices a usage record that was logged without a computed cost (before metering existed). */
+export type Repricer = (session: CostInput['session'], usage: UsageData, at: Date) => { usd?: number };
+
+export function emptyTotals(): CostTotals {
+  return { messages: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, computedUsd: 0, reportedUsd: 0, reportedMessages: 0, unpricedMessages: 0 };
+}
+
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const round = (usd: number) => Math.round(usd * 1e10) / 1e10;
+
+export function aggregateCost(inputs: CostInput[], by: CostGrouping, opts: { reprice?: Repricer; session?: string; warnings?: string[] } = {}): CostReport {
+  const groups = new Map<string, CostGroup & { unpricedSet: Set<string> }>();
+  const unpriced = new Map<string, UnpricedModel>();
+  const total = emptyTotals();
+  let sessions = 0;
+  for (const input of inputs) {
+    const s = input.session;
+    let counted = false;
+    for (const ev of input.events) {
+      if (ev.type !== 'usage') continue;
+      const u = ev.data as UsageData;
+      if (!counted) {
+        sessions++;
+        counted = true;
+      }
+      let usd: number | undefined = typeof u.computedCostUsd === 'number' && Number.isFinite(u.computedCostUsd) ? u.computedCostUsd : undefined;
+      if (usd === undefined && !u.unpriced && opts.reprice) usd = opts.reprice(s, u, new Date(ev.ts)).usd;
+      const key = by === 'session' ? s.id : by === 'harness' ? s.harness : by === 'model' ? u.model : ev.ts.slice(0, 10);
+      let g = groups.get(key);
+      if (!g) {
+        g = { key, label: by === 'session' ? s.name : key, ...(by === 'session' ? { harness: s.harness } : {}), ...emptyTotals(), unpricedModels: [], unpricedSet: new Set() };
+        groups.set(key, g);
+      }
+      for (const t of [g, total]) {
+        t.messages++;
+        t.inputTokens += num(u.inputTokens);
+        t.outputTokens += num(u.outputTokens);
+        t.cacheReadTokens += num(u.cacheReadTokens);
+        t.cacheWriteTokens += num(u.cacheWriteTokens);
+        if (usd !== undefined) t.computedUsd = round(t.computedUsd + usd);
+        else t.unpricedMessages++;
+        if (typeof u.reportedCostUsd === 'number' && Number.isFinite(u.reportedCostUsd)) {
+          t.reportedUsd = round(t.reportedUsd + u.reportedCostUsd);
+          t.reportedMessages++;
+        }
+      }
+      if (usd === undefined) {
+        g.unpricedSet.add(u.model);
+        const uk = `${s.harness}\0${u.provider ?? ''}\0${u.model}`;
+        const um = unpriced.get(uk) ?? { model: u.model, harness: s.harness, ...(u.provider ? { provider: u.provider } : {}), messages: 0, sessions: [] };
+        um.messages++;
+        if (!um.sessions.includes(s.id)) um.sessions.push(s.id);
+        unpriced.set(uk, um);
+      }
+    }
+  }
+  let list = [...groups.values()].map(({ unpricedSet, ...g }) => ({ ...g, unpricedModels: [...unpricedSet].sort() }));
+  if (by === 'day') list.sort((a, b) => a.key.localeCompare(b.key));
+  else if (by !== 'session') list.sort((a, b) => b.computedUsd - a.computedUsd || a.key.localeCompare(b.key));
+  return {
+    by,
+    ...(opts.session ? { session: opts.session } : {}),
+    sessions,
+    groups: list,
+    total,
+    unpriced: [...unpriced.values()],
+    warnings: opts.warnings ?? [],
+  };
+}
+
+/** Usage events of one NDJSON event log (other lines are skipped without parsing them). */
+export function usageEventsOf(text: string): OmniEvent<'usage'>[] {
+  const out: OmniEvent<'usage'>[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('"type":"usage"')) continue;
+    try {
+      const ev = JSON.parse(line) as OmniEvent;
+      if (ev.type === 'usage') out.push(ev as OmniEvent<'usage'>);
+    } catch {
+      /* a torn line */
+    }
+  }
+  return out;
+}

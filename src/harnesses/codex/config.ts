@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { HookWiring } from '../types.js';
+
+/**
+ * How omni configures Codex for one session: with `-c key=value` overrides on the command line,
+ * never by writing files. Codex keeps using the user's own `$CODEX_HOME` (default `~/.codex`):
+ * their login (`auth.json`, refreshed in place), `config.toml`, providers, skills, trust
+ * decisions and session history all keep working, and omni's sessions show up in their own
+ * `codex resume` list. Measured on codex-cli 0.169.0 (test/fixtures/codex/FINDINGS.md):
+ *
+ * - `-c` values are parsed as TOML and deep-merged over config.toml (a `projects={…}` override
+ *   keeps the user's other projects), and Codex never writes them back to config.toml.
+ * - Hooks given with `-c hooks.<Event>=[…]` form their own config layer ("session flags"): they
+ *   run in addition to the user's hooks (hooks.json and inline [hooks]), never instead of them.
+ * - Any `-c` makes the TUI run embedded, without the shared background app-server, so nothing
+ *   outlives the pane; `features.daemon_auto_start=false` says so explicitly.
+ * - Hooks run only once trusted, and trust is written by Codex's TUI into the user's
+ *   config.toml; `--dangerously-bypass-hook-trust` trusts them for this invocation only.
+ */
+
+/**
+ * Codex kills a hook at its timeout and then goes ahead (fails open), so a gate hook that may
+ * hold a human approval gets a day (86400 s was accepted without a clamp warning).
+ */
+const GATE_TIMEOUT_S = 86_400;
+
+/** Hook events omni wires, and whether each gates (waits for a decision, fails closed). */
+export const CODEX_HOOKS: ReadonlyArray<{ event: string; mode: 'gate' | 'observe'; matcher?: string; timeout: number }> = [
+  // SessionStart fires with the first prompt (source startup|resume|clear), not at launch.
+  { event: 'SessionStart', mode: 'observe', timeout: 30 },
+  { event: 'UserPromptSubmit', mode: 'gate', timeout: GATE_TIMEOUT_S },
+  { event: 'PreToolUse', mode: 'gate', matcher: '*', timeout: GATE_TIMEOUT_S },
+  { event: 'PermissionRequest', mode: 'observe', matcher: '*', timeout: 30 },
+  { event: 'PostToolUse', mode: 'observe', matcher: '*', timeout: 30 },
+  { event: 'Stop', mode: 'observe', timeout: 30 },
+  // Codex clamps these two to 3 s (and warns at startup when asked for more).
+  { event: 'Interrupt', mode: 'observe', timeout: 3 },
+  { event: 'SessionEnd', mode: 'observe', timeout: 3 },
+];
+
+/**
+ * Model-migration notices Codex 0.169 shows before the prompt ("Meet GPT-6 Sol"), as Codex
+ * records them once answered: `[notice.model_migrations] "<from>" = "<to>"`. Deep-merged, so
+ * whatever the user answered for other models stays.
+ */
+export const KNOWN_MODEL_MIGRATIONS: Readonly<Record<string, string>> = { 'gpt-5.5': 'gpt-6-sol' };
+
+/** A TOML basic string (JSON's escapes are a subset TOML accepts). */
+export function tomlString(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** A TOML inline value: strings, numbers, booleans, arrays and inline tables. */
+export function tomlValue(v: unknown): string {
+  if (typeof v === 'string') return tomlString(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[${v.map(tomlValue).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const parts = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .map(([k, x]) => `${tomlKey(k)}=${tomlValue(x)}`);
+    return `{${parts.join(',')}}`;
+  }
+  throw new Error(`cannot write ${String(v)} as TOML`);
+}
+
+function tomlKey(k: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(k) ? k : tomlString(k);
+}
+
+/** The `-c` arguments for one session (each `-c` followed by `key=value`). */
+export function codexOverrides(hooks: HookWiring, cwd: string): string[] {
+  const kv: string[] = [
+    'features.daemon_auto_start=false',
+    `projects=${tomlValue({ [cwd]: { trust_level: 'trusted' } })}`,
+    `notice.model_migrations=${tomlValue(KNOWN_MODEL_MIGRATIONS)}`,
+  ];
+  for (const h of CODEX_HOOKS) {
+    const group = { ...(h.matcher ? { matcher: h.matcher } : {}), hooks: [{ type: 'command', command: hooks.command(h.event, h.mode), timeout: h.timeout }] };
+    kv.push(`hooks.${h.event}=${tomlValue([group])}`);
+  }
+  return kv.flatMap((x) => ['-c', x]);
+}
+
+/** `$CODEX_HOME`, else `~/.codex`, as Codex resolves it. */
+export function codexHome(env: Record<string, string>): string {
+  return env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex');
+}
+
+/**
+ * What to tell the user about their Codex home before the session starts. Codex refuses to
+ * install its sandbox helpers under the temporary directory, after which every sandboxed
+ * command fails ("bwrap: execvp codex-linux-sandbox: No such file or directory").
+ */
+export function codexHomeNotes(env: Record<string, string>): string[] {
+  const home = codexHome(env);
+  const notes: string[] = [];
+  if (env.CODEX_HOME && !fs.existsSync(env.CODEX_HOME)) notes.push(`CODEX_HOME=${env.CODEX_HOME} does not exist; Codex will not start until it does`);
+  const tmp = path.resolve(env.TMPDIR || '/tmp');
+  const rel = path.relative(tmp, path.resolve(home));
+  if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+    notes.push(`Codex home ${home} is under the temporary directory ${tmp}: Codex will not set up its sandbox helpers there, so sandboxed commands fail`);
+  }
+  return notes;
+}

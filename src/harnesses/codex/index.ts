@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import type { ToolKind } from '../../core/events.js';
+import { findBinary } from '../binary.js';
+import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
+import { codexHomeNotes, codexOverrides } from './config.js';
+import { codexDoctor } from './doctor.js';
+import { CodexRollout } from './rollout.js';
+import { codexIdleAfterInterrupt, codexInputReady, detectCodexScreen } from './screens.js';
+
+/**
+ * Codex CLI (codex-cli 0.169.0) under omni. See docs/harnesses/codex.md and
+ * test/fixtures/codex/FINDINGS.md for what was measured.
+ */
+
+/** Codex's hooks name its shell tool `Bash` (the model's tool is `exec_command {cmd}`). */
+export function codexToolKind(tool: string): ToolKind {
+  if (['Bash', 'exec_command', 'shell', 'local_shell', 'unified_exec', 'shell_command', 'write_stdin'].includes(tool)) return 'shell';
+  if (tool === 'apply_patch' || tool === 'Edit' || tool === 'MultiEdit') return 'edit';
+  if (tool === 'Write') return 'write';
+  if (tool === 'Read' || tool === 'view_image') return 'read';
+  if (tool === 'web_search' || tool === 'WebSearch' || tool === 'WebFetch') return 'web';
+  if (tool.startsWith('mcp__') || tool.includes('/')) return 'mcp';
+  return 'other';
+}
+
+/** Per omni session: the turn the last prompt started, and the rollout reader (for exit codes). */
+interface SessionState {
+  turnId?: string;
+  rollout?: CodexRollout;
+}
+const state = new Map<string, SessionState>();
+const stateOf = (id: string): SessionState => {
+  let s = state.get(id);
+  if (!s) state.set(id, (s = {}));
+  return s;
+};
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const codexAdapter: HarnessAdapter = {
+  name: 'codex',
+  displayName: 'Codex',
+  binaryName: 'codex',
+  installHint: 'install it with `npm install -g @openai/codex` (or see https://github.com/openai/codex)',
+  doctor: codexDoctor,
+  capabilities: {
+    interactive: true,
+    headless: true,
+    toolEvents: true,
+    deny: true,
+    heldAsk: true,
+    costSource: 'tokens',
+    interrupt: true,
+    resume: true,
+    fork: false,
+  },
+  interruptKeys: ['Escape'],
+  submitDelayMs: 50,
+
+  findBinary(env) {
+    return findBinary('codex', env, env.OMNI_BINARY_OVERRIDE);
+  },
+
+  async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
+    const flags = [...codexOverrides(ctx.hooks, ctx.session.cwd), '--dangerously-bypass-hook-trust'];
+    if (ctx.session.model) flags.push('--model', ctx.session.model);
+    const args = ctx.resume ? ['resume', ctx.resume.harnessSessionId, ...flags, ...ctx.extraArgs] : [...flags, ...ctx.extraArgs];
+    const prev = state.get(ctx.session.id);
+    if (prev) prev.turnId = undefined;
+    return {
+      command: ctx.binary.path,
+      args,
+      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name },
+      notes: [
+        `Codex runs on your own Codex home with omni's hooks, folder trust and notices as -c overrides (nothing written to config.toml)`,
+        ...codexHomeNotes(ctx.env),
+      ],
+    };
+  },
+
+  async handleHook(event, payload, ctx): Promise<HookReply> {
+    noteIdentity(payload, ctx);
+    switch (event) {
+      case 'SessionStart':
+        // Fires with the first prompt (source startup | resume | clear), right before
+        // UserPromptSubmit: readiness at launch comes from the pane instead.
+        return {};
+      case 'UserPromptSubmit': {
+        const text = str(payload.prompt) ?? '';
+        const turnId = str(payload.turn_id);
+        if (turnId) stateOf(ctx.session.id).turnId = turnId;
+        ctx.setStatus('running', undefined, 'hook');
+        ctx.emit({ type: 'message.user', data: { text } });
+        const v = await ctx.decide({ phase: 'prompt', text, key: turnId });
+        if (v.verdict === 'deny' || v.verdict === 'ask') {
+          // A blocked prompt never reaches the model and no Stop follows.
+          ctx.setStatus('idle', 'prompt blocked by policy', 'hook');
+          return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
+        }
+        return {};
+      }
+      case 'PreToolUse': {
+        const tool = str(payload.tool_name) ?? 'unknown';
+        const callId = str(payload.tool_use_id) ?? '';
+        const kind = codexToolKind(tool);
+        const input = payload.tool_input ?? null;
+        ctx.emit({ type: 'tool.call', data: { callId, tool, kind, input } });
+        ctx.setStatus('running', undefined, 'hook');
+        const v = await ctx.decide({ phase: 'tool_call', callId, tool, kind, input });
+        // Codex has no `ask` (and rejects `allow` as "unsupported permissionDecision"): the daemon
+        // holds an ask itself and answers allow (say nothing) or deny. An ask that still got
+        // here could not be held, so it is refused rather than let through.
+        if (v.verdict === 'deny' || v.verdict === 'ask') {
+          const reason = v.reason ?? (v.verdict === 'ask' ? 'needs approval, which omni could not hold' : 'blocked by omni policy');
+          return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } }) };
+        }
+        return {};
+      }
+      case 'PermissionRequest': {
+        // Codex's own approval dialog is on screen (e.g. a command that asks to leave the sandbox).
+        const input = payload.tool_input as { command?: unknown } | undefined;
+        const what = typeof input?.command === 'string' ? `: ${clip(input.command, 80)}` : '';
+        ctx.setStatus('waiting', `Codex asks permission to run ${str(payload.tool_name) ?? 'a tool'}${what}`, 'hook');
+        return {};
+      }
+      case 'PostToolUse': {
+        const tool = str(payload.tool_name) ?? 'unknown';
+        const callId = str(payload.tool_use_id) ?? '';
+        const kind = codexToolKind(tool);
+        const output = payload.tool_response ?? null;
+        // PostToolUse fires for failed commands too; the exit code is only in the rollout.
+        const ok = kind === 'shell' ? await commandOk(ctx, callId) : true;
+        ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output } });
+        ctx.setStatus('running', undefined, 'hook');
+        const v = await ctx.decide({ phase: 'tool_result', callId, tool, kind, input: payload.tool_input ?? null, ok, output });
+        if (v.verdict === 'deny') return { stdout: JSON.stringify({ decision: 'block', reason: v.reason ?? 'blocked by omni policy' }) };
+        return {};
+      }
+      case 'Stop':
+        // Wait briefly for the reply to land in the rollout, so whoever waits for idle finds it.
+        await ctx.flushIngest({ lastText: str(payload.last_assistant_message), timeoutMs: 3000 });
+        ctx.setStatus('idle', undefined, 'hook');
+        return {};
+      case 'Interrupt':
+        // Esc (or Ctrl-C) during a turn: no Stop follows.
+        await ctx.flushIngest();
+        ctx.setStatus('idle', 'interrupted', 'hook');
+        return {};
+      case 'SessionEnd':
+        await ctx.flushIngest();
+        return {};
+      default:
+        return {};
+    }
+  },
+
+  createIngestor(ctx, seen) {
+    const s = stateOf(ctx.session.id);
+    s.rollout = new CodexRollout(() => ctx.session.transcriptPath, ctx, seen, () => stateOf(ctx.session.id).turnId);
+    return s.rollout;
+  },
+
+  detectScreen(text: string): ScreenMatch | undefined {
+    return detectCodexScreen(text);
+  },
+
+  inputReady: codexInputReady,
+  idleAfterInterrupt: codexIdleAfterInterrupt,
+};
+
+function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {
+  const sid = str(payload.session_id);
+  const transcript = str(payload.transcript_path);
+  const isNewTranscript = transcript !== undefined && transcript !== ctx.session.transcriptPath;
+  ctx.update({ harnessSessionId: sid, transcriptPath: transcript });
+  if (isNewTranscript || (transcript && fs.existsSync(transcript))) ctx.ingest();
+}
+
+/** Whether a shell call exited 0, from the rollout's CommandExecution item (briefly waited for). */
+async function commandOk(ctx: SignalContext, callId: string): Promise<boolean> {
+  const deadline = Date.now() + 500;
+  for (;;) {
+    await ctx.flushIngest().catch(() => {});
+    const outcome = state.get(ctx.session.id)?.rollout?.commandOutcome(callId);
+    if (outcome) return outcome.status !== 'failed' && (outcome.exitCode === undefined || outcome.exitCode === 0);
+    if (Date.now() >= deadline || !state.get(ctx.session.id)?.rollout) return true;
+    await sleep(50);
+  }
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
