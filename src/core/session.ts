@@ -26,6 +26,8 @@ export interface SessionRecord {
   /** argv the pane runs (environment not included: it may hold secrets). */
   command: string[];
   parent?: string;
+  /** Running spend, from this session's usage events (kept by the daemon as they are logged). */
+  cost?: SessionCost;
   /** The agent spec it runs, if started with `omni run`. */
   agent?: { name: string; file: string };
   lastSeq: number;
@@ -50,4 +52,18 @@ export function validateSessionName(name: string): string | undefined {
 
 export function isLive(status: SessionStatus): boolean {
   return status !== 'exited' && status !== 'failed';
+}
+
+export interface SessionCost {
+  /** Sum of computedCostUsd over priced usage events. */
+  computedUsd: number;
+  /** What the harness itself reports (cumulative for the session), when it does. */
+  reportedUsd?: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  messages: number;
+  /** Models seen without a price: their spend is unknown, never counted as $0. */
+  unpricedModels?: string[];
 }

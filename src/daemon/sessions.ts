@@ -7,7 +7,7 @@ import { isLive, newSessionId, validateSessionName, type SessionRecord } from '.
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { BinaryInfo, DecisionRequest, FlushHint, HarnessAdapter, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
 import type { EventBus } from './bus.js';
-import { EventLog } from './eventlog.js';
+import { EventLog, readEvents } from './eventlog.js';
 import { IngestKeys } from './ingest-keys.js';
 import type { PolicyRefInput, PolicySnapshot } from './policy-service.js';
 import type { SessionStore } from './store.js';
@@ -62,6 +62,8 @@ export interface SessionManagerDeps {
   log?: (msg: string) => void;
   /** Adds computedCostUsd (or unpriced) to every usage event before it is logged (src/cost/meter.ts). */
   priceUsage?: (rec: SessionRecord, usage: UsageData, at: Date) => UsageData;
+  /** Told of every usage event once it is logged and the session's totals are updated (budgets). */
+  onUsage?: (rec: SessionRecord, usage: UsageData) => void;
 }
 
 interface Live {
@@ -477,6 +479,12 @@ export class SessionManager {
     const log = EventLog.open(this.deps.store.eventsFile(rec.id), rec.id);
     if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from the event log`);
     rec.lastSeq = log.lastSeq;
+    // Totals are derived from the log (the index may lag it after a crash); the log is the truth.
+    const reported = rec.cost?.reportedUsd;
+    rec.cost = undefined;
+    for (const ev of readEvents(this.deps.store.eventsFile(rec.id))) if (ev.type === 'usage') addUsage(rec, ev.data as UsageData);
+    const total = rec.cost as SessionRecord['cost']; // filled by addUsage above
+    if (reported !== undefined && total) total.reportedUsd = reported;
     const keys = IngestKeys.open(path.join(this.deps.store.sessionDir(rec.id), 'ingested.keys'));
     l = { log, keys };
     this.live.set(rec.id, l);
@@ -487,10 +495,18 @@ export class SessionManager {
     const now = this.now();
     if (ev.type === 'usage' && this.deps.priceUsage) ev = { type: 'usage', data: this.deps.priceUsage(rec, ev.data, now) };
     const full = live.log.append(ev, now);
+    if (ev.type === 'usage') addUsage(rec, ev.data);
     rec.lastSeq = full.seq;
     rec.updatedAt = full.ts;
     this.deps.store.touch(rec);
     this.deps.bus.publish(full);
+    if (ev.type === 'usage') {
+      try {
+        this.deps.onUsage?.(rec, ev.data);
+      } catch (err) {
+        this.log(`${rec.id}: onUsage: ${(err as Error).message}`);
+      }
+    }
     return full;
   }
 
@@ -578,6 +594,18 @@ export class SessionManager {
       });
     });
   }
+}
+
+/** Keep the session's running totals (shown by ls, the dashboard, budgets) in its record. */
+export function addUsage(rec: SessionRecord, u: UsageData): void {
+  const c = (rec.cost ??= { computedUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, messages: 0 });
+  c.messages += 1;
+  c.inputTokens += u.inputTokens;
+  c.outputTokens += u.outputTokens;
+  c.cacheReadTokens += u.cacheReadTokens;
+  c.cacheWriteTokens += u.cacheWriteTokens;
+  if (typeof u.computedCostUsd === 'number') c.computedUsd = Math.round((c.computedUsd + u.computedCostUsd) * 1e9) / 1e9;
+  if (u.unpriced && !c.unpricedModels?.includes(u.model)) c.unpricedModels = [...(c.unpricedModels ?? []), u.model];
 }
 
 /** A pane id (%N) is an exact tmux target; the session name is the fallback. */
