@@ -58,6 +58,18 @@ export async function main(argv: string[]): Promise<number> {
     .action(run(async (file: string, args: string[], opts) => (await import('./commands/run.js')).runCommand(file, args, opts)));
 
   program
+    .command('dashboard', { isDefault: true })
+    .description('live sessions: status, spend against budgets, pending asks (also plain `omni`); a snapshot without a terminal')
+    .option('--json', 'print a snapshot as JSON and exit')
+    .allowExcessArguments(true)
+    .action(
+      run(async (opts: { json?: boolean }, cmd: Command) => {
+        if (cmd.args.length) program.error(`error: unknown command '${cmd.args[0]}' (see omni --help)`, { code: 'commander.unknownCommand', exitCode: ExitCode.usage });
+        return (await import('./commands/dashboard.js')).dashboardCommand(opts);
+      }),
+    );
+
+  program
     .command('doctor')
     .description('which harnesses are installed and usable here, with what to do if not (never prints a secret)')
     .option('--json', 'JSON output')
@@ -66,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('ls')
     .alias('list')
-    .description('list sessions: id, name, harness, status, cwd, age')
+    .description('list sessions: id, name, harness, status, cost, age, cwd')
     .option('-a, --all', 'include exited sessions')
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));

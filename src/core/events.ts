@@ -39,6 +39,11 @@ export interface EventDataMap {
   'approval.requested': { id: string; phase: string; reason?: string; policy?: string };
   'approval.resolved': { id: string; verdict: string; by: string; via: string; scope?: string; reason?: string };
   usage: UsageData;
+  /**
+   * The harness's own running cost of its session (Claude's statusLine `cost.total_cost_usd`),
+   * logged when it changes. Cumulative per harness session: a new harnessSessionId starts over.
+   */
+  'cost.reported': { totalUsd: number; source: string; harnessSessionId?: string; model?: string };
   'session.exited': { code: number | null; reason?: string };
   error: { message: string; code?: string };
 }

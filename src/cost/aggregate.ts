@@ -1,4 +1,5 @@
-import type { OmniEvent, UsageData } from '../core/events.js';
+import type { EventDataMap, OmniEvent, UsageData } from '../core/events.js';
+import { ReportedCost } from './reported.js';
 
 /** `omni cost` / `GET /v1/cost`: usage events totalled by session, harness, model or (UTC) day. */
 export const COST_GROUPINGS = ['session', 'harness', 'model', 'day'] as const;
@@ -13,9 +14,14 @@ export interface CostTotals {
   cacheWriteTokens: number;
   /** Tokens × the price book, over priced messages only. */
   computedUsd: number;
-  /** What the harnesses reported, over the messages that carried a figure. */
+  /**
+   * What the harnesses reported: per message where they say (Pi; `reportedMessages` counts
+   * those), plus the growth of running totals (Claude's statusLine, `cost.reported`;
+   * `reportedTotals` counts the reports that added to it).
+   */
   reportedUsd: number;
   reportedMessages: number;
+  reportedTotals: number;
   /** Messages whose model has no price: not in `computedUsd` (never counted as $0). */
   unpricedMessages: number;
 }
@@ -57,7 +63,7 @@ export interface CostInput {
 export type Repricer = (session: CostInput['session'], usage: UsageData, at: Date) => { usd?: number };
 
 export function emptyTotals(): CostTotals {
-  return { messages: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, computedUsd: 0, reportedUsd: 0, reportedMessages: 0, unpricedMessages: 0 };
+  return { messages: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, computedUsd: 0, reportedUsd: 0, reportedMessages: 0, reportedTotals: 0, unpricedMessages: 0 };
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -71,7 +77,28 @@ export function aggregateCost(inputs: CostInput[], by: CostGrouping, opts: { rep
   for (const input of inputs) {
     const s = input.session;
     let counted = false;
+    const group = (model: string, ts: string) => {
+      const key = by === 'session' ? s.id : by === 'harness' ? s.harness : by === 'model' ? model : ts.slice(0, 10);
+      let g = groups.get(key);
+      if (!g) {
+        g = { key, label: by === 'session' ? s.name : key, ...(by === 'session' ? { harness: s.harness } : {}), ...emptyTotals(), unpricedModels: [], unpricedSet: new Set() };
+        groups.set(key, g);
+      }
+      return g;
+    };
+    // Running totals count by their growth, dated when reported, under the model then in use.
+    const reported = new ReportedCost();
     for (const ev of input.events) {
+      if (ev.type === 'cost.reported') {
+        const d = ev.data as EventDataMap['cost.reported'];
+        const delta = reported.add(d);
+        if (!delta) continue;
+        for (const t of [group(d.model ?? 'unknown', ev.ts), total]) {
+          t.reportedUsd = round(t.reportedUsd + delta);
+          t.reportedTotals++;
+        }
+        continue;
+      }
       if (ev.type !== 'usage') continue;
       const u = ev.data as UsageData;
       if (!counted) {
@@ -80,12 +107,7 @@ export function aggregateCost(inputs: CostInput[], by: CostGrouping, opts: { rep
       }
       let usd: number | undefined = typeof u.computedCostUsd === 'number' && Number.isFinite(u.computedCostUsd) ? u.computedCostUsd : undefined;
       if (usd === undefined && !u.unpriced && opts.reprice) usd = opts.reprice(s, u, new Date(ev.ts)).usd;
-      const key = by === 'session' ? s.id : by === 'harness' ? s.harness : by === 'model' ? u.model : ev.ts.slice(0, 10);
-      let g = groups.get(key);
-      if (!g) {
-        g = { key, label: by === 'session' ? s.name : key, ...(by === 'session' ? { harness: s.harness } : {}), ...emptyTotals(), unpricedModels: [], unpricedSet: new Set() };
-        groups.set(key, g);
-      }
+      const g = group(u.model, ev.ts);
       for (const t of [g, total]) {
         t.messages++;
         t.inputTokens += num(u.inputTokens);
@@ -121,6 +143,21 @@ export function aggregateCost(inputs: CostInput[], by: CostGrouping, opts: { rep
     unpriced: [...unpriced.values()],
     warnings: opts.warnings ?? [],
   };
+}
+
+/** Usage and `cost.reported` events of one NDJSON event log, for `omni cost`. */
+export function costEventsOf(text: string): OmniEvent[] {
+  const out: OmniEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('"type":"usage"') && !line.includes('"type":"cost.reported"')) continue;
+    try {
+      const ev = JSON.parse(line) as OmniEvent;
+      if (ev.type === 'usage' || ev.type === 'cost.reported') out.push(ev);
+    } catch {
+      /* a torn line */
+    }
+  }
+  return out;
 }
 
 /** Usage events of one NDJSON event log (other lines are skipped without parsing them). */

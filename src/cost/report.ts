@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { OmniError } from '../core/errors.js';
 import type { SessionRecord } from '../core/session.js';
-import { COST_GROUPINGS, aggregateCost, usageEventsOf, type CostGrouping, type CostReport } from './aggregate.js';
+import { COST_GROUPINGS, aggregateCost, costEventsOf, type CostGrouping, type CostReport } from './aggregate.js';
 import type { Meter } from './meter.js';
 
 /**
@@ -31,7 +31,7 @@ export function costReport(
 
 function readUsage(file: string) {
   try {
-    return usageEventsOf(fs.readFileSync(file, 'utf8'));
+    return costEventsOf(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;

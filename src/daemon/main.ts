@@ -12,6 +12,7 @@ import { AgentEndpoints } from './agent-endpoint.js';
 import { createControlServer } from './api.js';
 import { EventBus } from './bus.js';
 import { ApprovalQueue } from '../approvals/queue.js';
+import { CostLedger, usageFromLogs } from '../cost/ledger.js';
 import { Meter } from '../cost/meter.js';
 import { costReport } from '../cost/report.js';
 import { DEFAULT_CONFIG, loadConfig } from '../core/config.js';
@@ -70,11 +71,13 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     },
     log,
     priceUsage: (rec, usage, at) => meter.price(rec, usage, at),
+    onUsage: (rec, u) => void policies.onUsage(rec, u),
   });
 
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
   approvals.load();
   const omniJs = path.join(PKG_ROOT, 'bin', 'omni.js');
+  const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seed: () => usageFromLogs(store.all().map((r) => store.eventsFile(r.id))) }).load();
   const policies = new PolicyService({
     approvals,
     sessionDir: (id) => store.sessionDir(id),
@@ -84,6 +87,9 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     configDir: paths.configDir,
     guards: [{ policy: omniGuard({ omniHome: paths.home }), level: 'global' }],
     log,
+    interrupt: (rec) => sessions.interrupt(rec),
+    listSessions: () => store.all(),
+    ledger,
     notify: (rec, approval) => {
       let popup = DEFAULT_CONFIG.approvals.popup;
       try {

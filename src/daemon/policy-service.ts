@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NewEvent, SessionStatus } from '../core/events.js';
+import type { NewEvent, SessionStatus, UsageData } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { readJsonFile, writeFileAtomic } from '../core/fsutil.js';
-import type { SessionRecord } from '../core/session.js';
+import { isLive, type SessionRecord } from '../core/session.js';
+import { localDate, type CostLedger } from '../cost/ledger.js';
 import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import type { DecisionRequest, Verdict } from '../harnesses/types.js';
@@ -11,7 +12,7 @@ import { evaluatePolicies } from '../policy/engine.js';
 import { loadPolicyRef, parsePolicyText, PolicyLoadError } from '../policy/rules.js';
 import { PolicyState } from '../policy/state.js';
 import { buildToolSubject } from '../policy/subject.js';
-import type { Level, LoadedPolicy, PolicySubject } from '../policy/types.js';
+import type { Level, LoadedPolicy, PolicySubject, Spend, SpendView } from '../policy/types.js';
 
 /** A policy as the session was started with it: the text is kept, so edits to the file later
  * do not change a running session, and a restarted daemon loads exactly the same rules. */
@@ -49,6 +50,13 @@ export interface PolicyServiceDeps {
   /** Shows an ask to a person right away (a tmux popup over the pane). */
   notify?(rec: SessionRecord, approval: Approval): void;
   log?(msg: string): void;
+  /** Stops a generation in flight (SessionManager.interrupt): a hard budget limit was reached. */
+  interrupt?(rec: SessionRecord): Promise<unknown>;
+  /** Every session: tree-scoped spend, and the other live sessions a usage event may stop. */
+  listSessions?(): SessionRecord[];
+  /** Spend per local day across sessions (day-scoped budgets); without it, day spend is 0. */
+  ledger?: CostLedger;
+  now?(): Date;
 }
 
 /**
@@ -57,6 +65,10 @@ export interface PolicyServiceDeps {
  */
 export class PolicyService {
   private sessions = new Map<string, SessionPolicies>();
+  /** Usage-phase evaluations run one at a time per session, in event order. */
+  private usageChains = new Map<string, Promise<void>>();
+  /** Sessions being interrupted for a hard limit (one interrupt at a time). */
+  private interrupting = new Set<string>();
 
   constructor(private readonly deps: PolicyServiceDeps) {
     // The log records every answer once, whoever is (or is no longer) waiting on it.
@@ -97,10 +109,19 @@ export class PolicyService {
     return snap;
   }
 
-  describe(rec: SessionRecord): { policies: Array<{ name: string; level: Level; source?: string; phases: readonly string[] }>; state: ReturnType<PolicyState['toJSON']> } {
+  describe(rec: SessionRecord): {
+    policies: Array<{ name: string; level: Level; source?: string; phases: readonly string[]; builtin?: string; params?: Record<string, unknown> }>;
+    state: ReturnType<PolicyState['toJSON']>;
+  } {
     const cur = this.forSession(rec);
     return {
-      policies: cur.policies.map((p) => ({ name: p.policy.name, level: p.level, source: p.policy.source, phases: p.policy.phases })),
+      policies: cur.policies.map((p) => ({
+        name: p.policy.name,
+        level: p.level,
+        source: p.policy.source,
+        phases: p.policy.phases,
+        ...(p.policy.builtin ? { builtin: p.policy.builtin.name, params: p.policy.builtin.params } : {}),
+      })),
       state: cur.state.toJSON(),
     };
   }
@@ -171,6 +192,73 @@ export class PolicyService {
     return { verdict: 'deny', reason: `denied by ${r.by} via ${r.via} (${approval.id})${r.reason ? `: ${r.reason}` : ''}`, policy: result.policies[0] };
   }
 
+  /**
+   * A usage event was logged (SessionManager's onUsage, with the session's totals updated).
+   * Nothing waits on it, so nothing is held: the day ledger counts it, and the `usage`-phase
+   * policies of the session that spent and of every other live session (a day or tree budget
+   * may include this spend) are evaluated in the background. Their updates apply (allow or no
+   * opinion). A deny means a hard limit was reached: it is recorded as a `policy.decision`
+   * (for the spending session, and for any other that is stopped), the session's pending asks
+   * are withdrawn, and a generation in flight (status running or waiting) is interrupted.
+   */
+  onUsage(rec: SessionRecord, usage: UsageData): Promise<void> {
+    const now = this.now();
+    this.deps.ledger?.add(usage, now);
+    const others = (this.deps.listSessions?.() ?? []).filter((s) => s.id !== rec.id && isLive(s.status));
+    const runs: Promise<void>[] = [];
+    for (const target of [rec, ...others]) {
+      const cur = this.forSession(target);
+      const mine = cur.policies.filter((p) => p.policy.phases.includes('usage'));
+      if (!mine.length) continue;
+      const own = target === rec;
+      const run = async () => {
+        const subject: PolicySubject = {
+          phase: 'usage',
+          session: this.subjectSession(target),
+          usage: { ...usage, sessionCostUsd: rec.cost?.computedUsd ?? 0, ...(own ? {} : { session: rec.id }) },
+          spend: this.spend(target),
+        };
+        const result = await evaluatePolicies(mine, subject, cur.state);
+        if (result.verdict === 'deny') return this.hardStop(target, result.reason, result.policies, own);
+        if (result.verdict === 'ask' && own) {
+          // Nothing can be held at usage: an ask here is only recorded (asks belong at gates).
+          this.deps.emit(target, { type: 'policy.decision', data: { phase: 'usage', verdict: 'ask', policy: result.policies.join(', '), ...(result.reason ? { reason: result.reason } : {}) } });
+          return;
+        }
+        this.applyUpdates(target, cur, result.updates);
+      };
+      const prev = this.usageChains.get(target.id) ?? Promise.resolve();
+      const next = prev.then(run).catch((err) => this.deps.log?.(`${target.id}: usage policies: ${(err as Error).message}`));
+      this.usageChains.set(target.id, next);
+      void next.finally(() => {
+        if (this.usageChains.get(target.id) === next) this.usageChains.delete(target.id);
+      });
+      runs.push(next);
+    }
+    return Promise.all(runs).then(() => undefined);
+  }
+
+  /** The spend a policy sees (subject.spend): this session, its tree, and today's (local). */
+  spend(rec: SessionRecord): SpendView {
+    const own = (r: SessionRecord): Spend => ({ usd: r.cost?.computedUsd ?? 0, unpricedModels: [...(r.cost?.unpricedModels ?? [])] });
+    const all = this.deps.listSessions?.() ?? [];
+    const children = new Map<string, SessionRecord[]>();
+    for (const r of all) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    const tree: Spend = own(rec);
+    const seen = new Set([rec.id]);
+    const stack = [...(children.get(rec.id) ?? [])];
+    while (stack.length) {
+      const r = stack.pop()!;
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      tree.usd = Math.round((tree.usd + (r.cost?.computedUsd ?? 0)) * 1e9) / 1e9;
+      for (const m of r.cost?.unpricedModels ?? []) if (!tree.unpricedModels.includes(m)) tree.unpricedModels.push(m);
+      stack.push(...(children.get(r.id) ?? []));
+    }
+    const day = this.deps.ledger?.day(this.now()) ?? { date: localDate(this.now()), usd: 0, unpricedModels: [] };
+    return { session: own(rec), tree, day };
+  }
+
   answer(id: string, verdict: 'approve' | 'deny', opts: { scope?: ApprovalScope; via: ApprovalVia; by: string; reason?: string }): Approval {
     return this.deps.approvals.resolve(id, { verdict, ...opts });
   }
@@ -180,6 +268,37 @@ export class PolicyService {
   }
 
   // ---- internals ----
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** A hard limit at usage: record it, withdraw the session's asks, interrupt a generation in flight. */
+  private async hardStop(rec: SessionRecord, reason: string | undefined, policies: string[], own: boolean): Promise<void> {
+    const inFlight = rec.status === 'running' || rec.status === 'waiting';
+    const pending = this.deps.approvals.list({ session: rec.id });
+    if (!own && !inFlight && !pending.length) return; // an idle session elsewhere: its gates deny
+    const why = reason ?? 'a hard limit was reached';
+    const interrupt = inFlight && !!this.deps.interrupt && !this.interrupting.has(rec.id);
+    this.deps.emit(rec, {
+      type: 'policy.decision',
+      data: { phase: 'usage', verdict: 'deny', ...(policies.length ? { policy: policies.join(', ') } : {}), reason: interrupt ? `${why}; interrupting the session` : why },
+    });
+    for (const a of pending) this.deps.approvals.cancel(a.id, why);
+    if (!interrupt) return;
+    this.interrupting.add(rec.id);
+    try {
+      await this.deps.interrupt!(rec);
+    } catch (err) {
+      this.deps.log?.(`${rec.id}: interrupt for a hard limit: ${(err as Error).message}`);
+    } finally {
+      this.interrupting.delete(rec.id);
+    }
+  }
+
+  private subjectSession(rec: SessionRecord): PolicySubject['session'] {
+    return { id: rec.id, name: rec.name, harness: rec.harness, cwd: rec.cwd };
+  }
 
   private forSession(rec: SessionRecord): SessionPolicies {
     let cur = this.sessions.get(rec.id);
@@ -228,11 +347,12 @@ export class PolicyService {
   }
 
   private subject(rec: SessionRecord, req: DecisionRequest): PolicySubject {
-    const session = { id: rec.id, name: rec.name, harness: rec.harness, cwd: rec.cwd };
-    if (req.phase === 'prompt') return { phase: 'prompt', session, prompt: { text: req.text } };
+    const session = this.subjectSession(rec);
+    const spend = this.spend(rec);
+    if (req.phase === 'prompt') return { phase: 'prompt', session, prompt: { text: req.text }, spend };
     const tool = buildToolSubject({ name: req.tool, kind: req.kind, callId: req.callId, input: req.input }, rec.cwd);
-    if (req.phase === 'tool_result') return { phase: 'tool_result', session, tool, result: { ok: req.ok, output: req.output } };
-    return { phase: 'tool_call', session, tool };
+    if (req.phase === 'tool_result') return { phase: 'tool_result', session, tool, result: { ok: req.ok, output: req.output }, spend };
+    return { phase: 'tool_call', session, tool, spend };
   }
 
   private applyUpdates(rec: SessionRecord, cur: SessionPolicies, updates: Parameters<PolicyState['apply']>[0]): void {

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NewEvent, OmniEvent, SessionStatus, UsageData } from '../core/events.js';
+import type { EventDataMap, NewEvent, OmniEvent, SessionStatus, UsageData } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir, shQuote, writeFileAtomic } from '../core/fsutil.js';
-import { isLive, newSessionId, validateSessionName, type SessionRecord } from '../core/session.js';
+import { isLive, newSessionId, validateSessionName, type SessionCost, type SessionRecord } from '../core/session.js';
+import { ReportedCost } from '../cost/reported.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { BinaryInfo, DecisionRequest, FlushHint, HarnessAdapter, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
 import type { EventBus } from './bus.js';
@@ -69,6 +70,8 @@ export interface SessionManagerDeps {
 interface Live {
   log: EventLog;
   keys: IngestKeys;
+  /** The harness's own cumulative cost reports (`cost.reported`), folded. */
+  reported: ReportedCost;
   ingestor?: Ingestor;
   ingesting?: Promise<void>;
 }
@@ -241,6 +244,9 @@ export class SessionManager {
       hooks: {
         command: (event, mode) =>
           `OMNI_HOME=${shQuote(hc.omniHome)} sh ${shQuote(hc.script)} ${shQuote(sock)} ${shQuote(event)} ${mode} ${shQuote(hc.node)} ${shQuote(hc.omniJs)}`,
+        // bin/omni-statusline, the hook client's sibling.
+        statusLine: (userCommand) =>
+          `OMNI_HOME=${shQuote(hc.omniHome)} sh ${shQuote(path.join(path.dirname(hc.script), 'omni-statusline'))} ${shQuote(sock)} ${shQuote(hc.node)} ${shQuote(hc.omniJs)}${userCommand ? ` ${shQuote(userCommand)}` : ''}`,
       },
     });
     rec.command = [spec.command, ...spec.args];
@@ -480,13 +486,15 @@ export class SessionManager {
     if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from the event log`);
     rec.lastSeq = log.lastSeq;
     // Totals are derived from the log (the index may lag it after a crash); the log is the truth.
-    const reported = rec.cost?.reportedUsd;
+    // reportedUsd too: Pi's per-message figures plus the last of Claude's running totals.
     rec.cost = undefined;
-    for (const ev of readEvents(this.deps.store.eventsFile(rec.id))) if (ev.type === 'usage') addUsage(rec, ev.data as UsageData);
-    const total = rec.cost as SessionRecord['cost']; // filled by addUsage above
-    if (reported !== undefined && total) total.reportedUsd = reported;
+    const reported = new ReportedCost();
+    for (const ev of readEvents(this.deps.store.eventsFile(rec.id))) {
+      if (ev.type === 'usage') addUsage(rec, ev.data as UsageData);
+      else if (ev.type === 'cost.reported') addReported(rec, reported.add(ev.data as EventDataMap['cost.reported']));
+    }
     const keys = IngestKeys.open(path.join(this.deps.store.sessionDir(rec.id), 'ingested.keys'));
-    l = { log, keys };
+    l = { log, keys, reported };
     this.live.set(rec.id, l);
     return l;
   }
@@ -496,6 +504,7 @@ export class SessionManager {
     if (ev.type === 'usage' && this.deps.priceUsage) ev = { type: 'usage', data: this.deps.priceUsage(rec, ev.data, now) };
     const full = live.log.append(ev, now);
     if (ev.type === 'usage') addUsage(rec, ev.data);
+    else if (ev.type === 'cost.reported') addReported(rec, live.reported.add(ev.data));
     rec.lastSeq = full.seq;
     rec.updatedAt = full.ts;
     this.deps.store.touch(rec);
@@ -511,7 +520,10 @@ export class SessionManager {
   }
 
   emit(rec: SessionRecord, ev: NewEvent): void {
-    this.append(rec, this.openLive(rec), ev);
+    const live = this.openLive(rec);
+    // A harness repeats its running total on every status update; only a change is news.
+    if (ev.type === 'cost.reported' && !live.reported.changes(ev.data)) return;
+    this.append(rec, live, ev);
   }
 
   setStatus(rec: SessionRecord, status: SessionStatus, reason: string | undefined, source: 'hook' | 'pane' | 'tmux' | 'daemon'): void {
@@ -596,16 +608,30 @@ export class SessionManager {
   }
 }
 
-/** Keep the session's running totals (shown by ls, the dashboard, budgets) in its record. */
+const emptyCost = (): SessionCost => ({ computedUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, messages: 0 });
+const roundUsd = (usd: number) => Math.round(usd * 1e9) / 1e9;
+
+/**
+ * Keep the session's running totals (shown by ls, the dashboard, budgets) in its record.
+ * `reportedUsd` sums what the harness said each message cost (Pi).
+ */
 export function addUsage(rec: SessionRecord, u: UsageData): void {
-  const c = (rec.cost ??= { computedUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, messages: 0 });
+  const c = (rec.cost ??= emptyCost());
   c.messages += 1;
   c.inputTokens += u.inputTokens;
   c.outputTokens += u.outputTokens;
   c.cacheReadTokens += u.cacheReadTokens;
   c.cacheWriteTokens += u.cacheWriteTokens;
-  if (typeof u.computedCostUsd === 'number') c.computedUsd = Math.round((c.computedUsd + u.computedCostUsd) * 1e9) / 1e9;
+  if (typeof u.computedCostUsd === 'number') c.computedUsd = roundUsd(c.computedUsd + u.computedCostUsd);
+  if (typeof u.reportedCostUsd === 'number' && Number.isFinite(u.reportedCostUsd)) c.reportedUsd = roundUsd((c.reportedUsd ?? 0) + u.reportedCostUsd);
   if (u.unpriced && !c.unpricedModels?.includes(u.model)) c.unpricedModels = [...(c.unpricedModels ?? []), u.model];
+}
+
+/** Add the growth of a harness's cumulative cost report (`cost.reported`, Claude) to `reportedUsd`. */
+export function addReported(rec: SessionRecord, deltaUsd: number): void {
+  if (!deltaUsd) return;
+  const c = (rec.cost ??= emptyCost());
+  c.reportedUsd = roundUsd((c.reportedUsd ?? 0) + deltaUsd);
 }
 
 /** A pane id (%N) is an exact tmux target; the session name is the fallback. */

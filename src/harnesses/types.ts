@@ -33,6 +33,13 @@ export interface HookWiring {
    * report and fail open.
    */
   command(event: string, mode: 'gate' | 'observe'): string;
+  /**
+   * A status line command (Claude Code's `statusLine`): forwards the JSON it gets on stdin to
+   * the daemon as the observed hook event `StatusLine`, then runs `userCommand` (the user's own
+   * status line, a shell command) with the same stdin and prints its output. Absent in tests
+   * that wire hooks only.
+   */
+  statusLine?(userCommand?: string): string;
 }
 
 export interface LaunchContext {

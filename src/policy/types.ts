@@ -32,8 +32,30 @@ export interface PolicySubject {
   prompt?: { text: string };
   tool?: ToolSubject;
   result?: { ok: boolean; output: unknown };
-  usage?: UsageData & { sessionCostUsd?: number };
+  /**
+   * At `usage`: one usage event as logged (priced), with the spending session's running total.
+   * `session` is set when the event is another session's (a day or tree budget is told of
+   * every session's spend, so it can stop a generation in flight anywhere in its scope).
+   */
+  usage?: UsageData & { sessionCostUsd?: number; session?: string };
   egress?: { host: string; port?: number; method?: string; path?: string };
+  /** Spend so far, filled by the daemon at every phase (budgets: builtins/cost-budget.ts). */
+  spend?: SpendView;
+}
+
+/** Computed spend (tokens × the price book); unpriced models are listed, never counted as $0. */
+export interface Spend {
+  usd: number;
+  unpricedModels: string[];
+}
+
+export interface SpendView {
+  /** This session. */
+  session: Spend;
+  /** This session and its descendants (SessionRecord.parent). */
+  tree: Spend;
+  /** Every session since local midnight (the daemon's cost ledger); `date` is YYYY-MM-DD. */
+  day: Spend & { date: string };
 }
 
 /** Per-session policy state, shared by the session's policies (one can set what another tests). */
@@ -72,6 +94,8 @@ export interface Policy {
   phases: readonly Phase[];
   /** Where it came from, for errors and audit (a file:line, or "builtin"). */
   source?: string;
+  /** For a builtin: its name and validated parameters (shown by `omni policy ls`, budgets in the dashboard). */
+  builtin?: { name: string; params: Record<string, unknown> };
   evaluate(subject: PolicySubject, state: StateView): PolicyDecision | Promise<PolicyDecision>;
 }
 

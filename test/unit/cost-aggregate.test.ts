@@ -57,6 +57,7 @@ describe('omni cost aggregation', () => {
       computedUsd: 0.471,
       reportedUsd: 0.47,
       reportedMessages: 3,
+      reportedTotals: 0,
       unpricedMessages: 2,
     });
     expect(r.unpriced).toEqual([{ model: 'local-llama', harness: 'pi', provider: 'ollama', messages: 2, sessions: ['s_b'] }]);

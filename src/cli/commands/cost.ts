@@ -28,7 +28,11 @@ export function formatCostReport(r: CostReport, c: ChalkInstance): string {
     if (t.unpricedMessages === t.messages) return c.yellow('unpriced');
     return usd(t.computedUsd) + (t.unpricedMessages ? c.yellow(' +unpriced') : '');
   };
-  const reported = (t: CostTotals) => (t.reportedMessages === 0 ? c.dim('—') : usd(t.reportedUsd) + (t.reportedMessages < t.messages ? c.dim(` (${t.reportedMessages}/${t.messages} msgs)`) : ''));
+  // A running total (Claude) covers every message; per-message figures (Pi) may cover some.
+  const reported = (t: CostTotals) =>
+    t.reportedMessages === 0 && !t.reportedTotals
+      ? c.dim('—')
+      : usd(t.reportedUsd) + (!t.reportedTotals && t.reportedMessages < t.messages ? c.dim(` (${t.reportedMessages}/${t.messages} msgs)`) : '');
   const row = (label: string, t: CostTotals) => [
     label,
     String(t.messages),

@@ -1,3 +1,4 @@
+import { sessionSpend } from '../../cost/format.js';
 import { client } from '../context.js';
 import { age, colorStatus, makeChalk, printJson, table, tildify } from '../output.js';
 
@@ -12,10 +13,11 @@ export async function lsCommand(opts: { all?: boolean; json?: boolean }): Promis
     return 0;
   }
   const c = makeChalk();
-  const rows = [['ID', 'NAME', 'HARNESS', 'STATUS', 'AGE', 'CWD']];
+  const rows = [['ID', 'NAME', 'HARNESS', 'STATUS', 'COST', 'AGE', 'CWD']];
   for (const s of sessions) {
     const status = colorStatus(c, s.status) + (s.statusReason && s.status === 'waiting' ? c.dim(` (${s.statusReason})`) : '');
-    rows.push([s.id, s.name, s.harness, status, age(s.createdAt), tildify(s.cwd)]);
+    const spend = sessionSpend(s.cost);
+    rows.push([s.id, s.name, s.harness, status, spend.includes('$?') ? c.yellow(spend) : spend === '-' ? c.dim(spend) : spend, age(s.createdAt), tildify(s.cwd)]);
   }
   process.stdout.write(table(rows, c) + '\n');
   return 0;

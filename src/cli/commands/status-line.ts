@@ -3,10 +3,11 @@ import { OmniClient } from '../../client/api.js';
 import { OmniError } from '../../core/errors.js';
 import { resolvePaths } from '../../core/paths.js';
 import type { SessionRecord } from '../../core/session.js';
+import { totalSpend, usdShort } from '../../cost/format.js';
 
 /**
  * `omni status-line`: one short line for tmux `status-right`, e.g.
- * `omni ⚠ 2 asks · 3 sessions (1 waiting)`. Runs every few seconds, so it must be quick: it never
+ * `omni ⚠ 2 asks · 3 sessions (1 waiting) · $3.20` (the computed spend of the live sessions). Runs every few seconds, so it must be quick: it never
  * starts the daemon, loads no Ink, and gives up after a short timeout.
  */
 
@@ -15,6 +16,10 @@ export interface StatusLineData {
   asks?: number;
   sessions?: number;
   waiting?: number;
+  /** Computed USD spent by the live sessions so far (absent when none has used a model). */
+  spendUsd?: number;
+  /** Some of that spend is on models without a price (not in spendUsd). */
+  unpriced?: boolean;
   error?: string;
 }
 
@@ -28,6 +33,7 @@ export function formatStatusLine(d: StatusLineData, opts: { tmux?: boolean } = {
   if (d.asks) parts.push(style(`⚠ ${plural(d.asks, 'ask')}`, 'fg=yellow,bold'));
   const sessions = plural(d.sessions ?? 0, 'session');
   parts.push(d.waiting ? `${sessions} (${style(`${d.waiting} waiting`, 'fg=yellow')})` : sessions);
+  if (d.spendUsd !== undefined) parts.push(d.unpriced ? `${d.spendUsd > 0 ? usdShort(d.spendUsd) : ''}${style(d.spendUsd > 0 ? '+$?' : '$?', 'fg=yellow')}` : usdShort(d.spendUsd));
   return `omni ${parts.join(' · ')}`;
 }
 
@@ -38,11 +44,13 @@ export async function fetchStatusLine(c: OmniClient, timeoutMs = 1500): Promise<
       c.request<{ sessions: SessionRecord[] }>('/v1/sessions', { timeoutMs }),
     ]);
     const sessions = s.sessions ?? [];
+    const spend = totalSpend(sessions.map((x) => x.cost));
     return {
       running: true,
       asks: (a.approvals ?? []).filter((x) => x.status === 'pending').length,
       sessions: sessions.length,
       waiting: sessions.filter((x) => x.status === 'waiting').length,
+      ...(spend.any ? { spendUsd: spend.usd, ...(spend.unpriced ? { unpriced: true } : {}) } : {}),
     };
   } catch (err) {
     if (err instanceof OmniError && err.code === 'daemon_unreachable' && !/not the omni daemon|did not answer/.test(err.message)) return { running: false };

@@ -76,3 +76,38 @@ function isTrusted(projects: NonNullable<ClaudeJson['projects']>, cwd: string): 
     if (path.dirname(dir) === dir) return false;
   }
 }
+
+/** A `statusLine` entry of Claude's settings: `{type: "command", command, padding?, refreshInterval?, …}`. */
+export interface ClaudeStatusLine {
+  type?: string;
+  command: string;
+  [k: string]: unknown;
+}
+
+/**
+ * The status line Claude would show without omni. omni's `--settings` outrank the user's and
+ * project settings, so omni's own status line replaces theirs; it runs theirs in turn. Looked
+ * up the way Claude ranks them (managed settings, which outrank `--settings` too, are not
+ * read: there omni's status line never runs): `.claude/settings.local.json`, then
+ * `.claude/settings.json` in the session's folder, then the user's `settings.json` in
+ * $CLAUDE_CONFIG_DIR (else ~/.claude). Read once, at launch.
+ */
+export function userStatusLine(env: Record<string, string>, cwd: string): { statusLine?: ClaudeStatusLine; file?: string; notes: string[] } {
+  const userDir = env.CLAUDE_CONFIG_DIR || path.join(env.HOME || '', '.claude');
+  const files = [path.join(cwd, '.claude', 'settings.local.json'), path.join(cwd, '.claude', 'settings.json'), path.join(userDir, 'settings.json')];
+  const notes: string[] = [];
+  for (const file of files) {
+    let s: { statusLine?: unknown } | undefined;
+    try {
+      s = readJsonFile<{ statusLine?: unknown }>(file);
+    } catch (err) {
+      notes.push(`could not read ${file} for your status line: ${(err as Error).message}`);
+      continue;
+    }
+    const sl = s?.statusLine as Partial<ClaudeStatusLine> | undefined;
+    if (sl && typeof sl === 'object' && typeof sl.command === 'string' && sl.command.trim()) {
+      return { statusLine: sl as ClaudeStatusLine, file, notes: [...notes, `your status line (from ${file}) runs after omni's cost reader`] };
+    }
+  }
+  return { notes };
+}

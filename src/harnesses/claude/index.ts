@@ -4,7 +4,7 @@ import type { ToolKind } from '../../core/events.js';
 import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
-import { prepareClaudeConfig } from './config.js';
+import { prepareClaudeConfig, userStatusLine, type ClaudeStatusLine } from './config.js';
 import { claudeDoctor } from './doctor.js';
 import { claudeIdleScreen, claudeInputReady, detectClaudeScreen } from './screens.js';
 import { ClaudeTranscript } from './transcript.js';
@@ -39,7 +39,12 @@ export function claudeToolKind(tool: string): ToolKind {
   return 'other';
 }
 
-export function claudeSettings(hooks: LaunchContext['hooks']): Record<string, unknown> {
+/**
+ * omni's `--settings` for a session: its hooks, and a status line that hands Claude's own cost
+ * (`cost.total_cost_usd`) to omni and then runs the user's status line, if any, keeping its
+ * other keys (padding, refreshInterval, …).
+ */
+export function claudeSettings(hooks: LaunchContext['hooks'], user?: ClaudeStatusLine): Record<string, unknown> {
   const out: Record<string, unknown[]> = {};
   for (const h of HOOKS) {
     out[h.event] = [
@@ -49,7 +54,9 @@ export function claudeSettings(hooks: LaunchContext['hooks']): Record<string, un
       },
     ];
   }
-  return { hooks: out };
+  if (!hooks.statusLine) return { hooks: out };
+  const { command, ...rest } = user ?? { command: '' };
+  return { hooks: out, statusLine: { ...rest, type: 'command', command: hooks.statusLine(command || undefined) } };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -80,8 +87,9 @@ export const claudeAdapter: HarnessAdapter = {
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
     const settingsFile = path.join(ctx.sessionDir, 'claude-settings.json');
-    writeFileAtomic(settingsFile, JSON.stringify(claudeSettings(ctx.hooks), null, 2) + '\n');
-    const notes = prepareClaudeConfig(ctx.env, ctx.session.cwd);
+    const user = userStatusLine(ctx.env, ctx.session.cwd);
+    writeFileAtomic(settingsFile, JSON.stringify(claudeSettings(ctx.hooks, user.statusLine), null, 2) + '\n');
+    const notes = [...user.notes, ...prepareClaudeConfig(ctx.env, ctx.session.cwd)];
     const args = ['--settings', settingsFile];
     if (ctx.resume) args.push('--resume', ctx.resume.harnessSessionId);
     if (ctx.session.model) args.push('--model', ctx.session.model);
@@ -159,6 +167,17 @@ export const claudeAdapter: HarnessAdapter = {
       case 'SessionEnd':
         await ctx.flushIngest();
         return {};
+      case 'StatusLine': {
+        // Claude's own running cost of its session (a new session id after /clear starts at 0;
+        // a resumed one goes on from its total). The daemon logs it only when it changes.
+        const total = (payload.cost as { total_cost_usd?: unknown } | undefined)?.total_cost_usd;
+        const sid = str(payload.session_id);
+        const model = str((payload.model as { id?: unknown } | undefined)?.id);
+        if (typeof total === 'number' && Number.isFinite(total) && total >= 0 && sid) {
+          ctx.emit({ type: 'cost.reported', data: { totalUsd: total, source: 'claude.statusline', harnessSessionId: sid, ...(model ? { model } : {}) } });
+        }
+        return {};
+      }
       default:
         return {};
     }

@@ -7,6 +7,7 @@ import { YamlSource, type YVal } from '../yaml.js';
 import { askOnShell } from './ask-on-shell.js';
 import { askOnWrite } from './ask-on-write.js';
 import { blastRadius } from './blast-radius.js';
+import { costBudget } from './cost-budget.js';
 import { detectLoop } from './detect-loop.js';
 import { maxToolCalls } from './max-tool-calls.js';
 import { allowPaths, denyPaths } from './paths.js';
@@ -18,7 +19,7 @@ export type { Builtin, BuiltinContext, ParamSpec } from './types.js';
 
 /** Every builtin policy, by name (`use: <name>` in a policy file, or a ref on the command line). */
 export const BUILTINS: Readonly<Record<string, Builtin>> = Object.fromEntries(
-  [askOnShell, askOnWrite, maxToolCalls, detectLoop, blastRadius, taintThenAsk, writeOnlyCreated, allowPaths, denyPaths].map((b) => [b.name, b]),
+  [askOnShell, askOnWrite, maxToolCalls, detectLoop, blastRadius, taintThenAsk, writeOnlyCreated, costBudget, allowPaths, denyPaths].map((b) => [b.name, b]),
 );
 
 export const builtinNames = (): string[] => Object.keys(BUILTINS);
@@ -27,6 +28,8 @@ function paramType(spec: ParamSpec): string {
   switch (spec.type) {
     case 'int':
       return spec.min !== undefined ? `a whole number >= ${spec.min}` : 'a whole number';
+    case 'number':
+      return spec.min !== undefined ? `a number >= ${spec.min}` : 'a number';
     case 'enum':
       return spec.values.join('|');
     case 'commands':
@@ -77,6 +80,13 @@ export function parseBuiltinParams(b: Builtin, withVal: YVal | undefined, at: YV
       case 'int':
         out[key] = v.int(what, spec.min);
         break;
+      case 'number': {
+        const n = v.number(what);
+        if (!Number.isFinite(n)) v.fail(`${what} must be a finite number, not ${n}`);
+        if (spec.min !== undefined && n < spec.min) v.fail(`${what} must be at least ${spec.min}, not ${n}`);
+        out[key] = n;
+        break;
+      }
       case 'boolean':
         out[key] = v.boolean(what);
         break;
@@ -112,7 +122,8 @@ export interface BuiltinOptions {
 /** Create a builtin policy from already-validated params (see parseBuiltinParams). */
 export function instantiateBuiltin(b: Builtin, params: Record<string, unknown>, opts: BuiltinOptions = {}): Policy {
   const ctx: BuiltinContext = { name: opts.name ?? b.name, home: opts.home ?? os.homedir(), source: opts.source ?? `builtin:${b.name}` };
-  return b.create(params, ctx);
+  // Keep which builtin and which parameters: `omni policy ls` and the dashboard show them.
+  return { ...b.create(params, ctx), builtin: { name: b.name, params } };
 }
 
 /**

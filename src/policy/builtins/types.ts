@@ -3,6 +3,8 @@ import type { Policy } from '../types.js';
 /** A builtin's parameter, validated with file:line:column errors when a policy file uses it. */
 export type ParamSpec =
   | { type: 'int'; doc: string; default?: number; min?: number }
+  /** Any finite number (amounts of money). */
+  | { type: 'number'; doc: string; default?: number; min?: number }
   | { type: 'boolean'; doc: string; default: boolean }
   | { type: 'enum'; doc: string; values: readonly string[]; default: string }
   | { type: 'string'; doc: string; default?: string }
