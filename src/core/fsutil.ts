@@ -14,15 +14,19 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600): void 
   fs.renameSync(tmp, file);
 }
 
-export function readJsonFile<T>(file: string): T | undefined {
-  let text: string;
+/** A file's text, or undefined when it does not exist (other errors are thrown). */
+export function readTextFile(file: string): string | undefined {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return JSON.parse(text) as T;
+}
+
+export function readJsonFile<T>(file: string): T | undefined {
+  const text = readTextFile(file);
+  return text === undefined ? undefined : (JSON.parse(text) as T);
 }
 
 /** POSIX single-quote a word for sh. */

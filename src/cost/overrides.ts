@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readTextFile } from '../core/fsutil.js';
 import type { Provider } from '@pydantic/genai-prices';
 import { YamlSource, type YVal } from '../policy/yaml.js';
 import type { Rates } from './pricebook.js';
@@ -44,14 +44,8 @@ const PRICE_KEYS: Record<string, string> = {
 
 /** Read the overrides file; undefined when there is none. Throws PolicyLoadError when it is wrong. */
 export function loadOverrides(file: string): PriceOverride[] | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return parseOverrides(text, file);
+  const text = readTextFile(file);
+  return text === undefined ? undefined : parseOverrides(text, file);
 }
 
 export function parseOverrides(text: string, file: string): PriceOverride[] {

@@ -119,15 +119,7 @@ export class SessionManager {
 
   async create(req: CreateSessionRequest): Promise<SessionRecord> {
     const adapter = this.deps.harnesses.get(req.harness);
-    const binary = await adapter.findBinary({ ...req.env, ...(req.binary ? { OMNI_BINARY_OVERRIDE: req.binary } : {}) });
-    if (!binary && req.binary) {
-      throw new OmniError(`--bin ${req.binary}: no such executable (${adapter.displayName} binary)`, 'harness_missing', undefined, { harness: adapter.name });
-    }
-    if (!binary) {
-      throw new OmniError(`${adapter.displayName} is not installed (no "${adapter.binaryName}" on PATH): ${adapter.installHint}`, 'harness_missing', undefined, {
-        harness: adapter.name,
-      });
-    }
+    const binary = await requireBinary(adapter, req.env, req.binary);
     let st: fs.Stats;
     try {
       st = fs.statSync(req.cwd);
@@ -186,8 +178,7 @@ export class SessionManager {
     if (!rec.harnessSessionId) {
       throw new OmniError(`session ${rec.name} never reported its ${adapter.displayName} session id, so there is nothing to resume`, 'conflict');
     }
-    const binary = await adapter.findBinary(env);
-    if (!binary) throw new OmniError(`${adapter.displayName} is not installed (no "${adapter.binaryName}" on PATH): ${adapter.installHint}`, 'harness_missing');
+    const binary = await requireBinary(adapter, env);
     const clash = this.deps.store.all().find((s) => s.name === rec.name && s.id !== rec.id && isLive(s.status));
     if (clash) throw new OmniError(`a live session is already named "${rec.name}" (${clash.id})`, 'name_taken');
     await this.deps.tmux.killSession(rec.tmuxSession).catch(() => {}); // a dead pane left by remain-on-exit
@@ -632,6 +623,14 @@ export function addReported(rec: SessionRecord, deltaUsd: number): void {
   if (!deltaUsd) return;
   const c = (rec.cost ??= emptyCost());
   c.reportedUsd = roundUsd((c.reportedUsd ?? 0) + deltaUsd);
+}
+
+/** The harness binary on the caller's PATH (or `--bin`), or an error that says how to install it. */
+async function requireBinary(adapter: HarnessAdapter, env: Record<string, string>, override?: string): Promise<BinaryInfo> {
+  const binary = await adapter.findBinary({ ...env, ...(override ? { OMNI_BINARY_OVERRIDE: override } : {}) });
+  if (binary) return binary;
+  if (override) throw new OmniError(`--bin ${override}: no such executable (${adapter.displayName} binary)`, 'harness_missing', undefined, { harness: adapter.name });
+  throw new OmniError(`${adapter.displayName} is not installed (no "${adapter.binaryName}" on PATH): ${adapter.installHint}`, 'harness_missing', undefined, { harness: adapter.name });
 }
 
 /** A pane id (%N) is an exact tmux target; the session name is the fallback. */
