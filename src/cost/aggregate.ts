@@ -32,6 +32,15 @@ export interface CostGroup extends CostTotals {
   label: string;
   harness?: string;
   unpricedModels: string[];
+  /** `--by session`: the session that started this one (SessionRecord.parent), if any. */
+  parent?: string;
+  /** `--by session`: the root of this session's tree, when that root is in the report. */
+  root?: string;
+  /**
+   * `--by session`, on a root with descendants in the report: its own spend plus theirs. The
+   * descendants keep their own rows, right after their root; `total` counts each message once.
+   */
+  tree?: CostTotals;
 }
 
 export interface UnpricedModel {
@@ -55,7 +64,7 @@ export interface CostReport {
 }
 
 export interface CostInput {
-  session: { id: string; name: string; harness: string };
+  session: { id: string; name: string; harness: string; parent?: string };
   events: Iterable<OmniEvent>;
 }
 
@@ -131,9 +140,10 @@ export function aggregateCost(inputs: CostInput[], by: CostGrouping, opts: { rep
       }
     }
   }
-  let list = [...groups.values()].map(({ unpricedSet, ...g }) => ({ ...g, unpricedModels: [...unpricedSet].sort() }));
-  if (by === 'day') list.sort((a, b) => a.key.localeCompare(b.key));
-  else if (by !== 'session') list.sort((a, b) => b.computedUsd - a.computedUsd || a.key.localeCompare(b.key));
+  let list: CostGroup[] = [...groups.values()].map(({ unpricedSet, ...g }) => ({ ...g, unpricedModels: [...unpricedSet].sort() }));
+  if (by === 'session') list = sessionTrees(list, inputs);
+  else if (by === 'day') list.sort((a, b) => a.key.localeCompare(b.key));
+  else list.sort((a, b) => b.computedUsd - a.computedUsd || a.key.localeCompare(b.key));
   return {
     by,
     ...(opts.session ? { session: opts.session } : {}),
@@ -143,6 +153,87 @@ export function aggregateCost(inputs: CostInput[], by: CostGrouping, opts: { rep
     unpriced: [...unpriced.values()],
     warnings: opts.warnings ?? [],
   };
+}
+
+/**
+ * `--by session`: each descendant (by `parent`) goes right after its root, depth first, marked
+ * with `root`, and the root gets a `tree` total (its spend and all of its descendants'). A root
+ * that spent nothing itself but has descendants that did gets a row of its own. A session whose
+ * parent is not in the report is a root here.
+ */
+export function sessionTrees(groups: CostGroup[], inputs: CostInput[]): CostGroup[] {
+  const sessions = new Map(inputs.map((i) => [i.session.id, i.session]));
+  const byId = new Map(groups.map((g) => [g.key, g]));
+  const rootOf = (id: string): string => {
+    const seen = new Set([id]);
+    let cur = id;
+    for (let p = sessions.get(cur)?.parent; p && sessions.has(p) && !seen.has(p); p = sessions.get(cur)?.parent) {
+      seen.add(p);
+      cur = p;
+    }
+    return cur;
+  };
+  const children = new Map<string, string[]>();
+  for (const i of inputs) {
+    const p = i.session.parent;
+    if (p && sessions.has(p) && rootOf(i.session.id) !== i.session.id) children.set(p, [...(children.get(p) ?? []), i.session.id]);
+  }
+  const out: CostGroup[] = [];
+  const placed = new Set<string>();
+  const collect = (id: string, into: string[]) => {
+    if (placed.has(id)) return;
+    placed.add(id);
+    into.push(id);
+    for (const c of children.get(id) ?? []) collect(c, into);
+  };
+  // Roots in the order their trees first spent (a root that spent nothing itself sits where
+  // its first descendant would have).
+  const roots: string[] = [];
+  for (const g of groups) {
+    const r = rootOf(g.key);
+    if (!roots.includes(r)) roots.push(r);
+  }
+  for (const r of roots) {
+    const members: string[] = [];
+    collect(r, members);
+    if (!members.length) continue; // already placed (only in a parent loop, which omni never makes)
+    const descendants = members.filter((id) => id !== r && byId.has(id)).map((id) => byId.get(id)!);
+    let own = byId.get(r);
+    if (descendants.length && !own) {
+      const s = sessions.get(r)!;
+      own = { key: r, label: s.name, harness: s.harness, ...emptyTotals(), unpricedModels: [] };
+    }
+    if (!own) continue;
+    out.push(own);
+    if (!descendants.length) continue;
+    const tree = addTotals(emptyTotals(), own);
+    for (const d of descendants) {
+      d.root = r;
+      addTotals(tree, d);
+      out.push(d);
+    }
+    own.tree = tree;
+  }
+  for (const g of groups) if (!out.includes(g)) out.push(g);
+  for (const g of out) {
+    const p = sessions.get(g.key)?.parent;
+    if (p) g.parent = p;
+  }
+  return out;
+}
+
+function addTotals(into: CostTotals, t: CostTotals): CostTotals {
+  into.messages += t.messages;
+  into.inputTokens += t.inputTokens;
+  into.outputTokens += t.outputTokens;
+  into.cacheReadTokens += t.cacheReadTokens;
+  into.cacheWriteTokens += t.cacheWriteTokens;
+  into.computedUsd = round(into.computedUsd + t.computedUsd);
+  into.reportedUsd = round(into.reportedUsd + t.reportedUsd);
+  into.reportedMessages += t.reportedMessages;
+  into.reportedTotals += t.reportedTotals;
+  into.unpricedMessages += t.unpricedMessages;
+  return into;
 }
 
 /** Usage and `cost.reported` events of one NDJSON event log, for `omni cost`. */

@@ -14,8 +14,12 @@ export function costReport(
 ): CostReport {
   const by = (query.by || (query.session ? 'model' : 'session')) as CostGrouping;
   if (!COST_GROUPINGS.includes(by)) throw new OmniError(`cannot group cost by "${query.by}"; one of: ${COST_GROUPINGS.join(', ')}`, 'bad_request');
-  const recs = query.session ? [query.session] : deps.sessions;
-  const inputs = recs.map((s) => ({ session: { id: s.id, name: s.name, harness: s.harness }, events: readUsage(deps.eventsFile(s.id)) }));
+  // One session's report covers its descendants too (sessions started for it: sub-agents).
+  const recs = query.session ? withDescendants(query.session, deps.sessions) : deps.sessions;
+  const inputs = recs.map((s) => ({
+    session: { id: s.id, name: s.name, harness: s.harness, ...(s.parent ? { parent: s.parent } : {}) },
+    events: readUsage(deps.eventsFile(s.id)),
+  }));
   const meter = deps.meter;
   const warnings: string[] = [];
   if (meter) {
@@ -27,6 +31,21 @@ export function costReport(
     warnings,
     ...(meter ? { reprice: (s, u, at) => meter.cost(s.harness, u, at) } : {}),
   });
+}
+
+/** The session, then every session below it (by `parent`), each once. */
+export function withDescendants(root: SessionRecord, all: SessionRecord[]): SessionRecord[] {
+  const out = [root];
+  const ids = new Set([root.id]);
+  for (let i = 0; i < out.length; i++) {
+    for (const s of all) {
+      if (s.parent === out[i]!.id && !ids.has(s.id)) {
+        ids.add(s.id);
+        out.push(s);
+      }
+    }
+  }
+  return out;
 }
 
 function readUsage(file: string) {

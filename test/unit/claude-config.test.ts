@@ -51,7 +51,7 @@ describe('Claude Code settings and mapping', () => {
   it('wires every hook, gates with a day-long timeout, observes with a short one', () => {
     const s = claudeSettings({ command: (e, m) => `hook ${e} ${m}` }) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string; timeout: number }> }>> };
     expect(Object.keys(s.hooks).sort()).toEqual(
-      ['Notification', 'PermissionRequest', 'PostToolUse', 'PostToolUseFailure', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'UserPromptSubmit'].sort(),
+      ['Notification', 'PermissionRequest', 'PostToolUse', 'PostToolUseFailure', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'SubagentStop', 'UserPromptSubmit'].sort(),
     );
     expect(s.hooks.PreToolUse![0]!.hooks[0]).toEqual({ type: 'command', command: 'hook PreToolUse gate', timeout: 86400 });
     expect(s.hooks.PreToolUse![0]!.matcher).toBe('*');

@@ -44,7 +44,12 @@ export function formatCostReport(r: CostReport, c: ChalkInstance): string {
     reported(t),
   ];
   const rows = [[head, 'MSGS', 'INPUT', 'OUTPUT', 'CACHE READ', 'CACHE WRITE', 'COMPUTED', 'REPORTED']];
-  for (const g of r.groups) rows.push(row(r.by === 'session' ? `${g.label} ${c.dim(`(${g.key}, ${g.harness ?? '?'})`)}` : g.label, g));
+  for (const g of r.groups) {
+    // A descendant session is indented under its root; a root with descendants gets a tree line.
+    const label = r.by === 'session' ? `${g.root && g.root !== g.key ? '  └ ' : ''}${g.label} ${c.dim(`(${g.key}, ${g.harness ?? '?'})`)}` : g.label;
+    rows.push(row(label, g));
+    if (g.tree) rows.push(row(c.dim(`  tree of ${g.label}`), g.tree));
+  }
   if (r.groups.length > 1) rows.push(row(c.bold('total'), r.total));
   const lines = [table(rows, c)];
   for (const u of r.unpriced) {

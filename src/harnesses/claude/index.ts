@@ -17,6 +17,7 @@ const HOOKS: Array<{ event: string; mode: 'gate' | 'observe'; matcher?: string }
   { event: 'PostToolUse', mode: 'observe', matcher: '*' },
   { event: 'PostToolUseFailure', mode: 'observe', matcher: '*' },
   { event: 'Stop', mode: 'observe' },
+  { event: 'SubagentStop', mode: 'observe' },
   { event: 'Notification', mode: 'observe' },
   { event: 'PermissionRequest', mode: 'observe', matcher: '*' },
   { event: 'SessionEnd', mode: 'observe' },
@@ -164,6 +165,15 @@ export const claudeAdapter: HarnessAdapter = {
         await ctx.flushIngest({ lastText: str(payload.last_assistant_message), timeoutMs: 3000 });
         ctx.setStatus('idle', undefined, 'hook');
         return {};
+      case 'SubagentStop': {
+        // A sub-agent (Agent tool) finished; its usage is in its own transcript, whose last row
+        // may land after this hook: wait briefly for it, then count what it spent.
+        const file = str(payload.agent_transcript_path);
+        const last = str(payload.last_assistant_message);
+        if (file && last) await untilFileHas(file, last, 3000);
+        await ctx.flushIngest();
+        return {};
+      }
       case 'SessionEnd':
         await ctx.flushIngest();
         return {};
@@ -203,6 +213,30 @@ function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): voi
   const isNewTranscript = transcript !== undefined && transcript !== ctx.session.transcriptPath;
   ctx.update({ harnessSessionId: sid, transcriptPath: transcript });
   if (isNewTranscript || (transcript && fs.existsSync(transcript))) ctx.ingest();
+}
+
+/** Wait until a transcript holds this text (as JSON encodes it), up to `timeoutMs`. */
+async function untilFileHas(file: string, text: string, timeoutMs: number): Promise<void> {
+  const needle = JSON.stringify(text.trim()).slice(1, -1);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = fs.openSync(file, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        const len = Math.min(size, 256 * 1024);
+        const buf = Buffer.alloc(len);
+        fs.readSync(fd, buf, 0, len, size - len);
+        if (buf.toString('utf8').includes(needle)) return;
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      /* not written yet */
+    }
+    if (Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 function preToolUseReply(verdict: string, reason?: string): HookReply {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
 
 /**
@@ -6,12 +7,19 @@ import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.
  * usage. Claude writes several rows per message while streaming (one per content block, usage
  * growing), so text is keyed by row and usage by message id, keeping the largest and emitting
  * it only once the message is over (a newer message starts, the turn stops, or the session ends).
+ *
+ * Sub-agents (the `Agent` tool) write their own transcripts next to it:
+ * `<transcript without .jsonl>/subagents/agent-<agentId>.jsonl` (nested ones too, flat).
+ * Their usage counts toward this session (`source: 'claude.subagent'`); their text is not the
+ * session's assistant talking, so it is not emitted. Usage keys are shared (`usage:<message id>`):
+ * a fork's transcript repeats the parent message that spawned it, which is counted once.
  */
 export interface TranscriptRow {
   type?: string;
   uuid?: string;
   requestId?: string;
   isSidechain?: boolean;
+  agentId?: string;
   message?: {
     id?: string;
     model?: string;
@@ -30,19 +38,81 @@ export interface ClaudeUsage {
   cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number };
 }
 
+type UsageSource = 'claude.transcript' | 'claude.subagent';
+
 interface PendingUsage {
   messageId: string;
   model: string;
   usage: ClaudeUsage;
 }
 
-export class ClaudeTranscript implements Ingestor {
+/** Where Claude Code puts the sub-agent transcripts of a session transcript. */
+export function subagentDir(transcript: string): string {
+  return path.join(transcript.replace(/\.jsonl$/, ''), 'subagents');
+}
+
+/** Reads the complete new lines of one JSONL file, from where it left off. */
+class JsonlTail {
   private offset = 0;
   private partial = '';
-  private current: string | undefined;
+
+  constructor(readonly file: string) {}
+
+  /** From the start again (the file was replaced). */
+  reset(): void {
+    this.offset = 0;
+    this.partial = '';
+  }
+
+  read(onRow: (row: TranscriptRow) => void): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch {
+      return; // not written yet
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size < this.offset) this.reset(); // replaced (e.g. /clear started a new file at the same path)
+      while (this.offset < size) {
+        const len = Math.min(size - this.offset, 1 << 20);
+        const buf = Buffer.alloc(len);
+        const n = fs.readSync(fd, buf, 0, len, this.offset);
+        if (n <= 0) break;
+        this.offset += n;
+        const lines = (this.partial + buf.subarray(0, n).toString('utf8')).split('\n');
+        this.partial = lines.pop() ?? ''; // a row still being written
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          let row: TranscriptRow;
+          try {
+            row = JSON.parse(line) as TranscriptRow;
+          } catch {
+            continue;
+          }
+          onRow(row);
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+/** One sub-agent transcript: its tail and the usage of its message in progress. */
+interface SubagentLog {
+  tail: JsonlTail;
+  pending?: PendingUsage;
+}
+
+export class ClaudeTranscript implements Ingestor {
+  private main: JsonlTail | undefined;
   private pending: PendingUsage | undefined;
   /** Recent assistant texts (trimmed), to recognise the one a Stop hook names. */
   private texts = new Set<string>();
+  /** Sub-agent directories of every transcript this session had (a /clear starts a new one). */
+  private subDirs = new Set<string>();
+  private subs = new Map<string, SubagentLog>();
 
   constructor(
     private readonly file: () => string | undefined,
@@ -53,36 +123,15 @@ export class ClaudeTranscript implements Ingestor {
   async poll(): Promise<void> {
     const file = this.file();
     if (!file) return;
-    if (file !== this.current) {
+    if (file !== this.main?.file) {
       // A new transcript (a resumed or cleared session): read it from the start; the keys
       // of what was already emitted keep anything from repeating.
-      this.current = file;
-      this.offset = 0;
-      this.partial = '';
+      this.main = new JsonlTail(file);
+      this.subDirs.add(subagentDir(file));
     }
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch {
-      return; // not written yet
-    }
-    try {
-      const size = fs.fstatSync(fd).size;
-      if (size < this.offset) {
-        this.offset = 0; // replaced (e.g. /clear started a new file at the same path)
-        this.partial = '';
-      }
-      while (this.offset < size) {
-        const len = Math.min(size - this.offset, 1 << 20);
-        const buf = Buffer.alloc(len);
-        const n = fs.readSync(fd, buf, 0, len, this.offset);
-        if (n <= 0) break;
-        this.offset += n;
-        this.consume(buf.subarray(0, n).toString('utf8'));
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
+    // The parent first: a fork's copy of the message that spawned it is then already known.
+    this.main.read((row) => this.row(row));
+    this.pollSubagents();
   }
 
   async flush(hint: FlushHint = {}): Promise<void> {
@@ -96,22 +145,7 @@ export class ClaudeTranscript implements Ingestor {
       }
     }
     this.emitPendingUsage();
-  }
-
-  private consume(chunk: string): void {
-    const text = this.partial + chunk;
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? ''; // a row still being written
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      let row: TranscriptRow;
-      try {
-        row = JSON.parse(line) as TranscriptRow;
-      } catch {
-        continue;
-      }
-      this.row(row);
-    }
+    for (const sub of this.subs.values()) this.emitSubPending(sub);
   }
 
   private row(row: TranscriptRow): void {
@@ -137,10 +171,51 @@ export class ClaudeTranscript implements Ingestor {
     });
   }
 
+  /** Find new sub-agent transcripts (the directory is listed on every poll) and read them all. */
+  private pollSubagents(): void {
+    for (const dir of this.subDirs) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(dir);
+      } catch {
+        continue; // no sub-agent yet
+      }
+      for (const name of names.sort()) {
+        if (!/^agent-[^/]+\.jsonl$/.test(name)) continue;
+        const file = path.join(dir, name);
+        if (!this.subs.has(file)) this.subs.set(file, { tail: new JsonlTail(file) });
+      }
+    }
+    for (const sub of this.subs.values()) sub.tail.read((row) => this.subRow(sub, row));
+  }
+
+  private subRow(sub: SubagentLog, row: TranscriptRow): void {
+    if (row.type !== 'assistant' || !row.message) return;
+    const msg = row.message;
+    const model = msg.model ?? 'unknown';
+    if (model === '<synthetic>') return;
+    const messageId = msg.id ?? row.uuid ?? '';
+    if (sub.pending && sub.pending.messageId !== messageId) this.emitSubPending(sub);
+    if (!msg.usage || !messageId) return;
+    // A fork starts with a copy of the parent's message that spawned it: the parent's to count.
+    if (messageId === this.pending?.messageId || this.seen.has(`usage:${messageId}`)) return;
+    if (!sub.pending) sub.pending = { messageId, model, usage: msg.usage };
+    else if (total(msg.usage) >= total(sub.pending.usage)) sub.pending.usage = msg.usage;
+  }
+
+  private emitSubPending(sub: SubagentLog): void {
+    const p = sub.pending;
+    sub.pending = undefined;
+    if (p) this.emitUsage(p, 'claude.subagent');
+  }
+
   private emitPendingUsage(): void {
     const p = this.pending;
     this.pending = undefined;
-    if (!p) return;
+    if (p) this.emitUsage(p, 'claude.transcript');
+  }
+
+  private emitUsage(p: PendingUsage, source: UsageSource): void {
     const key = `usage:${p.messageId}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -154,7 +229,7 @@ export class ClaudeTranscript implements Ingestor {
         cacheReadTokens: p.usage.cache_read_input_tokens ?? 0,
         cacheWriteTokens: p.usage.cache_creation_input_tokens ?? 0,
         ...(oneHour > 0 ? { cacheWrite1hTokens: oneHour } : {}),
-        source: 'claude.transcript',
+        source,
         messageId: p.messageId,
       },
     });
