@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ToolKind } from '../../core/events.js';
 import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
+import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { prepareClaudeConfig, userStatusLine, type ClaudeStatusLine } from './config.js';
 import { claudeDoctor } from './doctor.js';
@@ -110,25 +111,13 @@ export const claudeAdapter: HarnessAdapter = {
         ctx.setStatus('idle', undefined, 'hook');
         return {};
       case 'UserPromptSubmit': {
-        const text = str(payload.prompt) ?? '';
-        // Running before the message event: whoever saw the prompt land and then waits for
-        // idle must not see the idle of the turn before.
-        ctx.setStatus('running', undefined, 'hook');
-        ctx.emit({ type: 'message.user', data: { text } });
-        const v = await ctx.decide({ phase: 'prompt', text, key: str(payload.prompt_id) });
-        if (v.verdict === 'deny') {
-          ctx.setStatus('idle', 'prompt blocked by policy', 'hook');
-          return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
-        }
+        const v = await promptSubmitted(ctx, str(payload.prompt) ?? '', { key: str(payload.prompt_id) });
+        if (v.verdict === 'deny' || v.verdict === 'ask') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
         return {};
       }
       case 'PreToolUse': {
         const tool = str(payload.tool_name) ?? 'unknown';
-        const callId = str(payload.tool_use_id) ?? '';
-        const kind = claudeToolKind(tool);
-        ctx.emit({ type: 'tool.call', data: { callId, tool, kind, input: payload.tool_input ?? null } });
-        ctx.setStatus('running', undefined, 'hook');
-        const v = await ctx.decide({ phase: 'tool_call', callId, tool, kind, input: payload.tool_input ?? null });
+        const v = await toolCalled(ctx, { callId: str(payload.tool_use_id) ?? '', tool, kind: claudeToolKind(tool), input: payload.tool_input ?? null });
         return preToolUseReply(v.verdict, v.reason);
       }
       case 'PostToolUse':

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { ToolKind } from '../../core/events.js';
 import { findBinary } from '../binary.js';
+import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { codexHomeNotes, codexOverrides } from './config.js';
 import { codexDoctor } from './doctor.js';
@@ -87,27 +88,16 @@ export const codexAdapter: HarnessAdapter = {
         // UserPromptSubmit: readiness at launch comes from the pane instead.
         return {};
       case 'UserPromptSubmit': {
-        const text = str(payload.prompt) ?? '';
         const turnId = str(payload.turn_id);
         if (turnId) stateOf(ctx.session.id).turnId = turnId;
-        ctx.setStatus('running', undefined, 'hook');
-        ctx.emit({ type: 'message.user', data: { text } });
-        const v = await ctx.decide({ phase: 'prompt', text, key: turnId });
-        if (v.verdict === 'deny' || v.verdict === 'ask') {
-          // A blocked prompt never reaches the model and no Stop follows.
-          ctx.setStatus('idle', 'prompt blocked by policy', 'hook');
-          return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
-        }
+        // A blocked prompt never reaches the model and no Stop follows (the helper leaves it idle).
+        const v = await promptSubmitted(ctx, str(payload.prompt) ?? '', { key: turnId });
+        if (v.verdict === 'deny' || v.verdict === 'ask') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
         return {};
       }
       case 'PreToolUse': {
         const tool = str(payload.tool_name) ?? 'unknown';
-        const callId = str(payload.tool_use_id) ?? '';
-        const kind = codexToolKind(tool);
-        const input = payload.tool_input ?? null;
-        ctx.emit({ type: 'tool.call', data: { callId, tool, kind, input } });
-        ctx.setStatus('running', undefined, 'hook');
-        const v = await ctx.decide({ phase: 'tool_call', callId, tool, kind, input });
+        const v = await toolCalled(ctx, { callId: str(payload.tool_use_id) ?? '', tool, kind: codexToolKind(tool), input: payload.tool_input ?? null });
         // Codex has no `ask` (and rejects `allow` as "unsupported permissionDecision"): the daemon
         // holds an ask itself and answers allow (say nothing) or deny. An ask that still got
         // here could not be held, so it is refused rather than let through.

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ToolKind, UsageData } from '../../core/events.js';
 import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
+import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, SignalContext } from '../types.js';
 import { piDoctor } from './doctor.js';
 import { piExtensionSource } from './extension.js';
@@ -133,27 +134,14 @@ export const piAdapter: HarnessAdapter = {
         else if (event === 'SessionStart' || ctx.session.statusReason === NO_MODEL) ctx.setStatus('idle', undefined, 'hook');
         return {};
       case 'Prompt': {
-        const text = str(payload.text) ?? '';
         const source = str(payload.source);
-        // Running before the message event: whoever saw the prompt land and waits for idle must
-        // not see the idle of the turn before.
-        ctx.setStatus('running', undefined, 'hook');
-        ctx.emit({ type: 'message.user', data: { text, ...(source && source !== 'interactive' ? { via: `pi.${source}` } : {}) } });
-        const v = await ctx.decide({ phase: 'prompt', text, key: str(payload.promptId) });
-        if (v.verdict === 'deny') {
-          ctx.setStatus('idle', 'prompt blocked by policy', 'hook');
-          return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
-        }
+        const v = await promptSubmitted(ctx, str(payload.text) ?? '', { key: str(payload.promptId), via: source && source !== 'interactive' ? `pi.${source}` : undefined });
+        if (v.verdict === 'deny' || v.verdict === 'ask') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
         return {};
       }
       case 'ToolCall': {
         const tool = str(payload.toolName) ?? 'unknown';
-        const callId = str(payload.toolCallId) ?? '';
-        const kind = piToolKind(tool);
-        const input = payload.input ?? null;
-        ctx.emit({ type: 'tool.call', data: { callId, tool, kind, input } });
-        ctx.setStatus('running', undefined, 'hook');
-        const v = await ctx.decide({ phase: 'tool_call', callId, tool, kind, input });
+        const v = await toolCalled(ctx, { callId: str(payload.toolCallId) ?? '', tool, kind: piToolKind(tool), input: payload.input ?? null });
         if (v.verdict === 'deny') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
         return {};
       }
