@@ -185,6 +185,9 @@ export function choose(
   side: Answer | null,
 ): Choice {
   if (!req.hasTools && side) return { answer: side, servedBy: 'side' };
+  // Codex asks for a thread title with tools attached and the user's prompt quoted: a side
+  // request all the same, which must not eat the turn scripted for that prompt.
+  if (side && /^Generate a concise, single-line task title/.test(req.latestUserText)) return { answer: side, servedBy: 'side' };
   for (const id of req.toolResultIds) {
     const owner = scripts.find((s) => s.issuedToolIds.has(id));
     if (!owner) continue;
