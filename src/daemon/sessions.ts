@@ -232,6 +232,8 @@ export class SessionManager {
       binary,
       extraArgs,
       resume,
+      agentSocket: sock,
+      hookClient: { node: hc.node, omniJs: hc.omniJs, omniHome: hc.omniHome },
       hooks: {
         command: (event, mode) =>
           `OMNI_HOME=${shQuote(hc.omniHome)} sh ${shQuote(hc.script)} ${shQuote(sock)} ${shQuote(event)} ${mode} ${shQuote(hc.node)} ${shQuote(hc.omniJs)}`,

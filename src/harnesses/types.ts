@@ -51,6 +51,10 @@ export interface LaunchContext {
   binary: BinaryInfo;
   extraArgs: string[];
   hooks: HookWiring;
+  /** The session's agent socket, for harnesses whose plugin talks to it directly (Pi). */
+  agentSocket: string;
+  /** What a plugin needs to start a stopped daemon, as bin/omni-hook does. */
+  hookClient: { node: string; omniJs: string; omniHome: string };
   /** Set when restarting an exited session on the harness's own resume. */
   resume?: { harnessSessionId: string };
 }

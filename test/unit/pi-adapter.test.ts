@@ -244,8 +244,9 @@ describe('Pi launch', () => {
       env: { HOME: path.join(dir, 'home') },
       binary: { path: '/bin/pi' },
       extraArgs: ['--thinking', 'off'],
-      // What the daemon builds (sessions.ts): every word shQuote'd.
-      hooks: { command: (event, mode) => `OMNI_HOME='/tmp/o me' sh /opt/omni/bin/omni-hook /tmp/o/run/agent/s_abc.sock ${event} ${mode} /usr/bin/node '/opt/om ni/bin/omni.js'` },
+      hooks: { command: (event, mode) => `hook ${event} ${mode}` },
+      agentSocket: '/tmp/o/run/agent/s_abc.sock',
+      hookClient: { node: '/usr/bin/node', omniJs: '/opt/om ni/bin/omni.js', omniHome: '/tmp/o me' },
       ...over,
     };
   }

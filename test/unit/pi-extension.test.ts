@@ -13,7 +13,6 @@ import {
   type OmniPiWiring,
   type PiApi,
 } from '../../src/harnesses/pi/extension-runtime.js';
-import { parseHookCommand, shellWords } from '../../src/harnesses/pi/wiring.js';
 
 /** A stand-in for Pi's ExtensionAPI: collects handlers so a test can fire events like Pi does. */
 class FakePi implements PiApi {
@@ -252,22 +251,7 @@ describe('the omni extension inside Pi (runtime against a fake agent socket)', (
   });
 });
 
-describe('reading the daemon wiring out of the hook command', () => {
-  it('splits shQuote’d words', () => {
-    expect(shellWords(`OMNI_HOME='/a b' sh /x 'it'\\''s' plain`)).toEqual(['OMNI_HOME=/a b', 'sh', '/x', "it's", 'plain']);
-    expect(shellWords('echo "$HOME"')).toBeUndefined();
-  });
-
-  it('finds the socket, node, omni.js and OMNI_HOME', () => {
-    expect(parseHookCommand(`OMNI_HOME=/o sh /p/bin/omni-hook /o/run/agent/s_1.sock ToolCall gate /usr/bin/node /p/bin/omni.js`)).toEqual({
-      socket: '/o/run/agent/s_1.sock',
-      node: '/usr/bin/node',
-      omniJs: '/p/bin/omni.js',
-      omniHome: '/o',
-    });
-    expect(parseHookCommand('curl http://x')).toBeUndefined();
-  });
-
+describe('the daemon reply protocol', () => {
   it('parses the reply protocol', () => {
     expect(parseReply('0\n')).toEqual({ code: 0, text: '' });
     expect(parseReply('2\nwhy\nmore')).toEqual({ code: 2, text: 'why\nmore' });
