@@ -96,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[text...]', 'the text (or use --file, or - for stdin)')
     .option('-f, --file <file>', 'read the text from a file (- for stdin)')
     .option('--no-submit', 'paste without pressing Enter')
+    .option('--force', "type even while the harness shows its own dialog (it may answer it)")
     .option('--json', 'JSON output')
     .action(run(async (ref: string, text: string[], opts) => (await import('./commands/send.js')).sendCommand(ref, text, opts)));
 

@@ -95,9 +95,9 @@ export function createControlServer(deps: {
       /^\/v1\/sessions\/([^/]+)\/input$/,
       async (req, res, [ref]) => {
         const rec = sessions.resolve(ref!);
-        const body = await readJson<{ text?: unknown; submit?: unknown }>(req);
+        const body = await readJson<{ text?: unknown; submit?: unknown; force?: unknown }>(req);
         if (typeof body.text !== 'string' || body.text === '') throw new OmniError('"text" must be a non-empty string', 'bad_request');
-        const result = await sessions.send(rec, body.text, { submit: body.submit !== false });
+        const result = await sessions.send(rec, body.text, { submit: body.submit !== false, force: body.force === true });
         sendJson(res, 200, { session: rec.id, ...result });
       },
     ],

@@ -337,11 +337,19 @@ export class SessionManager {
   }
 
   /** Paste text into the pane the way a person types it, submit, and check it was taken. */
-  async send(rec: SessionRecord, text: string, opts: { submit?: boolean; verifyMs?: number } = {}): Promise<{ accepted: boolean; verified: boolean; queued: boolean }> {
+  async send(rec: SessionRecord, text: string, opts: { submit?: boolean; verifyMs?: number; force?: boolean } = {}): Promise<{ accepted: boolean; verified: boolean; queued: boolean }> {
     if (!isLive(rec.status)) throw new OmniError(`session ${rec.name} (${rec.id}) has ${rec.status}; nothing to send to`, 'conflict');
+    // Typed text would answer the harness's own dialog or first-run screen (a permission prompt
+    // takes "1" or Enter). An omni approval is different: the harness is busy and queues input.
+    if (rec.status === 'waiting' && rec.statusSource !== 'daemon' && !opts.force) {
+      throw new OmniError(
+        `session ${rec.name} is waiting on its own screen (${rec.statusReason ?? 'a dialog'}); typing would answer it. Attach to answer it, or send with --force`,
+        'conflict',
+      );
+    }
     const adapter = this.deps.harnesses.get(rec.harness);
     const submit = opts.submit ?? true;
-    const wasBusy = rec.status === 'running';
+    const wasBusy = rec.status === 'running' || rec.status === 'waiting';
     const before = this.live.get(rec.id)?.log.lastSeq ?? rec.lastSeq;
     const accepted = this.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', opts.verifyMs ?? 10_000);
     const pane = target(rec);

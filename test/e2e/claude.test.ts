@@ -96,4 +96,21 @@ describe('Claude Code end to end (real claude in omni tmux, fake model)', () => 
     expect(bad.exitCode).toBe(3);
     expect(String(bad.stderr)).toMatch(/unknown harness "cursor"; known harnesses: claude/);
   });
+
+  it("reports Claude's own permission dialog as waiting, and send refuses to type into it", async () => {
+    const target = path.join(t.work, 'needs-permission.txt');
+    fake.script({ match: 'ASK-ME', turns: [{ toolUses: [{ name: 'Bash', input: { command: `touch ${target}`, description: 'touch' } }] }, { text: 'done' }] });
+    // No --allowedTools: Claude asks the person itself.
+    await t.omniJson<SessionRecord>(['claude', '--name', 'perm', '--', '--permission-mode', 'default']);
+    expect((await t.omni(['wait', 'perm', '--timeout', '60'])).exitCode).toBe(0);
+    expect((await t.omni(['send', 'perm', 'ASK-ME'])).exitCode).toBe(0);
+    const waiting = await t.omni(['wait', 'perm', '--for', 'waiting', '--timeout', '60', '--json']);
+    expect(waiting.exitCode).toBe(0);
+    expect(JSON.parse(String(waiting.stdout)).statusReason).toMatch(/permission for Bash/);
+    const typed = await t.omni(['send', 'perm', '1']);
+    expect(typed.exitCode).toBe(8);
+    expect(String(typed.stderr)).toMatch(/waiting on its own screen .*typing would answer it/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fs.existsSync(target)).toBe(false);
+  });
 });
