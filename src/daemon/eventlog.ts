@@ -17,8 +17,9 @@ export class EventLog {
     this.tornBytes = tornBytes;
   }
 
-  static open(file: string, session: string): EventLog {
-    const { lastSeq, goodBytes, totalBytes } = scan(file);
+  /** `onEvent` sees every complete event of the existing log, from the same single read. */
+  static open(file: string, session: string, onEvent?: (ev: OmniEvent) => void): EventLog {
+    const { lastSeq, goodBytes, totalBytes } = scan(file, onEvent);
     if (goodBytes < totalBytes) fs.truncateSync(file, goodBytes);
     const fd = fs.openSync(file, 'a', 0o600);
     return new EventLog(file, session, fd, lastSeq, totalBytes - goodBytes);
@@ -65,7 +66,7 @@ export function readEvents(file: string, since = 0): OmniEvent[] {
   return out;
 }
 
-function scan(file: string): { lastSeq: number; goodBytes: number; totalBytes: number } {
+function scan(file: string, onEvent?: (ev: OmniEvent) => void): { lastSeq: number; goodBytes: number; totalBytes: number } {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
@@ -79,8 +80,11 @@ function scan(file: string): { lastSeq: number; goodBytes: number; totalBytes: n
     const nl = buf.indexOf(0x0a, start);
     if (nl === -1) break; // the last line has no newline: the append was cut short
     try {
-      const ev = JSON.parse(buf.subarray(start, nl).toString('utf8')) as { seq?: number };
-      if (typeof ev.seq === 'number') lastSeq = Math.max(lastSeq, ev.seq);
+      const ev = JSON.parse(buf.subarray(start, nl).toString('utf8')) as OmniEvent;
+      if (typeof ev.seq === 'number') {
+        lastSeq = Math.max(lastSeq, ev.seq);
+        onEvent?.(ev);
+      }
     } catch {
       /* a corrupt complete line is skipped by readers; later lines still count */
     }

@@ -8,7 +8,7 @@ import { ReportedCost } from '../cost/reported.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { BinaryInfo, DecisionRequest, FlushHint, HarnessAdapter, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
 import type { EventBus } from './bus.js';
-import { EventLog, readEvents } from './eventlog.js';
+import { EventLog } from './eventlog.js';
 import { IngestKeys } from './ingest-keys.js';
 import type { PolicyRefInput, PolicySnapshot } from './policy-service.js';
 import type { SessionStore } from './store.js';
@@ -483,17 +483,17 @@ export class SessionManager {
     let l = this.live.get(rec.id);
     if (l) return l;
     ensurePrivateDir(this.deps.store.sessionDir(rec.id));
-    const log = EventLog.open(this.deps.store.eventsFile(rec.id), rec.id);
-    if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from the event log`);
-    rec.lastSeq = log.lastSeq;
     // Totals are derived from the log (the index may lag it after a crash); the log is the truth.
-    // reportedUsd too: Pi's per-message figures plus the last of Claude's running totals.
+    // reportedUsd too: Pi's per-message figures plus the last of Claude's running totals. They
+    // are rebuilt in the same pass that reopens the log.
     rec.cost = undefined;
     const reported = new ReportedCost();
-    for (const ev of readEvents(this.deps.store.eventsFile(rec.id))) {
+    const log = EventLog.open(this.deps.store.eventsFile(rec.id), rec.id, (ev) => {
       if (ev.type === 'usage') addUsage(rec, ev.data as UsageData);
       else if (ev.type === 'cost.reported') addReported(rec, reported.add(ev.data as EventDataMap['cost.reported']));
-    }
+    });
+    if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from the event log`);
+    rec.lastSeq = log.lastSeq;
     const keys = IngestKeys.open(path.join(this.deps.store.sessionDir(rec.id), 'ingested.keys'));
     l = { log, keys, reported };
     this.live.set(rec.id, l);
