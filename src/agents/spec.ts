@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PolicyLoadError, YamlSource } from '../policy/yaml.js';
+import { parseSandboxBlock, parseSecretsBlock, type SandboxLayer } from '../sandbox/settings.js';
 
 /**
  * A minimal agent spec (docs/AGENTS.md): who the agent is, what it is told, which harness runs
@@ -14,13 +16,19 @@ export interface AgentSpec {
   executor: { harness: string; model?: string };
   /** Policy files (resolved against the spec's folder) or names (builtins, config policies). */
   policies: Array<{ ref: string; file?: string }>;
+  /**
+   * The agent's layer of the sandbox settings (docs/SANDBOX.md): top-level `sandbox:` and
+   * `secrets:` (inside, as `secrets`); absent when the spec has neither. A `sandbox:` mapping
+   * means enabled unless it says `enabled: false`. Paths resolved against the spec's folder.
+   */
+  sandbox?: SandboxLayer;
 }
 
-const TOP_KEYS = ['name', 'description', 'prompt', 'executor', 'policies'] as const;
+const TOP_KEYS = ['name', 'description', 'prompt', 'executor', 'policies', 'sandbox', 'secrets'] as const;
 const EXECUTOR_KEYS = ['harness', 'model'] as const;
 
 /** Parse and validate; every error names file, line and column and says what is valid. */
-export function parseAgentSpec(text: string, file: string, harnesses: readonly string[]): AgentSpec {
+export function parseAgentSpec(text: string, file: string, harnesses: readonly string[], opts: { home?: string } = {}): AgentSpec {
   const src = new YamlSource(file, text);
   const root = src.root();
   if (root.kind() === 'null') root.fail('the agent spec is empty; it needs at least name and executor.harness');
@@ -55,10 +63,18 @@ export function parseAgentSpec(text: string, file: string, harnesses: readonly s
       }
     }
   }
-  return { file, name, prompt, executor: { harness, ...(model ? { model } : {}) }, policies };
+  const settingsOpts = { baseDir: path.dirname(file), home: opts.home ?? os.homedir(), inAgentSpec: true };
+  const sbE = get('sandbox');
+  const secE = get('secrets');
+  let sandbox: SandboxLayer | undefined;
+  if (sbE || secE) {
+    sandbox = sbE ? parseSandboxBlock(sbE.value, settingsOpts) : {};
+    if (secE) sandbox.secrets = parseSecretsBlock(secE.value, settingsOpts);
+  }
+  return { file, name, prompt, executor: { harness, ...(model ? { model } : {}) }, policies, ...(sandbox ? { sandbox } : {}) };
 }
 
-export function loadAgentSpec(file: string, harnesses: readonly string[]): AgentSpec {
+export function loadAgentSpec(file: string, harnesses: readonly string[], opts: { home?: string } = {}): AgentSpec {
   const abs = path.resolve(file);
   let text: string;
   try {
@@ -66,5 +82,5 @@ export function loadAgentSpec(file: string, harnesses: readonly string[]): Agent
   } catch (err) {
     throw new PolicyLoadError(abs, 1, 1, `cannot read the agent spec: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseAgentSpec(text, abs, harnesses);
+  return parseAgentSpec(text, abs, harnesses, opts);
 }

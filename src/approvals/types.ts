@@ -28,6 +28,8 @@ export interface Approval {
     paths?: string[];
     prompt?: string;
     host?: string;
+    /** An egress request: `METHOD scheme://host[:port]/path` (no query). */
+    url?: string;
     input?: unknown;
   };
   /** Identifies the request so a retried hook joins the same approval (e.g. the tool call id). */

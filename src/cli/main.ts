@@ -39,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
       .option('--json', 'print the session as JSON (implies --detach)')
       .option('--bin <path>', `the ${harness} binary to run (default: found on PATH)`)
       .option('-p, --policy <file|name>', 'a policy for this session (a YAML file or a builtin name; repeatable)', collect, [])
+      .option('--sandbox', "run it in omni's sandbox: no $HOME secrets, writes only here, network only through omni's proxy (docs/SANDBOX.md)")
+      .option('--no-sandbox', "run it outside the sandbox even if config.yaml's sandbox.enabled is true")
       .argument('[args...]', `arguments passed to ${harness} (after --)`)
       .allowExcessArguments(true)
       .action(run(async (args: string[], opts) => (await import('./commands/start.js')).startCommand(harness, args, opts)));
@@ -55,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-C, --cwd <dir>', 'working directory (default: the current one)')
     .option('-d, --detach', 'do not attach')
     .option('--json', 'print the session as JSON (implies --detach)')
+    .option('--sandbox', "run it in omni's sandbox even if the spec has no sandbox: section")
+    .option('--no-sandbox', 'run it outside the sandbox whatever the spec and config.yaml say')
     .action(run(async (file: string, args: string[], opts) => (await import('./commands/run.js')).runCommand(file, args, opts)));
 
   program

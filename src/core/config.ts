@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { PolicyLoadError, YamlSource } from '../policy/yaml.js';
+import { parseSandboxBlock, parseSecretsBlock, type SandboxLayer } from '../sandbox/settings.js';
 import { OmniError } from './errors.js';
 
 /**
@@ -12,13 +14,24 @@ export interface OmniConfig {
     /** Pop the ask up over the agent's pane when a person is attached to it. */
     popup: boolean;
   };
+  /**
+   * The config layer of the sandbox settings (docs/SANDBOX.md): `sandbox:` and `secrets:` as
+   * written (secrets inside, as `secrets`), to merge with `mergeSandbox` under the agent spec's
+   * and the CLI's layers. Paths are absolute (`~` and relative paths resolved).
+   */
+  sandbox: SandboxLayer;
 }
 
-export const DEFAULT_CONFIG: OmniConfig = { approvals: { popup: true } };
+export const DEFAULT_CONFIG: OmniConfig = { approvals: { popup: true }, sandbox: {} };
 
-const KNOWN: Record<string, string[]> = { '': ['approvals'], approvals: ['popup'] };
+const TOP_KEYS = ['approvals', 'sandbox', 'secrets'] as const;
+const APPROVALS_KEYS = ['popup'] as const;
 
-export function loadConfig(configDir: string): OmniConfig {
+/**
+ * Missing file: the defaults. Anything wrong: OmniError `config_invalid` with
+ * `file:line:column: message`. `home` (what `~` expands to) defaults to the user's.
+ */
+export function loadConfig(configDir: string, opts: { home?: string } = {}): OmniConfig {
   const file = path.join(configDir, 'config.yaml');
   let text: string;
   try {
@@ -26,35 +39,35 @@ export function loadConfig(configDir: string): OmniConfig {
   } catch {
     return structuredClone(DEFAULT_CONFIG);
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  const at = (offset: number | undefined) => {
-    const p = lc.linePos(offset ?? 0);
-    return `${file}:${p.line}:${p.col}`;
-  };
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw new OmniError(`${at(e.pos[0])}: ${e.message.split('\n')[0]}`, 'config_invalid');
+  try {
+    return parseConfig(text, file, { home: opts.home ?? os.homedir() });
+  } catch (err) {
+    if (err instanceof PolicyLoadError) throw new OmniError(err.message, 'config_invalid');
+    throw err;
   }
+}
+
+/** Parse config.yaml's text; throws PolicyLoadError (file:line:column) on anything invalid. */
+export function parseConfig(text: string, file: string, opts: { home: string }): OmniConfig {
   const cfg = structuredClone(DEFAULT_CONFIG);
-  const root = doc.contents as unknown as { items?: Array<{ key: { value: unknown; range?: number[] }; value: unknown }> } | null;
-  if (!root) return cfg;
-  const walk = (node: typeof root, prefix: string) => {
-    for (const item of node?.items ?? []) {
-      const key = String(item.key.value);
-      const allowed = KNOWN[prefix] ?? [];
-      if (!allowed.includes(key)) {
-        throw new OmniError(`${at(item.key.range?.[0])}: unknown setting "${prefix ? `${prefix}.` : ''}${key}"; valid: ${allowed.map((k) => (prefix ? `${prefix}.${k}` : k)).join(', ')}`, 'config_invalid');
-      }
-      const full = prefix ? `${prefix}.${key}` : key;
-      if (KNOWN[full]) walk(item.value as typeof root, full);
-      else if (full === 'approvals.popup') {
-        const v = (item.value as { value?: unknown })?.value;
-        if (typeof v !== 'boolean') throw new OmniError(`${at(item.key.range?.[0])}: approvals.popup must be true or false`, 'config_invalid');
-        cfg.approvals.popup = v;
-      }
+  const root = new YamlSource(file, text).root();
+  if (root.kind() === 'null') return cfg;
+  const settingsOpts = { baseDir: path.dirname(file), home: opts.home, inAgentSpec: false };
+  for (const e of root.map('config.yaml', TOP_KEYS)) {
+    switch (e.key) {
+      case 'approvals':
+        if (e.value.kind() === 'null') break;
+        for (const a of e.value.map('approvals', APPROVALS_KEYS)) {
+          if (a.key === 'popup') cfg.approvals.popup = a.value.boolean('approvals.popup');
+        }
+        break;
+      case 'sandbox':
+        cfg.sandbox = { ...parseSandboxBlock(e.value, settingsOpts), ...(cfg.sandbox.secrets ? { secrets: cfg.sandbox.secrets } : {}) };
+        break;
+      case 'secrets':
+        cfg.sandbox = { ...cfg.sandbox, secrets: parseSecretsBlock(e.value, settingsOpts) };
+        break;
     }
-  };
-  walk(root, '');
+  }
   return cfg;
 }

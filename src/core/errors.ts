@@ -7,6 +7,7 @@ export const ExitCode = {
   usage: 2,
   notFound: 3,
   daemonUnreachable: 4,
+  /** The harness, or what `--sandbox` needs (bubblewrap, user namespaces), is missing. */
   harnessMissing: 5,
   /** `omni wait`: the session ended before reaching the awaited state. */
   waitEnded: 6,
@@ -57,6 +58,8 @@ export function httpStatusFor(code: string): number {
     case 'name_taken':
       return 409;
     case 'harness_missing':
+    case 'sandbox_unavailable':
+    case 'secret_unavailable':
       return 424;
     case 'not_accepted':
       return 422;
@@ -84,6 +87,7 @@ export function exitCodeFor(code: string): ExitCodeValue {
     case 'conflict':
       return ExitCode.forbidden;
     case 'harness_missing':
+    case 'sandbox_unavailable':
       return ExitCode.harnessMissing;
     case 'daemon_unreachable':
       return ExitCode.daemonUnreachable;

@@ -45,6 +45,13 @@ export interface EventDataMap {
    */
   'cost.reported': { totalUsd: number; source: string; harnessSessionId?: string; model?: string };
   'session.exited': { code: number | null; reason?: string };
+  /** A sandboxed session started: what it can reach and which secrets its proxy holds (names only). */
+  'sandbox.started': { backend: 'bwrap' | 'seatbelt'; writable: string[]; allow: string[]; unknown: 'deny' | 'ask'; secrets: string[]; modelEndpoints: string[] };
+  /**
+   * One request through the session's egress proxy: never header values, query strings or
+   * bodies. `secrets` names what was injected.
+   */
+  'egress.request': { scheme: string; host: string; port: number; method: string; path: string; verdict: 'allow' | 'deny'; status?: number; reason?: string; secrets?: string[]; ms?: number };
   error: { message: string; code?: string };
 }
 

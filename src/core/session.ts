@@ -28,6 +28,8 @@ export interface SessionRecord {
   parent?: string;
   /** Running spend, from this session's usage events (kept by the daemon as they are logged). */
   cost?: SessionCost;
+  /** Runs in omni's sandbox (settings in state/sessions/<id>/sandbox.json). */
+  sandbox?: boolean;
   /** The agent spec it runs, if started with `omni run`. */
   agent?: { name: string; file: string };
   lastSeq: number;

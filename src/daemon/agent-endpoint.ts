@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { ensurePrivateDir } from '../core/fsutil.js';
 import { readBody } from './http.js';
 import type { HookReply } from '../harnesses/types.js';
 
@@ -8,11 +9,13 @@ import type { HookReply } from '../harnesses/types.js';
 export type HookHandler = (sessionId: string, event: string, payload: Record<string, unknown>, signal: AbortSignal) => Promise<HookReply>;
 
 /**
- * The agent-facing side of the daemon: one Unix socket per session (`run/agent/<id>.sock`).
- * The socket is the session's identity, and it accepts exactly one verb: report a hook event
- * and get the decision back. Nothing on it can list, approve or control anything; those verbs
- * exist only on the control socket. One socket per session also lets a sandbox bind in just
- * its own session's channel later.
+ * The agent-facing side of the daemon: one Unix socket per session
+ * (`run/agent/<id>/hook.sock`). The socket is the session's identity, and it accepts exactly
+ * one verb: report a hook event and get the decision back. Nothing on it can list, approve or
+ * control anything; those verbs exist only on the control socket. Each session gets a
+ * directory, not just a socket file: a sandbox binds in that directory (and nothing else of
+ * omni's), and a bound directory still reaches the socket a restarted daemon re-creates,
+ * where a bound socket file would be a stale inode.
  */
 export class AgentEndpoints {
   private servers = new Map<string, http.Server>();
@@ -23,13 +26,19 @@ export class AgentEndpoints {
     private readonly log: (msg: string) => void = () => {},
   ) {}
 
+  /** The session's agent directory: hook.sock, and for a sandboxed session proxy.sock and ca.pem. */
+  sessionDir(sessionId: string): string {
+    return path.join(this.dir, sessionId);
+  }
+
   socketPath(sessionId: string): string {
-    return path.join(this.dir, `${sessionId}.sock`);
+    return path.join(this.sessionDir(sessionId), 'hook.sock');
   }
 
   async open(sessionId: string): Promise<string> {
     if (this.servers.has(sessionId)) return this.socketPath(sessionId);
     const sock = this.socketPath(sessionId);
+    ensurePrivateDir(this.sessionDir(sessionId));
     try {
       fs.unlinkSync(sock); // left by a daemon that died; the session is ours now
     } catch {
@@ -59,11 +68,8 @@ export class AgentEndpoints {
     this.servers.delete(sessionId);
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    try {
-      fs.unlinkSync(this.socketPath(sessionId));
-    } catch {
-      /* gone */
-    }
+    // The directory goes too (a sandboxed session's proxy socket and CA have been closed first).
+    fs.rmSync(this.sessionDir(sessionId), { recursive: true, force: true });
   }
 
   async closeAll(): Promise<void> {

@@ -85,6 +85,7 @@ export function createControlServer(deps: {
           policies: Array.isArray(body.policies) ? body.policies : [],
           prompt: typeof body.prompt === 'string' && body.prompt ? body.prompt : undefined,
           agent: body.agent && typeof body.agent === 'object' ? body.agent : undefined,
+          sandbox: sandboxLayers((body as { sandbox?: unknown }).sandbox),
         });
         sendJson(res, 201, { session: rec });
       },
@@ -303,4 +304,12 @@ function streamEvents(
     return;
   }
   res.on('close', unsub);
+}
+
+/** `sandbox`: `true`/`false` (the flag), or layers as `omni run` sends them (spec, then flag). */
+function sandboxLayers(v: unknown): CreateSessionRequest['sandbox'] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'boolean') return [{ enabled: v }];
+  if (Array.isArray(v) && v.every((l) => l && typeof l === 'object' && !Array.isArray(l))) return v as CreateSessionRequest['sandbox'];
+  throw new OmniError('"sandbox" must be true, false, or a list of sandbox settings objects', 'bad_request');
 }

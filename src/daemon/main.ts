@@ -19,6 +19,7 @@ import { DEFAULT_CONFIG, loadConfig } from '../core/config.js';
 import { shQuote } from '../core/fsutil.js';
 import { omniGuard } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';
+import { SandboxService } from './sandbox-service.js';
 import { SessionManager } from './sessions.js';
 import { SessionStore } from './store.js';
 
@@ -107,6 +108,19 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     },
   });
   sessions.usePolicies(policies);
+  const sandbox = new SandboxService({
+    agentDir: (id) => agents.sessionDir(id),
+    sessionDir: (id) => store.sessionDir(id),
+    omniHome: paths.home,
+    configDir: paths.configDir,
+    pkgRoot: PKG_ROOT,
+    node: process.execPath,
+    decide: (rec, req, signal, extra) => policies.decide(rec, req, signal, extra),
+    emit: (rec, ev) => sessions.emit(rec, ev),
+    log,
+    daemonEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string')),
+  });
+  sessions.useSandbox(sandbox);
 
   const info = { pid: process.pid, version: OMNI_VERSION, startedAt: new Date().toISOString(), socket: paths.socket, home: paths.home, tmuxSocket: paths.tmuxSocket };
   let stopping = false;
@@ -134,6 +148,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     clearInterval(timer);
     server.close();
     server.closeAllConnections();
+    await sandbox.closeAll();
     await agents.closeAll();
     await sessions.shutdown();
     try {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NewEvent, SessionStatus, UsageData } from '../core/events.js';
@@ -127,17 +128,23 @@ export class PolicyService {
   }
 
   /** The decision point: evaluate, record, and hold an ask until a person answers. */
-  async decide(rec: SessionRecord, req: DecisionRequest, signal?: AbortSignal): Promise<Verdict> {
+  /**
+   * `extra`: policies that come with the request rather than the session's list (a sandboxed
+   * session's network rules at `egress`); evaluated last, like global ones.
+   */
+  async decide(rec: SessionRecord, req: DecisionRequest, signal?: AbortSignal, extra: LoadedPolicy[] = []): Promise<Verdict> {
     const cur = this.forSession(rec);
     const guards = (this.deps.guards ?? []).filter((p) => p.policy.phases.includes(req.phase));
-    const mine = cur.policies.filter((p) => p.policy.phases.includes(req.phase));
+    const mine = [...cur.policies, ...extra].filter((p) => p.policy.phases.includes(req.phase));
     if (!guards.length && !mine.length) return { verdict: 'none' };
     const subject = this.subject(rec, req);
     // Guards first: a deny wins at once, and they are never the session's to remove.
     const result = await evaluatePolicies([...guards.map((g) => ({ ...g, level: 'session' as const })), ...mine], subject, cur.state);
     const callId = 'callId' in req ? req.callId : undefined;
     // With no policies of its own, a session's log records only what the guards actually did.
-    if (mine.length || result.verdict !== 'none') this.deps.emit(rec, {
+    // Egress requests log themselves (`egress.request`); only their denies and asks are decisions worth a line.
+    const record = req.phase === 'egress' ? result.verdict === 'deny' || result.verdict === 'ask' : mine.length > 0 || result.verdict !== 'none';
+    if (record) this.deps.emit(rec, {
       type: 'policy.decision',
       data: {
         phase: req.phase,
@@ -153,7 +160,8 @@ export class PolicyService {
       return { verdict: result.verdict, reason: result.reason, policy: result.policies[0] };
     }
 
-    const key = req.phase === 'prompt' ? `prompt:${req.key ?? req.text}` : `${req.phase}:${req.callId}`;
+    // An egress request is never retried into the same ask (its connection dies with the daemon).
+    const key = req.phase === 'prompt' ? `prompt:${req.key ?? req.text}` : req.phase === 'egress' ? `egress:${crypto.randomUUID()}` : `${req.phase}:${req.callId}`;
     const { approval, created } = this.deps.approvals.request({
       session: rec.id,
       sessionName: rec.name,
@@ -350,6 +358,7 @@ export class PolicyService {
     const session = this.subjectSession(rec);
     const spend = this.spend(rec);
     if (req.phase === 'prompt') return { phase: 'prompt', session, prompt: { text: req.text }, spend };
+    if (req.phase === 'egress') return { phase: 'egress', session, egress: { host: req.host, port: req.port, method: req.method, path: req.path, scheme: req.scheme }, spend };
     const tool = buildToolSubject({ name: req.tool, kind: req.kind, callId: req.callId, input: req.input }, rec.cwd);
     if (req.phase === 'tool_result') return { phase: 'tool_result', session, tool, result: { ok: req.ok, output: req.output }, spend };
     return { phase: 'tool_call', session, tool, spend };
@@ -368,6 +377,11 @@ export class PolicyService {
 
 function requestSummary(subject: PolicySubject): Approval['request'] {
   if (subject.prompt) return { prompt: subject.prompt.text.slice(0, 2000) };
+  if (subject.egress) {
+    const e = subject.egress;
+    const port = e.port === (e.scheme === 'http' ? 80 : 443) ? '' : `:${e.port}`;
+    return { host: e.host, url: `${e.method ?? 'GET'} ${e.scheme ?? 'https'}://${e.host}${port}${e.path ?? '/'}` };
+  }
   const t = subject.tool;
   if (!t) return {};
   const input = t.input as Record<string, unknown> | null;

@@ -6,7 +6,9 @@ import { ensurePrivateDir, shQuote, writeFileAtomic } from '../core/fsutil.js';
 import { isLive, newSessionId, validateSessionName, type SessionCost, type SessionRecord } from '../core/session.js';
 import { ReportedCost } from '../cost/reported.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
-import type { BinaryInfo, DecisionRequest, FlushHint, HarnessAdapter, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
+import type { BinaryInfo, DecisionRequest, FlushHint, HarnessAdapter, HookReply, Ingestor, LaunchSpec, SignalContext, Verdict } from '../harnesses/types.js';
+import type { SandboxLayer } from '../sandbox/settings.js';
+import type { SandboxSettings } from '../sandbox/types.js';
 import type { EventBus } from './bus.js';
 import { EventLog } from './eventlog.js';
 import { IngestKeys } from './ingest-keys.js';
@@ -39,6 +41,23 @@ export interface CreateSessionRequest {
   /** Typed into the session once it is ready (an agent spec's prompt). */
   prompt?: string;
   agent?: { name: string; file: string };
+  /**
+   * Sandbox layers over config.yaml's (an agent spec's `sandbox:`/`secrets:`, then the
+   * `--sandbox`/`--no-sandbox` flag as `{enabled}`); the daemon merges them.
+   */
+  sandbox?: SandboxLayer[];
+}
+
+/** The sandbox side the session manager needs (SandboxService in the daemon). */
+export interface SandboxPort {
+  /** config.yaml's layer merged with the request's layers. */
+  settings(layers: SandboxLayer[]): SandboxSettings;
+  /** The settings a sandboxed session started with (for resume). */
+  savedSettings(id: string): SandboxSettings | undefined;
+  /** Check, resolve secrets, start the proxy; `env` is what the adapter prepares against, `started` is logged. */
+  begin(rec: SessionRecord, adapter: HarnessAdapter, env: Record<string, string>, settings: SandboxSettings): Promise<{ env: Record<string, string>; started: NewEvent; script(spec: LaunchSpec): string }>;
+  adopt(rec: SessionRecord): Promise<void>;
+  close(id: string, opts?: { forget?: boolean }): Promise<void>;
 }
 
 /** The policy side the session manager needs (PolicyService in the daemon). */
@@ -59,6 +78,7 @@ export interface SessionManagerDeps {
   hookClient: { script: string; node: string; omniJs: string; omniHome: string };
   /** Set after construction (the policy service needs the manager too). */
   policies?: PolicyPort;
+  sandbox?: SandboxPort;
   now?: () => Date;
   log?: (msg: string) => void;
   /** Adds computedCostUsd (or unpriced) to every usage event before it is logged (src/cost/meter.ts). */
@@ -101,6 +121,10 @@ export class SessionManager {
     this.deps.policies = p;
   }
 
+  useSandbox(s: SandboxPort): void {
+    this.deps.sandbox = s;
+  }
+
   /** Resolve an id or a name. Names prefer a live session, then the newest. */
   resolve(ref: string): SessionRecord {
     const byId = this.deps.store.get(ref);
@@ -133,8 +157,9 @@ export class SessionManager {
     const clash = this.deps.store.all().find((s) => s.name === name && isLive(s.status));
     if (clash) throw new OmniError(`a live session is already named "${name}" (${clash.id}); pick another --name`, 'name_taken');
 
-    // Policies are checked before anything starts: a bad file means no session.
+    // Policies and sandbox settings are checked before anything starts: a bad file means no session.
     const policySnapshots = this.deps.policies?.prepare(req.policies ?? [], path.resolve(req.cwd)) ?? [];
+    const sandbox = this.deps.sandbox?.settings(req.sandbox ?? []);
 
     let id = newSessionId();
     while (this.deps.store.get(id)) id = newSessionId();
@@ -153,11 +178,12 @@ export class SessionManager {
       tmuxSession: id,
       command: [],
       ...(req.agent ? { agent: req.agent } : {}),
+      ...(sandbox?.enabled ? { sandbox: true } : {}),
       lastSeq: 0,
     };
     this.deps.store.put(rec);
     this.deps.policies?.attach(rec, policySnapshots);
-    await this.launch(rec, adapter, binary, req.env, req.args ?? []);
+    await this.launch(rec, adapter, binary, req.env, req.args ?? [], undefined, sandbox?.enabled ? sandbox : undefined);
     if (req.prompt) this.sendWhenReady(rec, req.prompt);
     this.deps.store.put(rec);
     return rec;
@@ -189,7 +215,13 @@ export class SessionManager {
     rec.statusReason = undefined;
     rec.statusSource = 'daemon';
     this.deps.store.put(rec);
-    await this.launch(rec, adapter, binary, env, args, { harnessSessionId: rec.harnessSessionId });
+    let sandbox: SandboxSettings | undefined;
+    if (rec.sandbox) {
+      // A sandboxed session resumes in the sandbox it started with, never outside it.
+      sandbox = this.deps.sandbox?.savedSettings(rec.id);
+      if (!sandbox) throw new OmniError(`session ${rec.name} ran sandboxed but its sandbox settings are gone; start a new session`, 'conflict');
+    }
+    await this.launch(rec, adapter, binary, env, args, { harnessSessionId: rec.harnessSessionId }, sandbox);
     return rec;
   }
 
@@ -201,12 +233,13 @@ export class SessionManager {
     env: Record<string, string>,
     extraArgs: string[],
     resume?: { harnessSessionId: string },
+    sandbox?: SandboxSettings,
   ): Promise<void> {
     const id = rec.id;
     // Before the first await: from here until tmux has the pane, polls leave this session be.
     this.launching.add(id);
     try {
-      await this.launchNow(rec, adapter, binary, env, extraArgs, resume);
+      await this.launchNow(rec, adapter, binary, env, extraArgs, resume, sandbox);
     } finally {
       this.launching.delete(id);
       this.launchedAt.set(id, Date.now());
@@ -220,15 +253,29 @@ export class SessionManager {
     env: Record<string, string>,
     extraArgs: string[],
     resume?: { harnessSessionId: string },
+    sandbox?: SandboxSettings,
   ): Promise<void> {
     const id = rec.id;
     const sessionDir = this.deps.store.sessionDir(id);
     const sock = await this.deps.agentSocket.open(id);
     const hc = this.deps.hookClient;
+    let sandboxed: Awaited<ReturnType<SandboxPort['begin']>> | undefined;
+    if (sandbox) {
+      if (!this.deps.sandbox) throw new OmniError('this daemon cannot sandbox sessions', 'sandbox_unavailable');
+      try {
+        sandboxed = await this.deps.sandbox.begin(rec, adapter, env, sandbox);
+      } catch (err) {
+        await this.deps.sandbox.close(id, { forget: true });
+        await this.deps.agentSocket.close(id);
+        this.setStatus(rec, 'failed', (err as Error).message, 'daemon');
+        throw err;
+      }
+    }
     const spec = await adapter.prepareLaunch({
       session: rec,
       sessionDir,
-      env,
+      env: sandboxed?.env ?? env,
+      ...(sandboxed ? { sandboxed: true } : {}),
       binary,
       extraArgs,
       resume,
@@ -247,10 +294,11 @@ export class SessionManager {
     const live = this.openLive(rec);
     if (resume) this.append(rec, live, { type: 'session.resumed', data: { harnessSessionId: resume.harnessSessionId, command: rec.command } });
     else this.append(rec, live, { type: 'session.started', data: { harness: adapter.name, name: rec.name, cwd: rec.cwd, model: rec.model, command: rec.command } });
+    if (sandboxed) this.append(rec, live, sandboxed.started);
     for (const note of spec.notes) this.log(`${id}: ${note}`);
 
     const launcher = path.join(sessionDir, 'launch.sh');
-    writeFileAtomic(launcher, launchScript({ ...filterEnv(env), ...spec.env }, spec.command, spec.args), 0o700);
+    writeFileAtomic(launcher, sandboxed ? sandboxed.script(spec) : launchScript({ ...filterEnv(env), ...spec.env }, spec.command, spec.args), 0o700);
     try {
       const pane = await this.deps.tmux.newSession({ name: id, windowName: rec.name, cwd: rec.cwd, command: `exec sh ${shQuote(launcher)}` });
       rec.paneId = pane.paneId;
@@ -262,6 +310,7 @@ export class SessionManager {
         /* the launcher removes itself once run */
       }
       this.setStatus(rec, 'failed', `tmux could not start the session: ${(err as Error).message}`, 'tmux');
+      await this.deps.sandbox?.close(id, { forget: true });
       await this.deps.agentSocket.close(id);
       throw err;
     }
@@ -280,6 +329,7 @@ export class SessionManager {
       const pane = bySession.get(rec.tmuxSession);
       if (pane && !pane.dead) {
         await this.deps.agentSocket.open(rec.id);
+        if (rec.sandbox) await this.deps.sandbox?.adopt(rec);
         rec.paneId = pane.paneId;
         rec.panePid = pane.panePid;
         this.append(rec, live, { type: 'session.adopted', data: { pane: pane.paneId } });
@@ -547,6 +597,7 @@ export class SessionManager {
     this.setStatus(rec, 'exited', reason, 'tmux');
     this.emit(rec, { type: 'session.exited', data: { code, ...(reason ? { reason } : {}) } });
     this.deps.store.put(rec);
+    await this.deps.sandbox?.close(rec.id, { forget: true });
     await this.deps.agentSocket.close(rec.id);
   }
 

@@ -57,6 +57,32 @@ export interface LaunchContext {
   hookClient: { node: string; omniJs: string; omniHome: string };
   /** Set when restarting an exited session on the harness's own resume. */
   resume?: { harnessSessionId: string };
+  /**
+   * Set when the session runs in omni's sandbox (docs/SANDBOX.md). `env` then already holds
+   * placeholders for model credentials; the harness's own sandbox must stay off (a sandbox
+   * cannot be nested inside omni's).
+   */
+  sandboxed?: boolean;
+}
+
+/**
+ * What a harness needs inside omni's sandbox. Everything else of $HOME is hidden, every other
+ * variable is dropped, and only the model endpoints are reachable without a rule.
+ */
+export interface SandboxNeeds {
+  /** Variable names (or `PREFIX_*`) the harness reads. Known secrets never pass regardless. */
+  env: string[];
+  /** Files and folders it writes (its state: sessions, transcripts, settings). */
+  writable: string[];
+  /** Files and folders it must read in otherwise hidden trees. */
+  readable: string[];
+  /** Its model API base URLs: allowed through the egress proxy without a rule. */
+  modelEndpoints: string[];
+  /**
+   * Model credentials in the caller's environment that the proxy adds to requests to the model
+   * endpoints instead: the variable holds a placeholder inside the sandbox.
+   */
+  modelCredentials: Array<{ env: string; header: string; value: string }>;
 }
 
 export interface LaunchSpec {
@@ -66,6 +92,8 @@ export interface LaunchSpec {
   env: Record<string, string>;
   /** Human-readable notes about what was prepared (shown with --verbose, logged). */
   notes: string[];
+  /** Files omni generated that the harness reads (its settings, an extension): readable inside a sandbox. */
+  generated?: string[];
 }
 
 /** A request for a policy decision, already normalized by the adapter. */
@@ -73,7 +101,9 @@ export type DecisionRequest =
   | { phase: 'tool_call'; callId: string; tool: string; kind: ToolKind; input: unknown }
   | { phase: 'tool_result'; callId: string; tool: string; kind: ToolKind; input: unknown; ok: boolean; output: unknown }
   /** `key` identifies the prompt so a hook retried after a daemon restart joins the same ask. */
-  | { phase: 'prompt'; text: string; key?: string };
+  | { phase: 'prompt'; text: string; key?: string }
+  /** A request through a sandboxed session's egress proxy (after TLS termination). */
+  | { phase: 'egress'; scheme: 'http' | 'https'; host: string; port: number; method: string; path: string };
 
 export type Verdict = { verdict: 'allow' | 'deny' | 'ask' | 'none'; reason?: string; policy?: string };
 
@@ -131,6 +161,8 @@ export interface HarnessAdapter {
   readonly capabilities: Capabilities;
   findBinary(env: Record<string, string>): Promise<BinaryInfo | null>;
   prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec>;
+  /** What it needs inside omni's sandbox; `env` is the caller's environment. Absent: it cannot be sandboxed. */
+  sandboxNeeds?(env: Record<string, string>, cwd: string): SandboxNeeds;
   handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply>;
   createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor | undefined;
   /** Recognise first-run / blocking screens in pane text while no structured signal says otherwise. */

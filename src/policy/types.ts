@@ -38,7 +38,7 @@ export interface PolicySubject {
    * every session's spend, so it can stop a generation in flight anywhere in its scope).
    */
   usage?: UsageData & { sessionCostUsd?: number; session?: string };
-  egress?: { host: string; port?: number; method?: string; path?: string };
+  egress?: { host: string; port?: number; method?: string; path?: string; scheme?: 'http' | 'https' };
   /** Spend so far, filled by the daemon at every phase (budgets: builtins/cost-budget.ts). */
   spend?: SpendView;
 }

@@ -5,7 +5,7 @@ import type { SessionRecord } from '../../core/session.js';
 import { PolicyLoadError } from '../../policy/yaml.js';
 import { client } from '../context.js';
 import { policyRefInput } from '../policy-refs.js';
-import { afterStart, callerEnv } from './start.js';
+import { afterStart, callerEnv, sandboxFlagLayer } from './start.js';
 
 export interface RunOptions {
   harness?: string;
@@ -14,6 +14,7 @@ export interface RunOptions {
   cwd?: string;
   detach?: boolean;
   json?: boolean;
+  sandbox?: boolean;
 }
 
 /** `omni run agent.yaml`: the spec's harness (or --harness), prompt and policies, in a new session. */
@@ -42,6 +43,8 @@ export async function runCommand(file: string, args: string[], opts: RunOptions)
       policies,
       prompt: spec.prompt,
       agent: { name: spec.name, file: spec.file },
+      // The spec's sandbox:/secrets: over config.yaml's, then the flag over both.
+      sandbox: [...(spec.sandbox ? [spec.sandbox] : []), ...sandboxFlagLayer(opts.sandbox)],
     },
   });
   return afterStart(session, opts, 'started');

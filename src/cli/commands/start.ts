@@ -14,6 +14,13 @@ export interface StartOptions {
   json?: boolean;
   bin?: string;
   policy?: string[];
+  /** commander's `--sandbox` / `--no-sandbox`: undefined when neither was given. */
+  sandbox?: boolean;
+}
+
+/** The flag as the top sandbox layer (config.yaml and an agent spec lie below it). */
+export function sandboxFlagLayer(flag: boolean | undefined): Array<{ enabled: boolean }> {
+  return flag === undefined ? [] : [{ enabled: flag }];
 }
 
 /** `omni <harness>`: create the session in the daemon (with this shell's environment), then attach. */
@@ -38,6 +45,7 @@ export async function startCommand(harness: string, args: string[], opts: StartO
       env,
       binary: opts.bin,
       policies: (opts.policy ?? []).map((p) => policyRefInput(p)),
+      sandbox: sandboxFlagLayer(opts.sandbox),
     },
   });
   if (health?.installed && health.credentials.length === 0) {

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
-import { prepareClaudeConfig, userStatusLine, type ClaudeStatusLine } from './config.js';
+import { claudeConfigFile, prepareClaudeConfig, userStatusLine, type ClaudeStatusLine } from './config.js';
 import { claudeDoctor } from './doctor.js';
 import { claudeIdleScreen, claudeInputReady, detectClaudeScreen } from './screens.js';
 import { ClaudeTranscript } from './transcript.js';
@@ -101,6 +101,26 @@ export const claudeAdapter: HarnessAdapter = {
       args,
       env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name },
       notes,
+      generated: [settingsFile],
+    };
+  },
+
+  sandboxNeeds(env) {
+    // Claude keeps sessions, transcripts and settings in its config dir, and onboarding and
+    // folder trust in .claude.json (inside CLAUDE_CONFIG_DIR when set, else in $HOME).
+    const configDir = env.CLAUDE_CONFIG_DIR || path.join(env.HOME || '', '.claude');
+    fs.mkdirSync(configDir, { recursive: true, mode: 0o700 });
+    const writable = [configDir];
+    if (!env.CLAUDE_CONFIG_DIR) writable.push(claudeConfigFile(env));
+    return {
+      env: ['ANTHROPIC_*', 'CLAUDE_*', 'DISABLE_*', 'MCP_*', 'MAX_THINKING_TOKENS', 'MAX_MCP_OUTPUT_TOKENS', 'BASH_DEFAULT_TIMEOUT_MS', 'BASH_MAX_TIMEOUT_MS', 'API_TIMEOUT_MS'],
+      writable,
+      readable: [],
+      modelEndpoints: [env.ANTHROPIC_BASE_URL || 'https://api.anthropic.com'],
+      modelCredentials: [
+        { env: 'ANTHROPIC_API_KEY', header: 'x-api-key', value: '${secret}' },
+        { env: 'ANTHROPIC_AUTH_TOKEN', header: 'authorization', value: 'Bearer ${secret}' },
+      ],
     };
   },
 

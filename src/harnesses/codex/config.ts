@@ -84,6 +84,24 @@ export function codexOverrides(hooks: HookWiring, cwd: string): string[] {
   return kv.flatMap((x) => ['-c', x]);
 }
 
+/**
+ * The model provider config.toml selects (`model_provider` and its `[model_providers.X]`
+ * section): its base URL and the variable holding its key. A plain text read, like the doctor's.
+ */
+export function codexProvider(env: Record<string, string>): { name?: string; baseUrl?: string; envKey?: string; file: string } {
+  const file = path.join(codexHome(env), 'config.toml');
+  let toml: string;
+  try {
+    toml = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { file };
+  }
+  const name = /^\s*model_provider\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!name) return { file };
+  const section = new RegExp(`\\[model_providers\\.(?:"${name}"|${name})\\]([\\s\\S]*?)(?:\\n\\[|$)`).exec(toml)?.[1] ?? '';
+  return { file, name, baseUrl: /^\s*base_url\s*=\s*"([^"]+)"/m.exec(section)?.[1], envKey: /^\s*env_key\s*=\s*"([^"]+)"/m.exec(section)?.[1] };
+}
+
 /** `$CODEX_HOME`, else `~/.codex`, as Codex resolves it. */
 export function codexHome(env: Record<string, string>): string {
   return env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readJsonFile } from '../../core/fsutil.js';
 import type { CredentialFinding, HarnessDoctor } from '../doctor-types.js';
+import { codexProvider } from './config.js';
 
 export const codexDoctor: HarnessDoctor = {
   testedVersion: '0.169.0',
@@ -20,20 +21,12 @@ export const codexDoctor: HarnessDoctor = {
       if (fs.existsSync(authFile)) out.push({ source: authFile, detail: 'present (unreadable)' });
     }
     // A custom provider names the variable that holds its key (`env_key`).
-    try {
-      const toml = fs.readFileSync(path.join(home, 'config.toml'), 'utf8');
-      const provider = /^\s*model_provider\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-      if (provider) {
-        const section = new RegExp(`\\[model_providers\\.(?:"${provider}"|${provider})\\]([\\s\\S]*?)(?:\\n\\[|$)`).exec(toml)?.[1] ?? '';
-        const envKey = /^\s*env_key\s*=\s*"([^"]+)"/m.exec(section)?.[1];
-        const baseUrl = /^\s*base_url\s*=\s*"([^"]+)"/m.exec(section)?.[1];
-        out.push({
-          source: path.join(home, 'config.toml'),
-          detail: `provider ${provider}${baseUrl ? ` → ${baseUrl}` : ''}${envKey ? `, key from ${envKey} (${env[envKey] ? 'set' : 'NOT set'})` : ''}`,
-        });
-      }
-    } catch {
-      /* no config */
+    const p = codexProvider(env);
+    if (p.name) {
+      out.push({
+        source: p.file,
+        detail: `provider ${p.name}${p.baseUrl ? ` → ${p.baseUrl}` : ''}${p.envKey ? `, key from ${p.envKey} (${env[p.envKey] ? 'set' : 'NOT set'})` : ''}`,
+      });
     }
     return out;
   },

@@ -3,7 +3,7 @@ import type { ToolKind } from '../../core/events.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
-import { codexHomeNotes, codexOverrides } from './config.js';
+import { codexHome, codexHomeNotes, codexOverrides, codexProvider } from './config.js';
 import { codexDoctor } from './doctor.js';
 import { CodexRollout } from './rollout.js';
 import { codexIdleAfterInterrupt, codexInputReady, detectCodexScreen } from './screens.js';
@@ -65,6 +65,8 @@ export const codexAdapter: HarnessAdapter = {
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
     const flags = [...codexOverrides(ctx.hooks, ctx.session.cwd), '--dangerously-bypass-hook-trust'];
+    // Codex's own sandbox needs a new user namespace, which omni's sandbox forbids: omni's replaces it.
+    if (ctx.sandboxed) flags.push('-c', 'sandbox_mode="danger-full-access"');
     if (ctx.session.model) flags.push('--model', ctx.session.model);
     const args = ctx.resume ? ['resume', ctx.resume.harnessSessionId, ...flags, ...ctx.extraArgs] : [...flags, ...ctx.extraArgs];
     const prev = state.get(ctx.session.id);
@@ -77,6 +79,22 @@ export const codexAdapter: HarnessAdapter = {
         `Codex runs on your own Codex home with omni's hooks, folder trust and notices as -c overrides (nothing written to config.toml)`,
         ...codexHomeNotes(ctx.env),
       ],
+    };
+  },
+
+  sandboxNeeds(env) {
+    const home = codexHome(env);
+    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+    const provider = codexProvider(env);
+    // Without a custom provider: the OpenAI API (a key) or ChatGPT's backend (a login).
+    const endpoints = provider.baseUrl ? [provider.baseUrl] : ['https://api.openai.com/v1', 'https://chatgpt.com/backend-api'];
+    const keyVar = provider.envKey ?? 'OPENAI_API_KEY';
+    return {
+      env: ['CODEX_*', 'OPENAI_*', 'RUST_LOG', keyVar],
+      writable: [home],
+      readable: [],
+      modelEndpoints: endpoints,
+      modelCredentials: [{ env: keyVar, header: 'authorization', value: 'Bearer ${secret}' }],
     };
   },
 

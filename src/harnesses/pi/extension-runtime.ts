@@ -20,7 +20,7 @@ import http from 'node:http';
 import path from 'node:path';
 
 export interface OmniPiWiring {
-  /** The session's agent socket ($OMNI_HOME/run/agent/<id>.sock). */
+  /** The session's agent socket ($OMNI_HOME/run/agent/<id>/hook.sock). */
   socket: string;
   /** To start the daemon when it is down: `node omniJs daemon start --quiet` with OMNI_HOME. */
   node: string;
@@ -174,6 +174,8 @@ export class OmniPiClient {
   private async startDaemon(): Promise<void> {
     if (this.opts.startDaemon) return this.opts.startDaemon();
     const { node, omniJs, omniHome } = this.wiring;
+    // Inside omni's sandbox a daemon started from here could reach nothing (bin/omni-hook does the same).
+    if (process.env.OMNI_SANDBOXED) return;
     await new Promise<void>((resolve) => {
       let child;
       try {

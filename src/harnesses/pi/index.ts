@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ToolKind, UsageData } from '../../core/events.js';
-import { writeFileAtomic } from '../../core/fsutil.js';
+import { readJsonFile, writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, SignalContext } from '../types.js';
@@ -79,6 +80,10 @@ export function piMessageId(m: PiAssistantMessage): string {
   return m.responseId ?? `pi-${m.timestamp ?? 'unknown'}`;
 }
 
+/** Providers Pi reaches without configuration (its built-in model list). */
+const PI_BUILTIN_ENDPOINTS = ['https://api.anthropic.com', 'https://api.openai.com', 'https://generativelanguage.googleapis.com', 'https://api.groq.com', 'https://api.x.ai', 'https://openrouter.ai', 'https://api.mistral.ai', 'https://api.cerebras.ai'];
+const PI_PROVIDER_VARS = ['ANTHROPIC_*', 'OPENAI_*', 'GEMINI_API_KEY', 'GROQ_API_KEY', 'XAI_API_KEY', 'OPENROUTER_API_KEY', 'MISTRAL_API_KEY', 'CEREBRAS_API_KEY', 'ZAI_API_KEY'];
+
 export const piAdapter: HarnessAdapter = {
   name: 'pi',
   doctor: piDoctor,
@@ -122,6 +127,30 @@ export const piAdapter: HarnessAdapter = {
       args,
       env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name },
       notes,
+      // In a sandbox the extension cannot write its state file beside it (hidden): resume then
+      // finds the Pi session by id instead.
+      generated: [extFile],
+    };
+  },
+
+  sandboxNeeds(env) {
+    const agentDir = env.PI_CODING_AGENT_DIR || path.join(env.HOME || '', '.pi', 'agent');
+    fs.mkdirSync(agentDir, { recursive: true, mode: 0o700 });
+    // Pi talks to many providers: the built-in ones it knows, and any baseUrl in models.json.
+    const endpoints = new Set(PI_BUILTIN_ENDPOINTS);
+    try {
+      const models = readJsonFile<{ providers?: Record<string, { baseUrl?: string }> }>(path.join(agentDir, 'models.json'));
+      for (const p of Object.values(models?.providers ?? {})) if (p.baseUrl) endpoints.add(p.baseUrl);
+    } catch {
+      /* not valid JSON: Pi will say so */
+    }
+    return {
+      env: ['PI_*', ...PI_PROVIDER_VARS],
+      writable: [agentDir],
+      readable: [],
+      modelEndpoints: [...endpoints],
+      // Provider keys pass as they are: which header each provider wants is Pi's knowledge.
+      modelCredentials: [],
     };
   },
 

@@ -19,7 +19,7 @@ export function formatAge(fromIso: string, now: number): string {
 
 export interface RequestDescription {
   /** What the text is: a shell command, paths, a prompt excerpt, a host, or a tool input. */
-  label: 'command' | 'paths' | 'prompt' | 'host' | 'input' | 'request';
+  label: 'command' | 'paths' | 'prompt' | 'url' | 'host' | 'input' | 'request';
   /** Exact for commands and paths; an excerpt for prompts and raw inputs. */
   text: string;
 }
@@ -30,6 +30,7 @@ export function describeRequest(a: Approval, promptExcerpt = 160): RequestDescri
   if (r.command) return { label: 'command', text: r.command };
   if (r.paths && r.paths.length) return { label: 'paths', text: r.paths.join(' ') };
   if (r.prompt !== undefined) return { label: 'prompt', text: oneLine(r.prompt, promptExcerpt) };
+  if (r.url) return { label: 'url', text: r.url };
   if (r.host) return { label: 'host', text: r.host };
   if (r.input !== undefined) {
     let s: string;

@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Approval } from '../../src/approvals/types.js';
+import type { OmniEvent } from '../../src/core/events.js';
+import type { SessionRecord } from '../../src/core/session.js';
+import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import { parseEvents, toolResultText } from '../helpers/events.js';
+import { claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { startUpstream, type Upstream } from '../helpers/upstream.js';
+
+const GH_SECRET = 'ghp_REAL-GH-SECRET-0123456789';
+const MODEL_KEY = 'real-model-key-abcdef';
+
+/**
+ * The real Claude Code in omni's sandbox (real bubblewrap), against the fake model, with a
+ * local HTTPS server standing in for api.github.com (docs/SANDBOX.md). The model drives a
+ * Bash probe; what the probe printed is what the model saw.
+ */
+describe('sandboxed Claude Code end to end', () => {
+  let fake: FakeModel;
+  let up: Upstream;
+  let t: TestEnv;
+
+  beforeEach(async () => {
+    fake = await startFakeModel();
+    t = makeTestEnv({ ...claudeEnv(fake.url), ANTHROPIC_AUTH_TOKEN: MODEL_KEY, GH_TOKEN: GH_SECRET });
+    up = await startUpstream(t.dir);
+    // Secrets the sandbox must hide.
+    fs.mkdirSync(path.join(t.home, '.ssh'), { recursive: true });
+    fs.writeFileSync(path.join(t.home, '.ssh', 'id_rsa'), '-----BEGIN OPENSSH PRIVATE KEY----- SSH-KEY-MATERIAL\n');
+    fs.writeFileSync(path.join(t.home, '.bash_history'), 'export SECRET=HISTORY-LINE\n');
+    fs.mkdirSync(path.join(t.omniHome, 'config'), { recursive: true });
+    fs.writeFileSync(
+      path.join(t.omniHome, 'config', 'config.yaml'),
+      [
+        'sandbox:',
+        '  network:',
+        '    allow: [api.github.com]',
+        '    deny: [other.test]',
+        '    unknown: ask',
+        '    resolve:',
+        `      api.github.com: 127.0.0.1:${up.port}`,
+        `      other.test: 127.0.0.1:${up.port}`,
+        `      asked.test: 127.0.0.1:${up.port}`,
+        `    upstream_ca: [${up.caFile}]`,
+        'secrets:',
+        '  github:',
+        '    from: { env: GH_TOKEN }',
+        '    env: [GH_TOKEN]',
+        '    inject:',
+        '      - host: api.github.com',
+        '',
+      ].join('\n'),
+    );
+  });
+  afterEach(async () => {
+    await t.cleanup();
+    await up.close();
+    await fake.close();
+  });
+
+  it('hides secrets, files and sockets, and lets out only what the proxy allows, with the token added outside', async () => {
+    const outside = path.join(t.dir, 'outside.txt');
+    const probe = [
+      `echo "TOKEN-IN-ENV:$(env | grep -c REAL-GH-SECRET)"`,
+      `echo "TOKEN-IN-PROC:$(cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c REAL-GH-SECRET)"`,
+      // A suffix of the key: the command itself (logged as tool.call) must not hold the whole key.
+      `echo "MODEL-KEY-IN-ENV:$(env | grep -c ${MODEL_KEY.slice(5)})"`,
+      `echo "GH_TOKEN=$GH_TOKEN"`,
+      `echo "GITHUB:$(curl -sS -m 20 https://api.github.com/user -H "Authorization: Bearer $GH_TOKEN" 2>&1)"`,
+      `echo "OTHER:$(curl -sS -m 20 -o /dev/null -w '%{http_code}' https://other.test/ 2>&1)"`,
+      `echo "PRIVATE:$(curl -sS -m 20 -o /dev/null -w '%{http_code}' http://localhost:${up.port}/ 2>&1)"`,
+      `echo "DIRECT:$(curl -sS -m 5 --noproxy '*' http://127.0.0.1:${up.port}/ 2>&1 | head -c 60)"`,
+      `echo "SSH:$(cat ~/.ssh/id_rsa 2>&1 | head -c 80)"`,
+      `echo "HISTORY:$(cat ~/.bash_history 2>&1 | head -c 80)"`,
+      `echo "ETC:$(touch /etc/omni-sbx-probe 2>&1 | head -c 80)"`,
+      `touch ${outside} 2>/dev/null; echo x > ./inside.txt`,
+      // Spelled indirectly: omni_guard would refuse the command before the sandbox is even tested.
+      `R="${t.omniHome}/r"; R="\${R}un"`,
+      `echo "CONTROL:$(curl -sS -m 5 --unix-socket "$R/omni.sock" http://omni/v1/sessions 2>&1 | head -c 80)"`,
+      `echo "TMUX:$(ls "$R" 2>&1 | head -c 80)"`,
+      'echo PROBE-DONE',
+    ].join('; ');
+    fake.script({ match: 'PROBE', turns: [{ toolUses: [{ id: 'toolu_probe', name: 'Bash', input: { command: probe, timeout: 120000 } }] }, { text: 'Probed.' }] });
+
+    const s = await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sb', '--', '--permission-mode', 'default', '--allowedTools', 'Bash']);
+    expect(s.sandbox).toBe(true);
+    expect((await t.omni(['wait', 'sb', '--timeout', '60'])).exitCode).toBe(0);
+    expect((await t.omni(['send', 'sb', 'PROBE'])).exitCode).toBe(0);
+    expect((await t.omni(['wait', 'sb', '--timeout', '90'])).exitCode).toBe(0);
+    const out = JSON.parse(toolResultText(fake, 'toolu_probe') ?? '""') as string;
+    const line = (key: string) => new RegExp(`${key}:(.*)`).exec(out)?.[1] ?? `(no ${key} line in: ${out})`;
+
+    expect(out).toContain('PROBE-DONE');
+    // The token is nowhere inside: not in any environment, and the agent holds a placeholder.
+    expect(line('TOKEN-IN-ENV')).toBe('0');
+    expect(line('TOKEN-IN-PROC')).toBe('0');
+    expect(line('MODEL-KEY-IN-ENV')).toBe('0');
+    expect(/GH_TOKEN=(\S+)/.exec(out)?.[1]).toMatch(/^omni-placeholder-github-/);
+    // The bound host got the real token, added by the proxy; the response did not echo it.
+    expect(line('GITHUB')).toBe('hello from api.github.com');
+    const gh = up.seen.filter((r) => r.host.startsWith('api.github.com'));
+    expect(gh).toHaveLength(1);
+    expect(gh[0]!.authorization).toBe(`Bearer ${GH_SECRET}`);
+    // A denied host is refused by the proxy and never reached; so is a private address, and the direct route.
+    expect(line('OTHER')).toBe('403');
+    expect(line('PRIVATE')).toBe('403');
+    expect(up.seen.some((r) => r.host.startsWith('other.test') || r.host.startsWith('localhost'))).toBe(false);
+    expect(line('DIRECT')).toMatch(/Couldn't connect|Failed to connect|refused/i);
+    // $HOME secrets are hidden; the real files are untouched.
+    expect(line('SSH')).toMatch(/No such file/);
+    expect(line('HISTORY')).toMatch(/No such file/);
+    expect(line('ETC')).toMatch(/Read-only file system/);
+    expect(fs.existsSync('/etc/omni-sbx-probe')).toBe(false);
+    expect(fs.existsSync(outside)).toBe(false);
+    expect(fs.readFileSync(path.join(t.work, 'inside.txt'), 'utf8')).toBe('x\n');
+    // omni's control socket and tmux socket are not there at all.
+    expect(line('CONTROL')).toMatch(/Couldn't connect|Failed to connect|No such file/i);
+    expect(line('TMUX')).not.toMatch(/omni\.sock|tmux\.sock/);
+
+    // The model's own traffic went through the proxy with the real key added outside.
+    const turns = fake.turns();
+    expect(turns.length).toBeGreaterThan(0);
+    for (const r of turns) {
+      expect(r.headers.authorization).toBe(`Bearer ${MODEL_KEY}`);
+    }
+
+    const ev = parseEvents((await t.omni(['events', 'sb', '--json'])).stdout);
+    const started = ev.find((e) => e.type === 'sandbox.started') as OmniEvent<'sandbox.started'>;
+    expect(started.data).toMatchObject({ backend: 'bwrap', secrets: ['github'], unknown: 'ask' });
+    const egress = ev.filter((e) => e.type === 'egress.request') as Array<OmniEvent<'egress.request'>>;
+    expect(egress.find((e) => e.data.host === 'api.github.com')?.data).toMatchObject({ verdict: 'allow', status: 200, secrets: ['github'], method: 'GET', path: '/user' });
+    expect(egress.find((e) => e.data.host === 'other.test')?.data).toMatchObject({ verdict: 'deny' });
+    expect(egress.find((e) => e.data.host === 'localhost')?.data.reason).toMatch(/private|loopback/i);
+    expect(egress.some((e) => e.data.host === '127.0.0.1' && e.data.path === '/v1/messages' && e.data.verdict === 'allow')).toBe(true);
+    // Nothing omni logged holds a secret value.
+    const logs = fs.readdirSync(path.join(t.omniHome, 'state', 'sessions', s.id)).filter((f) => f.endsWith('.ndjson'));
+    for (const f of [...logs.map((l) => path.join(t.omniHome, 'state', 'sessions', s.id, l)), path.join(t.omniHome, 'log', 'omnid.log')]) {
+      const text = fs.readFileSync(f, 'utf8');
+      expect(text, f).not.toContain(GH_SECRET);
+      expect(text, f).not.toContain(MODEL_KEY);
+    }
+  });
+
+  it('holds a request to an unlisted host as an ask; approving lets it through', async () => {
+    fake.script({
+      match: 'ASK-HOST',
+      turns: [{ toolUses: [{ id: 'toolu_ask', name: 'Bash', input: { command: 'echo "ASKED:$(curl -sS -m 90 https://asked.test/hello 2>&1)"', timeout: 120000 } }] }, { text: 'Fetched.' }],
+    });
+    await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sa', '--', '--permission-mode', 'default', '--allowedTools', 'Bash']);
+    expect((await t.omni(['wait', 'sa', '--timeout', '60'])).exitCode).toBe(0);
+    expect((await t.omni(['send', 'sa', 'ASK-HOST'])).exitCode).toBe(0);
+    const ask = await until(async () => (await t.omniJson<Approval[]>(['approvals'])).find((a) => a.sessionName === 'sa'), 60_000, 'the egress ask');
+    expect(ask.phase).toBe('egress');
+    expect(ask.request.url).toBe('GET https://asked.test/hello');
+    expect(ask.policies).toEqual(['sandbox_network']);
+    // Held: nothing reached the host while the person decides.
+    expect(up.seen.some((r) => r.host.startsWith('asked.test'))).toBe(false);
+    const ok = await t.omni(['approve', ask.id]);
+    expect(ok.exitCode, String(ok.stderr)).toBe(0);
+    expect((await t.omni(['wait', 'sa', '--timeout', '90'])).exitCode).toBe(0);
+    const out = JSON.parse(toolResultText(fake, 'toolu_ask') ?? '""') as string;
+    expect(out).toContain('ASKED:hello from asked.test');
+    // No secret is bound to asked.test, so none was added.
+    expect(up.seen.find((r) => r.host.startsWith('asked.test'))?.authorization).toBeUndefined();
+  });
+
+  it('refuses to start when a secret cannot be resolved, and names it', async () => {
+    const r = await t.omni(['claude', '--sandbox', '--name', 'nosecret', '--json'], { env: { GH_TOKEN: '' } });
+    expect(r.exitCode).not.toBe(0);
+    expect(String(r.stderr)).toContain('secret "github": $GH_TOKEN is not set');
+  });
+});
