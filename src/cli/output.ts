@@ -109,6 +109,10 @@ export function formatEvent(ev: OmniEvent, c: ChalkInstance): string {
       return `${t} ${c.dim('usage')} ${d.model} in ${d.inputTokens} out ${d.outputTokens} cache r/w ${d.cacheReadTokens}/${d.cacheWriteTokens}`;
     case 'policy.decision':
       return `${t} ${c.cyan('policy')} ${d.phase} ${d.verdict}${d.policy ? ` by ${d.policy}` : ''}${d.reason ? ` — ${d.reason}` : ''}`;
+    case 'sandbox.started':
+      return `${t} ${c.bold('sandbox')} ${d.backend}: writes ${(d.writable as string[]).map((p) => tildify(p)).join(', ')}; network ${(d.allow as string[]).join(', ') || '(none)'}, others ${d.unknown}${(d.secrets as string[]).length ? `; secrets ${(d.secrets as string[]).join(', ')}` : ''}`;
+    case 'egress.request':
+      return `${t} ${d.verdict === 'allow' ? c.green('egress') : c.red('egress')} ${d.method} ${d.scheme}://${d.host}:${d.port}${d.path}${d.status ? ` → ${d.status}` : ''}${(d.secrets as string[] | undefined)?.length ? c.dim(` +${(d.secrets as string[]).join(',')}`) : ''}${d.reason && d.verdict === 'deny' ? ` — ${d.reason}` : ''}`;
     case 'session.exited':
       return `${t} ${c.bold('exited')}${d.code !== null && d.code !== undefined ? ` code ${d.code}` : ''}${d.reason ? ` — ${d.reason}` : ''}`;
     case 'error':

@@ -6,7 +6,7 @@ import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents, toolResultText } from '../helpers/events.js';
-import { claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { HARNESS_BIN, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const GH_SECRET = 'ghp_REAL-GH-SECRET-0123456789';
@@ -164,6 +164,60 @@ describe('sandboxed Claude Code end to end', () => {
     expect(out).toContain('ASKED:hello from asked.test');
     // No secret is bound to asked.test, so none was added.
     expect(up.seen.find((r) => r.host.startsWith('asked.test'))?.authorization).toBeUndefined();
+  });
+
+  it('after kill -9 of the daemon, the re-adopted session gets its proxy back, with the same CA and secrets', async () => {
+    const fetch = (id: string) => ({ toolUses: [{ id, name: 'Bash', input: { command: 'echo "GH:$(curl -sS -m 30 https://api.github.com/again 2>&1)"', timeout: 120000 } }] });
+    fake.script({ match: 'FETCH-ONE', turns: [fetch('toolu_f1'), { text: 'One.' }] });
+    fake.script({ match: 'FETCH-TWO', turns: [fetch('toolu_f2'), { text: 'Two.' }] });
+    await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sr', '--', '--permission-mode', 'default', '--allowedTools', 'Bash']);
+    expect((await t.omni(['wait', 'sr', '--timeout', '60'])).exitCode).toBe(0);
+    expect((await t.omni(['send', 'sr', 'FETCH-ONE'])).exitCode).toBe(0);
+    expect((await t.omni(['wait', 'sr', '--timeout', '90'])).exitCode).toBe(0);
+    expect(toolResultText(fake, 'toolu_f1')).toContain('GH:hello from api.github.com');
+
+    const pid = Number(fs.readFileSync(path.join(t.omniHome, 'run', 'omnid.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await until(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 10_000, 'the daemon to die');
+    // The secret came from the caller's environment, which a restarted daemon does not have.
+    const ls = await t.omni(['ls', '--json'], { env: { GH_TOKEN: '' } });
+    expect(ls.exitCode, String(ls.stderr)).toBe(0);
+    expect((await t.omni(['send', 'sr', 'FETCH-TWO'], { env: { GH_TOKEN: '' } })).exitCode).toBe(0);
+    expect((await t.omni(['wait', 'sr', '--timeout', '90'])).exitCode).toBe(0);
+    expect(toolResultText(fake, 'toolu_f2')).toContain('GH:hello from api.github.com');
+    const again = up.seen.filter((r) => r.url === '/again');
+    expect(again.map((r) => r.authorization)).toEqual([`Bearer ${GH_SECRET}`, `Bearer ${GH_SECRET}`]);
+    // Once the session ends, no secret stays on disk.
+    const id = (await t.omniJson<SessionRecord[]>(['ls'])).find((x) => x.name === 'sr')!.id;
+    const secretsFile = path.join(t.omniHome, 'state', 'sessions', id, 'secrets.json');
+    expect(fs.existsSync(secretsFile)).toBe(true);
+    expect((await t.omni(['stop', 'sr'])).exitCode).toBe(0);
+    await until(() => !fs.existsSync(secretsFile), 20_000, 'secrets.json to be removed');
+  });
+
+  it('never falls back to running unsandboxed: no bubblewrap is exit 5, a bad setting is exit 2 with file:line:column', async () => {
+    expect((await t.omni(['daemon', 'start'])).exitCode).toBe(0);
+    const bin = path.join(t.dir, 'nobwrap');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const r = await t.omni(['claude', '--sandbox', '--name', 'nobw', '--json'], { env: { PATH: `${HARNESS_BIN}:${bin}` } });
+    expect(r.exitCode, String(r.stderr)).toBe(5);
+    expect(String(r.stderr)).toMatch(/bubblewrap/);
+    const ls = await t.omniJson<SessionRecord[]>(['ls']);
+    expect(ls.filter((x) => x.name === 'nobw')).toEqual([]);
+
+    const cfg = path.join(t.omniHome, 'config', 'config.yaml');
+    fs.writeFileSync(cfg, 'sandbox:\n  network:\n    unknown: maybe\n');
+    const bad = await t.omni(['claude', '--sandbox', '--name', 'badcfg', '--json']);
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.stderr)).toContain(`${cfg}:3:14`);
   });
 
   it('refuses to start when a secret cannot be resolved, and names it', async () => {

@@ -50,4 +50,15 @@ describe('omni doctor', () => {
     expect(missing).toMatchObject({ installed: false, usable: false });
     expect(missing.todo[0]).toMatch(/npm install -g @anthropic-ai\/claude-code/);
   });
+
+  it('says whether --sandbox works here, and why not when bubblewrap is missing', async () => {
+    const ok = JSON.parse(String((await t.omni(['doctor', '--json'])).stdout)) as { sandbox: { ok: boolean; version?: string } };
+    expect(ok.sandbox).toMatchObject({ ok: true, version: expect.stringMatching(/^\d+\.\d+/) });
+    // A PATH without bwrap (node and tmux still found through the absolute paths omni uses).
+    const bin = path.join(t.dir, 'nobwrap');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const none = await t.omni(['doctor'], { env: { PATH: bin } });
+    expect(String(none.stdout)).toMatch(/sandbox +--sandbox unavailable: .*bubblewrap/);
+  });
 });

@@ -58,7 +58,8 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
     tmux = undefined;
   }
   const daemon = await daemonStatus(paths).catch(() => ({ running: false }));
-  const report = { omniHome: paths.home, tmux: tmux ?? null, daemon: { running: daemon.running }, harnesses };
+  const sandbox = await checkSandbox(env);
+  const report = { omniHome: paths.home, tmux: tmux ?? null, daemon: { running: daemon.running }, sandbox, harnesses };
   if (opts.json) {
     printJson(report);
     return 0;
@@ -68,6 +69,7 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
     `omni home  ${paths.home}`,
     `tmux       ${tmux ?? c.red('not installed: apt-get install tmux / brew install tmux')}`,
     `daemon     ${daemon.running ? 'running' : 'not running (starts on first use)'}`,
+    `sandbox    ${sandbox.ok ? `bubblewrap ${sandbox.version} (${sandbox.path}): --sandbox works` : c.yellow(`--sandbox unavailable: ${sandbox.problem}`)}`,
     '',
   ];
   for (const h of harnesses) {
@@ -79,4 +81,16 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
   }
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
+}
+
+/** Whether `--sandbox` can work here: bubblewrap present and able to build the namespaces omni uses. */
+async function checkSandbox(env: Record<string, string>): Promise<{ ok: true; path: string; version: string } | { ok: false; problem: string }> {
+  if (process.platform !== 'linux') return { ok: false, problem: `not wired on ${process.platform} yet (docs/SANDBOX.md)` };
+  const { detectBwrap } = await import('../../sandbox/detect.js');
+  try {
+    const b = await detectBwrap(env);
+    return { ok: true, path: b.path, version: b.version };
+  } catch (err) {
+    return { ok: false, problem: (err as Error).message };
+  }
 }

@@ -17,7 +17,8 @@ export async function lsCommand(opts: { all?: boolean; json?: boolean }): Promis
   for (const s of sessions) {
     const status = colorStatus(c, s.status) + (s.statusReason && s.status === 'waiting' ? c.dim(` (${s.statusReason})`) : '');
     const spend = sessionSpend(s.cost);
-    rows.push([s.id, s.name, s.harness, status, spend.includes('$?') ? c.yellow(spend) : spend === '-' ? c.dim(spend) : spend, age(s.createdAt), tildify(s.cwd)]);
+    // A sandboxed session says so where the harness is named: "claude[sbx]".
+    rows.push([s.id, s.name, s.sandbox ? `${s.harness}${c.dim('[sbx]')}` : s.harness, status, spend.includes('$?') ? c.yellow(spend) : spend === '-' ? c.dim(spend) : spend, age(s.createdAt), tildify(s.cwd)]);
   }
   process.stdout.write(table(rows, c) + '\n');
   return 0;
