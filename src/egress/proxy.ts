@@ -73,6 +73,9 @@ interface Exchange {
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus the proxy's own; never forwarded. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'upgrade'];
 
+/** How long a new tunnel may stay silent before its first byte. */
+const FIRST_BYTE_MS = 60_000;
+
 /** Upstream TLS contexts by extra CA set: building one from ~140 roots costs ms, once. */
 const upstreamContexts = new Map<string, tls.SecureContext>();
 function upstreamContext(extra: readonly string[]): tls.SecureContext {
@@ -220,7 +223,9 @@ export class EgressProxy {
       this.pins.set(key.port ? `${key.host}:${key.port}` : key.host, { ip: pin.host, port: pin.port });
     }
     for (const t of opts.trusted) {
-      const a = parseAuthority(t);
+      let a = parseAuthority(t);
+      // An unbracketed IPv6 host:port (`::1:8080`) parses as one address; the last group is the port.
+      if (a && !a.port && net.isIPv6(a.host)) a = parseAuthority(`[${t.slice(0, t.lastIndexOf(':'))}]${t.slice(t.lastIndexOf(':'))}`);
       if (!a?.port) throw new Error(`egress trusted: "${t}" is not host:port`);
       this.trusted.add(`${a.host}:${a.port}`);
     }
@@ -327,7 +332,10 @@ export class EgressProxy {
     ctx.catch(() => {});
     sock.setNoDelay(true);
     sock.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    // A tunnel nobody speaks on is closed; once handed over, the inner server's timeouts apply.
+    sock.setTimeout(FIRST_BYTE_MS, () => sock.destroy());
     const start = (first: Buffer): void => {
+      sock.setTimeout(0);
       sock.pause();
       if (first[0] === 0x16) {
         // A TLS handshake record. TLSSocket reads what is buffered on the socket first.
@@ -439,6 +447,9 @@ export class EgressProxy {
     };
 
     // The client going away withdraws the request (a held ask disappears from the queue).
+    // Errors on either side end up as a 'close' below; unhandled they would crash the daemon.
+    req.on('error', () => {});
+    x.res?.on('error', () => {});
     const gone = new AbortController();
     const onGone = (): void => gone.abort();
     if (x.res) x.res.on('close', () => !x.res!.writableFinished && onGone());

@@ -9,7 +9,7 @@ export type SecretSource = { env: string } | { file: string } | { command: strin
 
 /** Where a secret is added: a request to `host` (and, if given, one of `paths`) gets `header`. */
 export interface SecretInjection {
-  /** Exact host (`api.github.com`) or a subdomain wildcard (`*.example.com`). Port 443/80 implied. */
+  /** Exact host (`api.github.com`) or a subdomain wildcard (`*.example.com`); any port unless `host:port`. */
   host: string;
   /** Globs on the URL path (`/repos/**`); default every path. */
   paths?: string[];
