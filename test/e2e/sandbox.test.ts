@@ -66,6 +66,8 @@ describe('sandboxed Claude Code end to end', () => {
       `echo "TOKEN-IN-ENV:$(env | grep -c REAL-GH-SECRET)"`,
       `echo "TOKEN-IN-PROC:$(cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c REAL-GH-SECRET)"`,
       // A suffix of the key: the command itself (logged as tool.call) must not hold the whole key.
+      // Built at run time, so the command text (kept in Claude's transcript) does not match itself.
+      `P=REAL-GH; P="$P-SECRET-0123"; echo "canary $P" > /tmp/canary.txt; echo "TOKEN-IN-FILES:$(grep -rlsF "$P" ~ /tmp "$PWD" /run /proc/self/environ 2>/dev/null | wc -l)"`,
       `echo "MODEL-KEY-IN-ENV:$(env | grep -c ${MODEL_KEY.slice(5)})"`,
       `echo "GH_TOKEN=$GH_TOKEN"`,
       `echo "GITHUB:$(curl -sS -m 20 https://api.github.com/user -H "Authorization: Bearer $GH_TOKEN" 2>&1)"`,
@@ -96,6 +98,8 @@ describe('sandboxed Claude Code end to end', () => {
     // The token is nowhere inside: not in any environment, and the agent holds a placeholder.
     expect(line('TOKEN-IN-ENV')).toBe('0');
     expect(line('TOKEN-IN-PROC')).toBe('0');
+    // Exactly one file holds it: the probe's own canary in /tmp (so the search does find a match).
+    expect(line('TOKEN-IN-FILES')).toBe('1');
     expect(line('MODEL-KEY-IN-ENV')).toBe('0');
     expect(/GH_TOKEN=(\S+)/.exec(out)?.[1]).toMatch(/^omni-placeholder-github-/);
     // The bound host got the real token, added by the proxy; the response did not echo it.
