@@ -180,6 +180,8 @@ export class PolicyService {
         this.deps.log?.(`notify ${approval.id}: ${(err as Error).message}`);
       }
     }
+    // Restored afterwards: an egress ask can come from an idle (or starting) session's background request.
+    const before = rec.status;
     if (approval.status === 'pending') this.deps.setStatus(rec, 'waiting', `approval ${approval.id}: ${approval.reason}`);
     // A hook that hangs up while the daemon lives means the agent gave up waiting (an
     // interrupt, a killed hook): withdraw the ask. A daemon that dies keeps it (persisted), and
@@ -188,7 +190,7 @@ export class PolicyService {
     if (signal?.aborted) onHangup();
     signal?.addEventListener('abort', onHangup, { once: true });
     const done = await this.deps.approvals.wait(approval.id).finally(() => signal?.removeEventListener('abort', onHangup));
-    if (rec.status === 'waiting') this.deps.setStatus(rec, 'running', undefined);
+    if (rec.status === 'waiting') this.deps.setStatus(rec, before === 'waiting' ? 'running' : before, undefined);
     const r = done.resolution!;
     if (done.status === 'approved') {
       this.applyUpdates(rec, cur, result.updates);

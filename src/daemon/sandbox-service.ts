@@ -28,7 +28,7 @@ interface Persisted {
   /** Secret name → the placeholder the sandbox holds. */
   placeholders: Record<string, string>;
   /** Model credentials turned into secrets (name → injection), per the adapter at launch. */
-  model: { endpoints: string[]; secrets: Array<{ name: string; env: string; header: string; value: string }> };
+  model: { endpoints: string[]; secrets: Array<{ name: string; env: string; header: string; value: string; endpoints?: string[] }> };
 }
 
 interface Running {
@@ -243,7 +243,8 @@ export class SandboxService {
     }
     for (const m of p.model.secrets) {
       if (!values[m.name]) continue;
-      const inject: SecretInjection[] = p.model.endpoints.map((e) => ({ host: endpointHost(e), header: m.header, value: m.value }));
+      // Only to the endpoints this key is for: an API key must not replace, say, a login's token elsewhere.
+      const inject: SecretInjection[] = (m.endpoints ?? p.model.endpoints).map((e) => ({ host: endpointHost(e), header: m.header, value: m.value }));
       secrets.push({ name: m.name, value: values[m.name]!, placeholder: p.placeholders[m.name]!, inject, push: [], loopbackHttp: true });
     }
     const network = networkPolicy(this.allowRules(p), p.settings.network.deny, p.settings.network.unknown);

@@ -126,10 +126,14 @@ export function pushAllowed(secrets: readonly ResolvedSecret[], req: EgressReque
  * Every real secret value in `text` (and the `Basic` form of a `basic:USER` injection) replaced
  * by `[secret:NAME]`: a last line of defence for log lines and error messages.
  */
+const SCRUB_MIN_LENGTH = 6;
+
 export function scrub(text: string, secrets: readonly ResolvedSecret[]): string {
   const pairs: Array<[string, string]> = [];
   for (const s of secrets) {
-    if (!s.value) continue;
+    // A value this short (a test key like "k") would garble every message it happens to occur
+    // in, and is no real credential to hide.
+    if (s.value.length < SCRUB_MIN_LENGTH) continue;
     pairs.push([s.value, s.name]);
     for (const inj of s.inject) {
       if (inj.value.startsWith('basic:')) pairs.push([headerValue(inj, s.value).slice('Basic '.length), s.name]);

@@ -82,7 +82,7 @@ export interface SandboxNeeds {
    * Model credentials in the caller's environment that the proxy adds to requests to the model
    * endpoints instead: the variable holds a placeholder inside the sandbox.
    */
-  modelCredentials: Array<{ env: string; header: string; value: string }>;
+  modelCredentials: Array<{ env: string; header: string; value: string; /** Default: every model endpoint. */ endpoints?: string[] }>;
 }
 
 export interface LaunchSpec {

@@ -168,6 +168,21 @@ describe('sandboxed Claude Code end to end', () => {
     expect(out).toContain('ASKED:hello from asked.test');
     // No secret is bound to asked.test, so none was added.
     expect(up.seen.find((r) => r.host.startsWith('asked.test'))?.authorization).toBeUndefined();
+
+    // A request from a background job while the session is idle: the ask makes it `waiting`,
+    // and once answered it is idle again (not `running`), so `omni wait` still works.
+    fake.script({
+      match: 'BACKGROUND',
+      turns: [{ toolUses: [{ id: 'toolu_bg', name: 'Bash', input: { command: '(sleep 2; curl -sS -m 90 https://asked.test/later > /dev/null 2>&1) > /dev/null 2>&1 &', timeout: 120000 } }] }, { text: 'Started.' }],
+    });
+    expect((await t.omni(['send', 'sa', 'BACKGROUND'])).exitCode).toBe(0);
+    expect((await t.omni(['wait', 'sa', '--timeout', '60'])).exitCode).toBe(0);
+    const bg = await until(async () => (await t.omniJson<Approval[]>(['approvals'])).find((a) => a.sessionName === 'sa' && a.request.url?.endsWith('/later')), 60_000, 'the background ask');
+    expect((await t.omniJson<SessionRecord>(['wait', 'sa', '--for', 'waiting', '--timeout', '10'])).statusReason).toContain(bg.id);
+    expect((await t.omni(['deny', bg.id, '--reason', 'not now'])).exitCode).toBe(0);
+    const after = await t.omniJson<SessionRecord>(['wait', 'sa', '--for', 'idle', '--timeout', '10']);
+    expect(after.status).toBe('idle');
+    expect(up.seen.some((r) => r.url === '/later')).toBe(false);
   });
 
   it('after kill -9 of the daemon, the re-adopted session gets its proxy back, with the same CA and secrets', async () => {

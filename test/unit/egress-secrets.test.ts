@@ -152,5 +152,7 @@ describe('scrub', () => {
     expect(scrub(`token ghp_REAL and sk-REAL, header Basic ${basic}; ghp_REAL again`, ALL)).toBe('token [secret:github] and [secret:model], header Basic [secret:github]; [secret:github] again');
     expect(scrub('nothing here', ALL)).toBe('nothing here');
     expect(scrub('x', [{ ...GH, value: '' }])).toBe('x');
+    // Too short to be a credential: messages are not garbled by it.
+    expect(scrub('a loopback address', [{ ...GH, value: 'k' }])).toBe('a loopback address');
   });
 });

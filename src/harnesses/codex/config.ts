@@ -102,6 +102,73 @@ export function codexProvider(env: Record<string, string>): { name?: string; bas
   return { file, name, baseUrl: /^\s*base_url\s*=\s*"([^"]+)"/m.exec(section)?.[1], envKey: /^\s*env_key\s*=\s*"([^"]+)"/m.exec(section)?.[1] };
 }
 
+/**
+ * The model endpoints Codex talks to: the custom provider's base URL, else the OpenAI API (a
+ * key) and ChatGPT's backend (a login).
+ */
+export function codexModelEndpoints(env: Record<string, string>): string[] {
+  const provider = codexProvider(env);
+  return provider.baseUrl ? [provider.baseUrl] : ['https://api.openai.com/v1', 'https://chatgpt.com/backend-api'];
+}
+
+/**
+ * Hosts Codex 0.169 itself contacts at every start besides the model, none of which a setting
+ * stops short of turning plugins off: the TUI's "announcement tip" (a GET to
+ * raw.githubusercontent.com with a 2 s timeout; tui/src/tooltips.rs), and the curated plugin
+ * marketplace, synced by running `git` on https://github.com/openai/plugins.git (no timeout) and,
+ * when that fails, from chatgpt.com/backend-api/plugins/export/curated. NO_PROXY entries, so
+ * subdomains (ab.chatgpt.com, api.github.com) are included.
+ */
+export const CODEX_SELF_HOSTS: readonly string[] = ['raw.githubusercontent.com', 'github.com', 'chatgpt.com'];
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_NAMES.includes(host) || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * What Codex needs in omni's sandbox (docs/harnesses/codex.md, "In omni's sandbox"), measured on
+ * codex-cli 0.169.0 behind the session's egress proxy:
+ *
+ * - its own sandbox is off (it needs a new user namespace, which omni's forbids);
+ * - no update check: the installation is read-only inside, and the check (api.github.com) has no
+ *   timeout, so it would sit as an egress ask for the whole session;
+ * - Codex's own process (and the `git` it runs) goes around the proxy for CODEX_SELF_HOSTS, so
+ *   that housekeeping fails at once (there is no network but the proxy) instead of holding an
+ *   egress ask at every start; a host that is one of its model endpoints stays on the proxy;
+ * - and, unless a model endpoint is on loopback, around it for loopback: the TUI serves its
+ *   thread tools as an MCP server on the sandbox's 127.0.0.1 (`codex_tui`) and reaches it over
+ *   HTTP, which through the proxy would leave the network namespace and be refused;
+ * - the commands Codex runs get the sandbox's own NO_PROXY back (`shell_environment_policy.set`),
+ *   so what the agent does is decided by the proxy as in any sandboxed session.
+ *
+ * `sandboxNoProxy` is the NO_PROXY every other process in the sandbox has.
+ */
+export function codexSandboxLaunch(env: Record<string, string>, sandboxNoProxy: string): { args: string[]; env: Record<string, string> } {
+  const models = codexModelEndpoints(env)
+    .map(hostOf)
+    .filter((h): h is string => h !== undefined);
+  const bypass = CODEX_SELF_HOSTS.filter((d) => !models.some((h) => h === d || h.endsWith(`.${d}`)));
+  if (!models.some(isLoopbackHost)) bypass.push(...LOOPBACK_NAMES);
+  const noProxy = [...sandboxNoProxy.split(',').filter(Boolean), ...bypass].join(',');
+  const kv = [
+    'sandbox_mode="danger-full-access"',
+    'check_for_update_on_startup=false',
+    `shell_environment_policy.set.NO_PROXY=${tomlString(sandboxNoProxy)}`,
+    `shell_environment_policy.set.no_proxy=${tomlString(sandboxNoProxy)}`,
+  ];
+  return { args: kv.flatMap((x) => ['-c', x]), env: { NO_PROXY: noProxy, no_proxy: noProxy } };
+}
+
 /** `$CODEX_HOME`, else `~/.codex`, as Codex resolves it. */
 export function codexHome(env: Record<string, string>): string {
   return env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex');

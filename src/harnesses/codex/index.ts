@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import type { ToolKind } from '../../core/events.js';
+import { proxyEnv } from '../../sandbox/env.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
-import { codexHome, codexHomeNotes, codexOverrides, codexProvider } from './config.js';
+import { codexHome, codexHomeNotes, codexModelEndpoints, codexOverrides, codexProvider, codexSandboxLaunch } from './config.js';
 import { codexDoctor } from './doctor.js';
 import { CodexRollout } from './rollout.js';
 import { codexIdleAfterInterrupt, codexInputReady, detectCodexScreen } from './screens.js';
@@ -36,6 +37,9 @@ const stateOf = (id: string): SessionState => {
   return s;
 };
 
+/** The NO_PROXY every process in omni's sandbox gets; the commands Codex runs keep it. */
+const SANDBOX_NO_PROXY = proxyEnv(1, '/', '/').NO_PROXY ?? '';
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,8 +69,10 @@ export const codexAdapter: HarnessAdapter = {
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
     const flags = [...codexOverrides(ctx.hooks, ctx.session.cwd), '--dangerously-bypass-hook-trust'];
-    // Codex's own sandbox needs a new user namespace, which omni's sandbox forbids: omni's replaces it.
-    if (ctx.sandboxed) flags.push('-c', 'sandbox_mode="danger-full-access"');
+    // In omni's sandbox: Codex's own sandbox off (omni's replaces it), no update check, and its own
+    // start-up housekeeping and loopback MCP server kept off the proxy (see codexSandboxLaunch).
+    const sandbox = ctx.sandboxed ? codexSandboxLaunch(ctx.env, SANDBOX_NO_PROXY) : undefined;
+    if (sandbox) flags.push(...sandbox.args);
     if (ctx.session.model) flags.push('--model', ctx.session.model);
     const args = ctx.resume ? ['resume', ctx.resume.harnessSessionId, ...flags, ...ctx.extraArgs] : [...flags, ...ctx.extraArgs];
     const prev = state.get(ctx.session.id);
@@ -74,7 +80,7 @@ export const codexAdapter: HarnessAdapter = {
     return {
       command: ctx.binary.path,
       args,
-      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name },
+      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name, ...sandbox?.env },
       notes: [
         `Codex runs on your own Codex home with omni's hooks, folder trust and notices as -c overrides (nothing written to config.toml)`,
         ...codexHomeNotes(ctx.env),
@@ -85,16 +91,15 @@ export const codexAdapter: HarnessAdapter = {
   sandboxNeeds(env) {
     const home = codexHome(env);
     fs.mkdirSync(home, { recursive: true, mode: 0o700 });
-    const provider = codexProvider(env);
-    // Without a custom provider: the OpenAI API (a key) or ChatGPT's backend (a login).
-    const endpoints = provider.baseUrl ? [provider.baseUrl] : ['https://api.openai.com/v1', 'https://chatgpt.com/backend-api'];
-    const keyVar = provider.envKey ?? 'OPENAI_API_KEY';
+    const endpoints = codexModelEndpoints(env);
+    const keyVar = codexProvider(env).envKey ?? 'OPENAI_API_KEY';
     return {
       env: ['CODEX_*', 'OPENAI_*', 'RUST_LOG', keyVar],
       writable: [home],
       readable: [],
       modelEndpoints: endpoints,
-      modelCredentials: [{ env: keyVar, header: 'authorization', value: 'Bearer ${secret}' }],
+      // Without a custom provider the key is for the OpenAI API only; chatgpt.com carries a login's own token.
+      modelCredentials: [{ env: keyVar, header: 'authorization', value: 'Bearer ${secret}', endpoints: endpoints.filter((e) => !/^https:\/\/chatgpt\.com\//.test(e)) }],
     };
   },
 

@@ -122,10 +122,18 @@ export const piAdapter: HarnessAdapter = {
     }
     if (ctx.session.model) args.push('--model', ctx.session.model);
     args.push(...ctx.extraArgs);
+    const env: Record<string, string> = { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name };
+    // In omni's sandbox Pi's start-up traffic (version check, install telemetry, package updates,
+    // fd/ripgrep downloads) would each wait on an egress ask, and Pi awaits the downloads before
+    // drawing its UI: offline mode, unless the user chose PI_OFFLINE themselves.
+    if (ctx.sandboxed && ctx.env.PI_OFFLINE === undefined) {
+      env.PI_OFFLINE = '1';
+      notes.push('PI_OFFLINE=1 in the sandbox: no version check, telemetry or fd/ripgrep download at start');
+    }
     return {
       command: ctx.binary.path,
       args,
-      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name },
+      env,
       notes,
       // In a sandbox the extension cannot write its state file beside it (hidden): resume then
       // finds the Pi session by id instead.
@@ -133,7 +141,7 @@ export const piAdapter: HarnessAdapter = {
     };
   },
 
-  sandboxNeeds(env) {
+  sandboxNeeds(env, cwd) {
     const agentDir = env.PI_CODING_AGENT_DIR || path.join(env.HOME || '', '.pi', 'agent');
     fs.mkdirSync(agentDir, { recursive: true, mode: 0o700 });
     // Pi talks to many providers: the built-in ones it knows, and any baseUrl in models.json.
@@ -144,9 +152,12 @@ export const piAdapter: HarnessAdapter = {
     } catch {
       /* not valid JSON: Pi will say so */
     }
+    // Sessions may live elsewhere (PI_CODING_AGENT_SESSION_DIR); Pi writes them there.
+    const sessions = env.PI_CODING_AGENT_SESSION_DIR ? [path.resolve(cwd, env.PI_CODING_AGENT_SESSION_DIR)] : [];
+    for (const d of sessions) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     return {
       env: ['PI_*', ...PI_PROVIDER_VARS],
-      writable: [agentDir],
+      writable: [agentDir, ...sessions],
       readable: [],
       modelEndpoints: [...endpoints],
       // Provider keys pass as they are: which header each provider wants is Pi's knowledge.
