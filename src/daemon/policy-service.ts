@@ -127,9 +127,8 @@ export class PolicyService {
     };
   }
 
-  /** The decision point: evaluate, record, and hold an ask until a person answers. */
   /**
-   * `extra`: policies that come with the request rather than the session's list (a sandboxed
+   * The decision point: evaluate, record, and hold an ask until a person answers. `extra`: policies that come with the request rather than the session's list (a sandboxed
    * session's network rules at `egress`); evaluated last, like global ones.
    */
   async decide(rec: SessionRecord, req: DecisionRequest, signal?: AbortSignal, extra: LoadedPolicy[] = []): Promise<Verdict> {

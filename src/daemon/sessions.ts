@@ -207,6 +207,12 @@ export class SessionManager {
     const binary = await requireBinary(adapter, env);
     const clash = this.deps.store.all().find((s) => s.name === rec.name && s.id !== rec.id && isLive(s.status));
     if (clash) throw new OmniError(`a live session is already named "${rec.name}" (${clash.id})`, 'name_taken');
+    let sandbox: SandboxSettings | undefined;
+    if (rec.sandbox) {
+      // A sandboxed session resumes in the sandbox it started with, never outside it.
+      sandbox = this.deps.sandbox?.savedSettings(rec.id);
+      if (!sandbox) throw new OmniError(`session ${rec.name} ran sandboxed but its sandbox settings are gone; start a new session`, 'conflict');
+    }
     await this.deps.tmux.killSession(rec.tmuxSession).catch(() => {}); // a dead pane left by remain-on-exit
     rec.exitCode = undefined;
     rec.exitedAt = undefined;
@@ -215,12 +221,6 @@ export class SessionManager {
     rec.statusReason = undefined;
     rec.statusSource = 'daemon';
     this.deps.store.put(rec);
-    let sandbox: SandboxSettings | undefined;
-    if (rec.sandbox) {
-      // A sandboxed session resumes in the sandbox it started with, never outside it.
-      sandbox = this.deps.sandbox?.savedSettings(rec.id);
-      if (!sandbox) throw new OmniError(`session ${rec.name} ran sandboxed but its sandbox settings are gone; start a new session`, 'conflict');
-    }
     await this.launch(rec, adapter, binary, env, args, { harnessSessionId: rec.harnessSessionId }, sandbox);
     return rec;
   }

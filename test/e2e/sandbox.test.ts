@@ -219,6 +219,14 @@ describe('sandboxed Claude Code end to end', () => {
     expect(fs.existsSync(secretsFile)).toBe(true);
     expect((await t.omni(['stop', 'sr'])).exitCode).toBe(0);
     await until(() => !fs.existsSync(secretsFile), 20_000, 'secrets.json to be removed');
+
+    // `omni resume` brings it back in the sandbox it started with (a new proxy and CA).
+    const resumed = await t.omniJson<SessionRecord>(['resume', 'sr']);
+    expect(resumed.sandbox).toBe(true);
+    expect((await t.omni(['wait', 'sr', '--timeout', '60'])).exitCode).toBe(0);
+    const ev = parseEvents((await t.omni(['events', 'sr', '--json'])).stdout);
+    expect(ev.filter((e) => e.type === 'sandbox.started')).toHaveLength(2);
+    expect(fs.existsSync(path.join(t.omniHome, 'run', 'agent', id, 'proxy.sock'))).toBe(true);
   });
 
   it('never falls back to running unsandboxed: no bubblewrap is exit 5, a bad setting is exit 2 with file:line:column', async () => {
