@@ -85,6 +85,11 @@ function mounts(plan: SandboxPlan): Mount[] {
   list.push({ kind: 'rw', path: cwd, required: true });
   for (const p of plan.writable) list.push({ kind: 'rw', path: abs(p, 'a writable path') });
   for (const p of plan.readable) list.push({ kind: 'ro', path: abs(p, 'a readable path') });
+  // What the launcher itself runs must be there even when it lives in a hidden tree (a checkout
+  // under /tmp, node under ~/.nvm), whatever the caller listed.
+  if (plan.proxy) {
+    for (const p of [path.dirname(plan.proxy.forwarder), path.dirname(plan.proxy.node)]) list.push({ kind: 'ro', path: abs(p, 'the forwarder') });
+  }
   list.push({ kind: 'agent', path: abs(plan.agentDir, 'agentDir'), required: true });
 
   // Keep the last (highest-ranked) mount per path; identical lower ones would only be overmounted.

@@ -9,7 +9,8 @@ import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents, toolResultText } from '../helpers/events.js';
 import { HARNESS_BIN, makeTestEnv, type TestEnv } from '../helpers/omni.js';
 
-const GH_SECRET = 'ghp_REAL-GH-SECRET-0123456789';
+// Assembled, so no file holds it whole (the checkout may sit under /tmp, which the probes search).
+const GH_SECRET = ['ghp_REAL-GH-SECRET', '0123456789'].join('-');
 const MODEL_KEY = 'real-model-key-abcdef';
 
 /**

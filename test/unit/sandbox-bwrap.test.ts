@@ -103,6 +103,11 @@ describe('bwrapArgs', () => {
     expect(inner[2]).toContain(`/usr/bin/node '/opt/omni pkg/dist/sandbox/forwarder.js' 3128 ${p.proxy!.socket} ${FORWARDER_READY_FILE} </dev/null >/dev/null &`);
     expect(inner[2]).toMatch(/exec "\$@"$/);
     expect(bwrapArgs(p).slice(-inner.length)).toEqual(inner);
+    // The forwarder and node are bound read-only even inside a hidden tree (a checkout under /tmp, node under ~/.nvm).
+    const hiddenFwd = path.join(plan.home, 'src/omni/dist/sandbox/forwarder.js');
+    const withHidden = bwrapArgs({ ...p, proxy: { ...p.proxy!, forwarder: hiddenFwd, node: path.join(plan.home, '.nvm/bin/node') } });
+    const ro = occurrences(withHidden, '--ro-bind-try', 2).map((o) => o.ops[0]);
+    expect(ro).toEqual(expect.arrayContaining([path.dirname(hiddenFwd), path.join(plan.home, '.nvm/bin')]));
 
     // Run the wrapper for real with a fake forwarder that creates the ready file after a delay.
     const fwd = path.join(dir, 'fake-fwd.js');
