@@ -9,7 +9,7 @@ import { caBundle, createSessionCa } from '../egress/ca.js';
 import { EgressProxy } from '../egress/proxy.js';
 import { compileRules, evaluateNetwork } from '../egress/rules.js';
 import type { EgressDecision, EgressRequest, ResolvedSecret, SessionCaPems } from '../egress/types.js';
-import type { DecisionRequest, HarnessAdapter, LaunchSpec, SandboxNeeds, Verdict } from '../harnesses/types.js';
+import type { DecisionRequest, HarnessAdapter, LaunchSpec, Verdict } from '../harnesses/types.js';
 import type { LoadedPolicy, Policy } from '../policy/types.js';
 import { sandboxLaunchScript, type SandboxPlan } from '../sandbox/bwrap.js';
 import { detectBwrap, SandboxUnavailable } from '../sandbox/detect.js';
@@ -63,10 +63,6 @@ export class SandboxService {
   private running = new Map<string, Running>();
 
   constructor(private readonly deps: SandboxServiceDeps) {}
-
-  isRunning(id: string): boolean {
-    return this.running.has(id);
-  }
 
   /** config.yaml's `sandbox:`/`secrets:` with the request's layers over it (agent spec, flag). */
   settings(layers: SandboxLayer[]): SandboxSettings {
@@ -366,5 +362,3 @@ function gitIdentity(env: Record<string, string>): Record<string, string> {
   if (email) out.GIT_AUTHOR_EMAIL = out.GIT_COMMITTER_EMAIL = email;
   return out;
 }
-
-export type { SandboxNeeds };
