@@ -55,7 +55,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const harnesses = builtinHarnesses();
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf }), socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
   await tmux.writeConfig();
-  const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log });
+  const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log, defaultProvider: (h, model) => harnesses.all().find((a) => a.name === h)?.provider?.(model) });
   let sessions!: SessionManager;
   const agents = new AgentEndpoints(paths.agentDir, (id, event, payload, signal) => sessions.handleHook(id, event, payload, signal), log);
   sessions = new SessionManager({

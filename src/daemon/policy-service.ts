@@ -8,12 +8,11 @@ import { isLive, type SessionRecord } from '../core/session.js';
 import { localDate, type CostLedger } from '../cost/ledger.js';
 import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
-import type { DecisionRequest, Verdict } from '../harnesses/types.js';
 import { evaluatePolicies } from '../policy/engine.js';
 import { loadPolicyRef, parsePolicyText, PolicyLoadError } from '../policy/rules.js';
 import { PolicyState } from '../policy/state.js';
 import { buildToolSubject } from '../policy/subject.js';
-import type { Level, LoadedPolicy, PolicySubject, Spend, SpendView } from '../policy/types.js';
+import type { DecisionRequest, Level, LoadedPolicy, PolicySubject, Spend, SpendView, Verdict } from '../policy/types.js';
 
 /** A policy as the session was started with it: the text is kept, so edits to the file later
  * do not change a running session, and a restarted daemon loads exactly the same rules. */
@@ -360,7 +359,7 @@ export class PolicyService {
     const spend = this.spend(rec);
     if (req.phase === 'prompt') return { phase: 'prompt', session, prompt: { text: req.text }, spend };
     if (req.phase === 'egress') return { phase: 'egress', session, egress: { host: req.host, port: req.port, method: req.method, path: req.path, scheme: req.scheme }, spend };
-    const tool = buildToolSubject({ name: req.tool, kind: req.kind, callId: req.callId, input: req.input }, rec.cwd);
+    const tool = buildToolSubject({ name: req.tool, callId: req.callId, input: req.input, call: req.call }, rec.cwd);
     if (req.phase === 'tool_result') return { phase: 'tool_result', session, tool, result: { ok: req.ok, output: req.output }, spend };
     return { phase: 'tool_call', session, tool, spend };
   }
@@ -385,8 +384,6 @@ function requestSummary(subject: PolicySubject): Approval['request'] {
   }
   const t = subject.tool;
   if (!t) return {};
-  const input = t.input as Record<string, unknown> | null;
-  const command = typeof input?.command === 'string' ? input.command : typeof input?.cmd === 'string' ? input.cmd : undefined;
   const paths = [...new Set([...t.writes, ...t.reads])];
-  return { tool: t.name, kind: t.kind, ...(command ? { command } : {}), ...(paths.length ? { paths } : {}), input: t.input };
+  return { tool: t.name, kind: t.kind, ...(t.script ? { command: t.script } : {}), ...(paths.length ? { paths } : {}), input: t.input };
 }

@@ -150,6 +150,7 @@ export class SandboxService {
       script: (spec: LaunchSpec) => {
         const set: Record<string, string> = {
           ...proxyEnv(PROXY_PORT, caFile, bundleFile),
+          ...Object.fromEntries((needs.caEnv ?? []).map((v) => [v, bundleFile])),
           ...spec.env,
           HOME: callerEnv.HOME ?? '/',
           TMPDIR: '/tmp',

@@ -9,7 +9,6 @@ import { globError, matchHost, matchName, matchPath, subjectHost } from './match
 import { OverlayState } from './overlay.js';
 import { commandPatternError } from './patterns.js';
 import { matchCommand, type ShellCommand } from './shell.js';
-import { shellScript } from './subject.js';
 import { PHASES, type Level, type LoadedPolicy, type Phase, type Policy, type PolicyDecision, type PolicySubject, type StateUpdate, type StateView, type VerdictKind } from './types.js';
 import { YamlSource, suggest, type YVal } from './yaml.js';
 
@@ -173,7 +172,7 @@ function compileTemplate(v: YVal, what: string): Template {
     }
     pieces.push((ctx) => {
       if (name === 'command' && !ctx.matched) {
-        const script = ctx.s.tool?.kind === 'shell' ? shellScript(ctx.s.tool.input) : undefined;
+        const script = ctx.s.tool?.script;
         if (script !== undefined) return clip(script.replace(/\s+/g, ' ').trim(), 200);
       }
       if (name === 'command') return clip(toolCommands(ctx).map((c) => c.text || commandLine(c)).join('; '), 200);

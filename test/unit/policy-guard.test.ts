@@ -9,7 +9,7 @@ const session = { id: 's_1', name: 'x', harness: 'claude', cwd: '/work' };
 const shell = (command: string): PolicySubject => ({
   phase: 'tool_call',
   session,
-  tool: buildToolSubject({ name: 'Bash', kind: 'shell', callId: 'c', input: { command } }, '/work'),
+  tool: buildToolSubject({ name: 'Bash', callId: 'c', input: { command }, call: { kind: 'shell', script: command } }, '/work'),
 });
 const verdict = async (s: PolicySubject) => (await guard.evaluate(s, new PolicyState())).verdict;
 
@@ -37,7 +37,7 @@ describe('omni_guard (always on)', () => {
     const s: PolicySubject = {
       phase: 'tool_call',
       session,
-      tool: buildToolSubject({ name: 'Write', kind: 'write', callId: 'c', input: { file_path: '/home/me/.local/state/omni/state/sessions/s_1/policies.json', content: '[]' } }, '/work'),
+      tool: buildToolSubject({ name: 'Write', callId: 'c', input: {}, call: { kind: 'write', paths: { read: [], write: ['/home/me/.local/state/omni/state/sessions/s_1/policies.json'] } } }, '/work'),
     };
     expect(await verdict(s)).toBe('deny');
   });
