@@ -76,6 +76,6 @@
  *   `--force-with-lease`/`--force-if-includes` (not `--force`), `--mirror`, `:branch` deletes;
  *   write separate patterns for those.
  */
-export type { ArgInfo, ParsedShell, ParseShellOptions, ShellCommand, ShellOpaque, ShellRedirect } from './shell/types.js';
+export type { ArgInfo, ParsedShell, ParseShellOptions, ShellCommand, ShellOpaque, ShellRedirect, ShellVariable } from './shell/types.js';
 export { parseShell, normProgram } from './shell/walk.js';
 export { findCommands, matchCommand, normPath, parsePattern, type CommandPattern, type MatchOptions } from './shell/match.js';
