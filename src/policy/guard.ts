@@ -96,7 +96,7 @@ export function omniGuard(opts: OmniGuardOptions): Policy {
 
 /** The directory the call runs in: the tool's own cwd (Claude's hook cwd, Codex's workdir), else the session's. */
 function callCwd(subject: PolicySubject): string {
-  const t = subject.tool as (PolicySubject['tool'] & { cwd?: string }) | undefined;
+  const t = subject.tool;
   const input = t?.input && typeof t.input === 'object' ? (t.input as Record<string, unknown>) : {};
   const wd = typeof input.workdir === 'string' ? input.workdir : undefined;
   return path.resolve(subject.session.cwd, t?.cwd ?? wd ?? subject.session.cwd);

@@ -24,6 +24,8 @@ export interface ToolSubject {
   /** Absolute paths the call reads and writes, from the input and from parsed shell commands. */
   reads: string[];
   writes: string[];
+  /** Absolute directory the call runs in (Claude's hook cwd, Codex's workdir); else the session's cwd applies. */
+  cwd?: string;
 }
 
 export interface PolicySubject {
