@@ -86,7 +86,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     emit: (rec, ev) => sessions.emit(rec, ev),
     setStatus: (rec, status, reason) => sessions.setStatus(rec, status, reason, 'daemon'),
     configDir: paths.configDir,
-    guards: [{ policy: omniGuard({ omniHome: paths.home }), level: 'global' }],
+    guards: [{ policy: omniGuard({ omniHome: paths.home, configDir: paths.configDir }), level: 'global' }],
     log,
     interrupt: (rec) => sessions.interrupt(rec),
     listSessions: () => store.all(),

@@ -277,13 +277,14 @@ export function commandPaths(cmd: Pick<ShellCommand, 'program' | 'args'>): ToolP
     reads.push(...starts);
     if (args.includes('-delete')) writes.push(...starts);
   } else if (p === 'curl') {
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if ((a === '-o' || a === '--output') && args[i + 1] !== undefined) writes.push(args[++i]!);
-      else if (a.startsWith('--output=')) writes.push(a.slice(9));
-      else if (/^-o./.test(a)) writes.push(a.slice(2));
-      else if ((a === '-T' || a === '--upload-file') && args[i + 1] !== undefined) reads.push(args[++i]!);
+    // Short options bundle (`-sSLo file`, `-so file`); letters before a value-taking one are flags.
+    const g = getopt(args, { short: 'oTcDKdHuXAebEFmrwxyYzCQtUP', long: ['output', 'upload-file', 'cookie-jar', 'dump-header', 'stderr', 'trace', 'trace-ascii', 'etag-save'] });
+    for (const k of ['o', 'output', 'c', 'cookie-jar', 'D', 'dump-header', 'stderr', 'trace', 'trace-ascii', 'etag-save']) {
+      const v = str(g.opts.get(k));
+      if (v !== undefined && v !== '-') writes.push(v);
     }
+    const up = str(g.opts.get('T')) ?? str(g.opts.get('upload-file'));
+    if (up !== undefined) reads.push(up);
   } else if (p === 'wget') {
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
