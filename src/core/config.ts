@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PolicyLoadError, YamlSource } from '../policy/yaml.js';
+import { YamlError, YamlSource } from './yaml.js';
 import { parseSandboxBlock, parseSecretsBlock, type SandboxLayer } from '../sandbox/settings.js';
 import { OmniError } from './errors.js';
 
@@ -42,12 +42,12 @@ export function loadConfig(configDir: string, opts: { home?: string } = {}): Omn
   try {
     return parseConfig(text, file, { home: opts.home ?? os.homedir() });
   } catch (err) {
-    if (err instanceof PolicyLoadError) throw new OmniError(err.message, 'config_invalid');
+    if (err instanceof YamlError) throw new OmniError(err.message, 'config_invalid');
     throw err;
   }
 }
 
-/** Parse config.yaml's text; throws PolicyLoadError (file:line:column) on anything invalid. */
+/** Parse config.yaml's text; throws YamlError (file:line:column) on anything invalid. */
 export function parseConfig(text: string, file: string, opts: { home: string }): OmniConfig {
   const cfg = structuredClone(DEFAULT_CONFIG);
   const root = new YamlSource(file, text).root();

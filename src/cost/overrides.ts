@@ -1,12 +1,12 @@
 import { readTextFile } from '../core/fsutil.js';
 import type { Provider } from '@pydantic/genai-prices';
-import { YamlSource, type YVal } from '../policy/yaml.js';
+import { YamlSource, type YVal } from '../core/yaml.js';
 import type { Rates } from './pricebook.js';
 
 /**
  * `<configDir>/prices.yaml`: the user's own prices (contract rates, models the data does not
  * know yet), in USD per million tokens. They win over the price data. Errors name
- * file:line:column (PolicyLoadError), like every other omni YAML file.
+ * file:line:column (YamlError), like every other omni YAML file.
  *
  * ```yaml
  * models:
@@ -42,7 +42,7 @@ const PRICE_KEYS: Record<string, string> = {
   cacheWrite1h: 'cache_write_1h_mtok',
 };
 
-/** Read the overrides file; undefined when there is none. Throws PolicyLoadError when it is wrong. */
+/** Read the overrides file; undefined when there is none. Throws YamlError when it is wrong. */
 export function loadOverrides(file: string): PriceOverride[] | undefined {
   const text = readTextFile(file);
   return text === undefined ? undefined : parseOverrides(text, file);

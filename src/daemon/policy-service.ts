@@ -10,7 +10,8 @@ import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import type { DecisionRequest, Verdict } from '../harnesses/types.js';
 import { evaluatePolicies } from '../policy/engine.js';
-import { loadPolicyRef, parsePolicyText, PolicyLoadError } from '../policy/rules.js';
+import { YamlError } from '../core/yaml.js';
+import { loadPolicyRef, parsePolicyText } from '../policy/rules.js';
 import { PolicyState } from '../policy/state.js';
 import { buildToolSubject } from '../policy/subject.js';
 import type { Level, LoadedPolicy, PolicySubject, Spend, SpendView } from '../policy/types.js';
@@ -349,7 +350,7 @@ export class PolicyService {
       s.source = loaded.source;
       return loaded.policies;
     } catch (err: unknown) {
-      if (err instanceof PolicyLoadError) throw new OmniError((err as Error).message, 'policy_invalid');
+      if (err instanceof YamlError) throw new OmniError((err as Error).message, 'policy_invalid');
       if (err instanceof OmniError) throw err;
       throw new OmniError((err as Error).message, 'policy_invalid');
     }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { OmniError } from '../../core/errors.js';
 import { CACHE_FILE_NAME, OVERRIDES_FILE_NAME, PRICE_PACKAGE, PriceBook, bundledPriceVersion, type PriceQuote, type Rate } from '../../cost/pricebook.js';
-import { PolicyLoadError } from '../../policy/yaml.js';
+import { YamlError } from '../../core/yaml.js';
 import { paths } from '../context.js';
 import { makeChalk, printJson, table, tildify } from '../output.js';
 
@@ -10,7 +10,7 @@ function loadBook(): PriceBook {
   try {
     return PriceBook.load({ configDir: p.configDir, cacheDir: p.cacheDir, warn: (m) => process.stderr.write(`omni: ${m}\n`) });
   } catch (err) {
-    if (err instanceof PolicyLoadError) throw new OmniError(err.message, 'config_invalid');
+    if (err instanceof YamlError) throw new OmniError(err.message, 'config_invalid');
     throw err;
   }
 }
