@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAgentSpec } from '../../src/agents/spec.js';
-import { DEFAULT_CONFIG, loadConfig, parseConfig } from '../../src/core/config.js';
+import { DEFAULT_CONFIG, loadConfig, parseConfig } from '../../src/daemon/config.js';
 import { OmniError } from '../../src/core/errors.js';
 import { YamlError, YamlSource } from '../../src/core/yaml.js';
 import { mergeSandbox, parseSandboxBlock, parseSecretsBlock, validateNetworkRule } from '../../src/sandbox/settings.js';
