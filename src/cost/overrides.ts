@@ -1,7 +1,6 @@
 import { readTextFile } from '../core/fsutil.js';
 import type { Provider } from '@pydantic/genai-prices';
 import { YamlSource, type YVal } from '../core/yaml.js';
-import type { Rates } from './pricebook.js';
 
 /**
  * `<configDir>/prices.yaml`: the user's own prices (contract rates, models the data does not
@@ -25,11 +24,20 @@ export interface PriceOverride {
   /** Set when the key has a `*`. */
   glob?: RegExp;
   provider?: string;
-  rates: Required<Pick<Rates, 'input' | 'output'>> & Rates;
+  rates: OverrideRates;
   /** file:line:column of the entry, for `omni prices`. */
   at: string;
   /** The override as genai-prices provider data, so the same engine prices it. */
   asProvider: Provider;
+}
+
+/** USD per million tokens; flat (an override has no tiers), so it is also a pricebook `Rates`. */
+export interface OverrideRates {
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  cacheWrite1h?: number;
 }
 
 const TOP_KEYS = ['models'] as const;
