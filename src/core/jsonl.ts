@@ -59,6 +59,8 @@ export class JsonlCursor {
         this.reset();
         at = 0;
       }
+      // Lines left over by a callback that threw last time.
+      if (this.partial.includes(0x0a)) this.take(Buffer.alloc(0), onRow, onTorn);
       while (at < size) {
         const buf = Buffer.alloc(Math.min(size - at, this.chunkBytes));
         const n = fs.readSync(fd, buf, 0, buf.length, at);
