@@ -235,7 +235,7 @@ export class PriceBook {
     return new PriceBook(bundledPriceData());
   }
 
-  /** Bundled data (or the newer cached snapshot) plus `<configDir>/prices.yaml`; a bad file throws PolicyLoadError. */
+  /** Bundled data (or the newer cached snapshot) plus `<configDir>/prices.yaml`; a bad file throws YamlError (file:line:column). */
   static load(opts: { configDir: string; cacheDir: string; warn?: (msg: string) => void }): PriceBook {
     const data = loadCachedPriceData(opts.cacheDir, opts.warn) ?? bundledPriceData();
     const file = path.join(opts.configDir, OVERRIDES_FILE_NAME);

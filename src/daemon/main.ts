@@ -15,7 +15,7 @@ import { ApprovalQueue } from '../approvals/queue.js';
 import { CostLedger, usageFromLogs } from '../cost/ledger.js';
 import { Meter } from '../cost/meter.js';
 import { costReport } from '../cost/report.js';
-import { DEFAULT_CONFIG, loadConfig } from '../core/config.js';
+import { DEFAULT_CONFIG, loadConfig } from './config.js';
 import { shQuote } from '../core/fsutil.js';
 import { omniGuard } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';

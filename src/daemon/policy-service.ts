@@ -9,7 +9,8 @@ import { localDate, type CostLedger } from '../cost/ledger.js';
 import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import { evaluatePolicies } from '../policy/engine.js';
-import { loadPolicyRef, parsePolicyText, PolicyLoadError } from '../policy/rules.js';
+import { YamlError } from '../core/yaml.js';
+import { loadPolicyRef, parsePolicyText } from '../policy/rules.js';
 import { PolicyState } from '../policy/state.js';
 import { buildToolSubject } from '../policy/subject.js';
 import type { DecisionRequest, Level, LoadedPolicy, PolicySubject, Spend, SpendView, Verdict } from '../policy/types.js';
@@ -348,7 +349,7 @@ export class PolicyService {
       s.source = loaded.source;
       return loaded.policies;
     } catch (err: unknown) {
-      if (err instanceof PolicyLoadError) throw new OmniError((err as Error).message, 'policy_invalid');
+      if (err instanceof YamlError) throw new OmniError((err as Error).message, 'policy_invalid');
       if (err instanceof OmniError) throw err;
       throw new OmniError((err as Error).message, 'policy_invalid');
     }

@@ -10,9 +10,8 @@ import { OverlayState } from './overlay.js';
 import { commandPatternError } from './patterns.js';
 import { matchCommand, type ShellCommand } from './shell.js';
 import { PHASES, type Level, type LoadedPolicy, type Phase, type Policy, type PolicyDecision, type PolicySubject, type StateUpdate, type StateView, type VerdictKind } from './types.js';
-import { YamlSource, suggest, type YVal } from './yaml.js';
+import { YamlSource, suggest, type YVal } from '../core/yaml.js';
 
-export { PolicyLoadError } from './yaml.js';
 
 /*
  * The policy rule language (docs/POLICIES.md). A policy file is `policies:`, a list of entries;
@@ -575,7 +574,7 @@ function compileEntry(v: YVal, src: YamlSource, source: string, home: string): P
 
 /**
  * Parse a policy file's text. `source` names it in errors (`policies.yaml:7:11: …`) and in each
- * policy's `source` (`file:line`). Throws PolicyLoadError.
+ * policy's `source` (`file:line`). Throws YamlError.
  */
 export function parsePolicyText(text: string, source: string, level: Level, opts: ParsePolicyOptions = {}): LoadedPolicy[] {
   const src = new YamlSource(source, text);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { OmniError } from '../../core/errors.js';
 import { CACHE_FILE_NAME, OVERRIDES_FILE_NAME, PRICE_PACKAGE, PriceBook, bundledPriceVersion, type PriceQuote, type Rate } from '../../cost/pricebook.js';
 import { builtinHarnesses } from '../../harnesses/index.js';
-import { PolicyLoadError } from '../../policy/yaml.js';
+import { YamlError } from '../../core/yaml.js';
 import { paths } from '../context.js';
 import { makeChalk, printJson, table, tildify } from '../output.js';
 
@@ -11,7 +11,7 @@ function loadBook(): PriceBook {
   try {
     return PriceBook.load({ configDir: p.configDir, cacheDir: p.cacheDir, warn: (m) => process.stderr.write(`omni: ${m}\n`) });
   } catch (err) {
-    if (err instanceof PolicyLoadError) throw new OmniError(err.message, 'config_invalid');
+    if (err instanceof YamlError) throw new OmniError(err.message, 'config_invalid');
     throw err;
   }
 }
