@@ -58,6 +58,20 @@ export async function getSession(t: TestEnv, ref: string): Promise<SessionRecord
   return (await api<{ session: SessionRecord }>(t, 'GET', `/v1/sessions/${ref}`)).body.session;
 }
 
+/** `omni wait` without a node start: the endpoint it calls. */
+export async function waitFor(t: TestEnv, ref: string, status: string, timeoutSec = 10): Promise<SessionRecord> {
+  const r = await api<{ session: SessionRecord; error?: { message: string } }>(t, 'GET', `/v1/sessions/${ref}/wait?for=${status}&timeout=${timeoutSec}`);
+  if (r.status !== 200) throw new Error(`wait ${ref} --for ${status}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.session;
+}
+
+/** `omni send` without a node start: the endpoint it calls (which checks the harness took it). */
+export async function sendText(t: TestEnv, ref: string, text: string): Promise<{ verified: boolean }> {
+  const r = await api<{ verified: boolean }>(t, 'POST', `/v1/sessions/${ref}/input`, { text });
+  if (r.status !== 200) throw new Error(`send ${ref}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
 /** Until the session has `status` (and, if given, that reason). */
 export function untilStatus(t: TestEnv, ref: string, status: string, timeoutMs = 10_000): Promise<SessionRecord> {
   return until(async () => {
@@ -68,5 +82,5 @@ export function untilStatus(t: TestEnv, ref: string, status: string, timeoutMs =
 
 /** What the scripted harness shows in its pane. */
 export async function pane(t: TestEnv, rec: SessionRecord): Promise<string> {
-  return String((await t.tmux(['capture-pane', '-p', '-t', rec.paneId ?? `=${rec.tmuxSession}:`])).stdout);
+  return String((await t.tmux(['capture-pane', '-p', '-t', rec.paneId ?? `=${rec.tmuxSession}:`])).stdout).trimEnd();
 }
