@@ -80,6 +80,17 @@ export function untilStatus(t: TestEnv, ref: string, status: string, timeoutMs =
   }, timeoutMs, `${ref} to be ${status}`);
 }
 
+/**
+ * Until the harness shows its idle prompt again: it draws it after its Stop hook has returned,
+ * a moment after the session is already idle, so no hook of the turn is still in flight.
+ */
+export function untilPrompt(t: TestEnv, rec: SessionRecord): Promise<string> {
+  return until(async () => {
+    const text = await pane(t, rec);
+    return /\nscripted>$/.test(text) && text;
+  }, 5_000, `${rec.name} to show its prompt`);
+}
+
 /** What the scripted harness shows in its pane. */
 export async function pane(t: TestEnv, rec: SessionRecord): Promise<string> {
   return String((await t.tmux(['capture-pane', '-p', '-t', rec.paneId ?? `=${rec.tmuxSession}:`])).stdout).trimEnd();
