@@ -6,6 +6,7 @@ import { resolvePaths, type OmniPaths } from '../core/paths.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
 import { OMNI_VERSION } from '../core/version.js';
 import { builtinHarnesses } from '../harnesses/index.js';
+import type { HarnessRegistry } from '../harnesses/registry.js';
 import { createTmuxRunner } from '../tmux/runner.js';
 import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
@@ -28,6 +29,8 @@ const PKG_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 export interface RunDaemonOptions {
   paths?: OmniPaths;
   pollMs?: number;
+  /** The adapters to serve (default: the builtin ones); tests add a scripted one (test/helpers/scripted-daemon.mjs). */
+  harnesses?: HarnessRegistry;
 }
 
 /**
@@ -52,7 +55,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const store = new SessionStore(paths.sessionsIndex, paths.sessionsDir);
   store.load();
   const bus = new EventBus();
-  const harnesses = builtinHarnesses();
+  const harnesses = opts.harnesses ?? builtinHarnesses();
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf }), socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
   await tmux.writeConfig();
   const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log, defaultProvider: (h, model) => harnesses.all().find((a) => a.name === h)?.provider?.(model) });
