@@ -41,6 +41,12 @@ export const scriptedAdapter = {
     };
   },
 
+  /** Every tool of the script is a shell command: `input.command`. */
+  normalizeToolCall(_tool, input, hookCwd) {
+    const o = input && typeof input === 'object' ? /** @type {Record<string, unknown>} */ (input) : {};
+    return { kind: 'shell', ...(typeof o.command === 'string' ? { script: o.command } : {}), ...(hookCwd ? { cwd: hookCwd } : {}) };
+  },
+
   async handleHook(event, payload, ctx) {
     const sid = str(payload.sessionId);
     if (sid) ctx.update({ harnessSessionId: sid });
@@ -53,8 +59,9 @@ export const scriptedAdapter = {
         return v.verdict === 'deny' || v.verdict === 'ask' ? { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' } : {};
       }
       case 'PreTool': {
-        const call = { callId: str(payload.callId) ?? '', tool: str(payload.tool) ?? 'shell', kind: /** @type {const} */ ('shell'), input: payload.input ?? null };
-        const v = await toolCalled(ctx, call);
+        const tool = str(payload.tool) ?? 'shell';
+        const input = payload.input ?? null;
+        const v = await toolCalled(ctx, { callId: str(payload.callId) ?? '', tool, input, call: this.normalizeToolCall(tool, input, str(payload.cwd)) });
         return v.verdict === 'deny' ? { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' } : {};
       }
       case 'PostTool': {
@@ -62,7 +69,8 @@ export const scriptedAdapter = {
         const tool = str(payload.tool) ?? 'shell';
         const ok = payload.ok === true;
         ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output: payload.output ?? null } });
-        const v = await ctx.decide({ phase: 'tool_result', callId, tool, kind: 'shell', input: payload.input ?? null, ok, output: payload.output ?? null });
+        const input = payload.input ?? null;
+        const v = await ctx.decide({ phase: 'tool_result', callId, tool, input, call: this.normalizeToolCall(tool, input, str(payload.cwd)), ok, output: payload.output ?? null });
         return v.verdict === 'deny' ? { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' } : {};
       }
       case 'Stop': {
