@@ -58,6 +58,8 @@ export interface SandboxPort {
   begin(rec: SessionRecord, adapter: HarnessAdapter, env: Record<string, string>, settings: SandboxSettings): Promise<{ env: Record<string, string>; started: NewEvent; script(spec: LaunchSpec): string }>;
   adopt(rec: SessionRecord): Promise<void>;
   close(id: string, opts?: { forget?: boolean }): Promise<void>;
+  /** Why a sandboxed harness ended at once, when the sandbox is the likely cause. */
+  whyExited?(rec: SessionRecord, code: number | null): string | undefined;
 }
 
 /** The policy side the session manager needs (PolicyService in the daemon). */
@@ -590,6 +592,7 @@ export class SessionManager {
 
   private async markExited(rec: SessionRecord, code: number | null, reason?: string): Promise<void> {
     if (!isLive(rec.status)) return;
+    reason ??= this.deps.sandbox?.whyExited?.(rec, code);
     const l = this.live.get(rec.id);
     if (l?.ingestor) await this.runIngest(rec.id, true).catch(() => {});
     rec.exitCode = code;
