@@ -13,8 +13,8 @@ export interface Refusal {
 
 /**
  * An agent must never answer an ask, so an approval verb is refused from a process that:
- * descends from a live session's pane; shares a pane's Unix session (a double fork leaves the
- * tree but keeps the SID); carries a live session's OMNI_SESSION_ID; or descends from omni's
+ * descends from a live session's pane; shares a Unix session with a process of a pane's tree
+ * (a double fork leaves the tree but keeps the SID); carries a live session's OMNI_SESSION_ID; or descends from omni's
  * tmux server (`tmux run-shell`, `new-window`: the server, not the pane, is the parent) —
  * except the approval popup the daemon opened itself (`popup`: it showed a valid nonce).
  * A process that calls setsid(2) and scrubs its environment is not caught (docs/POLICIES.md).
@@ -31,17 +31,41 @@ export function judgePeer(pid: number, ctx: { proc: ProcReader; sessions: Sessio
     if (s) return { why: `pid ${pid} runs in session ${s.name}'s process tree`, from: s };
     if (p === ctx.tmuxServerPid) underTmux = true;
   }
-  for (const s of live) {
-    // tmux makes each pane's process a session leader, so its SID is its pid.
-    const sid = proc.stat(s.panePid!)?.sid ?? s.panePid!;
-    if (me.sid === sid) return { why: `pid ${pid} is in session ${s.name}'s Unix session (sid ${sid}): a background or double fork from its pane`, from: s };
-  }
+  const sids = sessionSids(proc, panes);
+  const bySid = me.sid > 1 ? sids.get(me.sid) : undefined;
+  if (bySid) return { why: `pid ${pid} is in a Unix session (sid ${me.sid}) of session ${bySid.name}'s processes: a background or double fork from it`, from: bySid };
   if (ctx.popup) return undefined;
   const marked = proc.environ(pid)?.OMNI_SESSION_ID;
   const s = marked ? live.find((x) => x.id === marked) : undefined;
   if (s) return { why: `pid ${pid} carries session ${s.name}'s environment (OMNI_SESSION_ID)`, from: s };
   if (underTmux) return { why: `pid ${pid} runs under omni's own tmux server (tmux run-shell, new-window, …), not in a terminal of yours; only the approval popup omni opens may answer from there` };
   return undefined;
+}
+
+/**
+ * The Unix sessions (SIDs) of every process in a live pane's tree. tmux makes each pane's
+ * process a session leader; harnesses start their tools' shells in new ones (Claude does), and
+ * an orphan keeps its SID after its parent is gone.
+ */
+function sessionSids(proc: ProcReader, panes: Map<number, SessionRecord>): Map<number, SessionRecord> {
+  const out = new Map<number, SessionRecord>();
+  for (const [panePid, s] of panes) out.set(proc.stat(panePid)?.sid ?? panePid, s);
+  const parent = new Map<number, { ppid: number; sid: number }>();
+  for (const p of proc.pids()) {
+    const st = proc.stat(p);
+    if (st) parent.set(p, st);
+  }
+  for (const [p, st] of parent) {
+    if (st.sid <= 1 || out.has(st.sid)) continue;
+    for (let q: number | undefined = p, hops = 0; q !== undefined && q > 1 && hops < 256; q = parent.get(q)?.ppid, hops++) {
+      const s = panes.get(q);
+      if (s) {
+        out.set(st.sid, s);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 export interface ApprovalGateDeps {

@@ -16,6 +16,8 @@ export interface ProcReader {
   stat(pid: number): { ppid: number; sid: number } | undefined;
   /** The process's environment (/proc/<pid>/environ); undefined when unreadable. */
   environ(pid: number): Record<string, string> | undefined;
+  /** Every visible pid (/proc). */
+  pids(): number[];
 }
 
 export const linuxProc: ProcReader = {
@@ -29,6 +31,13 @@ export const linuxProc: ProcReader = {
       return Number.isInteger(ppid) && Number.isInteger(sid) ? { ppid, sid } : undefined;
     } catch {
       return undefined;
+    }
+  },
+  pids() {
+    try {
+      return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+    } catch {
+      return [];
     }
   },
   environ(pid) {

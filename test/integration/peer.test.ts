@@ -121,7 +121,7 @@ describe('approval callers from a session are refused', () => {
       events.length = 0;
       const body = await inPane(`( sh -c 'sleep 0.3; curl -s --unix-socket ${sock} http://omni/ > ${out}.2' & )`, `${out}.2`);
       expect(body).toBe('refused');
-      expect(seen.at(-1)!.refused).toMatch(/in session agent's Unix session/);
+      expect(seen.at(-1)!.refused).toMatch(/in a Unix session \(sid \d+\) of session agent's processes/);
       expect(events.map((e) => e.session).sort()).toEqual(['s_agent', 's_target']);
     });
 

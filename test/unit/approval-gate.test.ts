@@ -11,6 +11,7 @@ function procs(table: Record<number, { ppid: number; sid: number; env?: Record<s
   return {
     stat: (pid) => (table[pid] ? { ppid: table[pid]!.ppid, sid: table[pid]!.sid } : undefined),
     environ: (pid) => table[pid]?.env ?? (table[pid] ? {} : undefined),
+    pids: () => Object.keys(table).map(Number),
   };
 }
 const session = (id: string, panePid: number, status: SessionRecord['status'] = 'running') => ({ id, name: id.slice(2), status, panePid }) as SessionRecord;
@@ -18,13 +19,16 @@ const session = (id: string, panePid: number, status: SessionRecord['status'] = 
 // 1 init; 50 the tmux server (sid 50); 100 a pane (sid 100) → 101 the agent → 102 a shell;
 // 200 the user's shell (sid 200) → 201 omni approve; 300 a double-forked orphan of the pane
 // (parent init, sid 100); 400 `tmux run-shell` job (parent the server); 500 a setsid'd process
-// that kept the agent's environment; 600 the popup (under the server).
+// that kept the agent's environment; 600 the popup (under the server); 103 a tool shell the
+// agent started in a new Unix session (sid 103), 310 an orphan double-forked from it.
 const table = procs({
   1: { ppid: 0, sid: 1 },
   50: { ppid: 1, sid: 50 },
   100: { ppid: 50, sid: 100 },
   101: { ppid: 100, sid: 100 },
   102: { ppid: 101, sid: 100 },
+  103: { ppid: 101, sid: 103 },
+  310: { ppid: 1, sid: 103 },
   200: { ppid: 1, sid: 200 },
   201: { ppid: 200, sid: 200 },
   300: { ppid: 1, sid: 100 },
@@ -42,6 +46,9 @@ describe('judgePeer: who may answer an approval', () => {
   });
   it("refuses a double-forked orphan by the pane's Unix session", () => {
     expect(judge(300)).toMatchObject({ from: { id: 's_agent' }, why: expect.stringMatching(/Unix session \(sid 100\)/) });
+  });
+  it('refuses an orphan of a tool shell the agent started in a new Unix session', () => {
+    expect(judge(310)).toMatchObject({ from: { id: 's_agent' }, why: expect.stringMatching(/Unix session \(sid 103\)/) });
   });
   it("refuses a child of omni's tmux server (run-shell, new-window), unless it is the daemon's popup", () => {
     expect(judge(400)?.why).toMatch(/omni's own tmux server/);
@@ -78,7 +85,7 @@ describe('ApprovalGate', () => {
       tmuxServerPid: async () => 50,
       emit: (rec, ev) => events.push({ session: rec.id, ev }),
       log: (m) => logs.push(m),
-      proc: procs({ ...Object.fromEntries([1, 50, 100, 101, 102, 200, 201, 300, 400, 500, 600].map((p) => [p, { ...table.stat(p)!, env: table.environ(p) }])), 700: { ppid: 50, sid: 700 } }),
+      proc: procs({ ...Object.fromEntries([1, 50, 100, 101, 102, 103, 200, 201, 300, 310, 400, 500, 600].map((p) => [p, { ...table.stat(p)!, env: table.environ(p) }])), 700: { ppid: 50, sid: 700 } }),
       peerPid: async () => {
         if (pid instanceof Error) throw pid;
         return pid;
