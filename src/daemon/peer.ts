@@ -4,7 +4,8 @@ import fs from 'node:fs';
 /**
  * Who is on the other end of a control-socket connection? Linux only: the connection's socket
  * inode from /proc, its peer from `ss -xp` (iproute2), the peer's pid from the same listing.
- * Node has no SO_PEERCRED; this costs ~10 ms, so it is used only for approval verbs.
+ * Node has no SO_PEERCRED; this costs ~50 ms (measured: `ss -xpn` on a busy 2-core host; the
+ * /proc walk ~9 ms for 90 processes), so it is used only for approval verbs.
  */
 
 /** The check could not run: approval verbs are refused (fail closed) with this reason. */
