@@ -10,6 +10,7 @@ import type { HarnessRegistry } from '../harnesses/registry.js';
 import { createTmuxRunner } from '../tmux/runner.js';
 import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
+import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { EventBus } from './bus.js';
 import { ApprovalQueue } from '../approvals/queue.js';
@@ -80,6 +81,19 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
 
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
   approvals.load();
+  const gate = new ApprovalGate({
+    sessions: () => sessions.list(),
+    approvalSession: (id) => {
+      const a = approvals.get(id);
+      return a ? store.get(a.session) : undefined;
+    },
+    tmuxServerPid: () => tmux.serverPid(),
+    emit: (rec, ev) => sessions.emit(rec, ev),
+    log,
+  });
+  approvals.subscribe((item) => {
+    if (item.type === 'resolved') gate.forget(item.approval.id);
+  });
   const omniJs = path.join(PKG_ROOT, 'bin', 'omni.js');
   const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seed: () => usageFromLogs(store.all().map((r) => store.eventsFile(r.id))) }).load();
   const policies = new PolicyService({
@@ -103,10 +117,13 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       }
       if (!popup) return;
       // Over the agent's pane, for whoever is attached to it; answering there is via "popup".
+      // It runs under omni's tmux server, where only a popup holding its nonce may answer.
       const cmd = `OMNI_HOME=${shQuote(paths.home)} ${shQuote(process.execPath)} ${shQuote(omniJs)} approvals popup ${approval.id}`;
       void tmux
         .listClients(rec.tmuxSession)
-        .then((clients) => Promise.all(clients.map((c) => tmux.displayPopup(c, cmd, { title: ` omni: ${rec.name} asks `, height: '60%' }))))
+        .then((clients) =>
+          Promise.all(clients.map((c) => tmux.displayPopup(c, cmd, { title: ` omni: ${rec.name} asks `, height: '60%', env: { OMNI_POPUP_NONCE: gate.popupNonce(approval.id) } }))),
+        )
         .catch((err) => log(`popup ${approval.id}: ${(err as Error).message}`));
     },
   });
@@ -137,6 +154,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     harnesses,
     policies,
     approvals,
+    gate,
     info,
     log,
     ready,
