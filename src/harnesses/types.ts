@@ -163,8 +163,11 @@ export interface HarnessAdapter {
   prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec>;
   /** What it needs inside omni's sandbox; `env` is the caller's environment. Absent: it cannot be sandboxed. */
   sandboxNeeds?(env: Record<string, string>, cwd: string): SandboxNeeds;
-  handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply>;
-  createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor | undefined;
+  /**
+   * The per-session half: what one session needs while it runs (log readers, turn ids). The
+   * daemon opens one per session on its first signal and closes it when the session ends.
+   */
+  open(session: Readonly<SessionRecord>): HarnessSession;
   /** Recognise first-run / blocking screens in pane text while no structured signal says otherwise. */
   detectScreen(paneText: string): ScreenMatch | undefined;
   /**
@@ -183,6 +186,15 @@ export interface HarnessAdapter {
   readonly interruptKeys: string[];
   /** How long to wait between pasting input and pressing Enter. */
   readonly submitDelayMs: number;
+}
+
+/** One session's adapter instance: hooks and ingestion for that session, and its state. */
+export interface HarnessSession {
+  handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply>;
+  /** The reader of the harness's own log, made once when ingestion starts (undefined: it has none). */
+  createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor | undefined;
+  /** The session ended or the daemon stops: let go of what it holds. */
+  close(): void;
 }
 
 /** What the daemon remembers of ingestion so a restart neither loses nor repeats events. */
