@@ -3,7 +3,7 @@ import path from 'node:path';
 import { OmniError } from '../core/errors.js';
 import { shQuote, writeFileAtomic } from '../core/fsutil.js';
 import type { SessionRecord } from '../core/session.js';
-import type { BinaryInfo, HarnessAdapter } from '../harnesses/types.js';
+import type { BinaryInfo, HarnessAdapter, VersionProbe } from '../harnesses/types.js';
 import type { SandboxSettings } from '../sandbox/types.js';
 import type { AgentSocketPort, HookClientPaths, SandboxPort, TmuxPort } from './ports.js';
 import type { SessionLog } from './session-log.js';
@@ -125,8 +125,8 @@ export class Launcher {
 }
 
 /** The harness binary on the caller's PATH (or `--bin`), or an error that says how to install it. */
-export async function requireBinary(adapter: HarnessAdapter, env: Record<string, string>, override?: string): Promise<BinaryInfo> {
-  const binary = await adapter.findBinary({ ...env, ...(override ? { OMNI_BINARY_OVERRIDE: override } : {}) });
+export async function requireBinary(adapter: HarnessAdapter, env: Record<string, string>, versions: VersionProbe, override?: string): Promise<BinaryInfo> {
+  const binary = await adapter.findBinary({ ...env, ...(override ? { OMNI_BINARY_OVERRIDE: override } : {}) }, versions);
   if (binary) return binary;
   if (override) throw new OmniError(`--bin ${override}: no such executable (${adapter.displayName} binary)`, 'harness_missing', undefined, { harness: adapter.name });
   throw new OmniError(`${adapter.displayName} is not installed (no "${adapter.binaryName}" on PATH): ${adapter.installHint}`, 'harness_missing', undefined, { harness: adapter.name });

@@ -4,6 +4,7 @@ import type { NewEvent, SessionStatus } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
 import { isLive, newSessionId, validateSessionName, type SessionRecord } from '../core/session.js';
+import { BinaryVersions } from '../harnesses/binary.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { HookReply } from '../harnesses/types.js';
 import type { SandboxLayer } from '../sandbox/settings.js';
@@ -65,6 +66,8 @@ export class SessionManager {
   private readonly launcher: Launcher;
   private readonly supervisor: Supervisor;
   private readonly now: () => Date;
+  /** `--version` probes, remembered while the daemon runs (a CLI can take a second to answer). */
+  private readonly versions = new BinaryVersions();
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -96,7 +99,7 @@ export class SessionManager {
 
   async create(req: CreateSessionRequest): Promise<SessionRecord> {
     const adapter = this.deps.harnesses.get(req.harness);
-    const binary = await requireBinary(adapter, req.env, req.binary);
+    const binary = await requireBinary(adapter, req.env, this.versions, req.binary);
     let st: fs.Stats;
     try {
       st = fs.statSync(req.cwd);
@@ -149,7 +152,7 @@ export class SessionManager {
     if (!rec.harnessSessionId) {
       throw new OmniError(`session ${rec.name} never reported its ${adapter.displayName} session id, so there is nothing to resume`, 'conflict');
     }
-    const binary = await requireBinary(adapter, env);
+    const binary = await requireBinary(adapter, env, this.versions);
     const clash = this.deps.store.all().find((s) => s.name === rec.name && s.id !== rec.id && isLive(s.status));
     if (clash) throw new OmniError(`a live session is already named "${rec.name}" (${clash.id})`, 'name_taken');
     let sandbox: SandboxSettings | undefined;

@@ -25,6 +25,11 @@ export interface BinaryInfo {
   version?: string;
 }
 
+/** `<bin> --version`, remembered by whoever owns the probe (BinaryVersions in binary.ts). */
+export interface VersionProbe {
+  of(file: string, env: Record<string, string>): Promise<string | undefined>;
+}
+
 /** How a hook command reaches the daemon: the adapter asks for one per hook event. */
 export interface HookWiring {
   /**
@@ -159,7 +164,8 @@ export interface HarnessAdapter {
   readonly binaryName: string;
   readonly installHint: string;
   readonly capabilities: Capabilities;
-  findBinary(env: Record<string, string>): Promise<BinaryInfo | null>;
+  /** `versions` caches `--version` probes (the daemon's lives as long as it does). */
+  findBinary(env: Record<string, string>, versions?: VersionProbe): Promise<BinaryInfo | null>;
   prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec>;
   /** What it needs inside omni's sandbox; `env` is the caller's environment. Absent: it cannot be sandboxed. */
   sandboxNeeds?(env: Record<string, string>, cwd: string): SandboxNeeds;

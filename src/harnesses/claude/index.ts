@@ -83,8 +83,8 @@ export const claudeAdapter: HarnessAdapter = {
   interruptKeys: ['Escape'],
   submitDelayMs: 100,
 
-  findBinary(env) {
-    return findBinary('claude', env, env.OMNI_BINARY_OVERRIDE);
+  findBinary(env, versions) {
+    return findBinary('claude', env, env.OMNI_BINARY_OVERRIDE, versions);
   },
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {

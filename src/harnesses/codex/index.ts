@@ -51,8 +51,8 @@ export const codexAdapter: HarnessAdapter = {
   interruptKeys: ['Escape'],
   submitDelayMs: 50,
 
-  findBinary(env) {
-    return findBinary('codex', env, env.OMNI_BINARY_OVERRIDE);
+  findBinary(env, versions) {
+    return findBinary('codex', env, env.OMNI_BINARY_OVERRIDE, versions);
   },
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {

@@ -105,8 +105,8 @@ export const piAdapter: HarnessAdapter = {
   interruptKeys: ['Escape'],
   submitDelayMs: 50,
 
-  findBinary(env) {
-    return findBinary('pi', env, env.OMNI_BINARY_OVERRIDE);
+  findBinary(env, versions) {
+    return findBinary('pi', env, env.OMNI_BINARY_OVERRIDE, versions);
   },
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
