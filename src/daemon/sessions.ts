@@ -14,7 +14,7 @@ import { Launcher, requireBinary } from './launcher.js';
 import type { PaneIO, SendOptions } from './pane-io.js';
 import type { PolicyRefInput } from './policy-service.js';
 import type { AgentSocketPort, HookClientPaths, PolicyPort, SandboxPort, TmuxPort } from './ports.js';
-import type { SessionLog, StatusSource } from './session-log.js';
+import type { SessionLog } from './session-log.js';
 import type { SessionStore } from './store.js';
 import { Supervisor } from './supervisor.js';
 
@@ -214,10 +214,6 @@ export class SessionManager {
 
   emit(rec: SessionRecord, ev: NewEvent): void {
     this.deps.events.emit(rec, ev);
-  }
-
-  setStatus(rec: SessionRecord, status: SessionStatus, reason: string | undefined, source: StatusSource): void {
-    this.deps.events.setStatus(rec, status, reason, source);
   }
 
   async shutdown(): Promise<void> {
