@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { calcPrice, updatePrices, waitForUpdate, type ModelPrice, type Provider, type Usage } from '@pydantic/genai-prices';
+import { calcPrice, waitForUpdate, type MatchLogic, type ModelPrice, type Provider, type Usage } from '@pydantic/genai-prices';
 import { loadOverrides, type PriceOverride } from './overrides.js';
 
 /**
@@ -103,33 +103,30 @@ export interface PriceCacheFile {
 
 // ---- the bundled snapshot ----
 
-/** genai-prices holds its data in module state; before any update it is the bundled array. */
+/**
+ * genai-prices holds its data in module state; before any update it is the bundled array. omni
+ * never updates it: each PriceBook hands calcPrice its own provider (see PriceBook.calc).
+ */
 const BUNDLED_PROVIDERS = (await waitForUpdate()) ?? [];
-let activeProviders: Provider[] = BUNDLED_PROVIDERS;
-let bundledVersion: string | undefined;
+const BUNDLED_VERSION = readBundledVersion();
 
-export function bundledPriceVersion(): string {
-  if (bundledVersion) return bundledVersion;
+function readBundledVersion(): string {
   try {
     const req = createRequire(import.meta.url);
     const main = req.resolve(PRICE_PACKAGE); // …/dist/index.cjs
     const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(main), '..', 'package.json'), 'utf8')) as { version?: string };
-    bundledVersion = pkg.version ?? 'unknown';
+    return pkg.version ?? 'unknown';
   } catch {
-    bundledVersion = 'unknown';
+    return 'unknown';
   }
-  return bundledVersion;
+}
+
+export function bundledPriceVersion(): string {
+  return BUNDLED_VERSION;
 }
 
 export function bundledPriceData(): PriceData {
   return { source: 'bundled', version: bundledPriceVersion(), providers: BUNDLED_PROVIDERS };
-}
-
-/** Point genai-prices at `providers` (its own update mechanism; a no-op when already there). */
-function activate(providers: Provider[]): void {
-  if (activeProviders === providers) return;
-  updatePrices(({ setProviderData }) => setProviderData(providers));
-  activeProviders = providers;
 }
 
 // ---- the cache (`omni prices update`) ----
@@ -221,6 +218,8 @@ const round = (usd: number) => Math.round(usd * 1e10) / 1e10;
 
 export class PriceBook {
   private readonly providerIds: Set<string>;
+  /** provider + model name → the provider cut to the one model that matched (null: none did). */
+  private readonly matched = new Map<string, Provider | null>();
 
   constructor(
     readonly data: PriceData,
@@ -307,11 +306,36 @@ export class PriceBook {
     return { unpriced: true, source: 'none', provider: r.provider, reason: `no price for ${usage.model} (${where}) in genai-prices ${this.data.version} or the overrides` };
   }
 
+  /**
+   * calcPrice with this book's own provider, so the library's process-wide data is never read
+   * or swapped. The provider is found as the library would find it: by id when known, else by
+   * the model name (a custom Pi provider, say); `litellm/<provider>/<model>` names the provider.
+   */
   private calc(u: Usage, r: { provider?: string; model: string; known: boolean }, at?: Date) {
-    activate(this.data.providers);
-    // A provider the data does not know (a custom Pi provider, say) falls back to the model name.
-    return calcPrice(u, r.model, { ...(r.known ? { providerId: r.provider } : {}), ...(at ? { timestamp: at } : {}) });
+    let model = r.model.toLowerCase().trim();
+    let provider = r.known ? this.providerById(r.provider!) : this.data.providers.find((p) => p.model_match && matches(p.model_match, model));
+    const slash = model.indexOf('/');
+    if (provider?.id === 'litellm' && slash > 0) {
+      const inner = this.providerById(model.slice(0, slash));
+      if (inner && model.slice(slash + 1)) [provider, model] = [inner, model.slice(slash + 1)];
+    }
+    if (!provider) return null;
+    const opts = at ? { timestamp: at } : {};
+    // calcPrice normalizes the whole provider it is given on every call: after the first lookup
+    // it gets just the model that matched (the date decides the price, not the match).
+    const key = `${provider.id}\n${model}`;
+    const known = this.matched.get(key);
+    if (known !== undefined) return known && calcPrice(u, model, { ...opts, provider: known });
+    const res = calcPrice(u, model, { ...opts, provider: withFallbacks(provider, this.data.providers) });
+    this.matched.set(key, res && { ...provider, models: [res.model], fallback_model_providers: undefined });
+    return res;
   }
+
+  private providerById(id: string): Provider | undefined {
+    const key = id.toLowerCase().trim();
+    return this.data.providers.find((p) => p.id === key) ?? this.data.providers.find((p) => p.provider_match && matches(p.provider_match, key));
+  }
+
 }
 
 /** omni's counts → genai-prices usage, whose `input_tokens` includes cache reads and writes. */
@@ -353,11 +377,26 @@ export function ratesOf(p: ModelPrice): Rates {
 }
 
 /** The cost of one usage record with a book (the bundled one by default). Pure given the book. */
-export function computeCost(usage: CostUsage, ctx: CostContext = {}, book: PriceBook = defaultBook()): CostResult {
+export function computeCost(usage: CostUsage, ctx: CostContext = {}, book: PriceBook = PriceBook.bundled()): CostResult {
   return book.cost(usage, ctx);
 }
 
-let bundledBook: PriceBook | undefined;
-function defaultBook(): PriceBook {
-  return (bundledBook ??= PriceBook.bundled());
+/** The library looks a model up in the provider, then in each fallback provider in order (one level). */
+function withFallbacks(p: Provider, all: Provider[]): Provider {
+  const fallbacks = (p.fallback_model_providers ?? []).flatMap((id) => all.find((f) => f.id === id)?.models ?? []);
+  return { ...p, models: [...p.models, ...fallbacks], fallback_model_providers: undefined };
 }
+
+/** genai-prices' match logic (its own is not exported). */
+function matches(m: MatchLogic, text: string): boolean {
+  const t = text.toLowerCase();
+  if ('or' in m) return m.or.some((x) => matches(x, text));
+  if ('and' in m) return m.and.every((x) => matches(x, text));
+  if ('equals' in m) return t === m.equals.toLowerCase();
+  if ('starts_with' in m) return t.startsWith(m.starts_with.toLowerCase());
+  if ('ends_with' in m) return t.endsWith(m.ends_with.toLowerCase());
+  if ('contains' in m) return t.includes(m.contains.toLowerCase());
+  if ('regex' in m) return new RegExp(m.regex).test(text);
+  return false;
+}
+

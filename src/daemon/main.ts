@@ -22,6 +22,9 @@ import { shQuote } from '../core/fsutil.js';
 import { omniGuard } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';
 import { SandboxService } from './sandbox-service.js';
+import { HarnessSessions } from './harness-sessions.js';
+import { PaneIO } from './pane-io.js';
+import { SessionLog } from './session-log.js';
 import { SessionManager } from './sessions.js';
 import { SessionStore } from './store.js';
 
@@ -60,35 +63,21 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf }), socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
   await tmux.writeConfig();
   const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log, defaultProvider: (h, model) => harnesses.all().find((a) => a.name === h)?.provider?.(model) });
-  let sessions!: SessionManager;
-  const agents = new AgentEndpoints(paths.agentDir, (id, event, payload, signal) => sessions.handleHook(id, event, payload, signal), log);
-  sessions = new SessionManager({
-    store,
-    bus,
-    tmux,
-    harnesses,
-    agentSocket: agents,
-    hookClient: {
-      script: path.join(PKG_ROOT, 'bin', 'omni-hook'),
-      node: process.execPath,
-      omniJs: path.join(PKG_ROOT, 'bin', 'omni.js'),
-      omniHome: paths.home,
-    },
-    log,
-    priceUsage: (rec, usage, at) => meter.price(rec, usage, at),
-    onUsage: (rec, u) => void policies.onUsage(rec, u),
-  });
-
+  // Built in dependency order, no forward references: the log and the pane writer first (the
+  // policy service emits, sets statuses and interrupts through them), then the policy and
+  // sandbox services, then the hook dispatch that needs the policy port, then the manager.
+  const events = new SessionLog({ store, bus, log, priceUsage: (rec, usage, at) => meter.price(rec, usage, at) });
+  const panes = new PaneIO({ tmux, harnesses, events });
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
   approvals.load();
   const gate = new ApprovalGate({
-    sessions: () => sessions.list(),
+    sessions: () => store.all(),
     approvalSession: (id) => {
       const a = approvals.get(id);
       return a ? store.get(a.session) : undefined;
     },
     tmuxServerPid: () => tmux.serverPid(),
-    emit: (rec, ev) => sessions.emit(rec, ev),
+    emit: (rec, ev) => events.emit(rec, ev),
     log,
   });
   approvals.subscribe((item) => {
@@ -100,12 +89,13 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     approvals,
     sessionDir: (id) => store.sessionDir(id),
     getSession: (id) => store.get(id),
-    emit: (rec, ev) => sessions.emit(rec, ev),
-    setStatus: (rec, status, reason) => sessions.setStatus(rec, status, reason, 'daemon'),
+    emit: (rec, ev) => events.emit(rec, ev),
+    setStatus: (rec, status, reason) => events.setStatus(rec, status, reason, 'daemon'),
+    usage: events,
     configDir: paths.configDir,
     guards: [{ policy: omniGuard({ omniHome: paths.home, configDir: paths.configDir }), level: 'global' }],
     log,
-    interrupt: (rec) => sessions.interrupt(rec),
+    interrupt: (rec) => panes.interrupt(rec),
     listSessions: () => store.all(),
     ledger,
     notify: (rec, approval) => {
@@ -127,7 +117,8 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
         .catch((err) => log(`popup ${approval.id}: ${(err as Error).message}`));
     },
   });
-  sessions.usePolicies(policies);
+  const hooks = new HarnessSessions({ store, harnesses, events, policies, log });
+  const agents = new AgentEndpoints(paths.agentDir, (id, event, payload, signal) => hooks.handleHook(id, event, payload, signal), log);
   const sandbox = new SandboxService({
     agentDir: (id) => agents.sessionDir(id),
     sessionDir: (id) => store.sessionDir(id),
@@ -136,18 +127,33 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     pkgRoot: PKG_ROOT,
     node: process.execPath,
     decide: (rec, req, signal, extra) => policies.decide(rec, req, signal, extra),
-    emit: (rec, ev) => sessions.emit(rec, ev),
+    emit: (rec, ev) => events.emit(rec, ev),
     log,
     daemonEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string')),
   });
-  sessions.useSandbox(sandbox);
+  const sessions = new SessionManager({
+    store,
+    tmux,
+    harnesses,
+    events,
+    panes,
+    hooks,
+    policies,
+    sandbox,
+    agentSocket: agents,
+    hookClient: {
+      script: path.join(PKG_ROOT, 'bin', 'omni-hook'),
+      node: process.execPath,
+      omniJs,
+      omniHome: paths.home,
+    },
+    log,
+  });
 
   const info = { pid: process.pid, version: OMNI_VERSION, startedAt: new Date().toISOString(), socket: paths.socket, home: paths.home, tmuxSocket: paths.tmuxSocket };
   let stopping = false;
-  let resolveDone!: (code: number) => void;
-  const done = new Promise<number>((r) => (resolveDone = r));
-  let markReady!: () => void;
-  const ready = new Promise<void>((r) => (markReady = r));
+  const done = deferred<number>();
+  const ready = deferred<void>();
   const server = createControlServer({
     sessions,
     bus,
@@ -157,7 +163,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     gate,
     info,
     log,
-    ready,
+    ready: ready.promise,
     shutdown: () => void shutdown('stop requested'),
     cost: (q) => costReport({ sessions: sessions.list(), eventsFile: (id) => sessions.eventsFile(id), meter }, q),
   });
@@ -183,7 +189,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       /* gone */
     }
     logStream.end();
-    resolveDone(0);
+    done.resolve(0);
   }
 
   // Own the socket first (a daemon that cannot bind changes nothing), then re-adopt; requests
@@ -191,7 +197,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   await listen(server, paths.socket);
   fs.chmodSync(paths.socket, 0o600);
   const { adopted, exited } = await sessions.adoptAll();
-  markReady();
+  ready.resolve();
   log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
   fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
 
@@ -210,7 +216,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   process.on('SIGHUP', () => {
     /* detached daemons ignore terminal hangups */
   });
-  return done;
+  return done.promise;
 }
 
 async function listen(server: import('node:http').Server, sock: string): Promise<void> {
@@ -251,4 +257,11 @@ export function isAlive(sock: string, timeoutMs = 1000): Promise<boolean> {
       resolve(false);
     });
   });
+}
+
+/** A promise and the function that settles it (Promise.withResolvers is Node 22+). */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve: (v: T) => void = () => {};
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }

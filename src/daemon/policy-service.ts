@@ -45,6 +45,8 @@ export interface PolicyServiceDeps {
   getSession(id: string): SessionRecord | undefined;
   emit(rec: SessionRecord, ev: NewEvent): void;
   setStatus(rec: SessionRecord, status: SessionStatus, reason: string | undefined): void;
+  /** Usage events as they are logged, totals updated (SessionLog.onUsage): budgets check each. */
+  usage: { onUsage(listener: (rec: SessionRecord, usage: UsageData) => void): unknown };
   configDir: string;
   /** Always-on policies evaluated before everything else (omni's self-protection). */
   guards?: LoadedPolicy[];
@@ -72,6 +74,7 @@ export class PolicyService {
   private interrupting = new Set<string>();
 
   constructor(private readonly deps: PolicyServiceDeps) {
+    deps.usage.onUsage((rec, u) => void this.onUsage(rec, u));
     // The log records every answer once, whoever is (or is no longer) waiting on it.
     deps.approvals.subscribe((item) => {
       if (item.type !== 'resolved') return;
@@ -202,7 +205,7 @@ export class PolicyService {
   }
 
   /**
-   * A usage event was logged (SessionManager's onUsage, with the session's totals updated).
+   * A usage event was logged (SessionLog's onUsage, with the session's totals updated).
    * Nothing waits on it, so nothing is held: the day ledger counts it, and the `usage`-phase
    * policies of the session that spent and of every other live session (a day or tree budget
    * may include this spend) are evaluated in the background. Their updates apply (allow or no

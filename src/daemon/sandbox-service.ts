@@ -6,7 +6,7 @@ import type { NewEvent } from '../core/events.js';
 import { readJsonFile, writeFileAtomic } from '../core/fsutil.js';
 import type { SessionRecord } from '../core/session.js';
 import { caBundle, createSessionCa } from '../egress/ca.js';
-import { EgressProxy } from '../egress/proxy.js';
+import { EgressProxy, UpstreamContexts } from '../egress/proxy.js';
 import { compileRules, evaluateNetwork } from '../egress/rules.js';
 import type { EgressDecision, EgressRequest, ResolvedSecret, SessionCaPems } from '../egress/types.js';
 import type { DecisionRequest, HarnessAdapter, LaunchSpec, Verdict } from '../harnesses/types.js';
@@ -64,6 +64,7 @@ export class SandboxService {
   private running = new Map<string, Running>();
   /** Per session: when its sandbox was launched, and why its harness cannot start there, if known. */
   private launches = new Map<string, { at: number; harness: string; unreachable?: string }>();
+  private upstreamContexts = new UpstreamContexts();
 
   constructor(private readonly deps: SandboxServiceDeps) {}
 
@@ -267,6 +268,7 @@ export class SandboxService {
       // The model endpoints the user configured may be on loopback (a local gateway, tests).
       trusted: p.model.endpoints.map(endpointHostPort),
       upstreamCa,
+      upstreamContexts: this.upstreamContexts,
       decide: (req, signal) => this.decide(rec, req, signal, network),
       onEvent: (ev) => this.deps.emit(rec, { type: 'egress.request', data: ev }),
       log: (msg) => this.deps.log(`${rec.id}: egress: ${msg}`),

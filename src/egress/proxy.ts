@@ -41,6 +41,8 @@ export interface EgressProxyOptions {
   trusted: string[];
   /** Extra CA certificates (PEM texts) for upstream TLS, besides Node's root store. */
   upstreamCa?: string[];
+  /** Shared TLS contexts for upstream connections (built per proxy without it). */
+  upstreamContexts?: UpstreamContexts;
   onEvent(ev: EgressEvent): void;
   /** Name → addresses; default `dns.promises.lookup(host, { all: true })`. */
   lookup?: (host: string) => Promise<string[]>;
@@ -76,16 +78,22 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authorization', 'proxy-au
 /** How long a new tunnel may stay silent before its first byte. */
 const FIRST_BYTE_MS = 60_000;
 
-/** Upstream TLS contexts by extra CA set: building one from ~140 roots costs ms, once. */
-const upstreamContexts = new Map<string, tls.SecureContext>();
-function upstreamContext(extra: readonly string[]): tls.SecureContext {
-  const key = extra.join('\n');
-  let ctx = upstreamContexts.get(key);
-  if (!ctx) {
-    ctx = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] });
-    upstreamContexts.set(key, ctx);
+/**
+ * Upstream TLS contexts by extra CA set: building one from ~140 roots costs tens of ms, so
+ * whoever starts many proxies (the daemon's SandboxService) keeps one of these for all of them.
+ */
+export class UpstreamContexts {
+  private byCa = new Map<string, tls.SecureContext>();
+
+  get(extra: readonly string[]): tls.SecureContext {
+    const key = extra.join('\n');
+    let ctx = this.byCa.get(key);
+    if (!ctx) {
+      ctx = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] });
+      this.byCa.set(key, ctx);
+    }
+    return ctx;
   }
-  return ctx;
 }
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port`, or a bare IPv6 literal → parts; undefined if malformed. */
@@ -214,7 +222,7 @@ export class EgressProxy {
 
   constructor(private readonly opts: EgressProxyOptions) {
     this.issuer = new LeafIssuer(opts.ca);
-    this.tlsContext = upstreamContext(opts.upstreamCa ?? []);
+    this.tlsContext = (opts.upstreamContexts ?? new UpstreamContexts()).get(opts.upstreamCa ?? []);
     for (const [k, v] of Object.entries(opts.resolve)) {
       const key = parseAuthority(k);
       const pin = parseAuthority(v);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { BinaryInfo } from './types.js';
+import type { BinaryInfo, VersionProbe } from './types.js';
 
 /** Find an executable on the caller's PATH (not the daemon's: sessions get the caller's env). */
 export function whichIn(name: string, envPath: string | undefined): string | null {
@@ -25,27 +25,32 @@ function isExecutable(file: string): boolean {
   }
 }
 
-const versionCache = new Map<string, { mtimeMs: number; version: string | undefined }>();
+/**
+ * `<bin> --version` per binary path and mtime (it can take a second for some CLIs). The daemon
+ * keeps one for its lifetime; a one-shot command gets a fresh one.
+ */
+export class BinaryVersions implements VersionProbe {
+  private cache = new Map<string, { mtimeMs: number; version: string | undefined }>();
 
-/** `<bin> --version`, cached per binary path and mtime (it can take a second for some CLIs). */
-export async function binaryVersion(file: string, env: Record<string, string>): Promise<string | undefined> {
-  let mtimeMs = 0;
-  try {
-    mtimeMs = fs.statSync(file).mtimeMs;
-  } catch {
-    return undefined;
+  async of(file: string, env: Record<string, string>): Promise<string | undefined> {
+    let mtimeMs = 0;
+    try {
+      mtimeMs = fs.statSync(file).mtimeMs;
+    } catch {
+      return undefined;
+    }
+    const cached = this.cache.get(file);
+    if (cached && cached.mtimeMs === mtimeMs) return cached.version;
+    const r = await execa(file, ['--version'], { env, extendEnv: false, reject: false, timeout: 15_000, stdin: 'ignore' });
+    const m = /(\d+\.\d+\.\d+[\w.-]*)/.exec(`${r.stdout}`);
+    const version = m?.[1];
+    this.cache.set(file, { mtimeMs, version });
+    return version;
   }
-  const cached = versionCache.get(file);
-  if (cached && cached.mtimeMs === mtimeMs) return cached.version;
-  const r = await execa(file, ['--version'], { env, extendEnv: false, reject: false, timeout: 15_000, stdin: 'ignore' });
-  const m = /(\d+\.\d+\.\d+[\w.-]*)/.exec(`${r.stdout}`);
-  const version = m?.[1];
-  versionCache.set(file, { mtimeMs, version });
-  return version;
 }
 
-export async function findBinary(name: string, env: Record<string, string>, override?: string): Promise<BinaryInfo | null> {
+export async function findBinary(name: string, env: Record<string, string>, override?: string, versions: VersionProbe = new BinaryVersions()): Promise<BinaryInfo | null> {
   const file = whichIn(override || name, env.PATH);
   if (!file) return null;
-  return { path: file, version: await binaryVersion(file, env) };
+  return { path: file, version: await versions.of(file, env) };
 }

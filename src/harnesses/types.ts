@@ -29,6 +29,11 @@ export interface BinaryInfo {
   version?: string;
 }
 
+/** `<bin> --version`, remembered by whoever owns the probe (BinaryVersions in binary.ts). */
+export interface VersionProbe {
+  of(file: string, env: Record<string, string>): Promise<string | undefined>;
+}
+
 /** How a hook command reaches the daemon: the adapter asks for one per hook event. */
 export interface HookWiring {
   /**
@@ -154,7 +159,8 @@ export interface HarnessAdapter {
   readonly binaryName: string;
   readonly installHint: string;
   readonly capabilities: Capabilities;
-  findBinary(env: Record<string, string>): Promise<BinaryInfo | null>;
+  /** `versions` caches `--version` probes (the daemon's lives as long as it does). */
+  findBinary(env: Record<string, string>, versions?: VersionProbe): Promise<BinaryInfo | null>;
   prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec>;
   /** What it needs inside omni's sandbox; `env` is the caller's environment. Absent: it cannot be sandboxed. */
   sandboxNeeds?(env: Record<string, string>, cwd: string): SandboxNeeds;
@@ -166,8 +172,11 @@ export interface HarnessAdapter {
   normalizeToolCall(tool: string, input: unknown, hookCwd?: string): NormalizedToolCall;
   /** Who bills a model when the usage names no provider (a price-book provider id); absent: unknown. */
   provider?(model: string): string | undefined;
-  handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply>;
-  createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor | undefined;
+  /**
+   * The per-session half: what one session needs while it runs (log readers, turn ids). The
+   * daemon opens one per session on its first signal and closes it when the session ends.
+   */
+  open(session: Readonly<SessionRecord>): HarnessSession;
   /** Recognise first-run / blocking screens in pane text while no structured signal says otherwise. */
   detectScreen(paneText: string): ScreenMatch | undefined;
   /**
@@ -186,6 +195,15 @@ export interface HarnessAdapter {
   readonly interruptKeys: string[];
   /** How long to wait between pasting input and pressing Enter. */
   readonly submitDelayMs: number;
+}
+
+/** One session's adapter instance: hooks and ingestion for that session, and its state. */
+export interface HarnessSession {
+  handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply>;
+  /** The reader of the harness's own log, made once when ingestion starts (undefined: it has none). */
+  createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor | undefined;
+  /** The session ended or the daemon stops: let go of what it holds. */
+  close(): void;
 }
 
 /** What the daemon remembers of ingestion so a restart neither loses nor repeats events. */

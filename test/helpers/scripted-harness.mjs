@@ -47,45 +47,13 @@ export const scriptedAdapter = {
     return { kind: 'shell', ...(typeof o.command === 'string' ? { script: o.command } : {}), ...(hookCwd ? { cwd: hookCwd } : {}) };
   },
 
-  async handleHook(event, payload, ctx) {
-    const sid = str(payload.sessionId);
-    if (sid) ctx.update({ harnessSessionId: sid });
-    switch (event) {
-      case 'SessionStart':
-        ctx.setStatus('idle', undefined, 'hook');
-        return {};
-      case 'Prompt': {
-        const v = await promptSubmitted(ctx, str(payload.prompt) ?? '');
-        return v.verdict === 'deny' || v.verdict === 'ask' ? { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' } : {};
-      }
-      case 'PreTool': {
-        const tool = str(payload.tool) ?? 'shell';
-        const input = payload.input ?? null;
-        const v = await toolCalled(ctx, { callId: str(payload.callId) ?? '', tool, input, call: this.normalizeToolCall(tool, input, str(payload.cwd)) });
-        return v.verdict === 'deny' ? { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' } : {};
-      }
-      case 'PostTool': {
-        const callId = str(payload.callId) ?? '';
-        const tool = str(payload.tool) ?? 'shell';
-        const ok = payload.ok === true;
-        ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output: payload.output ?? null } });
-        const input = payload.input ?? null;
-        const v = await ctx.decide({ phase: 'tool_result', callId, tool, input, call: this.normalizeToolCall(tool, input, str(payload.cwd)), ok, output: payload.output ?? null });
-        return v.verdict === 'deny' ? { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' } : {};
-      }
-      case 'Stop': {
-        const text = str(payload.lastMessage);
-        if (text) ctx.emit({ type: 'message.assistant', data: { text } });
-        ctx.setStatus('idle', payload.interrupted === true ? 'interrupted' : undefined, 'hook');
-        return {};
-      }
-      default:
-        return {};
-    }
-  },
-
-  createIngestor() {
-    return undefined;
+  /** The script keeps no log of its own, so a session holds nothing: its hooks say everything. */
+  open() {
+    return {
+      handleHook: (event, payload, ctx) => handleHook(event, payload, ctx),
+      createIngestor: () => undefined,
+      close() {},
+    };
   },
 
   detectScreen() {
@@ -97,3 +65,47 @@ export const scriptedAdapter = {
     return lines[lines.length - 1]?.trim() === 'scripted>';
   },
 };
+
+/**
+ * One hook event of the script, mapped with the helpers every adapter uses.
+ * @param {string} event
+ * @param {Record<string, unknown>} payload
+ * @param {import('../../src/harnesses/types.js').SignalContext} ctx
+ * @returns {Promise<import('../../src/harnesses/types.js').HookReply>}
+ */
+async function handleHook(event, payload, ctx) {
+  const sid = str(payload.sessionId);
+  if (sid) ctx.update({ harnessSessionId: sid });
+  switch (event) {
+    case 'SessionStart':
+      ctx.setStatus('idle', undefined, 'hook');
+      return {};
+    case 'Prompt': {
+      const v = await promptSubmitted(ctx, str(payload.prompt) ?? '');
+      return v.verdict === 'deny' || v.verdict === 'ask' ? { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' } : {};
+    }
+    case 'PreTool': {
+      const tool = str(payload.tool) ?? 'shell';
+      const input = payload.input ?? null;
+      const v = await toolCalled(ctx, { callId: str(payload.callId) ?? '', tool, input, call: scriptedAdapter.normalizeToolCall(tool, input, str(payload.cwd)) });
+      return v.verdict === 'deny' ? { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' } : {};
+    }
+    case 'PostTool': {
+      const callId = str(payload.callId) ?? '';
+      const tool = str(payload.tool) ?? 'shell';
+      const ok = payload.ok === true;
+      ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output: payload.output ?? null } });
+      const input = payload.input ?? null;
+      const v = await ctx.decide({ phase: 'tool_result', callId, tool, input, call: scriptedAdapter.normalizeToolCall(tool, input, str(payload.cwd)), ok, output: payload.output ?? null });
+      return v.verdict === 'deny' ? { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' } : {};
+    }
+    case 'Stop': {
+      const text = str(payload.lastMessage);
+      if (text) ctx.emit({ type: 'message.assistant', data: { text } });
+      ctx.setStatus('idle', payload.interrupted === true ? 'interrupted' : undefined, 'hook');
+      return {};
+    }
+    default:
+      return {};
+  }
+}

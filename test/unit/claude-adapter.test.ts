@@ -14,6 +14,15 @@ const fixture = (name: string) => fs.readFileSync(path.join(FIX, name), 'utf8');
 const hook = (name: string) => JSON.parse(fixture(`hook-${name}.json`)) as Record<string, unknown>;
 
 /** A recording SignalContext: the narrow interface the adapter talks to. */
+/** The daemon opens one adapter instance per session: each recorder's session gets its own. */
+const instances = new WeakMap<object, ReturnType<typeof claudeAdapter.open>>();
+function instanceOf(session: SignalContext['session']) {
+  let s = instances.get(session);
+  if (!s) instances.set(session, (s = claudeAdapter.open(session)));
+  return s;
+}
+const handleHook = (event: string, payload: Record<string, unknown>, ctx: SignalContext) => instanceOf(ctx.session).handleHook(event, payload, ctx);
+
 function recorder(verdict: Verdict = { verdict: 'none' }) {
   const events: NewEvent[] = [];
   const statuses: Array<[SessionStatus, string | undefined]> = [];
@@ -39,7 +48,7 @@ function recorder(verdict: Verdict = { verdict: 'none' }) {
 describe('Claude Code hook mapping (recorded 2.1.330 payloads)', () => {
   it('PreToolUse becomes tool.call and asks policy; no opinion answers nothing', async () => {
     const r = recorder();
-    const reply = await claudeAdapter.handleHook('PreToolUse', hook('PreToolUse'), r.ctx);
+    const reply = await handleHook('PreToolUse', hook('PreToolUse'), r.ctx);
     expect(reply).toEqual({});
     expect(r.events).toEqual([
       { type: 'tool.call', data: { callId: 'toolu_fake_2', tool: 'Bash', kind: 'shell', input: { command: 'echo hi > /tmp/explore/out.txt', description: 'write' } } },
@@ -61,7 +70,7 @@ describe('Claude Code hook mapping (recorded 2.1.330 payloads)', () => {
 
   it('a deny verdict answers with a PreToolUse deny carrying the reason', async () => {
     const r = recorder({ verdict: 'deny', reason: 'no writes today' });
-    const reply = await claudeAdapter.handleHook('PreToolUse', hook('PreToolUse'), r.ctx);
+    const reply = await handleHook('PreToolUse', hook('PreToolUse'), r.ctx);
     expect(JSON.parse(reply.stdout!)).toEqual({
       hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'no writes today' },
     });
@@ -70,7 +79,7 @@ describe('Claude Code hook mapping (recorded 2.1.330 payloads)', () => {
   it('UserPromptSubmit is running, then message.user; a denied prompt blocks with exit 2', async () => {
     const r = recorder({ verdict: 'deny', reason: 'not that' });
     const payload = hook('UserPromptSubmit');
-    const reply = await claudeAdapter.handleHook('UserPromptSubmit', payload, r.ctx);
+    const reply = await handleHook('UserPromptSubmit', payload, r.ctx);
     expect(r.statuses[0]).toEqual(['running', undefined]);
     expect(r.events).toEqual([{ type: 'message.user', data: { text: payload.prompt } }]);
     expect(reply).toEqual({ exitCode: 2, stderr: 'not that' });
@@ -79,36 +88,36 @@ describe('Claude Code hook mapping (recorded 2.1.330 payloads)', () => {
 
   it('PostToolUse and PostToolUseFailure become tool.result ok / not ok', async () => {
     const ok = recorder();
-    await claudeAdapter.handleHook('PostToolUse', hook('PostToolUse'), ok.ctx);
+    await handleHook('PostToolUse', hook('PostToolUse'), ok.ctx);
     expect(ok.events[0]).toMatchObject({ type: 'tool.result', data: { tool: 'Bash', ok: true } });
     const bad = recorder();
     const payload = hook('PostToolUseFailure');
-    await claudeAdapter.handleHook('PostToolUseFailure', payload, bad.ctx);
+    await handleHook('PostToolUseFailure', payload, bad.ctx);
     expect(bad.events[0]).toMatchObject({ type: 'tool.result', data: { ok: false, output: payload.error } });
   });
 
   it('Stop flushes the transcript up to the last message, then idles; SessionStart idles', async () => {
     const r = recorder();
-    await claudeAdapter.handleHook('Stop', hook('Stop'), r.ctx);
+    await handleHook('Stop', hook('Stop'), r.ctx);
     expect(r.flushes).toEqual([{ lastText: hook('Stop').last_assistant_message, timeoutMs: 3000 }]);
     expect(r.statuses).toEqual([['idle', undefined]]);
     const s = recorder();
-    await claudeAdapter.handleHook('SessionStart', hook('SessionStart'), s.ctx);
+    await handleHook('SessionStart', hook('SessionStart'), s.ctx);
     expect(s.statuses).toEqual([['idle', undefined]]);
   });
 
   it('permission dialogs and needs-input notices are waiting; the idle notice is idle', async () => {
     const a = recorder();
-    await claudeAdapter.handleHook('PermissionRequest', hook('PermissionRequest'), a.ctx);
+    await handleHook('PermissionRequest', hook('PermissionRequest'), a.ctx);
     expect(a.statuses).toEqual([['waiting', 'Claude Code asks permission for Bash']]);
     const b = recorder();
-    await claudeAdapter.handleHook('Notification', hook('Notification'), b.ctx);
+    await handleHook('Notification', hook('Notification'), b.ctx);
     expect(b.statuses[0]?.[0]).toBe('waiting');
     const c = recorder();
-    await claudeAdapter.handleHook('Notification', hook('Notification-agent_needs_input'), c.ctx);
+    await handleHook('Notification', hook('Notification-agent_needs_input'), c.ctx);
     expect(c.statuses[0]?.[0]).toBe('waiting');
     const d = recorder();
-    await claudeAdapter.handleHook('Notification', hook('Notification-idle_prompt'), d.ctx);
+    await handleHook('Notification', hook('Notification-idle_prompt'), d.ctx);
     expect(d.statuses).toEqual([['idle', undefined]]);
   });
 });

@@ -21,6 +21,15 @@ afterEach(() => {
 });
 
 /** A projects directory laid out as Claude writes it: `<sid>.jsonl` and `<sid>/subagents/agent-*.jsonl`. */
+/** The daemon opens one adapter instance per session: each recorder's session gets its own. */
+const instances = new WeakMap<object, ReturnType<typeof claudeAdapter.open>>();
+function instanceOf(session: SignalContext['session']) {
+  let s = instances.get(session);
+  if (!s) instances.set(session, (s = claudeAdapter.open(session)));
+  return s;
+}
+const handleHook = (event: string, payload: Record<string, unknown>, ctx: SignalContext) => instanceOf(ctx.session).handleHook(event, payload, ctx);
+
 function layout(parent: string, subs: Record<string, string> = {}): { transcript: string; subDir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-sub-'));
   dirs.push(dir);
@@ -134,7 +143,7 @@ describe('Claude Code SubagentStop hook (recorded 2.1.330 payload)', () => {
     const payload = { ...(JSON.parse(fixture('hook-SubagentStop.json')) as Record<string, unknown>), agent_transcript_path: file };
     const r = recorder();
     const started = Date.now();
-    const reply = claudeAdapter.handleHook('SubagentStop', payload, r.ctx);
+    const reply = handleHook('SubagentStop', payload, r.ctx);
     await new Promise((res) => setTimeout(res, 200));
     expect(r.flushes).toEqual([]);
     fs.appendFileSync(file, rows.at(-1)! + '\n');

@@ -15,6 +15,15 @@ const hook = (name: string) => JSON.parse(fixture(`hook-${name}.json`)) as Recor
 let sessionCounter = 0;
 
 /** A recording SignalContext whose ingestion runs the adapter's real rollout reader. */
+/** The daemon opens one adapter instance per session: each recorder's session gets its own. */
+const instances = new WeakMap<object, ReturnType<typeof codexAdapter.open>>();
+function instanceOf(session: SignalContext['session']) {
+  let s = instances.get(session);
+  if (!s) instances.set(session, (s = codexAdapter.open(session)));
+  return s;
+}
+const handleHook = (event: string, payload: Record<string, unknown>, ctx: SignalContext) => instanceOf(ctx.session).handleHook(event, payload, ctx);
+
 function recorder(verdict: Verdict = { verdict: 'none' }, opts: { transcript?: string; status?: SessionStatus } = {}) {
   const events: NewEvent[] = [];
   const statuses: Array<[SessionStatus, string | undefined]> = [];
@@ -46,14 +55,14 @@ function recorder(verdict: Verdict = { verdict: 'none' }, opts: { transcript?: s
       if (hint !== undefined) await ingestor?.flush(hint);
     },
   };
-  const ingestor = opts.transcript ? codexAdapter.createIngestor(ctx, seen) : undefined;
+  const ingestor = opts.transcript ? instanceOf(session).createIngestor(ctx, seen) : undefined;
   return { ctx, events, statuses, decisions, flushes, session, ingests: () => ingests };
 }
 
 describe('Codex hook mapping (recorded 0.169.0 payloads)', () => {
   it('PreToolUse becomes tool.call (Bash, kind shell) and asks policy; no opinion answers nothing', async () => {
     const r = recorder();
-    const reply = await codexAdapter.handleHook('PreToolUse', hook('PreToolUse'), r.ctx);
+    const reply = await handleHook('PreToolUse', hook('PreToolUse'), r.ctx);
     expect(reply).toEqual({});
     const call = { callId: 'call_Y7vbUks0MJhWGbvez8JOEOFW', tool: 'Bash', input: { command: 'echo hi > /tmp/codex-explore/g1/out.txt' } };
     expect(r.events).toEqual([{ type: 'tool.call', data: { ...call, kind: 'shell' } }]);
@@ -65,8 +74,8 @@ describe('Codex hook mapping (recorded 0.169.0 payloads)', () => {
   });
 
   it('allow says nothing (Codex rejects permissionDecision "allow"); deny answers with the reason', async () => {
-    expect(await codexAdapter.handleHook('PreToolUse', hook('PreToolUse'), recorder({ verdict: 'allow' }).ctx)).toEqual({});
-    const reply = await codexAdapter.handleHook('PreToolUse', hook('PreToolUse'), recorder({ verdict: 'deny', reason: 'no writes today' }).ctx);
+    expect(await handleHook('PreToolUse', hook('PreToolUse'), recorder({ verdict: 'allow' }).ctx)).toEqual({});
+    const reply = await handleHook('PreToolUse', hook('PreToolUse'), recorder({ verdict: 'deny', reason: 'no writes today' }).ctx);
     expect(JSON.parse(reply.stdout!)).toEqual({
       hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'no writes today' },
     });
@@ -74,33 +83,33 @@ describe('Codex hook mapping (recorded 0.169.0 payloads)', () => {
   });
 
   it('an ask that reaches the adapter (the daemon should have held it) is refused, never let through', async () => {
-    const reply = await codexAdapter.handleHook('PreToolUse', hook('PreToolUse'), recorder({ verdict: 'ask' }).ctx);
+    const reply = await handleHook('PreToolUse', hook('PreToolUse'), recorder({ verdict: 'ask' }).ctx);
     expect(JSON.parse(reply.stdout!).hookSpecificOutput.permissionDecision).toBe('deny');
   });
 
   it('UserPromptSubmit is running, then message.user, keyed by turn; a denied prompt blocks (exit 2) and goes idle', async () => {
     const ok = recorder();
-    expect(await codexAdapter.handleHook('UserPromptSubmit', hook('UserPromptSubmit'), ok.ctx)).toEqual({});
+    expect(await handleHook('UserPromptSubmit', hook('UserPromptSubmit'), ok.ctx)).toEqual({});
     expect(ok.statuses).toEqual([['running', undefined]]);
     expect(ok.events).toEqual([{ type: 'message.user', data: { text: 'please WRITE-IT now' } }]);
     expect(ok.decisions).toEqual([{ phase: 'prompt', text: 'please WRITE-IT now', key: '01a2000d-f343-70a0-9b6f-b458b30e6fe8' }]);
 
     const bad = recorder({ verdict: 'deny', reason: 'not that' });
-    expect(await codexAdapter.handleHook('UserPromptSubmit', hook('UserPromptSubmit'), bad.ctx)).toEqual({ exitCode: 2, stderr: 'not that' });
+    expect(await handleHook('UserPromptSubmit', hook('UserPromptSubmit'), bad.ctx)).toEqual({ exitCode: 2, stderr: 'not that' });
     // Codex fires no Stop for a blocked prompt.
     expect(bad.statuses.at(-1)).toEqual(['idle', 'prompt blocked by policy']);
   });
 
   it('PostToolUse becomes tool.result; ok comes from the rollout exit code', async () => {
     const good = recorder({ verdict: 'none' }, { transcript: path.join(FIX, 'rollout-exec-command.jsonl') });
-    await codexAdapter.handleHook('PostToolUse', hook('PostToolUse'), good.ctx);
+    await handleHook('PostToolUse', hook('PostToolUse'), good.ctx);
     expect(good.events.filter((e) => e.type === 'tool.result')).toEqual([
       { type: 'tool.result', data: { callId: 'call_Y7vbUks0MJhWGbvez8JOEOFW', tool: 'Bash', ok: true, output: '' } },
     ]);
 
     const failed = recorder({ verdict: 'none' }, { transcript: path.join(FIX, 'rollout-mixed.jsonl') });
     const payload = hook('PostToolUse-failed');
-    await codexAdapter.handleHook('PostToolUse', payload, failed.ctx);
+    await handleHook('PostToolUse', payload, failed.ctx);
     expect(failed.events.find((e) => e.type === 'tool.result')).toEqual({
       type: 'tool.result',
       data: { callId: 'call_MGX5btDd2hSe2FWWhPh1MFZC', tool: 'Bash', ok: false, output: payload.tool_response },
@@ -110,25 +119,25 @@ describe('Codex hook mapping (recorded 0.169.0 payloads)', () => {
 
   it('a tool_result deny tells the model with decision block', async () => {
     const r = recorder({ verdict: 'deny', reason: 'stop here' });
-    const reply = await codexAdapter.handleHook('PostToolUse', hook('PostToolUse'), r.ctx);
+    const reply = await handleHook('PostToolUse', hook('PostToolUse'), r.ctx);
     expect(JSON.parse(reply.stdout!)).toEqual({ decision: 'block', reason: 'stop here' });
   });
 
   it('Stop waits for the reply in the rollout, then idle; Interrupt is idle (interrupted)', async () => {
     const r = recorder({ verdict: 'none' }, { transcript: path.join(FIX, 'rollout-exec-command.jsonl') });
-    await codexAdapter.handleHook('Stop', hook('Stop'), r.ctx);
+    await handleHook('Stop', hook('Stop'), r.ctx);
     expect(r.flushes[0]).toEqual({ lastText: 'Wrote the file.', timeoutMs: 3000 });
     expect(r.events.filter((e) => e.type === 'message.assistant').map((e) => (e.data as { text: string }).text)).toEqual(['I will write it.', 'Wrote the file.']);
     expect(r.statuses.at(-1)).toEqual(['idle', undefined]);
 
     const i = recorder({}, { status: 'running' });
-    await codexAdapter.handleHook('Interrupt', hook('Interrupt'), i.ctx);
+    await handleHook('Interrupt', hook('Interrupt'), i.ctx);
     expect(i.statuses.at(-1)).toEqual(['idle', 'interrupted']);
   });
 
   it('SessionStart only learns the identity (it fires with the first prompt, not at launch)', async () => {
     const r = recorder({}, { status: 'starting' });
-    await codexAdapter.handleHook('SessionStart', hook('SessionStart'), r.ctx);
+    await handleHook('SessionStart', hook('SessionStart'), r.ctx);
     expect(r.statuses).toEqual([]);
     expect(r.events).toEqual([]);
     expect(r.session.harnessSessionId).toBe('01a2000d-e8dd-7540-aebb-3c94ebe308c8');
@@ -136,7 +145,7 @@ describe('Codex hook mapping (recorded 0.169.0 payloads)', () => {
 
   it("PermissionRequest (Codex's own approval dialog) is waiting, with the command", async () => {
     const r = recorder({}, { status: 'running' });
-    await codexAdapter.handleHook('PermissionRequest', hook('PermissionRequest'), r.ctx);
+    await handleHook('PermissionRequest', hook('PermissionRequest'), r.ctx);
     expect(r.statuses.at(-1)).toEqual(['waiting', 'Codex asks permission to run Bash: touch /tmp/codex-explore/outside-ws.txt']);
   });
 

@@ -259,3 +259,31 @@ describe('the daemon meter', () => {
     expect(meter.price({ harness: 'pi' }, { ...u, model: 'mystery' }).unpriced).toBe(true);
   });
 });
+
+describe('price books are independent of each other and of the library', () => {
+  const sonnet: CostUsage = { model: 'claude-sonnet-4-5', inputTokens: 100_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+
+  it('two books with different data, used in turn, each price from their own data', async () => {
+    const { calcPrice } = await import('@pydantic/genai-prices');
+    const data = bundledPriceData();
+    const dearer = structuredClone(data.providers);
+    const model = dearer.find((p) => p.id === 'anthropic')!.models.find((m) => m.id === 'claude-sonnet-4-5')!;
+    (model.prices as { input_mtok: unknown }).input_mtok = 30;
+    const a = new PriceBook(data);
+    const b = new PriceBook({ ...data, source: 'cache', providers: dearer });
+    for (let i = 0; i < 3; i++) {
+      expect(a.cost(sonnet, { provider: 'anthropic' }).usd).toBe(0.3);
+      expect(b.cost(sonnet, { provider: 'anthropic' }).usd).toBe(3);
+    }
+    // The library's own data was never swapped.
+    expect(calcPrice({ input_tokens: 100_000, output_tokens: 0 }, 'claude-sonnet-4-5', { providerId: 'anthropic' })?.total_price).toBe(0.3);
+  });
+
+  it("a provider's fallback providers price what it does not list itself (Vertex selling Claude)", async () => {
+    const { calcPrice } = await import('@pydantic/genai-prices');
+    const viaLibrary = calcPrice({ input_tokens: 100_000, output_tokens: 0 }, 'claude-sonnet-4-5', { providerId: 'google' });
+    expect(viaLibrary?.total_price).toBe(0.3);
+    const r = new PriceBook(bundledPriceData()).cost(sonnet, { provider: 'google' });
+    expect(r).toMatchObject({ usd: 0.3, provider: 'google', matched: 'claude-sonnet-4-5' });
+  });
+});

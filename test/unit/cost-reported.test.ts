@@ -11,7 +11,11 @@ import { aggregateCost, costEventsOf } from '../../src/cost/aggregate.js';
 import { sessionSpend, totalSpend } from '../../src/cost/format.js';
 import { ReportedCost } from '../../src/cost/reported.js';
 import { EventBus } from '../../src/daemon/bus.js';
-import { SessionManager, type TmuxPort } from '../../src/daemon/sessions.js';
+import { HarnessSessions } from '../../src/daemon/harness-sessions.js';
+import { PaneIO } from '../../src/daemon/pane-io.js';
+import type { PolicyPort, SandboxPort, TmuxPort } from '../../src/daemon/ports.js';
+import { SessionLog } from '../../src/daemon/session-log.js';
+import { SessionManager } from '../../src/daemon/sessions.js';
 import { SessionStore } from '../../src/daemon/store.js';
 import { userStatusLine } from '../../src/harnesses/claude/config.js';
 import { claudeAdapter, claudeSettings } from '../../src/harnesses/claude/index.js';
@@ -106,7 +110,7 @@ describe('Claude statusLine wiring', () => {
       ingest: () => {},
       flushIngest: async () => {},
     };
-    expect(await claudeAdapter.handleHook('StatusLine', statusPayload(), ctx)).toEqual({});
+    expect(await claudeAdapter.open(session).handleHook('StatusLine', statusPayload(), ctx)).toEqual({});
     expect(events).toEqual([
       {
         type: 'cost.reported',
@@ -115,8 +119,8 @@ describe('Claude statusLine wiring', () => {
     ]);
     expect(session.harnessSessionId).toBe('d6c966fc-918f-4ee0-a0f3-80ed19f598e5');
     events.length = 0;
-    await claudeAdapter.handleHook('StatusLine', { ...statusPayload(), cost: { total_cost_usd: 'x' } }, ctx);
-    await claudeAdapter.handleHook('StatusLine', { cost: { total_cost_usd: 1 } }, ctx); // no session id
+    await claudeAdapter.open(session).handleHook('StatusLine', { ...statusPayload(), cost: { total_cost_usd: 'x' } }, ctx);
+    await claudeAdapter.open(session).handleHook('StatusLine', { cost: { total_cost_usd: 1 } }, ctx); // no session id
     expect(events).toEqual([]);
   });
 });
@@ -129,14 +133,21 @@ describe('session totals kept by the daemon', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omsl-'));
     store = new SessionStore(path.join(dir, 'sessions.json'), path.join(dir, 'sessions'));
     store.load();
+    const tmux = {} as TmuxPort;
+    const harnesses = new HarnessRegistry([claudeAdapter, piAdapter]);
+    const events = new SessionLog({ store, bus: new EventBus(), priceUsage: (_rec, u) => ({ ...u, computedCostUsd: 0.1 }) });
+    const policies: PolicyPort = { prepare: () => [], attach: () => {}, decide: async () => ({ verdict: 'none' }) };
     manager = new SessionManager({
       store,
-      bus: new EventBus(),
-      tmux: {} as TmuxPort,
-      harnesses: new HarnessRegistry([claudeAdapter, piAdapter]),
+      tmux,
+      harnesses,
+      events,
+      panes: new PaneIO({ tmux, harnesses, events }),
+      hooks: new HarnessSessions({ store, harnesses, events, policies }),
+      policies,
+      sandbox: {} as SandboxPort,
       agentSocket: { open: async (id) => path.join(dir, `${id}.sock`), close: async () => {} },
       hookClient: { script: '/x/omni-hook', node: 'node', omniJs: 'omni.js', omniHome: dir },
-      priceUsage: (_rec, u) => ({ ...u, computedCostUsd: 0.1 }),
     });
   });
   afterEach(async () => {

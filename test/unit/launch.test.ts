@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { filterEnv, launchScript } from '../../src/daemon/sessions.js';
+import { filterEnv, launchScript } from '../../src/daemon/launcher.js';
 import { shQuote } from '../../src/core/fsutil.js';
 
 describe('launch script', () => {

@@ -16,6 +16,15 @@ const hook = (name: string) => (JSON.parse(fixture(`hook-${name}.json`)) as { pa
 
 const SESSION_ID = '01a2000f-7f8b-725f-8a99-184b96403169';
 
+/** The daemon opens one adapter instance per session: each recorder's session gets its own. */
+const instances = new WeakMap<object, ReturnType<typeof piAdapter.open>>();
+function instanceOf(session: SignalContext['session']) {
+  let s = instances.get(session);
+  if (!s) instances.set(session, (s = piAdapter.open(session)));
+  return s;
+}
+const handleHook = (event: string, payload: Record<string, unknown>, ctx: SignalContext) => instanceOf(ctx.session).handleHook(event, payload, ctx);
+
 function recorder(verdict: Verdict = { verdict: 'none' }, status: SessionStatus = 'idle') {
   const events: NewEvent[] = [];
   const statuses: Array<[SessionStatus, string | undefined]> = [];
@@ -45,7 +54,7 @@ function recorder(verdict: Verdict = { verdict: 'none' }, status: SessionStatus 
 describe('Pi extension events → uniform events (recorded 0.73.1 payloads)', () => {
   it('SessionStart records Pi session id and file, the model, and goes idle', async () => {
     const r = recorder({ verdict: 'none' }, 'starting');
-    expect(await piAdapter.handleHook('SessionStart', hook('SessionStart'), r.ctx)).toEqual({});
+    expect(await handleHook('SessionStart', hook('SessionStart'), r.ctx)).toEqual({});
     expect(r.session.harnessSessionId).toBe(SESSION_ID);
     expect(r.session.transcriptPath).toMatch(new RegExp(`_${SESSION_ID}\\.jsonl$`));
     expect(r.statuses).toEqual([['idle', undefined]]);
@@ -53,24 +62,24 @@ describe('Pi extension events → uniform events (recorded 0.73.1 payloads)', ()
 
   it('SessionStart without a model is waiting with what to do; a ModelSelect then makes it idle', async () => {
     const r = recorder({ verdict: 'none' }, 'starting');
-    await piAdapter.handleHook('SessionStart', hook('SessionStart-no-model'), r.ctx);
+    await handleHook('SessionStart', hook('SessionStart-no-model'), r.ctx);
     expect(r.statuses.at(-1)?.[0]).toBe('waiting');
     expect(r.statuses.at(-1)?.[1]).toMatch(/\/login|models\.json/);
-    await piAdapter.handleHook('ModelSelect', { sessionId: SESSION_ID, model: 'anthropic/claude-x', source: 'set' }, r.ctx);
+    await handleHook('ModelSelect', { sessionId: SESSION_ID, model: 'anthropic/claude-x', source: 'set' }, r.ctx);
     expect(r.statuses.at(-1)).toEqual(['idle', undefined]);
   });
 
   it('a model change while waiting on something else (an approval) leaves the status alone', async () => {
     const r = recorder({ verdict: 'none' }, 'waiting');
     r.session.statusReason = 'approval ap_1: ask_on_shell';
-    await piAdapter.handleHook('ModelSelect', { sessionId: SESSION_ID, model: 'anthropic/claude-x', source: 'cycle' }, r.ctx);
+    await handleHook('ModelSelect', { sessionId: SESSION_ID, model: 'anthropic/claude-x', source: 'cycle' }, r.ctx);
     expect(r.statuses).toEqual([]);
   });
 
   it('Prompt is running, then message.user, and asks the prompt phase with the prompt id as key', async () => {
     const r = recorder();
     const payload = hook('Prompt');
-    expect(await piAdapter.handleHook('Prompt', payload, r.ctx)).toEqual({});
+    expect(await handleHook('Prompt', payload, r.ctx)).toEqual({});
     expect(r.statuses[0]).toEqual(['running', undefined]);
     expect(r.events).toEqual([{ type: 'message.user', data: { text: 'REC-BASH go' } }]);
     expect(r.decisions).toEqual([{ phase: 'prompt', text: 'REC-BASH go', key: payload.promptId }]);
@@ -78,19 +87,19 @@ describe('Pi extension events → uniform events (recorded 0.73.1 payloads)', ()
 
   it('a denied prompt answers exit 2 with the reason and settles idle', async () => {
     const r = recorder({ verdict: 'deny', reason: 'not that' });
-    expect(await piAdapter.handleHook('Prompt', hook('Prompt'), r.ctx)).toEqual({ exitCode: 2, stderr: 'not that' });
+    expect(await handleHook('Prompt', hook('Prompt'), r.ctx)).toEqual({ exitCode: 2, stderr: 'not that' });
     expect(r.statuses.at(-1)).toEqual(['idle', 'prompt blocked by policy']);
   });
 
   it('a prompt not typed by a person says where it came from', async () => {
     const r = recorder();
-    await piAdapter.handleHook('Prompt', { ...hook('Prompt'), source: 'extension' }, r.ctx);
+    await handleHook('Prompt', { ...hook('Prompt'), source: 'extension' }, r.ctx);
     expect(r.events[0]).toEqual({ type: 'message.user', data: { text: 'REC-BASH go', via: 'pi.extension' } });
   });
 
   it('ToolCall becomes tool.call (bash = shell) and asks the tool_call phase', async () => {
     const r = recorder();
-    expect(await piAdapter.handleHook('ToolCall', hook('ToolCall'), r.ctx)).toEqual({});
+    expect(await handleHook('ToolCall', hook('ToolCall'), r.ctx)).toEqual({});
     const input = { command: 'echo rec-bash && ls /nonexistent-dir' };
     expect(r.events).toEqual([{ type: 'tool.call', data: { callId: 'toolu_01Y4jCtMvOycTJB8ZX8fPSwcHn', tool: 'bash', kind: 'shell', input } }]);
     expect(r.decisions).toEqual([{ phase: 'tool_call', callId: 'toolu_01Y4jCtMvOycTJB8ZX8fPSwcHn', tool: 'bash', input, call: { kind: 'shell', script: input.command } }]);
@@ -99,37 +108,37 @@ describe('Pi extension events → uniform events (recorded 0.73.1 payloads)', ()
 
   it('a denied tool call answers exit 2 with the reason (the extension blocks with it)', async () => {
     const r = recorder({ verdict: 'deny', reason: 'CONF no touching' });
-    expect(await piAdapter.handleHook('ToolCall', hook('ToolCall'), r.ctx)).toEqual({ exitCode: 2, stderr: 'CONF no touching' });
+    expect(await handleHook('ToolCall', hook('ToolCall'), r.ctx)).toEqual({ exitCode: 2, stderr: 'CONF no touching' });
     const none = recorder({ verdict: 'deny' });
-    expect(await piAdapter.handleHook('ToolCall', hook('ToolCall'), none.ctx)).toEqual({ exitCode: 2, stderr: 'blocked by omni policy' });
+    expect(await handleHook('ToolCall', hook('ToolCall'), none.ctx)).toEqual({ exitCode: 2, stderr: 'blocked by omni policy' });
   });
 
   it('an allow verdict answers nothing special (Pi has no permission prompt to skip)', async () => {
     const r = recorder({ verdict: 'allow', reason: 'fine' });
-    expect(await piAdapter.handleHook('ToolCall', hook('ToolCall'), r.ctx)).toEqual({});
+    expect(await handleHook('ToolCall', hook('ToolCall'), r.ctx)).toEqual({});
   });
 
   it('ToolResult becomes tool.result ok / not ok and asks the tool_result phase', async () => {
     const ok = recorder();
-    expect(await piAdapter.handleHook('ToolResult', hook('ToolResult'), ok.ctx)).toEqual({});
+    expect(await handleHook('ToolResult', hook('ToolResult'), ok.ctx)).toEqual({});
     expect(ok.events).toEqual([
       { type: 'tool.result', data: { callId: 'toolu_01ZmbzpDz0xBbreynI7G8sYj3y', tool: 'bash', ok: true, output: [{ type: 'text', text: 'NOTE-ME\n' }] } },
     ]);
     expect(ok.decisions[0]).toMatchObject({ phase: 'tool_result', tool: 'bash', call: { kind: 'shell', script: 'echo NOTE-ME' }, ok: true, input: { command: 'echo NOTE-ME' } });
     const bad = recorder();
-    await piAdapter.handleHook('ToolResult', hook('ToolResult-error'), bad.ctx);
+    await handleHook('ToolResult', hook('ToolResult-error'), bad.ctx);
     expect(bad.events[0]).toMatchObject({ type: 'tool.result', data: { ok: false } });
     expect(JSON.stringify(bad.events[0])).toContain('Command exited with code 2');
   });
 
   it('a tool_result deny answers exit 2; the extension appends the reason for the model', async () => {
     const r = recorder({ verdict: 'deny', reason: 'stop now' });
-    expect(await piAdapter.handleHook('ToolResult', hook('ToolResult'), r.ctx)).toEqual({ exitCode: 2, stderr: 'omni policy: stop now' });
+    expect(await handleHook('ToolResult', hook('ToolResult'), r.ctx)).toEqual({ exitCode: 2, stderr: 'omni policy: stop now' });
   });
 
   it('MessageEnd gives one message.assistant per text block and usage with Pi’s reported cost', async () => {
     const r = recorder();
-    await piAdapter.handleHook('MessageEnd', hook('MessageEnd-toolUse'), r.ctx);
+    await handleHook('MessageEnd', hook('MessageEnd-toolUse'), r.ctx);
     expect(r.events).toEqual([
       { type: 'message.assistant', data: { text: 'Running it.', messageId: 'msg_01N1BTqQ5Q3LJMafl0DdrdK0XT', model: 'fake-model' } },
       {
@@ -148,14 +157,14 @@ describe('Pi extension events → uniform events (recorded 0.73.1 payloads)', ()
       },
     ]);
     const t = recorder();
-    await piAdapter.handleHook('MessageEnd', hook('MessageEnd-text'), t.ctx);
+    await handleHook('MessageEnd', hook('MessageEnd-text'), t.ctx);
     expect(t.events.map((e) => e.type)).toEqual(['message.assistant', 'usage']);
     expect((t.events[0]!.data as { text: string }).text).toBe('The ls failed.');
   });
 
   it('an interrupted message keeps its usage but not its cut-off text', async () => {
     const r = recorder();
-    await piAdapter.handleHook('MessageEnd', hook('MessageEnd-aborted'), r.ctx);
+    await handleHook('MessageEnd', hook('MessageEnd-aborted'), r.ctx);
     expect(r.events).toEqual([
       {
         type: 'usage',
@@ -166,7 +175,7 @@ describe('Pi extension events → uniform events (recorded 0.73.1 payloads)', ()
 
   it('a failed model request becomes an error event and no usage (no tokens)', async () => {
     const r = recorder();
-    await piAdapter.handleHook('MessageEnd', hook('MessageEnd-error'), r.ctx);
+    await handleHook('MessageEnd', hook('MessageEnd-error'), r.ctx);
     expect(r.events).toHaveLength(1);
     expect(r.events[0]).toMatchObject({ type: 'error', data: { code: 'harness_model_error' } });
     expect((r.events[0]!.data as { message: string }).message).toContain('fake bad request');
@@ -174,17 +183,17 @@ describe('Pi extension events → uniform events (recorded 0.73.1 payloads)', ()
 
   it('AgentEnd is idle; an aborted run says interrupted', async () => {
     const r = recorder({ verdict: 'none' }, 'running');
-    await piAdapter.handleHook('AgentEnd', hook('AgentEnd'), r.ctx);
+    await handleHook('AgentEnd', hook('AgentEnd'), r.ctx);
     expect(r.statuses).toEqual([['idle', undefined]]);
     const a = recorder({ verdict: 'none' }, 'running');
-    await piAdapter.handleHook('AgentEnd', hook('AgentEnd-aborted'), a.ctx);
+    await handleHook('AgentEnd', hook('AgentEnd-aborted'), a.ctx);
     expect(a.statuses).toEqual([['idle', 'interrupted']]);
   });
 
   it('SessionEnd and unknown events are accepted quietly', async () => {
     const r = recorder();
-    expect(await piAdapter.handleHook('SessionEnd', hook('SessionEnd'), r.ctx)).toEqual({});
-    expect(await piAdapter.handleHook('Whatever', {}, r.ctx)).toEqual({});
+    expect(await handleHook('SessionEnd', hook('SessionEnd'), r.ctx)).toEqual({});
+    expect(await handleHook('Whatever', {}, r.ctx)).toEqual({});
     expect(r.events).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import type { NewEvent, UsageData } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { CostLedger, localDate, usageFromLogs } from '../../src/cost/ledger.js';
 import { PolicyService } from '../../src/daemon/policy-service.js';
-import { addUsage } from '../../src/daemon/sessions.js';
+import { addUsage } from '../../src/daemon/session-log.js';
 import { formatUsd } from '../../src/policy/builtins/cost-budget.js';
 import { loadPolicyRef } from '../../src/policy/rules.js';
 import type { LoadedPolicy, Phase, PolicySubject, Spend, SpendView } from '../../src/policy/types.js';
@@ -214,6 +214,7 @@ describe('PolicyService budgets (usage phase)', () => {
       getSession: (id) => recs.get(id),
       emit: (rec, ev) => events.push({ session: rec.id, ev }),
       setStatus: (rec, status) => (rec.status = status),
+      usage: { onUsage: () => () => {} }, // spend() below calls onUsage itself
       configDir: path.join(dir, 'config'),
       interrupt,
       listSessions: () => [...recs.values()],

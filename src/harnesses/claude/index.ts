@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
-import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
+import type { HarnessAdapter, HarnessSession, HookReply, IngestCursor, Ingestor, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { claudeConfigFile, prepareClaudeConfig, userStatusLine, type ClaudeStatusLine } from './config.js';
 import { claudeDoctor } from './doctor.js';
 import { sandboxedLaunch } from './sandbox.js';
@@ -76,8 +76,8 @@ export const claudeAdapter: HarnessAdapter = {
   interruptKeys: ['Escape'],
   submitDelayMs: 100,
 
-  findBinary(env) {
-    return findBinary('claude', env, env.OMNI_BINARY_OVERRIDE);
+  findBinary(env, versions) {
+    return findBinary('claude', env, env.OMNI_BINARY_OVERRIDE, versions);
   },
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
@@ -126,7 +126,23 @@ export const claudeAdapter: HarnessAdapter = {
     return /(^|\.)anthropic\./i.test(model) ? 'aws' : 'anthropic';
   },
 
-  async handleHook(event, payload, ctx): Promise<HookReply> {
+  open: () => new ClaudeSession(),
+
+  detectScreen(text: string): ScreenMatch | undefined {
+    return detectClaudeScreen(text);
+  },
+
+  inputReady: claudeInputReady,
+  // Claude fires no Stop for an interrupted turn, and puts the interrupted prompt back in the box.
+  idleAfterInterrupt: claudeIdleScreen,
+  clearInputKeys: ['C-u'],
+};
+
+/** One omni session under Claude Code: its hooks, and the transcript reader once ingestion starts. */
+class ClaudeSession implements HarnessSession {
+  private transcript?: ClaudeTranscript;
+
+  async handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply> {
     noteIdentity(payload, ctx);
     switch (event) {
       case 'SessionStart':
@@ -204,21 +220,17 @@ export const claudeAdapter: HarnessAdapter = {
       default:
         return {};
     }
-  },
+  }
 
-  createIngestor(ctx, seen) {
-    return new ClaudeTranscript(() => ctx.session.transcriptPath, ctx, seen);
-  },
+  createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor {
+    this.transcript = new ClaudeTranscript(() => ctx.session.transcriptPath, ctx, seen);
+    return this.transcript;
+  }
 
-  detectScreen(text: string): ScreenMatch | undefined {
-    return detectClaudeScreen(text);
-  },
-
-  inputReady: claudeInputReady,
-  // Claude fires no Stop for an interrupted turn, and puts the interrupted prompt back in the box.
-  idleAfterInterrupt: claudeIdleScreen,
-  clearInputKeys: ['C-u'],
-};
+  close(): void {
+    this.transcript = undefined;
+  }
+}
 
 function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {
   const sid = str(payload.session_id);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { proxyEnv } from '../../sandbox/env.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
-import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
+import type { HarnessAdapter, HarnessSession, HookReply, IngestCursor, Ingestor, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { codexHome, codexHomeNotes, codexModelEndpoints, codexOverrides, codexProvider, codexSandboxLaunch } from './config.js';
 import { codexDoctor } from './doctor.js';
 import { CodexRollout } from './rollout.js';
@@ -16,17 +16,6 @@ export { codexToolKind } from './tools.js';
  * test/fixtures/codex/FINDINGS.md for what was measured.
  */
 
-/** Per omni session: the turn the last prompt started, and the rollout reader (for exit codes). */
-interface SessionState {
-  turnId?: string;
-  rollout?: CodexRollout;
-}
-const state = new Map<string, SessionState>();
-const stateOf = (id: string): SessionState => {
-  let s = state.get(id);
-  if (!s) state.set(id, (s = {}));
-  return s;
-};
 
 /** The NO_PROXY every process in omni's sandbox gets; the commands Codex runs keep it. */
 const SANDBOX_NO_PROXY = proxyEnv(1, '/', '/').NO_PROXY ?? '';
@@ -54,8 +43,8 @@ export const codexAdapter: HarnessAdapter = {
   interruptKeys: ['Escape'],
   submitDelayMs: 50,
 
-  findBinary(env) {
-    return findBinary('codex', env, env.OMNI_BINARY_OVERRIDE);
+  findBinary(env, versions) {
+    return findBinary('codex', env, env.OMNI_BINARY_OVERRIDE, versions);
   },
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
@@ -66,8 +55,6 @@ export const codexAdapter: HarnessAdapter = {
     if (sandbox) flags.push(...sandbox.args);
     if (ctx.session.model) flags.push('--model', ctx.session.model);
     const args = ctx.resume ? ['resume', ctx.resume.harnessSessionId, ...flags, ...ctx.extraArgs] : [...flags, ...ctx.extraArgs];
-    const prev = state.get(ctx.session.id);
-    if (prev) prev.turnId = undefined;
     return {
       command: ctx.binary.path,
       args,
@@ -102,7 +89,22 @@ export const codexAdapter: HarnessAdapter = {
     return 'openai';
   },
 
-  async handleHook(event, payload, ctx): Promise<HookReply> {
+  open: () => new CodexSession(),
+
+  detectScreen(text: string): ScreenMatch | undefined {
+    return detectCodexScreen(text);
+  },
+
+  inputReady: codexInputReady,
+  idleAfterInterrupt: codexIdleAfterInterrupt,
+};
+
+/** One omni session under Codex: the turn the last prompt started, and the rollout reader (for exit codes). */
+class CodexSession implements HarnessSession {
+  private turnId?: string;
+  private rollout?: CodexRollout;
+
+  async handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply> {
     noteIdentity(payload, ctx);
     switch (event) {
       case 'SessionStart':
@@ -111,7 +113,7 @@ export const codexAdapter: HarnessAdapter = {
         return {};
       case 'UserPromptSubmit': {
         const turnId = str(payload.turn_id);
-        if (turnId) stateOf(ctx.session.id).turnId = turnId;
+        if (turnId) this.turnId = turnId;
         // A blocked prompt never reaches the model and no Stop follows (the helper leaves it idle).
         const v = await promptSubmitted(ctx, str(payload.prompt) ?? '', { key: turnId });
         if (v.verdict === 'deny' || v.verdict === 'ask') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
@@ -144,7 +146,7 @@ export const codexAdapter: HarnessAdapter = {
         const call = codexNormalize(tool, input, str(payload.cwd));
         const output = payload.tool_response ?? null;
         // PostToolUse fires for failed commands too; the exit code is only in the rollout.
-        const ok = call.kind === 'shell' ? await commandOk(ctx, callId) : true;
+        const ok = call.kind === 'shell' ? await this.commandOk(ctx, callId) : true;
         ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output } });
         ctx.setStatus('running', undefined, 'hook');
         const v = await ctx.decide({ phase: 'tool_result', callId, tool, input, call, ok, output });
@@ -167,21 +169,29 @@ export const codexAdapter: HarnessAdapter = {
       default:
         return {};
     }
-  },
+  }
 
-  createIngestor(ctx, seen) {
-    const s = stateOf(ctx.session.id);
-    s.rollout = new CodexRollout(() => ctx.session.transcriptPath, ctx, seen, () => stateOf(ctx.session.id).turnId);
-    return s.rollout;
-  },
+  createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor {
+    this.rollout = new CodexRollout(() => ctx.session.transcriptPath, ctx, seen, () => this.turnId);
+    return this.rollout;
+  }
 
-  detectScreen(text: string): ScreenMatch | undefined {
-    return detectCodexScreen(text);
-  },
+  close(): void {
+    this.rollout = undefined;
+  }
 
-  inputReady: codexInputReady,
-  idleAfterInterrupt: codexIdleAfterInterrupt,
-};
+  /** Whether a shell call exited 0, from the rollout's CommandExecution item (briefly waited for). */
+  private async commandOk(ctx: SignalContext, callId: string): Promise<boolean> {
+    const deadline = Date.now() + 500;
+    for (;;) {
+      await ctx.flushIngest().catch(() => {});
+      const outcome = this.rollout?.commandOutcome(callId);
+      if (outcome) return outcome.status !== 'failed' && (outcome.exitCode === undefined || outcome.exitCode === 0);
+      if (Date.now() >= deadline || !this.rollout) return true;
+      await sleep(50);
+    }
+  }
+}
 
 function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {
   const sid = str(payload.session_id);
@@ -189,18 +199,6 @@ function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): voi
   const isNewTranscript = transcript !== undefined && transcript !== ctx.session.transcriptPath;
   ctx.update({ harnessSessionId: sid, transcriptPath: transcript });
   if (isNewTranscript || (transcript && fs.existsSync(transcript))) ctx.ingest();
-}
-
-/** Whether a shell call exited 0, from the rollout's CommandExecution item (briefly waited for). */
-async function commandOk(ctx: SignalContext, callId: string): Promise<boolean> {
-  const deadline = Date.now() + 500;
-  for (;;) {
-    await ctx.flushIngest().catch(() => {});
-    const outcome = state.get(ctx.session.id)?.rollout?.commandOutcome(callId);
-    if (outcome) return outcome.status !== 'failed' && (outcome.exitCode === undefined || outcome.exitCode === 0);
-    if (Date.now() >= deadline || !state.get(ctx.session.id)?.rollout) return true;
-    await sleep(50);
-  }
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

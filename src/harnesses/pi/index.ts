@@ -4,7 +4,7 @@ import type { UsageData } from '../../core/events.js';
 import { readJsonFile, writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
-import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, SignalContext } from '../types.js';
+import type { HarnessAdapter, HarnessSession, HookReply, LaunchContext, LaunchSpec, SignalContext } from '../types.js';
 import { piDoctor } from './doctor.js';
 import { piExtensionSource } from './extension.js';
 import { detectPiScreen, piIdleScreen, piInputReady } from './screens.js';
@@ -98,8 +98,8 @@ export const piAdapter: HarnessAdapter = {
   interruptKeys: ['Escape'],
   submitDelayMs: 50,
 
-  findBinary(env) {
-    return findBinary('pi', env, env.OMNI_BINARY_OVERRIDE);
+  findBinary(env, versions) {
+    return findBinary('pi', env, env.OMNI_BINARY_OVERRIDE, versions);
   },
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
@@ -161,7 +161,17 @@ export const piAdapter: HarnessAdapter = {
   // Pi's tools run in its own cwd, which its payloads do not carry (the session's).
   normalizeToolCall: (tool, input) => piNormalize(tool, input),
 
-  async handleHook(event, payload, ctx): Promise<HookReply> {
+  open: () => new PiSession(),
+
+  detectScreen: detectPiScreen,
+  inputReady: piInputReady,
+  // Pi reports an interrupted run (agent_end), but the pane settles first; either makes it idle.
+  idleAfterInterrupt: piIdleScreen,
+};
+
+/** One omni session under Pi: everything arrives through the extension, so it holds nothing. */
+class PiSession implements HarnessSession {
+  async handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply> {
     noteIdentity(payload, ctx);
     switch (event) {
       case 'SessionStart':
@@ -218,18 +228,15 @@ export const piAdapter: HarnessAdapter = {
       default:
         return {};
     }
-  },
+  }
 
   // Everything arrives through the extension; there is no log to read.
-  createIngestor() {
+  createIngestor(): undefined {
     return undefined;
-  },
+  }
 
-  detectScreen: detectPiScreen,
-  inputReady: piInputReady,
-  // Pi reports an interrupted run (agent_end), but the pane settles first; either makes it idle.
-  idleAfterInterrupt: piIdleScreen,
-};
+  close(): void {}
+}
 
 function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {
   const sid = str(payload.sessionId);

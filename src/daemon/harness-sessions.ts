@@ -1,0 +1,119 @@
+import { isLive, type SessionRecord } from '../core/session.js';
+import type { HarnessRegistry } from '../harnesses/registry.js';
+import type { FlushHint, HarnessSession, HookReply, Ingestor, SignalContext } from '../harnesses/types.js';
+import type { PolicyPort } from './ports.js';
+import type { SessionLog } from './session-log.js';
+import type { SessionStore } from './store.js';
+
+export interface HarnessSessionsDeps {
+  store: SessionStore;
+  harnesses: HarnessRegistry;
+  events: SessionLog;
+  /** Required: every gate a hook raises is answered by the policy engine, never by wiring order. */
+  policies: Pick<PolicyPort, 'decide'>;
+  log?: (msg: string) => void;
+}
+
+/** One session's adapter instance and the reader of its harness log. */
+interface Open {
+  session: HarnessSession;
+  ingestor?: Ingestor;
+  ingesting?: Promise<void>;
+}
+
+/**
+ * The daemon's side of each session's adapter instance: opened on the first hook or ingest,
+ * closed when the session ends. Routes hooks to it with a SignalContext, and runs ingestion
+ * one pass at a time per session.
+ */
+export class HarnessSessions {
+  private open = new Map<string, Open>();
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly deps: HarnessSessionsDeps) {
+    this.log = deps.log ?? (() => {});
+  }
+
+  /** A hook from the session's agent socket. An ended session's instance is let go afterwards. */
+  async handleHook(sessionId: string, event: string, payload: Record<string, unknown>, signal?: AbortSignal): Promise<HookReply> {
+    const rec = this.deps.store.get(sessionId);
+    if (!rec) return {};
+    try {
+      return await this.opened(rec).session.handleHook(event, payload, this.signalContext(rec, signal));
+    } finally {
+      // A late hook of an ended session (SessionEnd after the pane died) must not keep it open.
+      if (!isLive(rec.status)) {
+        await this.close(rec.id);
+        this.deps.events.close(rec.id);
+      }
+    }
+  }
+
+  /** Start (or restart after adoption) reading the harness's own log. */
+  startIngest(rec: SessionRecord): void {
+    const o = this.opened(rec);
+    o.ingestor ??= o.session.createIngestor(this.signalContext(rec), this.deps.events.keys(rec));
+    void this.runIngest(rec.id);
+  }
+
+  /** A supervision tick: read what is new, unless a pass is already running. */
+  pollIngest(id: string): void {
+    const o = this.open.get(id);
+    if (o?.ingestor && !o.ingesting) void this.runIngest(id);
+  }
+
+  /** Ingestion runs one pass at a time per session; `flush` also emits held-back records. */
+  async runIngest(id: string, flush = false, hint?: FlushHint): Promise<void> {
+    const o = this.open.get(id);
+    if (!o?.ingestor) return;
+    while (o.ingesting) await o.ingesting.catch(() => {});
+    const ing = o.ingestor;
+    o.ingesting = (async () => {
+      await ing.poll();
+      if (flush) await ing.flush(hint);
+    })().catch((err) => this.log(`${id}: ingest failed: ${(err as Error).message}`));
+    try {
+      await o.ingesting;
+    } finally {
+      o.ingesting = undefined;
+    }
+  }
+
+  /** The session ended: let its pass finish, then close its adapter instance. */
+  async close(id: string): Promise<void> {
+    const o = this.open.get(id);
+    if (!o) return;
+    this.open.delete(id);
+    await o.ingesting?.catch(() => {});
+    o.session.close();
+  }
+
+  closeAll(): void {
+    for (const o of this.open.values()) o.session.close();
+    this.open.clear();
+  }
+
+  private opened(rec: SessionRecord): Open {
+    let o = this.open.get(rec.id);
+    if (!o) this.open.set(rec.id, (o = { session: this.deps.harnesses.get(rec.harness).open(rec) }));
+    return o;
+  }
+
+  private signalContext(rec: SessionRecord, signal?: AbortSignal): SignalContext {
+    const { events, store } = this.deps;
+    return {
+      session: rec,
+      emit: (ev) => events.emit(rec, ev),
+      setStatus: (status, reason, source) => events.setStatus(rec, status, reason, source ?? 'hook'),
+      update: (patch) => {
+        const changed = Object.entries(patch).some(([k, v]) => v !== undefined && (rec as unknown as Record<string, unknown>)[k] !== v);
+        if (!changed) return;
+        Object.assign(rec, patch);
+        store.put(rec);
+      },
+      decide: (req) => this.deps.policies.decide(rec, req, signal),
+      ingest: () => this.startIngest(rec),
+      flushIngest: (hint) => this.runIngest(rec.id, true, hint),
+    };
+  }
+}

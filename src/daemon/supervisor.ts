@@ -1,0 +1,120 @@
+import { isLive, type SessionRecord } from '../core/session.js';
+import type { HarnessRegistry } from '../harnesses/registry.js';
+import type { HarnessSessions } from './harness-sessions.js';
+import type { Launcher } from './launcher.js';
+import { paneTarget } from './pane-io.js';
+import type { AgentSocketPort, SandboxPort, TmuxPort } from './ports.js';
+import type { SessionLog } from './session-log.js';
+import type { SessionStore } from './store.js';
+
+export interface SupervisorDeps {
+  store: SessionStore;
+  tmux: TmuxPort;
+  harnesses: HarnessRegistry;
+  events: SessionLog;
+  hooks: HarnessSessions;
+  launcher: Pick<Launcher, 'settling' | 'forget'>;
+  sandbox: SandboxPort;
+  agentSocket: AgentSocketPort;
+  now: () => Date;
+}
+
+/**
+ * Watching sessions from tmux: re-adoption after a daemon start, exits, first-run screens,
+ * and closing out a session that ended (its log, adapter instance, socket and sandbox).
+ */
+export class Supervisor {
+  /** Set at shutdown: an in-flight poll must not read a torn-down tmux as sessions exiting. */
+  private closed = false;
+
+  constructor(private readonly deps: SupervisorDeps) {}
+
+  /** Rebuild state after a (re)start: reopen logs, re-adopt live panes, close out dead ones. */
+  async adoptAll(): Promise<{ adopted: string[]; exited: string[] }> {
+    const { store, events } = this.deps;
+    const panes = await this.deps.tmux.listPanes();
+    const bySession = new Map(panes.map((p) => [p.sessionName, p]));
+    const adopted: string[] = [];
+    const exited: string[] = [];
+    for (const rec of store.all()) {
+      events.opened(rec); // the log is the truth for totals and lastSeq
+      if (!isLive(rec.status)) {
+        events.close(rec.id);
+        continue;
+      }
+      const pane = bySession.get(rec.tmuxSession);
+      if (pane && !pane.dead) {
+        await this.deps.agentSocket.open(rec.id);
+        if (rec.sandbox) await this.deps.sandbox.adopt(rec);
+        rec.paneId = pane.paneId;
+        rec.panePid = pane.panePid;
+        events.emit(rec, { type: 'session.adopted', data: { pane: pane.paneId } });
+        this.deps.hooks.startIngest(rec);
+        adopted.push(rec.id);
+      } else {
+        await this.markExited(rec, pane ? pane.deadStatus : null, pane ? 'the harness exited while the daemon was down' : 'the tmux session is gone');
+        exited.push(rec.id);
+      }
+    }
+    return { adopted, exited };
+  }
+
+  /** One supervision tick: exits from tmux, first-run screens from the pane. */
+  async poll(): Promise<void> {
+    if (this.closed) return;
+    const { store, events } = this.deps;
+    const liveRecs = store.all().filter((s) => isLive(s.status));
+    if (liveRecs.length === 0) return;
+    const listedAt = Date.now();
+    const panes = new Map((await this.deps.tmux.listPanes()).map((p) => [p.sessionName, p]));
+    for (const rec of liveRecs) {
+      if (this.closed) return;
+      if (this.deps.launcher.settling(rec.id, listedAt)) continue;
+      const pane = panes.get(rec.tmuxSession);
+      if (!pane || pane.dead) {
+        await this.markExited(rec, pane?.deadStatus ?? null, pane ? undefined : 'the tmux session is gone');
+        continue;
+      }
+      this.deps.hooks.pollIngest(rec.id);
+      // Screens are looked for only while no structured signal has spoken (or the last
+      // word came from the pane itself): hooks win over screen scraping.
+      if (rec.status === 'starting' || rec.statusSource === 'pane') {
+        const adapter = this.deps.harnesses.get(rec.harness);
+        let text = '';
+        try {
+          text = await this.deps.tmux.capturePane(paneTarget(rec));
+        } catch {
+          continue;
+        }
+        // A hook may have spoken while the pane was read: structured signals win.
+        if (rec.status !== 'starting' && rec.statusSource !== 'pane') continue;
+        const screen = adapter.detectScreen(text);
+        if (screen) events.setStatus(rec, screen.status, screen.reason, 'pane');
+        else if (rec.statusSource === 'pane') events.setStatus(rec, 'starting', 'first-run screen passed', 'pane');
+      }
+    }
+  }
+
+  /** The session ended: read its harness log to the end, log the exit, and let go of it. */
+  async markExited(rec: SessionRecord, code: number | null, reason?: string): Promise<void> {
+    if (!isLive(rec.status)) return;
+    reason ??= this.deps.sandbox.whyExited?.(rec, code);
+    const { store, events, hooks } = this.deps;
+    await hooks.runIngest(rec.id, true).catch(() => {});
+    rec.exitCode = code;
+    rec.exitedAt = this.deps.now().toISOString();
+    events.setStatus(rec, 'exited', reason, 'tmux');
+    events.emit(rec, { type: 'session.exited', data: { code, ...(reason ? { reason } : {}) } });
+    store.put(rec);
+    await this.deps.sandbox.close(rec.id, { forget: true });
+    await this.deps.agentSocket.close(rec.id);
+    await hooks.close(rec.id);
+    events.close(rec.id);
+    this.deps.launcher.forget(rec.id);
+  }
+
+  /** Shutdown: polls in flight stop reading tmux. */
+  stop(): void {
+    this.closed = true;
+  }
+}
