@@ -19,6 +19,12 @@ export interface ToolSubject {
   kind: ToolKind;
   callId: string;
   input: unknown;
+  /**
+   * The directory the call runs in (absolute), when the harness says: Claude's hook `cwd`
+   * (its Bash keeps a `cd` between calls), Codex's `workdir`. Policies fall back to the
+   * session's cwd.
+   */
+  cwd?: string;
   /** Every command a shell tool call would run (kind `shell`). */
   shell?: ParsedShell;
   /** Absolute paths the call reads and writes, from the input and from parsed shell commands. */
