@@ -10,19 +10,13 @@ import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import type { DecisionRequest, Verdict } from '../harnesses/types.js';
 import { evaluatePolicies } from '../policy/engine.js';
-import { loadPolicyRef, parsePolicyText, PolicyLoadError } from '../policy/rules.js';
+import { PolicyLoadError } from '../policy/rules.js';
+import { compileSnapshot, type PolicySnapshot } from '../policy/snapshot.js';
 import { PolicyState } from '../policy/state.js';
 import { buildToolSubject } from '../policy/subject.js';
 import type { Level, LoadedPolicy, PolicySubject, Spend, SpendView } from '../policy/types.js';
 
-/** A policy as the session was started with it: the text is kept, so edits to the file later
- * do not change a running session, and a restarted daemon loads exactly the same rules. */
-export interface PolicySnapshot {
-  source: string;
-  text?: string;
-  ref?: string;
-  level: Level;
-}
+export type { PolicySnapshot } from '../policy/snapshot.js';
 
 /** What the CLI sends: a file's content (read on the caller's side) or a name. */
 export interface PolicyRefInput {
@@ -343,11 +337,7 @@ export class PolicyService {
 
   private compile(s: PolicySnapshot, cwd: string): LoadedPolicy[] {
     try {
-      if (s.text !== undefined) return parsePolicyText(s.text, s.source, s.level);
-      const loaded = loadPolicyRef(s.ref ?? s.source, { cwd, configDir: this.deps.configDir, level: s.level });
-      s.text = loaded.text;
-      s.source = loaded.source;
-      return loaded.policies;
+      return compileSnapshot(s, { cwd, configDir: this.deps.configDir });
     } catch (err: unknown) {
       if (err instanceof PolicyLoadError) throw new OmniError((err as Error).message, 'policy_invalid');
       if (err instanceof OmniError) throw err;
