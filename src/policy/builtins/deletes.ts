@@ -36,6 +36,8 @@ export interface DeleteContext {
 }
 
 const GLOB = /[*?[]/;
+/** find tests that narrow what `-delete` removes. */
+const FIND_TESTS = new Set(['-name', '-iname', '-path', '-ipath', '-wholename', '-regex', '-iregex', '-newer', '-mtime', '-mmin', '-atime', '-amin', '-ctime', '-cmin', '-size', '-empty', '-user', '-group', '-perm', '-links', '-inum']);
 /** A last segment that only selects entries (`*`, `.*`, `[a-z]*`): the directory's contents. */
 const contentsOnly = (seg: string): boolean => GLOB.test(seg) && /^[*?.]+$/.test(seg.replace(/\[[^\]]*\]/g, '?'));
 
@@ -60,7 +62,10 @@ export function deleteFindings(sh: ParsedShell, ctx: DeleteContext): Finding[] {
       const n = stop < 0 ? c.args.length : stop;
       const starts = n ? c.args.slice(0, n) : ['.'];
       const info = n ? c.argInfo.slice(0, n) : [{ raw: '.', dynamic: 'none' as const, glob: false }];
-      out.push(...rmFindings({ ...c, program: 'find', args: ['-r', ...starts], argInfo: [{ raw: '-r', dynamic: 'none', glob: false }, ...info] }, bases[i]!, ctx, unknownDir));
+      const found = rmFindings({ ...c, program: 'find', args: ['-r', ...starts], argInfo: [{ raw: '-r', dynamic: 'none', glob: false }, ...info] }, bases[i]!, ctx, unknownDir);
+      // `find . -name '*.pyc' -delete` picks files inside the working tree, which is ordinary work.
+      const filtered = c.args.some((a) => FIND_TESTS.has(a));
+      out.push(...(filtered ? found.filter((f) => !(f.verdict === 'ask' && f.key === `rm:${path.resolve(ctx.cwd)}`)) : found));
     }
   });
   return out;
@@ -144,7 +149,7 @@ function targetFindings(target: string, isGlob: boolean, contents: boolean, ctx:
   const out: Array<{ verdict: 'deny' | 'ask'; why: string; path: string }> = [];
   for (const k of known) {
     const ks = k.split('/').filter(Boolean);
-    if (ks.length > segs.length || !ks.every((s, i) => picomatch.isMatch(s, segs[i]!, { dot: true }))) continue;
+    if (ks.length > segs.length || !ks.every((s, i) => picomatch.isMatch(s, segs[i]!.replace(/\[!/g, '[^'), { dot: true }))) continue;
     out.push(...one(ks.length === segs.length ? k : `${k === '/' ? '' : k}/${segs.slice(ks.length).join('/')}`));
   }
   return out.length ? out : one(target);
