@@ -79,8 +79,10 @@ function isLong(a: string, name: string): boolean {
 function rmFindings(c: ShellCommand, bases: string[], ctx: DeleteContext, unknownDir: string | undefined): Finding[] {
   const out: Finding[] = [];
   const line = clip(commandLine(c), 120);
-  // `rm --rec --forc`, `rm -Rf`, `rm $OPTS x`: the matcher knows the synonyms, abbreviations and run-time words.
-  const recursive = c.program !== 'rm' || matchCommand(c, 'rm -r');
+  // `rm --rec --forc`, `rm -Rf`: the matcher knows the synonyms and abbreviations. An unquoted
+  // run-time word may split into `-rf /` (`rm $OPTS x`), and xargs may add flags; a quoted one
+  // (`rm "$F"`) is one word, taken as a file.
+  const recursive = c.program !== 'rm' || matchCommand(c, 'rm -r', { dynamic: 'literal' }) || c.openArgs || c.argInfo.some((a) => a.dynamic === 'unquoted');
   if (c.program === 'rm' && c.args.some((a, i) => isLong(a, 'no-preserve-root') && a.length > 3 && (c.args.indexOf('--') < 0 || i < c.args.indexOf('--')))) {
     out.push({ verdict: 'deny', reason: `${line}: --no-preserve-root`, key: 'rm-root' });
   }
