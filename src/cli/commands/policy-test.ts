@@ -15,19 +15,23 @@ import { makeChalk, printJson } from '../output.js';
 
 const KIND: Record<string, (tool: string) => ToolKind> = { claude: claudeToolKind, codex: codexToolKind, pi: piToolKind };
 
+/** What an adapter's `normalizeToolCall` returns (the wt-a branch adds it): the parts used here. */
+interface Normalized {
+  kind: ToolKind;
+  cwd?: string;
+}
+
 /**
- * The tool subject a harness's hook would produce for this call. THE one place that knows how:
- * once adapters have `normalizeToolCall` it is used; until then, today's behaviour (the
- * adapter's tool kind, then buildToolSubject), with the hook's cwd as the call's cwd.
+ * The tool subject a harness's hook would produce for this call: THE one place that knows how.
+ * An adapter with `normalizeToolCall` says the kind and the call's directory; without it,
+ * today's behaviour (the adapter's tool kind, the hook's cwd). Then buildToolSubject, as the
+ * daemon does. Once every adapter has it, switch to the subject builder that takes its result.
  */
 export const normalizeForTest: SubjectFor = (harness, tool, input, o) => {
-  const adapter = builtinHarnesses().get(harness) as unknown as { normalizeToolCall?: (tool: string, input: unknown, hookCwd?: string) => unknown };
-  if (typeof adapter.normalizeToolCall === 'function') {
-    // TODO(wt-a): build the subject from adapter.normalizeToolCall(tool, input, o.hookCwd) here.
-  }
-  const kind = (KIND[harness] ?? (() => 'other' as ToolKind))(tool);
-  const subject: ToolSubject = buildToolSubject({ name: tool, kind, callId: o.callId, input }, o.hookCwd ?? o.cwd, { home: o.home });
-  return o.hookCwd ? { ...subject, cwd: o.hookCwd } : subject;
+  const adapter = builtinHarnesses().get(harness) as unknown as { normalizeToolCall?: (tool: string, input: unknown, hookCwd?: string) => Normalized };
+  const n: Normalized = adapter.normalizeToolCall ? adapter.normalizeToolCall(tool, input, o.hookCwd) : { kind: (KIND[harness] ?? (() => 'other' as ToolKind))(tool), ...(o.hookCwd ? { cwd: o.hookCwd } : {}) };
+  const subject: ToolSubject = buildToolSubject({ name: tool, kind: n.kind, callId: o.callId, input }, n.cwd ?? o.cwd, { home: o.home });
+  return n.cwd ? { ...subject, cwd: n.cwd } : subject;
 };
 
 /** `omni policy test FILE [--json]`: exit 0 if every case gets its expected verdict, 1 if not, 2 for a bad file. */
