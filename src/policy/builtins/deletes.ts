@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import { matchPath } from '../match.js';
 import { commandBases, resolvePath } from '../paths.js';
 import { matchCommand, type ParsedShell, type ShellCommand } from '../shell.js';
@@ -149,12 +148,33 @@ function targetFindings(target: string, isGlob: boolean, contents: boolean, ctx:
   const segs = target.split('/').filter(Boolean);
   const known = [...new Set(['/', path.resolve(ctx.home), ...SYSTEM_DIRS, ...SCRATCH, ...ancestors(cwd)])];
   const out: Array<{ verdict: 'deny' | 'ask'; why: string; path: string }> = [];
+  const seg = segs.map((s) => (GLOB.test(s) ? segmentRe(s) : { test: (x: string) => x === s }));
   for (const k of known) {
     const ks = k.split('/').filter(Boolean);
-    if (ks.length > segs.length || !ks.every((s, i) => picomatch.isMatch(s, segs[i]!.replace(/\[!/g, '[^'), { dot: true }))) continue;
+    if (ks.length > segs.length || !ks.every((s, i) => seg[i]!.test(s))) continue;
     out.push(...one(ks.length === segs.length ? k : `${k === '/' ? '' : k}/${segs.slice(ks.length).join('/')}`));
   }
   return out.length ? out : one(target);
+}
+
+/** One path segment of a shell glob: `*`, `?`, `[…]`/`[!…]`; dot-files match too (fail closed). */
+function segmentRe(glob: string): { test(s: string): boolean } {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    const end = c === '[' ? glob.indexOf(']', i + 2) : -1;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (end > 0) {
+      re += `[${glob.slice(i + 1, end).replace(/^[!^]/, '^').replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else re += c.replace(/[.+^${}()|[\]\\/]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${re}$`);
+  } catch {
+    return { test: () => true }; // a class we cannot read may match anything
+  }
 }
 
 function ancestors(p: string): string[] {
