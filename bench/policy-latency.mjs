@@ -7,8 +7,9 @@
 //
 // Two levels, each timing the baseline and the variant side by side, interleaved:
 //
-// 1. in-process (dist/ imported here): per decision, buildToolSubject (shell parse + paths) then
-//    evaluatePolicies, over a mixed stream of Claude-like tool calls and prompts:
+// 1. in-process (dist/ imported here): per decision, the Claude adapter's normalizeToolCall and
+//    buildToolSubject (shell parse + paths) then evaluatePolicies, over a mixed stream of
+//    Claude-like tool calls and prompts:
 //      none        buildToolSubject + evaluatePolicies([])
 //      20 policies buildToolSubject + evaluatePolicies(<the 20 policies>), state carried along
 //      parse only  parseShell(script) alone, for the shell calls
@@ -305,15 +306,16 @@ function buildStream() {
 async function loadEngine() {
   if (!fs.existsSync(DIST)) throw new Error('dist/ is missing: run `npm run build` first');
   const imp = (p) => import(pathToFileURL(path.join(DIST, p)).href);
-  const [{ evaluatePolicies }, { parsePolicyText }, { PolicyState }, { buildToolSubject, shellScript }, { parseShell }, { writeFileAtomic }] = await Promise.all([
+  const [{ evaluatePolicies }, { parsePolicyText }, { PolicyState }, { buildToolSubject }, { parseShell }, { writeFileAtomic }, { claudeAdapter }] = await Promise.all([
     imp('policy/engine.js'),
     imp('policy/rules.js'),
     imp('policy/state.js'),
     imp('policy/subject.js'),
     imp('policy/shell.js'),
     imp('core/fsutil.js'),
+    imp('harnesses/claude/index.js'),
   ]);
-  return { evaluatePolicies, parsePolicyText, PolicyState, buildToolSubject, shellScript, parseShell, writeFileAtomic };
+  return { evaluatePolicies, parsePolicyText, PolicyState, buildToolSubject, parseShell, writeFileAtomic, adapter: claudeAdapter };
 }
 
 const SESSION = { id: 'bench0000', name: 'bench', harness: 'claude', cwd: work };
@@ -322,7 +324,11 @@ const SESSION = { id: 'bench0000', name: 'bench', harness: 'claude', cwd: work }
 async function decide(E, policies, state, item, callId) {
   let subject;
   if (item.phase === 'prompt') subject = { phase: 'prompt', session: SESSION, prompt: { text: item.text } };
-  else subject = { phase: 'tool_call', session: SESSION, tool: E.buildToolSubject({ name: item.tool, kind: item.kind, callId, input: item.input }, work, { home }) };
+  else {
+    // As the hook path does: the adapter normalizes the call, the policy layer resolves it.
+    const call = E.adapter.normalizeToolCall(item.tool, item.input);
+    subject = { phase: 'tool_call', session: SESSION, tool: E.buildToolSubject({ name: item.tool, callId, input: item.input, call }, work, { home }) };
+  }
   return E.evaluatePolicies(policies, subject, state);
 }
 
@@ -352,7 +358,7 @@ async function inProcess(E, policies) {
       const k = keys[(i + j) % keys.length];
       if (k === 'parse') {
         if (item.kind !== 'shell') continue;
-        const script = E.shellScript(item.input);
+        const script = E.adapter.normalizeToolCall(item.tool, item.input).script;
         const t0 = now();
         E.parseShell(script);
         const t1 = now();

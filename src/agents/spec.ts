@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PolicyLoadError, YamlSource } from '../policy/yaml.js';
+import { YamlError, YamlSource } from '../core/yaml.js';
 import { parseSandboxBlock, parseSecretsBlock, type SandboxLayer } from '../sandbox/settings.js';
 
 /**
@@ -80,7 +80,7 @@ export function loadAgentSpec(file: string, harnesses: readonly string[], opts: 
   try {
     text = fs.readFileSync(abs, 'utf8');
   } catch (err) {
-    throw new PolicyLoadError(abs, 1, 1, `cannot read the agent spec: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new YamlError(abs, 1, 1, `cannot read the agent spec: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseAgentSpec(text, abs, harnesses, opts);
 }

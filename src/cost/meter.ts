@@ -16,7 +16,15 @@ export class Meter {
   private readonly overridesFile: string;
   private readonly cacheFile: string;
 
-  constructor(private readonly opts: { configDir: string; cacheDir: string; log?: (msg: string) => void }) {
+  constructor(
+    private readonly opts: {
+      configDir: string;
+      cacheDir: string;
+      log?: (msg: string) => void;
+      /** Who bills a harness's model when its usage names no provider (its adapter's `provider`). */
+      defaultProvider?: (harness: string, model: string) => string | undefined;
+    },
+  ) {
     this.overridesFile = path.join(opts.configDir, OVERRIDES_FILE_NAME);
     this.cacheFile = path.join(opts.cacheDir, CACHE_FILE_NAME);
   }
@@ -49,7 +57,12 @@ export class Meter {
   }
 
   cost(harness: string, usage: UsageData, at?: Date): CostResult {
-    return this.current().cost(usage, { harness, ...(usage.provider ? { provider: usage.provider } : {}), ...(at ? { at } : {}) });
+    const defaultProvider = this.opts.defaultProvider;
+    return this.current().cost(usage, {
+      ...(defaultProvider ? { defaultProvider: (model: string) => defaultProvider(harness, model) } : {}),
+      ...(usage.provider ? { provider: usage.provider } : {}),
+      ...(at ? { at } : {}),
+    });
   }
 
   /** The usage event's data with `computedCostUsd`, or `unpriced: true` for a model nothing prices. */

@@ -1,12 +1,11 @@
 import { readTextFile } from '../core/fsutil.js';
 import type { Provider } from '@pydantic/genai-prices';
-import { YamlSource, type YVal } from '../policy/yaml.js';
-import type { Rates } from './pricebook.js';
+import { YamlSource, type YVal } from '../core/yaml.js';
 
 /**
  * `<configDir>/prices.yaml`: the user's own prices (contract rates, models the data does not
  * know yet), in USD per million tokens. They win over the price data. Errors name
- * file:line:column (PolicyLoadError), like every other omni YAML file.
+ * file:line:column (YamlError), like every other omni YAML file.
  *
  * ```yaml
  * models:
@@ -25,11 +24,20 @@ export interface PriceOverride {
   /** Set when the key has a `*`. */
   glob?: RegExp;
   provider?: string;
-  rates: Required<Pick<Rates, 'input' | 'output'>> & Rates;
+  rates: OverrideRates;
   /** file:line:column of the entry, for `omni prices`. */
   at: string;
   /** The override as genai-prices provider data, so the same engine prices it. */
   asProvider: Provider;
+}
+
+/** USD per million tokens; flat (an override has no tiers), so it is also a pricebook `Rates`. */
+export interface OverrideRates {
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  cacheWrite1h?: number;
 }
 
 const TOP_KEYS = ['models'] as const;
@@ -42,7 +50,7 @@ const PRICE_KEYS: Record<string, string> = {
   cacheWrite1h: 'cache_write_1h_mtok',
 };
 
-/** Read the overrides file; undefined when there is none. Throws PolicyLoadError when it is wrong. */
+/** Read the overrides file; undefined when there is none. Throws YamlError when it is wrong. */
 export function loadOverrides(file: string): PriceOverride[] | undefined {
   const text = readTextFile(file);
   return text === undefined ? undefined : parseOverrides(text, file);

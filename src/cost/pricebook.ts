@@ -44,8 +44,12 @@ export interface CostUsage {
 }
 
 export interface CostContext {
-  harness?: string;
   provider?: string;
+  /**
+   * Who bills a model when neither `provider` nor the usage says: the harness adapter's
+   * `provider(model)`, passed in by the caller (src/cost names no harness).
+   */
+  defaultProvider?: (model: string) => string | undefined;
   /** When the tokens were spent (prices that changed on a date apply by it). Default: now. */
   at?: Date;
 }
@@ -200,12 +204,10 @@ const PROVIDER_ALIASES: Record<string, string> = {
   'mistral-ai': 'mistral',
 };
 
-/** Which provider bills a harness's model: claude → anthropic (aws for Bedrock ids), codex → openai. */
-export function inferProvider(harness: string | undefined, model: string, explicit?: string): string | undefined {
-  if (explicit) return normalizeProvider(explicit);
-  if (harness === 'claude') return /(^|\.)anthropic\./i.test(model) ? 'aws' : 'anthropic';
-  if (harness === 'codex') return 'openai';
-  return undefined; // pi and others: the usage's provider, a provider/ prefix, or the model name
+/** Which provider bills a model: the one named, else the harness's default for it; else unknown (a provider/ prefix may still say). */
+export function inferProvider(model: string, explicit?: string, defaultProvider?: (model: string) => string | undefined): string | undefined {
+  const p = explicit || defaultProvider?.(model);
+  return p ? normalizeProvider(p) : undefined;
 }
 
 export function normalizeProvider(p: string): string {
@@ -233,7 +235,7 @@ export class PriceBook {
     return new PriceBook(bundledPriceData());
   }
 
-  /** Bundled data (or the newer cached snapshot) plus `<configDir>/prices.yaml`; a bad file throws PolicyLoadError. */
+  /** Bundled data (or the newer cached snapshot) plus `<configDir>/prices.yaml`; a bad file throws YamlError (file:line:column). */
   static load(opts: { configDir: string; cacheDir: string; warn?: (msg: string) => void }): PriceBook {
     const data = loadCachedPriceData(opts.cacheDir, opts.warn) ?? bundledPriceData();
     const file = path.join(opts.configDir, OVERRIDES_FILE_NAME);
@@ -243,7 +245,7 @@ export class PriceBook {
 
   /** Resolve the provider and the model name to look up. */
   private resolve(model: string, ctx: CostContext, usageProvider?: string): { provider?: string; model: string; known: boolean } {
-    let provider = inferProvider(ctx.harness, model, ctx.provider ?? usageProvider);
+    let provider = inferProvider(model, ctx.provider ?? usageProvider, ctx.defaultProvider);
     let name = model.trim();
     const slash = name.indexOf('/');
     if (slash > 0) {

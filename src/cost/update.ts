@@ -75,7 +75,7 @@ export async function updatePriceCache(opts: UpdateOptions): Promise<UpdateResul
   // The new data must price a well-known model through the pinned engine before it replaces anything.
   try {
     const book = new PriceBook({ source: 'cache', version, providers });
-    const probe = book.cost({ model: 'claude-sonnet-4-5', inputTokens: 1000, outputTokens: 1000, cacheReadTokens: 0, cacheWriteTokens: 0 }, { harness: 'claude' });
+    const probe = book.cost({ model: 'claude-sonnet-4-5', inputTokens: 1000, outputTokens: 1000, cacheReadTokens: 0, cacheWriteTokens: 0 }, { provider: 'anthropic' });
     if (!probe.usd || probe.usd <= 0) throw new Error(probe.reason ?? 'it prices claude-sonnet-4-5 at $0');
   } catch (err) {
     throw fail(`${PRICE_PACKAGE} ${version}: its data does not work with the pinned engine (${(err as Error).message})`, inUse);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { NewEvent, OmniEvent } from '../core/events.js';
+import { JsonlCursor } from '../core/jsonl.js';
 
 /**
  * A session's append-only NDJSON event log. One object per line, `seq` strictly increasing.
@@ -44,51 +45,31 @@ export class EventLog {
   }
 }
 
-/** Read every complete event with seq > since. Unparseable lines (a torn tail) are skipped. */
+/**
+ * Read every complete event with seq > since. Unparseable lines are skipped, and so is a last
+ * line without its newline (an append in progress, or the torn tail that reopening cuts off).
+ */
 export function readEvents(file: string, since = 0): OmniEvent[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
   const out: OmniEvent[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      const ev = JSON.parse(line) as OmniEvent;
-      if (ev.seq > since) out.push(ev);
-    } catch {
-      /* torn line */
-    }
-  }
+  new JsonlCursor(file).read<OmniEvent | null>((ev) => {
+    if (ev != null && ev.seq > since) out.push(ev);
+  });
   return out;
 }
 
 function scan(file: string, onEvent?: (ev: OmniEvent) => void): { lastSeq: number; goodBytes: number; totalBytes: number } {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lastSeq: 0, goodBytes: 0, totalBytes: 0 };
-    throw err;
-  }
+  const cursor = new JsonlCursor(file);
   let lastSeq = 0;
-  let start = 0;
-  while (start < buf.length) {
-    const nl = buf.indexOf(0x0a, start);
-    if (nl === -1) break; // the last line has no newline: the append was cut short
+  // A corrupt complete line is skipped (readers skip it too); later lines still count.
+  cursor.read<OmniEvent | null>((ev) => {
+    if (typeof ev?.seq !== 'number') return;
+    lastSeq = Math.max(lastSeq, ev.seq);
     try {
-      const ev = JSON.parse(buf.subarray(start, nl).toString('utf8')) as OmniEvent;
-      if (typeof ev.seq === 'number') {
-        lastSeq = Math.max(lastSeq, ev.seq);
-        onEvent?.(ev);
-      }
+      onEvent?.(ev);
     } catch {
-      /* a corrupt complete line is skipped by readers; later lines still count */
+      /* one event a replay cannot take does not keep the log from opening */
     }
-    start = nl + 1;
-  }
-  return { lastSeq, goodBytes: start, totalBytes: buf.length };
+  });
+  // What no newline ends was cut short mid-append.
+  return { lastSeq, goodBytes: cursor.offset, totalBytes: cursor.offset + cursor.pendingBytes };
 }

@@ -15,7 +15,7 @@ import { ApprovalQueue } from '../approvals/queue.js';
 import { CostLedger, usageFromLogs } from '../cost/ledger.js';
 import { Meter } from '../cost/meter.js';
 import { costReport } from '../cost/report.js';
-import { DEFAULT_CONFIG, loadConfig } from '../core/config.js';
+import { DEFAULT_CONFIG, loadConfig } from './config.js';
 import { shQuote } from '../core/fsutil.js';
 import { omniGuard } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';
@@ -55,7 +55,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const harnesses = builtinHarnesses();
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf }), socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
   await tmux.writeConfig();
-  const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log });
+  const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log, defaultProvider: (h, model) => harnesses.all().find((a) => a.name === h)?.provider?.(model) });
   let sessions!: SessionManager;
   const agents = new AgentEndpoints(paths.agentDir, (id, event, payload, signal) => sessions.handleHook(id, event, payload, signal), log);
   sessions = new SessionManager({
@@ -86,7 +86,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     emit: (rec, ev) => sessions.emit(rec, ev),
     setStatus: (rec, status, reason) => sessions.setStatus(rec, status, reason, 'daemon'),
     configDir: paths.configDir,
-    guards: [{ policy: omniGuard({ omniHome: paths.home }), level: 'global' }],
+    guards: [{ policy: omniGuard({ omniHome: paths.home, configDir: paths.configDir }), level: 'global' }],
     log,
     interrupt: (rec) => sessions.interrupt(rec),
     listSessions: () => store.all(),

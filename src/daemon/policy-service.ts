@@ -8,13 +8,12 @@ import { isLive, type SessionRecord } from '../core/session.js';
 import { localDate, type CostLedger } from '../cost/ledger.js';
 import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
-import type { DecisionRequest, Verdict } from '../harnesses/types.js';
 import { evaluatePolicies } from '../policy/engine.js';
-import { PolicyLoadError } from '../policy/rules.js';
+import { YamlError } from '../core/yaml.js';
 import { compileSnapshot, type PolicySnapshot } from '../policy/snapshot.js';
 import { PolicyState } from '../policy/state.js';
 import { buildToolSubject } from '../policy/subject.js';
-import type { Level, LoadedPolicy, PolicySubject, Spend, SpendView } from '../policy/types.js';
+import type { DecisionRequest, Level, LoadedPolicy, PolicySubject, Spend, SpendView, Verdict } from '../policy/types.js';
 
 export type { PolicySnapshot } from '../policy/snapshot.js';
 
@@ -339,7 +338,7 @@ export class PolicyService {
     try {
       return compileSnapshot(s, { cwd, configDir: this.deps.configDir });
     } catch (err: unknown) {
-      if (err instanceof PolicyLoadError) throw new OmniError((err as Error).message, 'policy_invalid');
+      if (err instanceof YamlError) throw new OmniError((err as Error).message, 'policy_invalid');
       if (err instanceof OmniError) throw err;
       throw new OmniError((err as Error).message, 'policy_invalid');
     }
@@ -350,7 +349,7 @@ export class PolicyService {
     const spend = this.spend(rec);
     if (req.phase === 'prompt') return { phase: 'prompt', session, prompt: { text: req.text }, spend };
     if (req.phase === 'egress') return { phase: 'egress', session, egress: { host: req.host, port: req.port, method: req.method, path: req.path, scheme: req.scheme }, spend };
-    const tool = buildToolSubject({ name: req.tool, kind: req.kind, callId: req.callId, input: req.input }, rec.cwd);
+    const tool = buildToolSubject({ name: req.tool, callId: req.callId, input: req.input, call: req.call }, rec.cwd);
     if (req.phase === 'tool_result') return { phase: 'tool_result', session, tool, result: { ok: req.ok, output: req.output }, spend };
     return { phase: 'tool_call', session, tool, spend };
   }
@@ -375,8 +374,6 @@ function requestSummary(subject: PolicySubject): Approval['request'] {
   }
   const t = subject.tool;
   if (!t) return {};
-  const input = t.input as Record<string, unknown> | null;
-  const command = typeof input?.command === 'string' ? input.command : typeof input?.cmd === 'string' ? input.cmd : undefined;
   const paths = [...new Set([...t.writes, ...t.reads])];
-  return { tool: t.name, kind: t.kind, ...(command ? { command } : {}), ...(paths.length ? { paths } : {}), input: t.input };
+  return { tool: t.name, kind: t.kind, ...(t.script ? { command: t.script } : {}), ...(paths.length ? { paths } : {}), input: t.input };
 }

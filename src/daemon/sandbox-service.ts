@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../core/config.js';
+import { loadConfig } from './config.js';
 import { OmniError } from '../core/errors.js';
 import type { NewEvent } from '../core/events.js';
 import { readJsonFile, writeFileAtomic } from '../core/fsutil.js';
@@ -150,6 +150,7 @@ export class SandboxService {
       script: (spec: LaunchSpec) => {
         const set: Record<string, string> = {
           ...proxyEnv(PROXY_PORT, caFile, bundleFile),
+          ...Object.fromEntries((needs.caEnv ?? []).map((v) => [v, bundleFile])),
           ...spec.env,
           HOME: callerEnv.HOME ?? '/',
           TMPDIR: '/tmp',

@@ -1,4 +1,4 @@
-import type { ToolKind } from '../core/events.js';
+import type { NormalizedToolCall } from '../policy/types.js';
 import type { SignalContext, Verdict } from './types.js';
 
 /**
@@ -16,9 +16,10 @@ export async function promptSubmitted(ctx: SignalContext, text: string, opts: { 
   return v;
 }
 
-/** A tool call about to run: tool.call, running, then the tool_call policy (which may hold an ask). */
-export async function toolCalled(ctx: SignalContext, call: { callId: string; tool: string; kind: ToolKind; input: unknown }): Promise<Verdict> {
-  ctx.emit({ type: 'tool.call', data: call });
+/** A tool call about to run (`call`: the adapter's normalizeToolCall of it): tool.call, running,
+ * then the tool_call policy (which may hold an ask). */
+export async function toolCalled(ctx: SignalContext, req: { callId: string; tool: string; input: unknown; call: NormalizedToolCall }): Promise<Verdict> {
+  ctx.emit({ type: 'tool.call', data: { callId: req.callId, tool: req.tool, kind: req.call.kind, input: req.input } });
   ctx.setStatus('running', undefined, 'hook');
-  return ctx.decide({ phase: 'tool_call', ...call });
+  return ctx.decide({ phase: 'tool_call', ...req });
 }

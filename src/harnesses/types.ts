@@ -1,5 +1,9 @@
-import type { NewEvent, SessionStatus, ToolKind } from '../core/events.js';
+import type { NewEvent, SessionStatus } from '../core/events.js';
 import type { SessionRecord } from '../core/session.js';
+import type { DecisionRequest, NormalizedToolCall, Verdict } from '../policy/types.js';
+
+/** Policy types the adapters speak; they live with the policy model (src/policy/types.ts). */
+export type { DecisionRequest, NormalizedToolCall, Verdict };
 
 /**
  * One adapter per harness behind this interface. Everything harness-specific (flags, config
@@ -83,6 +87,8 @@ export interface SandboxNeeds {
    * endpoints instead: the variable holds a placeholder inside the sandbox.
    */
   modelCredentials: Array<{ env: string; header: string; value: string; /** Default: every model endpoint. */ endpoints?: string[] }>;
+  /** Variables the harness reads a CA bundle path from (beyond the usual SSL_CERT_FILE & co.): set to omni's CA + system roots. */
+  caEnv?: string[];
 }
 
 export interface LaunchSpec {
@@ -95,17 +101,6 @@ export interface LaunchSpec {
   /** Files omni generated that the harness reads (its settings, an extension): readable inside a sandbox. */
   generated?: string[];
 }
-
-/** A request for a policy decision, already normalized by the adapter. */
-export type DecisionRequest =
-  | { phase: 'tool_call'; callId: string; tool: string; kind: ToolKind; input: unknown }
-  | { phase: 'tool_result'; callId: string; tool: string; kind: ToolKind; input: unknown; ok: boolean; output: unknown }
-  /** `key` identifies the prompt so a hook retried after a daemon restart joins the same ask. */
-  | { phase: 'prompt'; text: string; key?: string }
-  /** A request through a sandboxed session's egress proxy (after TLS termination). */
-  | { phase: 'egress'; scheme: 'http' | 'https'; host: string; port: number; method: string; path: string };
-
-export type Verdict = { verdict: 'allow' | 'deny' | 'ask' | 'none'; reason?: string; policy?: string };
 
 /** What the adapter gets while handling a signal for one session. */
 export interface SignalContext {
@@ -163,6 +158,14 @@ export interface HarnessAdapter {
   prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec>;
   /** What it needs inside omni's sandbox; `env` is the caller's environment. Absent: it cannot be sandboxed. */
   sandboxNeeds?(env: Record<string, string>, cwd: string): SandboxNeeds;
+  /**
+   * One tool call in harness-neutral terms (kind, shell script, paths, cwd, url), from the
+   * harness's own tool names and input schemas. Pure: no session needed, so `omni policy test`
+   * can evaluate policies without an agent. `hookCwd`: the cwd the hook payload reports, if any.
+   */
+  normalizeToolCall(tool: string, input: unknown, hookCwd?: string): NormalizedToolCall;
+  /** Who bills a model when the usage names no provider (a price-book provider id); absent: unknown. */
+  provider?(model: string): string | undefined;
   handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply>;
   createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor | undefined;
   /** Recognise first-run / blocking screens in pane text while no structured signal says otherwise. */

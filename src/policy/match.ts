@@ -66,11 +66,11 @@ export function matchHost(glob: string, host: string): boolean {
   return compiled(glob, { nocase: true })(host.toLowerCase());
 }
 
-/** The host a subject concerns: the egress host, or the host of a web tool's `url` input. */
-export function subjectHost(subject: { egress?: { host: string }; tool?: { input: unknown } }): string | undefined {
+/** The host a subject concerns: the egress host, or the host of a web tool's url (as its adapter read it). */
+export function subjectHost(subject: { egress?: { host: string }; tool?: { url?: string } }): string | undefined {
   if (subject.egress?.host) return subject.egress.host.toLowerCase();
-  const url = (subject.tool?.input as { url?: unknown } | null | undefined)?.url;
-  if (typeof url === 'string') {
+  const url = subject.tool?.url;
+  if (url !== undefined) {
     try {
       return new URL(url).hostname.toLowerCase();
     } catch {

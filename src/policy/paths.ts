@@ -5,21 +5,14 @@ import picomatch from 'picomatch';
 import type { ParsedShell, ShellCommand } from './shell.js';
 
 /**
- * What files a tool call reads and writes, as absolute normalized paths (docs/POLICIES.md
- * "Paths"). From the tool input (Claude `file_path`/`notebook_path`/`path`, Pi `path`, Codex
- * apply_patch headers) and, for shell calls, from the parsed commands: redirections and a
- * table of well-known readers and writers. Best effort for shell: an interpreter (`python x.py`)
- * can touch any file without it showing here. Symlinks are not resolved.
+ * What files a shell script reads and writes, as absolute normalized paths (docs/POLICIES.md
+ * "Paths"): redirections and a table of well-known readers and writers, with `cd` followed.
+ * Best effort: an interpreter (`python x.py`) can touch any file without it showing here.
+ * Symlinks are not resolved. (Paths a tool's input names come from its adapter: subject.ts.)
  */
 export interface ToolPaths {
   reads: string[];
   writes: string[];
-}
-
-export interface ToolPathsInput {
-  name: string;
-  kind: string;
-  input: unknown;
 }
 
 export interface ToolPathsOptions {
@@ -39,63 +32,11 @@ export function resolvePath(p: string, cwd: string, home: string = os.homedir())
   return path.resolve(cwd, s);
 }
 
-/** Files named by an apply_patch text: `*** Update File: x`, `*** Add File: x`, `*** Delete File: x`, `*** Move to: x`. */
-export function patchFiles(patch: string): string[] {
-  const out: string[] = [];
-  for (const m of patch.matchAll(/^\*\*\* (?:Update File|Add File|Delete File|Move to): (.+?)\s*$/gm)) {
-    if (m[1]) out.push(m[1]);
-  }
-  return out;
-}
-
-const INPUT_PATH_KEYS = ['file_path', 'notebook_path', 'path', 'file', 'filePath', 'filename', 'target_file'];
-const INPUT_PATHS_KEYS = ['paths', 'files', 'file_paths'];
-const WRITE_NAME = /write|edit|patch|create|delete|remove|move|rename|mkdir|save|update|append|replace/i;
-/** Tools that search a directory and default to the cwd when given no `path`. */
-const SEARCH_TOOLS = new Set(['Grep', 'Glob', 'LS', 'grep', 'find', 'ls', 'glob']);
-
-export function toolPaths(tool: ToolPathsInput, shell: ParsedShell | undefined, cwd: string, homeOrOpts?: string | ToolPathsOptions): ToolPaths {
-  const opts: ToolPathsOptions = typeof homeOrOpts === 'string' ? { home: homeOrOpts } : (homeOrOpts ?? {});
-  const home = opts.home ?? os.homedir();
+/** The reads and writes of a parsed shell script whose relative paths resolve against `cwd`. */
+export function scriptPaths(shell: ParsedShell, cwd: string, opts: ToolPathsOptions = {}): ToolPaths {
   const reads = new Set<string>();
   const writes = new Set<string>();
-  const input = tool.input;
-  const obj = input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
-
-  if (tool.kind !== 'shell') {
-    const named: string[] = [];
-    if (obj) {
-      for (const k of INPUT_PATH_KEYS) {
-        const v = obj[k];
-        if (typeof v === 'string' && v !== '') named.push(v);
-      }
-      for (const k of INPUT_PATHS_KEYS) {
-        const v = obj[k];
-        if (Array.isArray(v)) for (const x of v) if (typeof x === 'string' && x !== '') named.push(x);
-      }
-    }
-    const isWrite = tool.kind === 'write' || tool.kind === 'edit' || (tool.kind !== 'read' && WRITE_NAME.test(tool.name));
-    for (const p of named) (isWrite ? writes : reads).add(resolvePath(p, cwd, home));
-    if (!named.length && SEARCH_TOOLS.has(tool.name) && tool.kind !== 'write' && tool.kind !== 'edit') reads.add(path.resolve(cwd));
-  }
-
-  // apply_patch, whatever the tool is called: a raw patch string, or `patch` / `input` in the input.
-  const patchTexts: string[] = [];
-  if (typeof input === 'string') patchTexts.push(input);
-  if (obj) for (const k of ['patch', 'input']) if (typeof obj[k] === 'string') patchTexts.push(obj[k] as string);
-  for (const t of patchTexts) for (const f of patchFiles(t)) writes.add(resolvePath(f, cwd, home));
-
-  if (shell) {
-    const workdir = obj && typeof obj.workdir === 'string' ? obj.workdir : obj && typeof obj.cwd === 'string' ? obj.cwd : undefined;
-    const base = workdir ? resolvePath(workdir, cwd, home) : path.resolve(cwd);
-    shellPaths(shell, base, home, opts.expandGlobs !== false, reads, writes);
-    // `apply_patch <<'EOF' … EOF` run through a shell (Codex does this).
-    if (shell.commands.some((c) => c.program === 'apply_patch' || c.program === 'applypatch')) {
-      const bodies = shell.redirects.map((r) => r.body ?? '').join('\n');
-      const script = obj && typeof obj.command === 'string' ? obj.command : obj && typeof obj.cmd === 'string' ? obj.cmd : '';
-      for (const f of patchFiles(`${bodies}\n${script}`)) writes.add(resolvePath(f, base, home));
-    }
-  }
+  shellPaths(shell, path.resolve(cwd), opts.home ?? os.homedir(), opts.expandGlobs !== false, reads, writes);
   return { reads: [...reads], writes: [...writes] };
 }
 
@@ -337,13 +278,14 @@ export function commandPaths(cmd: Pick<ShellCommand, 'program' | 'args'>): ToolP
     reads.push(...starts);
     if (args.includes('-delete')) writes.push(...starts);
   } else if (p === 'curl') {
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if ((a === '-o' || a === '--output') && args[i + 1] !== undefined) writes.push(args[++i]!);
-      else if (a.startsWith('--output=')) writes.push(a.slice(9));
-      else if (/^-o./.test(a)) writes.push(a.slice(2));
-      else if ((a === '-T' || a === '--upload-file') && args[i + 1] !== undefined) reads.push(args[++i]!);
+    // Short options bundle (`-sSLo file`, `-so file`); letters before a value-taking one are flags.
+    const g = getopt(args, { short: 'oTcDKdHuXAebEFmrwxyYzCQtUP', long: ['output', 'upload-file', 'cookie-jar', 'dump-header', 'stderr', 'trace', 'trace-ascii', 'etag-save'] });
+    for (const k of ['o', 'output', 'c', 'cookie-jar', 'D', 'dump-header', 'stderr', 'trace', 'trace-ascii', 'etag-save']) {
+      const v = str(g.opts.get(k));
+      if (v !== undefined && v !== '-') writes.push(v);
     }
+    const up = str(g.opts.get('T')) ?? str(g.opts.get('upload-file'));
+    if (up !== undefined) reads.push(up);
   } else if (p === 'wget') {
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;

@@ -9,11 +9,9 @@ import { globError, matchHost, matchName, matchPath, subjectHost } from './match
 import { OverlayState } from './overlay.js';
 import { commandPatternError } from './patterns.js';
 import { matchCommand, type ShellCommand } from './shell.js';
-import { shellScript } from './subject.js';
 import { PHASES, type Level, type LoadedPolicy, type Phase, type Policy, type PolicyDecision, type PolicySubject, type StateUpdate, type StateView, type VerdictKind } from './types.js';
-import { YamlSource, suggest, type YVal } from './yaml.js';
+import { YamlSource, suggest, type YVal } from '../core/yaml.js';
 
-export { PolicyLoadError } from './yaml.js';
 
 /*
  * The policy rule language (docs/POLICIES.md). A policy file is `policies:`, a list of entries;
@@ -173,7 +171,7 @@ function compileTemplate(v: YVal, what: string): Template {
     }
     pieces.push((ctx) => {
       if (name === 'command' && !ctx.matched) {
-        const script = ctx.s.tool?.kind === 'shell' ? shellScript(ctx.s.tool.input) : undefined;
+        const script = ctx.s.tool?.script;
         if (script !== undefined) return clip(script.replace(/\s+/g, ' ').trim(), 200);
       }
       if (name === 'command') return clip(toolCommands(ctx).map((c) => c.text || commandLine(c)).join('; '), 200);
@@ -576,7 +574,7 @@ function compileEntry(v: YVal, src: YamlSource, source: string, home: string): P
 
 /**
  * Parse a policy file's text. `source` names it in errors (`policies.yaml:7:11: …`) and in each
- * policy's `source` (`file:line`). Throws PolicyLoadError.
+ * policy's `source` (`file:line`). Throws YamlError.
  */
 export function parsePolicyText(text: string, source: string, level: Level, opts: ParsePolicyOptions = {}): LoadedPolicy[] {
   const src = new YamlSource(source, text);

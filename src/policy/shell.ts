@@ -18,7 +18,10 @@
  *   ssh (remote command), script, busybox/toybox, entr, npx/pnpx/bunx, `npm exec`, `pnpm
  *   dlx|exec`, `yarn dlx|exec`, `bun x`, uvx, `uv run`, `pipx run`, `poetry|pdm|pipenv|hatch|rye
  *   run`, `bundle exec`, `conda run`, `mise exec`, `python -m MOD`, git (`-c alias.x=…`,
- *   command-valued `-c` keys, `rebase --exec`, `bisect run`, `submodule foreach`), …;
+ *   command-valued `-c`/`--config-env`/`GIT_CONFIG_KEY_n` keys, `git config`, `ext::`, `rebase
+ *   --exec`, `bisect run`, `submodule foreach`), tmux (`run-shell`, `new-window`, `send-keys`…:
+ *   shell/tmux.ts), command-carrying variables (`GIT_SSH_COMMAND`, `EDITOR`, `PROMPT_COMMAND`…:
+ *   shell/carriers.ts), …;
  * - shell code in strings is parsed again, recursively: `sh -c`, `bash -lc`, `bash --login -c`,
  *   `zsh -c`, `busybox sh -c`, `eval`, `trap`, `su -c`, `watch`, `ssh host …`, aliases defined
  *   earlier in the script (`alias g=git; g push` is seen as `git push`, via `alias g`),
@@ -76,6 +79,6 @@
  *   `--force-with-lease`/`--force-if-includes` (not `--force`), `--mirror`, `:branch` deletes;
  *   write separate patterns for those.
  */
-export type { ArgInfo, ParsedShell, ParseShellOptions, ShellCommand, ShellOpaque, ShellRedirect } from './shell/types.js';
+export type { ArgInfo, ParsedShell, ParseShellOptions, ShellCommand, ShellOpaque, ShellRedirect, ShellVariable } from './shell/types.js';
 export { parseShell, normProgram } from './shell/walk.js';
 export { findCommands, matchCommand, normPath, parsePattern, type CommandPattern, type MatchOptions } from './shell/match.js';

@@ -21,7 +21,7 @@ export interface CompileOptions {
 /**
  * Compile a snapshot into policies: its kept text, or else its ref (a builtin, a name in
  * `<configDir>/policies`, a file), whose text and source are then filled in so it can be kept.
- * Shared by the daemon (sessions) and `omni policy test`. Throws PolicyLoadError (file:line:col)
+ * Shared by the daemon (sessions) and `omni policy test`. Throws YamlError (file:line:col)
  * or Error (an unknown ref).
  */
 export function compileSnapshot(s: PolicySnapshot, opts: CompileOptions): LoadedPolicy[] {

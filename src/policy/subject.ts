@@ -1,50 +1,41 @@
-import type { ToolKind } from '../core/events.js';
-import { toolPaths, type ToolPathsOptions } from './paths.js';
+import os from 'node:os';
+import { resolvePath, scriptPaths, type ToolPathsOptions } from './paths.js';
 import { parseShell } from './shell.js';
-import type { ToolSubject } from './types.js';
+import type { NormalizedToolCall, ToolSubject } from './types.js';
 
 export interface ToolCallInput {
   name: string;
-  kind: ToolKind;
   callId: string;
+  /** As the harness sent it (kept for rule files and events). */
   input: unknown;
-}
-
-/** Quote one argv word for a POSIX shell. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
+  /** What the adapter made of it. */
+  call: NormalizedToolCall;
 }
 
 /**
- * The shell script a shell tool call runs: `input.command` or `input.cmd`, a string (Claude's
- * Bash, Pi's bash) or an argv array (Codex's `["bash", "-lc", "…"]`, quoted back into a script so
- * the parser sees the wrapper too). Undefined if the input has neither.
+ * The tool subject policies see, from an adapter's normalized call: its cwd made absolute
+ * (against the session's), the paths it names resolved there, and for kind `shell` the parsed
+ * script with the paths its commands read and write (src/policy/paths.ts).
  */
-export function shellScript(input: unknown): string | undefined {
-  if (typeof input === 'string') return input;
-  if (!input || typeof input !== 'object') return undefined;
-  const o = input as Record<string, unknown>;
-  for (const k of ['command', 'cmd']) {
-    const v = o[k];
-    if (typeof v === 'string') return v;
-    if (Array.isArray(v) && v.length && v.every((x) => typeof x === 'string')) return (v as string[]).map(shellQuote).join(' ');
+export function buildToolSubject(tool: ToolCallInput, sessionCwd: string, opts: ToolPathsOptions = {}): ToolSubject {
+  const home = opts.home ?? os.homedir();
+  const { call } = tool;
+  const cwd = resolvePath(call.cwd ?? '.', sessionCwd, home);
+  const reads = new Set<string>();
+  const writes = new Set<string>();
+  for (const p of call.paths?.read ?? []) reads.add(resolvePath(p, cwd, home));
+  for (const p of call.paths?.write ?? []) writes.add(resolvePath(p, cwd, home));
+  if (call.searchesCwd) reads.add(cwd);
+  const subject: ToolSubject = { name: tool.name, kind: call.kind, callId: tool.callId, input: tool.input, cwd, reads: [], writes: [] };
+  if (call.kind === 'shell' && call.script !== undefined) {
+    subject.script = call.script;
+    subject.shell = parseShell(call.script);
+    const sp = scriptPaths(subject.shell, cwd, { ...opts, home });
+    for (const p of sp.reads) reads.add(p);
+    for (const p of sp.writes) writes.add(p);
   }
-  return undefined;
-}
-
-/**
- * A normalized tool call for policies: for kind `shell`, the parsed script; for every kind, the
- * absolute paths it reads and writes (src/policy/paths.ts). `cwd` is the session's directory.
- */
-export function buildToolSubject(tool: ToolCallInput, cwd: string, opts: ToolPathsOptions = {}): ToolSubject {
-  let shell: ToolSubject['shell'];
-  if (tool.kind === 'shell') {
-    const script = shellScript(tool.input);
-    if (script !== undefined) shell = parseShell(script);
-  }
-  const { reads, writes } = toolPaths(tool, shell, cwd, opts);
-  const subject: ToolSubject = { name: tool.name, kind: tool.kind, callId: tool.callId, input: tool.input, reads, writes };
-  if (shell) subject.shell = shell;
+  if (call.url !== undefined) subject.url = call.url;
+  subject.reads = [...reads];
+  subject.writes = [...writes];
   return subject;
 }

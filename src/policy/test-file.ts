@@ -1,8 +1,8 @@
-import { YamlSource, type YVal } from './yaml.js';
+import { YamlSource, type YVal } from '../core/yaml.js';
 
 /**
  * An `omni policy test` file (docs/CLI.md): tool calls and the verdict each must get. Parsed
- * with positions, so every mistake is reported as file:line:column (PolicyLoadError).
+ * with positions, so every mistake is reported as file:line:column (YamlError).
  */
 export type Expect = 'deny' | 'ask' | 'allow';
 export type Answer = 'approve' | 'approve-session' | 'deny';
@@ -30,7 +30,8 @@ export interface TestCall {
 
 export interface TestCase {
   name: string;
-  harness: string;
+  /** Absent: the runner's default. */
+  harness?: string;
   policies?: RefAt[];
   before: TestCall[];
   call: TestCall & { expect: Expect };
@@ -74,7 +75,7 @@ function call(v: YVal, keys: readonly string[], what: string): TestCall {
   };
 }
 
-/** Parse a test file's text; throws PolicyLoadError. */
+/** Parse a test file's text; throws YamlError. */
 export function parseTestFile(text: string, file: string): TestFile {
   const root = new YamlSource(file, text).root();
   if (root.kind() === 'null') root.fail('empty test file: expected a mapping with cases: (and policies:, cwd:, env:)');
@@ -102,7 +103,7 @@ export function parseTestFile(text: string, file: string): TestFile {
     const pol = e.get('policies');
     return {
       name,
-      harness: e.get('harness')?.string(`${what}.harness`) ?? 'claude',
+      ...(e.get('harness') ? { harness: e.get('harness')!.string(`${what}.harness`) } : {}),
       ...(pol ? { policies: refs(pol, `${what}.policies`) } : {}),
       before: beforeV && beforeV.kind() !== 'null' ? beforeV.list(`${what}.before`).map((b, k) => call(b, CALL_KEYS, `${what}.before[${k}]`)) : [],
       call: { ...c, expect: c.expect! },

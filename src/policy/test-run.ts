@@ -8,7 +8,7 @@ import { compileSnapshot } from './snapshot.js';
 import { PolicyState } from './state.js';
 import type { RefAt, TestCall, TestCase, TestFile, Expect } from './test-file.js';
 import type { LoadedPolicy, PolicySubject, ToolSubject } from './types.js';
-import { PolicyLoadError } from './yaml.js';
+import { YamlError } from '../core/yaml.js';
 
 /**
  * Runs an `omni policy test` file through the real engine and the real policy loading, as a
@@ -39,6 +39,8 @@ export interface TestReport {
 
 export interface RunOptions {
   subjectFor: SubjectFor;
+  /** The harness of a case that names none. */
+  defaultHarness: string;
   /** The caller's environment, when the file has no env: (HOME, OMNI_HOME, XDG_*). */
   env?: NodeJS.ProcessEnv;
 }
@@ -49,13 +51,14 @@ export async function runTestFile(t: TestFile, opts: RunOptions): Promise<TestRe
   const omni = resolvePaths({ ...env, HOME: home });
   const dir = path.dirname(path.resolve(t.file));
   const cwd = path.resolve(dir, t.cwd ?? '.');
-  const guard: LoadedPolicy = { policy: omniGuard({ omniHome: omni.home }), level: 'session' };
+  // As the daemon builds it (src/daemon/main.ts), with this file's home.
+  const guard: LoadedPolicy = { policy: omniGuard({ omniHome: omni.home, configDir: omni.configDir, home }), level: 'session' };
   const load = (refs: RefAt[]): LoadedPolicy[] => refs.flatMap((r) => loadRef(r, dir, omni.configDir, home));
   const defaults = load(t.policies);
   const out: TestReport['cases'] = [];
   for (const c of t.cases) {
     const policies = [guard, ...(c.policies ? load(c.policies) : defaults)];
-    const r = await runCase(c, policies, { cwd, home, subjectFor: opts.subjectFor });
+    const r = await runCase({ ...c, harness: c.harness ?? opts.defaultHarness }, policies, { cwd, home, subjectFor: opts.subjectFor });
     out.push({ ...r, pass: r.got === r.expect });
   }
   const passed = out.filter((r) => r.pass).length;
@@ -71,12 +74,12 @@ function loadRef(r: RefAt, dir: string, configDir: string, home: string): Loaded
     return compileSnapshot(snap, { cwd: dir, configDir, home });
   } catch (err) {
     // An error inside the policy file points there; anything else points at the ref.
-    if (err instanceof PolicyLoadError && err.file !== r.ref) throw err;
-    return r.at.fail(err instanceof PolicyLoadError ? err.detail : (err as Error).message);
+    if (err instanceof YamlError && err.file !== r.ref) throw err;
+    return r.at.fail(err instanceof YamlError ? err.detail : (err as Error).message);
   }
 }
 
-async function runCase(c: TestCase, policies: LoadedPolicy[], ctx: { cwd: string; home: string; subjectFor: SubjectFor }): Promise<CaseResult> {
+async function runCase(c: TestCase & { harness: string }, policies: LoadedPolicy[], ctx: { cwd: string; home: string; subjectFor: SubjectFor }): Promise<CaseResult> {
   const state = new PolicyState();
   const session: PolicySubject['session'] = { id: 's_policy_test', name: c.name, harness: c.harness, cwd: ctx.cwd };
   const spend = { session: { usd: 0, unpricedModels: [] }, tree: { usd: 0, unpricedModels: [] }, day: { usd: 0, unpricedModels: [], date: new Date().toISOString().slice(0, 10) } };

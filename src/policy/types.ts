@@ -4,7 +4,8 @@ import type { ParsedShell } from './shell.js';
 /**
  * The policy model (docs/POLICIES.md). A policy sees one subject at a phase and returns a
  * verdict (allow, deny with a reason the agent sees, ask a human) or no opinion, plus state
- * updates. Policies never see harness payloads: adapters normalize them first.
+ * updates. Policies never read harness payloads: adapters normalize a tool call first
+ * (NormalizedToolCall); the raw `input` rides along only for rule files and events.
  */
 export type Phase = 'prompt' | 'tool_call' | 'tool_result' | 'usage' | 'egress';
 export const PHASES: readonly Phase[] = ['prompt', 'tool_call', 'tool_result', 'usage', 'egress'];
@@ -14,19 +15,46 @@ export type Level = 'session' | 'agent' | 'global';
 /** Evaluation order: the most specific level first. */
 export const LEVELS: readonly Level[] = ['session', 'agent', 'global'];
 
+/** What an adapter says of one tool call, in harness-neutral terms (filled from its own schema). */
+export interface NormalizedToolCall {
+  kind: ToolKind;
+  /** For kind `shell`: the script it runs (an argv array quoted back into a script so the parser sees wrappers). */
+  script?: string;
+  /** Paths named by the input, as written (relative, `~`…): resolved by the policy layer against `cwd`. */
+  paths?: { read: string[]; write: string[] };
+  /** Where the call runs when the harness says so (Claude's hook payload `cwd`; Codex's `workdir`). */
+  cwd?: string;
+  /** For a web fetch. */
+  url?: string;
+  /** A search tool given no path searches its cwd (Claude's Grep/Glob/LS): the adapter says so. */
+  searchesCwd?: boolean;
+}
+
+/** A request for a policy decision, already normalized by the adapter. */
+export type DecisionRequest =
+  | { phase: 'tool_call'; callId: string; tool: string; input: unknown; call: NormalizedToolCall }
+  | { phase: 'tool_result'; callId: string; tool: string; input: unknown; call: NormalizedToolCall; ok: boolean; output: unknown }
+  /** `key` identifies the prompt so a hook retried after a daemon restart joins the same ask. */
+  | { phase: 'prompt'; text: string; key?: string }
+  /** A request through a sandboxed session's egress proxy (after TLS termination). */
+  | { phase: 'egress'; scheme: 'http' | 'https'; host: string; port: number; method: string; path: string };
+
+export type Verdict = { verdict: 'allow' | 'deny' | 'ask' | 'none'; reason?: string; policy?: string };
+
 export interface ToolSubject {
   name: string;
   kind: ToolKind;
   callId: string;
+  /** As the harness sent it: rule files match on it and events show it; policies read the fields below. */
   input: unknown;
-  /**
-   * The directory the call runs in (absolute), when the harness says: Claude's hook `cwd`
-   * (its Bash keeps a `cd` between calls), Codex's `workdir`. Policies fall back to the
-   * session's cwd.
-   */
-  cwd?: string;
-  /** Every command a shell tool call would run (kind `shell`). */
+  /** Absolute: where the call runs (the adapter's `cwd` resolved against the session's), else the session's cwd. Relative shell paths resolve against it. */
+  cwd: string;
+  /** For kind `shell`: the script, as the adapter read it. Undefined for a shell call whose script it could not read. */
+  script?: string;
+  /** Every command a shell tool call would run (the parsed `script`). */
   shell?: ParsedShell;
+  /** For a web fetch: the URL. */
+  url?: string;
   /** Absolute paths the call reads and writes, from the input and from parsed shell commands. */
   reads: string[];
   writes: string[];

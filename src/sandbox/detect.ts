@@ -1,19 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { SandboxUnavailable } from './errors.js';
 import { seccompProgram } from './seccomp.js';
 
-/**
- * The OS sandbox cannot be set up on this machine. omni refuses to start a sandboxed session
- * rather than silently running it unsandboxed; the message says what to fix.
- */
-export class SandboxUnavailable extends Error {
-  readonly code = 'sandbox_unavailable';
-  constructor(message: string) {
-    super(message);
-    this.name = 'SandboxUnavailable';
-  }
-}
+export { SandboxUnavailable };
 
 export interface BwrapInfo {
   /** Absolute path of the bwrap binary. */

@@ -104,7 +104,6 @@ export function proxyEnv(port: number, caFile: string, bundleFile: string): Reco
     CURL_CA_BUNDLE: bundleFile,
     REQUESTS_CA_BUNDLE: bundleFile,
     GIT_SSL_CAINFO: bundleFile,
-    CODEX_CA_CERTIFICATE: bundleFile,
     PIP_CERT: bundleFile,
   };
 }

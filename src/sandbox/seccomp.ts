@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SandboxUnavailable } from './detect.js';
+import { SandboxUnavailable } from './errors.js';
 
 /**
  * A classic-BPF seccomp filter for `bwrap --seccomp FD`, assembled here because there is no

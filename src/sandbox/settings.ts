@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { YVal } from '../policy/yaml.js';
+import type { YVal } from '../core/yaml.js';
 import { DEFAULT_SANDBOX, type NetworkSettings, type SandboxSettings, type SecretBinding, type SecretInjection, type SecretSource } from './types.js';
 
 /**
  * Parsing the `sandbox:` and `secrets:` blocks of config.yaml and of an agent YAML
  * (docs/SANDBOX.md), and merging the layers (config.yaml, agent spec, `--sandbox`) into one
- * SandboxSettings. Every error names file:line:column and what is valid (PolicyLoadError via
+ * SandboxSettings. Every error names file:line:column and what is valid (YamlError via
  * YVal.fail; config.ts converts it to its own error).
  */
 

@@ -1,4 +1,5 @@
 import type { ToolKind } from '../../src/core/events.js';
+import { claudeAdapter } from '../../src/harnesses/claude/index.js';
 import { evaluatePolicies } from '../../src/policy/engine.js';
 import { parsePolicyText } from '../../src/policy/rules.js';
 import { PolicyState } from '../../src/policy/state.js';
@@ -14,13 +15,19 @@ export function session(cwd = CWD): PolicySubject['session'] {
   return { id: 's_test0001', name: 'test', harness: 'claude', cwd };
 }
 
-/** A tool_call (or other phase) subject for a tool, built like the daemon does. */
+/**
+ * A tool_call (or other phase) subject for a Claude Code tool, built like the daemon does: the
+ * adapter normalizes the call, the policy layer resolves it. `kind` is what the test expects
+ * the adapter to say (checked).
+ */
 export function toolSubject(name: string, kind: ToolKind, input: unknown, opts: { cwd?: string; phase?: Phase; ok?: boolean } = {}): PolicySubject {
   const cwd = opts.cwd ?? CWD;
+  const call = claudeAdapter.normalizeToolCall(name, input);
+  if (call.kind !== kind) throw new Error(`toolSubject: the Claude adapter calls ${name} kind ${call.kind}, not ${kind}`);
   const s: PolicySubject = {
     phase: opts.phase ?? 'tool_call',
     session: session(cwd),
-    tool: buildToolSubject({ name, kind, callId: `call_${++n}`, input }, cwd, { home: HOME }),
+    tool: buildToolSubject({ name, callId: `call_${++n}`, input, call }, cwd, { home: HOME }),
   };
   if (opts.ok !== undefined) s.result = { ok: opts.ok, output: '' };
   return s;

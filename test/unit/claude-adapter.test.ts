@@ -44,7 +44,16 @@ describe('Claude Code hook mapping (recorded 2.1.330 payloads)', () => {
     expect(r.events).toEqual([
       { type: 'tool.call', data: { callId: 'toolu_fake_2', tool: 'Bash', kind: 'shell', input: { command: 'echo hi > /tmp/explore/out.txt', description: 'write' } } },
     ]);
-    expect(r.decisions).toEqual([{ phase: 'tool_call', callId: 'toolu_fake_2', tool: 'Bash', kind: 'shell', input: { command: 'echo hi > /tmp/explore/out.txt', description: 'write' } }]);
+    expect(r.decisions).toEqual([
+      {
+        phase: 'tool_call',
+        callId: 'toolu_fake_2',
+        tool: 'Bash',
+        input: { command: 'echo hi > /tmp/explore/out.txt', description: 'write' },
+        // The payload's cwd is where Claude runs the command.
+        call: { kind: 'shell', script: 'echo hi > /tmp/explore/out.txt', cwd: '/tmp/explore/w2' },
+      },
+    ]);
     expect(r.statuses.at(-1)?.[0]).toBe('running');
     expect(r.session.harnessSessionId).toBe('ac527b99-0297-4fbd-b34f-7d3561116942');
     expect(r.session.transcriptPath).toMatch(/ac527b99-0297-4fbd-b34f-7d3561116942\.jsonl$/);

@@ -55,9 +55,9 @@ describe('Codex hook mapping (recorded 0.169.0 payloads)', () => {
     const r = recorder();
     const reply = await codexAdapter.handleHook('PreToolUse', hook('PreToolUse'), r.ctx);
     expect(reply).toEqual({});
-    const call = { callId: 'call_Y7vbUks0MJhWGbvez8JOEOFW', tool: 'Bash', kind: 'shell', input: { command: 'echo hi > /tmp/codex-explore/g1/out.txt' } };
-    expect(r.events).toEqual([{ type: 'tool.call', data: call }]);
-    expect(r.decisions).toEqual([{ phase: 'tool_call', ...call }]);
+    const call = { callId: 'call_Y7vbUks0MJhWGbvez8JOEOFW', tool: 'Bash', input: { command: 'echo hi > /tmp/codex-explore/g1/out.txt' } };
+    expect(r.events).toEqual([{ type: 'tool.call', data: { ...call, kind: 'shell' } }]);
+    expect(r.decisions).toEqual([{ phase: 'tool_call', ...call, call: { kind: 'shell', script: 'echo hi > /tmp/codex-explore/g1/out.txt', cwd: '/tmp/codex-explore/g1' } }]);
     expect(r.statuses.at(-1)?.[0]).toBe('running');
     expect(r.session.harnessSessionId).toBe('01a2000d-e8dd-7540-aebb-3c94ebe308c8');
     expect(r.session.transcriptPath).toMatch(/rollout-.*-01a2000d-e8dd-7540-aebb-3c94ebe308c8\.jsonl$/);
@@ -105,7 +105,7 @@ describe('Codex hook mapping (recorded 0.169.0 payloads)', () => {
       type: 'tool.result',
       data: { callId: 'call_MGX5btDd2hSe2FWWhPh1MFZC', tool: 'Bash', ok: false, output: payload.tool_response },
     });
-    expect(failed.decisions[0]).toMatchObject({ phase: 'tool_result', ok: false, kind: 'shell' });
+    expect(failed.decisions[0]).toMatchObject({ phase: 'tool_result', ok: false, call: { kind: 'shell' } });
   });
 
   it('a tool_result deny tells the model with decision block', async () => {

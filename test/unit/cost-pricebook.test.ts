@@ -5,6 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Meter } from '../../src/cost/meter.js';
 import { parseOverrides } from '../../src/cost/overrides.js';
 import { CACHE_FILE_NAME, PriceBook, bundledPriceData, bundledPriceVersion, computeCost, inferProvider, type CostUsage } from '../../src/cost/pricebook.js';
+import { builtinHarnesses } from '../../src/harnesses/index.js';
+
+const harnesses = builtinHarnesses();
+/** Price as this harness would: its adapter says who bills a model the usage names no provider for. */
+const by = (harness: string) => ({ defaultProvider: (model: string) => harnesses.get(harness).provider?.(model) });
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-prices-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -44,79 +49,80 @@ describe('the price book (bundled genai-prices data)', () => {
   });
 
   it('prices a Claude message exactly: input, output, cache read, cache write', () => {
-    const r = computeCost(usage('claude-sonnet-4-5-20250929', 2_000, 5_000, 40_000, 10_000), { harness: 'claude' });
+    const r = computeCost(usage('claude-sonnet-4-5-20250929', 2_000, 5_000, 40_000, 10_000), by('claude'));
     const hand = per(2_000, 3) + per(5_000, 15) + per(40_000, 0.3) + per(10_000, 3.75); // 0.006 + 0.075 + 0.012 + 0.0375
     expect(hand).toBeCloseTo(0.1305, 12);
     expect(r).toEqual({ usd: 0.1305, source: 'bundled', provider: 'anthropic', matched: 'claude-sonnet-4-5' });
   });
 
   it('prices 1-hour cache writes apart from 5-minute ones', () => {
-    const r = computeCost(usage('claude-sonnet-4-5', 0, 0, 0, 10_000, { cacheWrite1hTokens: 4_000 }), { harness: 'claude' });
+    const r = computeCost(usage('claude-sonnet-4-5', 0, 0, 0, 10_000, { cacheWrite1hTokens: 4_000 }), by('claude'));
     expect(r.usd).toBe(per(6_000, 3.75) + per(4_000, 6)); // 0.0225 + 0.024 = 0.0465
     expect(r.usd).toBe(0.0465);
   });
 
   it('applies the long-context tier to the whole request past 200k input tokens (cache included)', () => {
     // 150k uncached + 60k cache read = 210k input tokens: every token at the >200k rates.
-    const long = computeCost(usage('claude-sonnet-4-5', 150_000, 1_000, 60_000), { harness: 'claude' });
+    const long = computeCost(usage('claude-sonnet-4-5', 150_000, 1_000, 60_000), by('claude'));
     expect(long.usd).toBe(0.9585); // 150000*6 + 60000*0.6 + 1000*22.5, per million
     expect(per(150_000, 6) + per(60_000, 0.6) + per(1_000, 22.5)).toBeCloseTo(0.9585, 12);
     // Exactly 200k is still the base rate; one more token is not.
-    expect(computeCost(usage('claude-sonnet-4-5', 200_000, 0), { harness: 'claude' }).usd).toBe(0.6);
-    expect(computeCost(usage('claude-sonnet-4-5', 200_001, 0), { harness: 'claude' }).usd).toBe(1.200006);
+    expect(computeCost(usage('claude-sonnet-4-5', 200_000, 0), by('claude')).usd).toBe(0.6);
+    expect(computeCost(usage('claude-sonnet-4-5', 200_001, 0), by('claude')).usd).toBe(1.200006);
   });
 
   it('uses the price in force when the tokens were spent (dated price changes)', () => {
     // Claude Sonnet 4.6 had a >200k tier until 2026-03-13, flat $3 after.
     const u = usage('claude-sonnet-4-6', 300_000, 0);
-    expect(computeCost(u, { harness: 'claude', at: new Date('2026-01-15T00:00:00Z') }).usd).toBe(1.8);
-    expect(computeCost(u, { harness: 'claude', at: new Date('2026-06-01T00:00:00Z') }).usd).toBe(0.9);
+    expect(computeCost(u, { ...by('claude'), at: new Date('2026-01-15T00:00:00Z') }).usd).toBe(1.8);
+    expect(computeCost(u, { ...by('claude'), at: new Date('2026-06-01T00:00:00Z') }).usd).toBe(0.9);
   });
 
   it('prices Codex tokens as OpenAI (cached input at the cache-read rate)', () => {
-    const r = computeCost(usage('gpt-5-codex', 1_000, 500, 9_000), { harness: 'codex' });
+    const r = computeCost(usage('gpt-5-codex', 1_000, 500, 9_000), by('codex'));
     expect(r.usd).toBe(0.007375); // 1000*1.25 + 9000*0.125 + 500*10, per million
     expect(r.provider).toBe('openai');
     expect(r.matched).toBe('gpt-5');
   });
 
   it('flags an unknown model as unpriced, never $0', () => {
-    const r = computeCost(usage('totally-new-model-9', 1_000, 1_000), { harness: 'pi' });
+    const r = computeCost(usage('totally-new-model-9', 1_000, 1_000), by('pi'));
     expect(r.unpriced).toBe(true);
     expect(r.usd).toBeUndefined();
     expect(r.source).toBe('none');
     expect(r.reason).toMatch(/no price for totally-new-model-9/);
     // A known provider that does not sell the model: unpriced too, not someone else's price.
-    const wrong = computeCost(usage('claude-sonnet-4-5', 1_000, 1_000), { harness: 'codex' });
+    const wrong = computeCost(usage('claude-sonnet-4-5', 1_000, 1_000), by('codex'));
     expect(wrong.unpriced).toBe(true);
     expect(wrong.reason).toMatch(/provider openai/);
     // Garbage counts are unpriced, not $0.
-    expect(computeCost(usage('claude-sonnet-4-5', Number.NaN, 1), { harness: 'claude' }).unpriced).toBe(true);
+    expect(computeCost(usage('claude-sonnet-4-5', Number.NaN, 1), by('claude')).unpriced).toBe(true);
   });
 
-  it('infers the provider from the harness, the usage or the model name', () => {
-    expect(inferProvider('claude', 'claude-opus-4-1')).toBe('anthropic');
-    expect(inferProvider('claude', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe('aws');
-    expect(inferProvider('codex', 'gpt-5-codex')).toBe('openai');
-    expect(inferProvider('pi', 'whatever')).toBeUndefined();
-    expect(inferProvider('pi', 'x', 'amazon-bedrock')).toBe('aws');
-    expect(inferProvider('pi', 'x', 'openai-codex')).toBe('openai');
+  it("infers the provider from the harness's adapter, the usage or the model name", () => {
+    const of = (h: string, model: string, explicit?: string) => inferProvider(model, explicit, by(h).defaultProvider);
+    expect(of('claude', 'claude-opus-4-1')).toBe('anthropic');
+    expect(of('claude', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe('aws');
+    expect(of('codex', 'gpt-5-codex')).toBe('openai');
+    expect(of('pi', 'whatever')).toBeUndefined();
+    expect(of('pi', 'x', 'amazon-bedrock')).toBe('aws');
+    expect(of('pi', 'x', 'openai-codex')).toBe('openai');
     const hand = r10(per(1_000, 3) + per(100, 15));
     // Pi says who billed it…
-    expect(computeCost(usage('claude-sonnet-4-5', 1_000, 100, 0, 0, { provider: 'anthropic' }), { harness: 'pi' })).toMatchObject({ usd: hand, provider: 'anthropic' });
+    expect(computeCost(usage('claude-sonnet-4-5', 1_000, 100, 0, 0, { provider: 'anthropic' }), by('pi'))).toMatchObject({ usd: hand, provider: 'anthropic' });
     // …or the model carries a provider prefix…
-    expect(computeCost(usage('anthropic/claude-sonnet-4-5', 1_000, 100), { harness: 'pi' })).toMatchObject({ usd: hand, provider: 'anthropic' });
+    expect(computeCost(usage('anthropic/claude-sonnet-4-5', 1_000, 100), by('pi'))).toMatchObject({ usd: hand, provider: 'anthropic' });
     // …or only the model name tells (a custom provider the data does not know).
-    expect(computeCost(usage('claude-sonnet-4-5', 1_000, 100, 0, 0, { provider: 'my-proxy' }), { harness: 'pi' })).toMatchObject({ usd: hand, provider: 'anthropic' });
-    expect(computeCost(usage('gpt-5', 1_000, 100), { harness: 'pi' })).toMatchObject({ usd: r10(per(1_000, 1.25) + per(100, 10)), provider: 'openai' });
+    expect(computeCost(usage('claude-sonnet-4-5', 1_000, 100, 0, 0, { provider: 'my-proxy' }), by('pi'))).toMatchObject({ usd: hand, provider: 'anthropic' });
+    expect(computeCost(usage('gpt-5', 1_000, 100), by('pi'))).toMatchObject({ usd: r10(per(1_000, 1.25) + per(100, 10)), provider: 'openai' });
   });
 
   it('quotes a model with its rates, tiers and source', () => {
-    const q = PriceBook.bundled().quote('claude-sonnet-4-5-20250929', { harness: 'claude' });
+    const q = PriceBook.bundled().quote('claude-sonnet-4-5-20250929', by('claude'));
     expect(q).toMatchObject({ matched: 'claude-sonnet-4-5', provider: 'anthropic', source: 'bundled', dataVersion: '0.1.8' });
     expect(q?.rates.input).toEqual({ base: 3, tiers: [{ aboveInputTokens: 200_000, price: 6 }] });
     expect(q?.rates.cacheWrite1h).toEqual({ base: 6, tiers: [{ aboveInputTokens: 200_000, price: 12 }] });
-    expect(PriceBook.bundled().quote('gpt-5', { harness: 'codex' })?.rates).toEqual({ input: 1.25, output: 10, cacheRead: 0.125 });
+    expect(PriceBook.bundled().quote('gpt-5', by('codex'))?.rates).toEqual({ input: 1.25, output: 10, cacheRead: 0.125 });
     expect(PriceBook.bundled().quote('nope-1')).toBeUndefined();
   });
 });
@@ -145,20 +151,20 @@ describe('overrides (prices.yaml)', () => {
     const book = PriceBook.load(w);
     const file = path.join(w.configDir, 'prices.yaml');
     expect(book.overridesFile).toBe(file);
-    const r = book.cost(usage('claude-sonnet-4-5-20250929', 2_000, 5_000, 40_000, 10_000), { harness: 'claude' });
+    const r = book.cost(usage('claude-sonnet-4-5-20250929', 2_000, 5_000, 40_000, 10_000), by('claude'));
     // The override's key must equal the model (or glob it): the dated id does not match.
     expect(r.source).toBe('bundled');
-    const o = book.cost(usage('claude-sonnet-4-5', 2_000, 5_000, 40_000, 10_000), { harness: 'claude' });
+    const o = book.cost(usage('claude-sonnet-4-5', 2_000, 5_000, 40_000, 10_000), by('claude'));
     expect(o).toEqual({ usd: per(2_000, 2.5) + per(5_000, 12) + per(40_000, 0.25) + per(10_000, 3), source: 'override', provider: 'anthropic', matched: 'claude-sonnet-4-5' });
     expect(o.usd).toBe(0.105);
     // A model the data has never heard of.
-    expect(book.cost(usage('my-model-7b', 1_000_000, 500_000), { harness: 'pi' })).toMatchObject({ usd: 2, source: 'override', matched: 'my-model-*' });
+    expect(book.cost(usage('my-model-7b', 1_000_000, 500_000), by('pi'))).toMatchObject({ usd: 2, source: 'override', matched: 'my-model-*' });
     // Cache tokens without a cache rate are billed at the input rate.
-    expect(book.cost(usage('my-model-7b', 0, 0, 1_000_000, 1_000_000), { harness: 'pi' }).usd).toBe(2);
+    expect(book.cost(usage('my-model-7b', 0, 0, 1_000_000, 1_000_000), by('pi')).usd).toBe(2);
     // Provider-scoped: gpt-5 from OpenAI keeps the data's price.
-    expect(book.cost(usage('gpt-5', 1_000_000, 0), { harness: 'codex' })).toMatchObject({ usd: 1.25, source: 'bundled' });
-    expect(book.cost(usage('gpt-5', 1_000_000, 0, 0, 0, { provider: 'azure' }), { harness: 'pi' })).toMatchObject({ usd: 100, source: 'override' });
-    const q = book.quote('claude-sonnet-4-5', { harness: 'claude' });
+    expect(book.cost(usage('gpt-5', 1_000_000, 0), by('codex'))).toMatchObject({ usd: 1.25, source: 'bundled' });
+    expect(book.cost(usage('gpt-5', 1_000_000, 0, 0, 0, { provider: 'azure' }), by('pi'))).toMatchObject({ usd: 100, source: 'override' });
+    const q = book.quote('claude-sonnet-4-5', by('claude'));
     expect(q).toMatchObject({ source: 'override', overrideAt: `${file}:2:3`, rates: { input: 2.5, output: 12, cacheRead: 0.25, cacheWrite: 3 } });
   });
 
@@ -208,11 +214,11 @@ describe('the price cache (omni prices update)', () => {
     fs.writeFileSync(path.join(w.cacheDir, CACHE_FILE_NAME), JSON.stringify(withPrice('0.1.9', 7)));
     const book = PriceBook.load(w);
     expect(book.data).toMatchObject({ source: 'cache', version: '0.1.9' });
-    expect(book.cost(usage('claude-from-cache', 1_000_000, 0), { harness: 'claude' })).toMatchObject({ usd: 7, source: 'cache' });
-    expect(book.cost(usage('claude-sonnet-4-5', 100_000, 0), { harness: 'claude' })).toMatchObject({ usd: 0.3, source: 'cache' });
+    expect(book.cost(usage('claude-from-cache', 1_000_000, 0), by('claude'))).toMatchObject({ usd: 7, source: 'cache' });
+    expect(book.cost(usage('claude-sonnet-4-5', 100_000, 0), by('claude'))).toMatchObject({ usd: 0.3, source: 'cache' });
     // The bundled book is unaffected by another book's data.
-    expect(computeCost(usage('claude-from-cache', 1, 0), { harness: 'claude' }).unpriced).toBe(true);
-    expect(book.cost(usage('claude-from-cache', 1_000_000, 0), { harness: 'claude' }).usd).toBe(7);
+    expect(computeCost(usage('claude-from-cache', 1, 0), by('claude')).unpriced).toBe(true);
+    expect(book.cost(usage('claude-from-cache', 1_000_000, 0), by('claude')).usd).toBe(7);
   });
 
   it('is ignored when older than the bundled data, or damaged', () => {
@@ -230,7 +236,7 @@ describe('the daemon meter', () => {
   it('adds computedCostUsd or unpriced to usage, and reloads prices.yaml when it changes', () => {
     const w = world();
     const logs: string[] = [];
-    const meter = new Meter({ ...w, log: (m) => logs.push(m) });
+    const meter = new Meter({ ...w, log: (m) => logs.push(m), defaultProvider: (h, m) => by(h).defaultProvider(m) });
     const u = { ...usage('claude-sonnet-4-5', 100_000, 0), source: 'test' };
     expect(meter.price({ harness: 'claude' }, u)).toEqual({ ...u, computedCostUsd: 0.3 });
     expect(meter.price({ harness: 'pi' }, { ...u, model: 'mystery' })).toEqual({ ...u, model: 'mystery', unpriced: true });

@@ -93,7 +93,7 @@ describe('Pi extension events → uniform events (recorded 0.73.1 payloads)', ()
     expect(await piAdapter.handleHook('ToolCall', hook('ToolCall'), r.ctx)).toEqual({});
     const input = { command: 'echo rec-bash && ls /nonexistent-dir' };
     expect(r.events).toEqual([{ type: 'tool.call', data: { callId: 'toolu_01Y4jCtMvOycTJB8ZX8fPSwcHn', tool: 'bash', kind: 'shell', input } }]);
-    expect(r.decisions).toEqual([{ phase: 'tool_call', callId: 'toolu_01Y4jCtMvOycTJB8ZX8fPSwcHn', tool: 'bash', kind: 'shell', input }]);
+    expect(r.decisions).toEqual([{ phase: 'tool_call', callId: 'toolu_01Y4jCtMvOycTJB8ZX8fPSwcHn', tool: 'bash', input, call: { kind: 'shell', script: input.command } }]);
     expect(r.statuses.at(-1)?.[0]).toBe('running');
   });
 
@@ -115,7 +115,7 @@ describe('Pi extension events → uniform events (recorded 0.73.1 payloads)', ()
     expect(ok.events).toEqual([
       { type: 'tool.result', data: { callId: 'toolu_01ZmbzpDz0xBbreynI7G8sYj3y', tool: 'bash', ok: true, output: [{ type: 'text', text: 'NOTE-ME\n' }] } },
     ]);
-    expect(ok.decisions[0]).toMatchObject({ phase: 'tool_result', tool: 'bash', kind: 'shell', ok: true, input: { command: 'echo NOTE-ME' } });
+    expect(ok.decisions[0]).toMatchObject({ phase: 'tool_result', tool: 'bash', call: { kind: 'shell', script: 'echo NOTE-ME' }, ok: true, input: { command: 'echo NOTE-ME' } });
     const bad = recorder();
     await piAdapter.handleHook('ToolResult', hook('ToolResult-error'), bad.ctx);
     expect(bad.events[0]).toMatchObject({ type: 'tool.result', data: { ok: false } });

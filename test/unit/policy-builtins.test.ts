@@ -24,7 +24,7 @@ describe('ask_on_shell', () => {
     expect(await decide(ps, write('a.txt'))).toEqual({});
     expect(await verdict(use('ask_on_shell'), bash('ls'))).toBe('ask');
     expect(await verdict(use('ask_on_shell'), toolSubject('Bash', 'shell', { command: 7 }))).toBe('ask');
-    expect(await decide(use('ask_on_shell'), toolSubject('BashOutput', 'shell', { bash_id: 'b1' }))).toEqual({});
+    expect(await decide(use('ask_on_shell'), toolSubject('BashOutput', 'other', { bash_id: 'b1' }))).toEqual({});
   });
 
   it('fails closed on a script it cannot fully parse, even if the visible commands are excepted', async () => {
@@ -193,7 +193,7 @@ describe('blast_radius', () => {
     expect(await verdict(use('blast_radius', { opaque: 'deny' }), bash('eval "$X"'))).toBe('deny');
     expect(await verdict(ps, toolSubject('Bash', 'shell', { command: { not: 'a string' } }))).toBe('ask');
     expect(await verdict(custom, toolSubject('Bash', 'shell', { command: 42 }))).toBeUndefined();
-    expect(await verdict(ps, toolSubject('BashOutput', 'shell', { bash_id: 'b1' }))).toBeUndefined();
+    expect(await verdict(ps, toolSubject('BashOutput', 'other', { bash_id: 'b1' }))).toBeUndefined();
   });
 
   it('a deny anywhere in the script wins over asks in it', async () => {

@@ -253,7 +253,7 @@ describe('PolicyService budgets (usage phase)', () => {
     expect(w.interrupt).toHaveBeenCalledTimes(1);
     expect(w.decisions('s_a').at(-1)).toMatchObject({ verdict: 'deny', reason: 'cost budget: $1.30 spent in this session reached the hard limit of $1' });
     expect(await w.svc.decide(rec, { phase: 'prompt', text: 'more' })).toMatchObject({ verdict: 'deny', reason: expect.stringContaining('reached the hard limit of $1') });
-    expect(await w.svc.decide(rec, { phase: 'tool_call', callId: 't1', tool: 'Bash', kind: 'shell', input: { command: 'ls' } })).toMatchObject({ verdict: 'deny' });
+    expect(await w.svc.decide(rec, { phase: 'tool_call', callId: 't1', tool: 'Bash', input: { command: 'ls' }, call: { kind: 'shell', script: 'ls' } })).toMatchObject({ verdict: 'deny' });
   });
 
   it('holds a checkpoint at the next gate; approved, it is not asked again; the hard limit withdraws pending asks', async () => {
@@ -261,17 +261,17 @@ describe('PolicyService budgets (usage phase)', () => {
     const rec = w.add('s_b', 'cost_budget:{"ask_every_usd": 1, "hard_limit_usd": 3}');
     await w.spend(rec, 1.1);
     expect(w.decisions('s_b')).toEqual([]); // nothing is held at usage
-    const held = w.svc.decide(rec, { phase: 'tool_call', callId: 't1', tool: 'Bash', kind: 'shell', input: { command: 'ls' } });
+    const held = w.svc.decide(rec, { phase: 'tool_call', callId: 't1', tool: 'Bash', input: { command: 'ls' }, call: { kind: 'shell', script: 'ls' } });
     await vi.waitFor(() => expect(w.approvals.list()).toHaveLength(1));
     const ask = w.approvals.list()[0]!;
     expect(ask.reason).toContain('past the $1 checkpoint');
     expect(rec.status).toBe('waiting');
     w.svc.answer(ask.id, 'approve', { via: 'cli', by: 'me' });
     expect(await held).toMatchObject({ verdict: 'allow' });
-    expect(await w.svc.decide(rec, { phase: 'tool_call', callId: 't2', tool: 'Bash', kind: 'shell', input: { command: 'ls' } })).toMatchObject({ verdict: 'none' });
+    expect(await w.svc.decide(rec, { phase: 'tool_call', callId: 't2', tool: 'Bash', input: { command: 'ls' }, call: { kind: 'shell', script: 'ls' } })).toMatchObject({ verdict: 'none' });
 
     await w.spend(rec, 1.0); // $2.10: checkpoint 2, asked at the next gate; held while the spend crosses the hard limit
-    const held2 = w.svc.decide(rec, { phase: 'tool_call', callId: 't3', tool: 'Bash', kind: 'shell', input: { command: 'ls' } });
+    const held2 = w.svc.decide(rec, { phase: 'tool_call', callId: 't3', tool: 'Bash', input: { command: 'ls' }, call: { kind: 'shell', script: 'ls' } });
     await vi.waitFor(() => expect(w.approvals.list()).toHaveLength(1));
     await w.spend(rec, 1.0);
     expect(await held2).toMatchObject({ verdict: 'deny', reason: expect.stringContaining('withdrawn: cost budget: $3.10 spent in this session reached the hard limit of $3') });

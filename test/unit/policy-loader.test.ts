@@ -3,17 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUILTINS, builtinPolicy } from '../../src/policy/builtins/index.js';
-import { PolicyLoadError, loadPolicyRef, parsePolicyText } from '../../src/policy/rules.js';
+import { YamlError } from '../../src/core/yaml.js';
+import { loadPolicyRef, parsePolicyText } from '../../src/policy/rules.js';
 import { PolicyState, bash } from '../helpers/policy.js';
 
-function loadError(text: string): PolicyLoadError {
+function loadError(text: string): YamlError {
   try {
     parsePolicyText(text, 'policies.yaml', 'session');
   } catch (err) {
-    expect(err).toBeInstanceOf(PolicyLoadError);
-    return err as PolicyLoadError;
+    expect(err).toBeInstanceOf(YamlError);
+    return err as YamlError;
   }
-  throw new Error('expected a PolicyLoadError');
+  throw new Error('expected a YamlError');
 }
 
 const VALID_SELECTORS = 'phase, tool, kind, command, opaque, path, read, write, prompt, host, ok, label, labels, not_label, counter, in_set, not_in_set, any, not';

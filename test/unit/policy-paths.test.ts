@@ -2,37 +2,52 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandPaths, patchFiles, resolvePath, toolPaths } from '../../src/policy/paths.js';
+import { builtinHarnesses } from '../../src/harnesses/index.js';
+import { commandPaths, resolvePath, scriptPaths } from '../../src/policy/paths.js';
 import { parseShell } from '../../src/policy/shell.js';
-import { buildToolSubject, shellScript } from '../../src/policy/subject.js';
+import { buildToolSubject } from '../../src/policy/subject.js';
 import { CWD, HOME } from '../helpers/policy.js';
 
-const sh = (script: string, cwd = CWD) => toolPaths({ name: 'Bash', kind: 'shell', input: { command: script } }, parseShell(script), cwd, HOME);
+const harnesses = builtinHarnesses();
+/** A tool call as the daemon sees it: the harness's adapter normalizes it, the policy layer resolves it. */
+const subject = (harness: string, tool: string, input: unknown, hookCwd?: string) =>
+  buildToolSubject({ name: tool, callId: 'c', input, call: harnesses.get(harness).normalizeToolCall(tool, input, hookCwd) }, CWD, { home: HOME });
+const io = (harness: string, tool: string, input: unknown, hookCwd?: string) => {
+  const s = subject(harness, tool, input, hookCwd);
+  return { reads: s.reads, writes: s.writes };
+};
+const sh = (script: string, cwd = CWD) => scriptPaths(parseShell(script), cwd, { home: HOME });
 const p = (rel: string) => path.join(CWD, rel);
 
-describe('toolPaths from tool inputs', () => {
+describe('paths from tool inputs (through the adapters)', () => {
   it('Claude tools: Write/Edit/MultiEdit/NotebookEdit write, Read reads, Grep/Glob read their path (or the cwd)', () => {
-    expect(toolPaths({ name: 'Write', kind: 'write', input: { file_path: 'src/a.ts' } }, undefined, CWD, HOME)).toEqual({ reads: [], writes: [p('src/a.ts')] });
-    expect(toolPaths({ name: 'Edit', kind: 'edit', input: { file_path: '/abs/../x.ts' } }, undefined, CWD, HOME).writes).toEqual(['/x.ts']);
-    expect(toolPaths({ name: 'MultiEdit', kind: 'edit', input: { file_path: '~/notes.md', edits: [] } }, undefined, CWD, HOME).writes).toEqual([`${HOME}/notes.md`]);
-    expect(toolPaths({ name: 'NotebookEdit', kind: 'edit', input: { notebook_path: 'n.ipynb' } }, undefined, CWD, HOME).writes).toEqual([p('n.ipynb')]);
-    expect(toolPaths({ name: 'Read', kind: 'read', input: { file_path: './b/../c.txt' } }, undefined, CWD, HOME)).toEqual({ reads: [p('c.txt')], writes: [] });
-    expect(toolPaths({ name: 'Grep', kind: 'read', input: { pattern: 'x', path: 'src' } }, undefined, CWD, HOME).reads).toEqual([p('src')]);
-    expect(toolPaths({ name: 'Glob', kind: 'read', input: { pattern: '**/*.ts' } }, undefined, CWD, HOME).reads).toEqual([CWD]);
+    expect(io('claude', 'Write', { file_path: 'src/a.ts' })).toEqual({ reads: [], writes: [p('src/a.ts')] });
+    expect(io('claude', 'Edit', { file_path: '/abs/../x.ts' }).writes).toEqual(['/x.ts']);
+    expect(io('claude', 'MultiEdit', { file_path: '~/notes.md', edits: [] }).writes).toEqual([`${HOME}/notes.md`]);
+    expect(io('claude', 'NotebookEdit', { notebook_path: 'n.ipynb' }).writes).toEqual([p('n.ipynb')]);
+    expect(io('claude', 'Read', { file_path: './b/../c.txt' })).toEqual({ reads: [p('c.txt')], writes: [] });
+    expect(io('claude', 'Grep', { pattern: 'x', path: 'src' }).reads).toEqual([p('src')]);
+    expect(io('claude', 'Glob', { pattern: '**/*.ts' }).reads).toEqual([CWD]);
   });
 
-  it('Pi-style `path` inputs and an unknown tool kind classify by name', () => {
-    expect(toolPaths({ name: 'write', kind: 'write', input: { path: 'a.txt', content: '' } }, undefined, CWD, HOME).writes).toEqual([p('a.txt')]);
-    expect(toolPaths({ name: 'mcp__fs__write_file', kind: 'mcp', input: { path: 'b.txt' } }, undefined, CWD, HOME).writes).toEqual([p('b.txt')]);
-    expect(toolPaths({ name: 'mcp__fs__read_file', kind: 'mcp', input: { path: 'b.txt' } }, undefined, CWD, HOME).reads).toEqual([p('b.txt')]);
+  it("Claude: relative paths resolve against the hook payload's cwd", () => {
+    expect(io('claude', 'Write', { file_path: 'a.ts' }, p('pkg')).writes).toEqual([p('pkg/a.ts')]);
+    expect(io('claude', 'LS', {}, p('pkg')).reads).toEqual([p('pkg')]);
+    expect(io('claude', 'Bash', { command: 'rm -f out.txt' }, p('pkg')).writes).toEqual([p('pkg/out.txt')]);
   });
 
-  it('apply_patch headers (Update/Add/Delete/Move to) in a raw string, `patch` or `input`', () => {
+  it('Pi `path` inputs, and an MCP tool classified by its name', () => {
+    expect(io('pi', 'write', { path: 'a.txt', content: '' }).writes).toEqual([p('a.txt')]);
+    expect(io('pi', 'ls', {}).reads).toEqual([CWD]);
+    expect(io('claude', 'mcp__fs__write_file', { path: 'b.txt' }).writes).toEqual([p('b.txt')]);
+    expect(io('claude', 'mcp__fs__read_file', { path: 'b.txt' }).reads).toEqual([p('b.txt')]);
+  });
+
+  it('Codex apply_patch headers (Update/Add/Delete/Move to) in a raw string, `patch` or `input`', () => {
     const patch = '*** Begin Patch\n*** Update File: src/a.ts\n@@\n-x\n+y\n*** Add File: docs/new.md\n+hi\n*** Delete File: old.txt\n*** Update File: b.ts\n*** Move to: c.ts\n*** End Patch\n';
-    expect(patchFiles(patch)).toEqual(['src/a.ts', 'docs/new.md', 'old.txt', 'b.ts', 'c.ts']);
-    expect(toolPaths({ name: 'apply_patch', kind: 'edit', input: patch }, undefined, CWD, HOME).writes).toEqual(['src/a.ts', 'docs/new.md', 'old.txt', 'b.ts', 'c.ts'].map(p));
-    expect(toolPaths({ name: 'apply_patch', kind: 'edit', input: { input: patch } }, undefined, CWD, HOME).writes).toHaveLength(5);
-    expect(toolPaths({ name: 'apply_patch', kind: 'edit', input: { patch } }, undefined, CWD, HOME).writes).toHaveLength(5);
+    expect(io('codex', 'apply_patch', patch).writes).toEqual(['src/a.ts', 'docs/new.md', 'old.txt', 'b.ts', 'c.ts'].map(p));
+    expect(io('codex', 'apply_patch', { input: patch }).writes).toHaveLength(5);
+    expect(io('codex', 'apply_patch', { patch }).writes).toHaveLength(5);
   });
 
   it('resolvePath expands ~ and $HOME and normalizes', () => {
@@ -43,7 +58,7 @@ describe('toolPaths from tool inputs', () => {
   });
 });
 
-describe('toolPaths from shell commands', () => {
+describe('paths from shell commands', () => {
   it('redirections: > >> &> 2> write, < reads; /dev/null, fd dups and here-docs are ignored', () => {
     const r = sh('echo a > out.txt; echo b >> log/app.log 2>&1; cmd &> all.txt 2> err.txt < in.txt; cat <<EOF > /dev/null\nx\nEOF\n');
     expect(r.writes.sort()).toEqual([p('all.txt'), p('err.txt'), p('log/app.log'), p('out.txt')].sort());
@@ -113,17 +128,24 @@ describe('toolPaths from shell commands', () => {
   });
 
   it('Codex shell: argv arrays are quoted back into a script, and workdir is honoured', () => {
-    expect(shellScript({ command: ['bash', '-lc', "echo 'hi there' > x"] })).toBe(`bash -lc 'echo '\\''hi there'\\'' > x'`);
-    const s = buildToolSubject({ name: 'shell', kind: 'shell', callId: 'c1', input: { command: ['bash', '-lc', 'echo hi > out.txt'], workdir: 'pkg' } }, CWD, { home: HOME });
+    const s = subject('codex', 'shell', { command: ['bash', '-lc', "echo 'hi there' > out.txt"], workdir: 'pkg' });
+    expect(s.script).toBe(`bash -lc 'echo '\\''hi there'\\'' > out.txt'`);
     expect(s.shell?.commands.map((c) => c.program)).toEqual(['bash', 'echo']);
+    expect(s.cwd).toBe(p('pkg'));
     expect(s.writes).toEqual([p('pkg/out.txt')]);
   });
 
-  it('buildToolSubject parses input.command or input.cmd for shell tools only', () => {
-    const a = buildToolSubject({ name: 'bash', kind: 'shell', callId: 'c', input: { cmd: 'git status' } }, CWD, { home: HOME });
-    expect(a.shell?.commands[0]?.program).toBe('git');
-    const b = buildToolSubject({ name: 'Write', kind: 'write', callId: 'c', input: { file_path: 'x', command: 'rm -rf /' } }, CWD, { home: HOME });
+  it('Codex apply_patch run through the shell writes the files its patch names, under workdir', () => {
+    const script = "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: n.md\n+hi\n*** End Patch\nEOF\n";
+    expect(io('codex', 'exec_command', { cmd: script, workdir: 'pkg' }).writes).toEqual([p('pkg/n.md')]);
+    expect(io('codex', 'shell', { command: ['bash', '-lc', script] }).writes).toEqual([p('n.md')]);
+  });
+
+  it('a shell script is read for shell tools only', () => {
+    expect(subject('pi', 'bash', { command: 'git status' }).shell?.commands[0]?.program).toBe('git');
+    const b = subject('claude', 'Write', { file_path: 'x', command: 'rm -rf /' });
     expect(b.shell).toBeUndefined();
+    expect(b.script).toBeUndefined();
     expect(b.writes).toEqual([p('x')]);
   });
 });

@@ -9,7 +9,7 @@ import { runTestFile } from '../../src/policy/test-run.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-ptest-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const HEAD = 'env: {HOME: /home/agent, OMNI_HOME: /home/agent/.omni}\ncwd: /home/agent/project\n';
-const run = (text: string, name = 't.yaml') => runTestFile(parseTestFile(HEAD + text, path.join(dir, name)), { subjectFor: normalizeForTest });
+const run = (text: string, name = 't.yaml') => runTestFile(parseTestFile(HEAD + text, path.join(dir, name)), { subjectFor: normalizeForTest, defaultHarness: 'claude' });
 const got = async (text: string) => (await run(text)).cases.map((c) => [c.name, c.got]);
 
 describe('omni policy test files', () => {

@@ -119,7 +119,9 @@ describe('proxyEnv', () => {
     expect(e.NO_PROXY).toBe('');
     expect(e.no_proxy).toBe('');
     expect(e.NODE_EXTRA_CA_CERTS).toBe('/run/a/ca.pem');
-    for (const n of ['SSL_CERT_FILE', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'GIT_SSL_CAINFO', 'CODEX_CA_CERTIFICATE', 'PIP_CERT']) expect(e[n]).toBe('/run/a/ca-bundle.pem');
+    for (const n of ['SSL_CERT_FILE', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'GIT_SSL_CAINFO', 'PIP_CERT']) expect(e[n]).toBe('/run/a/ca-bundle.pem');
+    // A harness's own CA variable is its adapter's (SandboxNeeds.caEnv), not here.
+    expect(e).not.toHaveProperty('CODEX_CA_CERTIFICATE');
     expect(e).not.toHaveProperty('AWS_CA_BUNDLE');
   });
 });

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAgentSpec } from '../../src/agents/spec.js';
-import { DEFAULT_CONFIG, loadConfig, parseConfig } from '../../src/core/config.js';
+import { DEFAULT_CONFIG, loadConfig, parseConfig } from '../../src/daemon/config.js';
 import { OmniError } from '../../src/core/errors.js';
-import { PolicyLoadError, YamlSource } from '../../src/policy/yaml.js';
+import { YamlError, YamlSource } from '../../src/core/yaml.js';
 import { mergeSandbox, parseSandboxBlock, parseSecretsBlock, validateNetworkRule } from '../../src/sandbox/settings.js';
 import { DEFAULT_SANDBOX, type SecretBinding } from '../../src/sandbox/types.js';
 
@@ -25,7 +25,7 @@ const cfgError = (text: string): string => {
   try {
     cfg(text);
   } catch (err) {
-    expect(err).toBeInstanceOf(PolicyLoadError);
+    expect(err).toBeInstanceOf(YamlError);
     return (err as Error).message;
   }
   throw new Error('expected an error');
@@ -260,7 +260,7 @@ describe('sandbox settings: errors name file:line:column and what is valid', () 
       try {
         parseAgentSpec(text, f, H, { home: HOME });
       } catch (e) {
-        expect(e).toBeInstanceOf(PolicyLoadError);
+        expect(e).toBeInstanceOf(YamlError);
         return (e as Error).message;
       }
       throw new Error('expected an error');

@@ -1,38 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ToolKind } from '../../core/events.js';
 import { ExitCode, OmniError } from '../../core/errors.js';
-import { claudeToolKind } from '../../harnesses/claude/index.js';
-import { codexToolKind } from '../../harnesses/codex/index.js';
+import { YamlError } from '../../core/yaml.js';
 import { builtinHarnesses } from '../../harnesses/index.js';
-import { piToolKind } from '../../harnesses/pi/index.js';
 import { buildToolSubject } from '../../policy/subject.js';
 import { parseTestFile } from '../../policy/test-file.js';
 import { runTestFile, type SubjectFor } from '../../policy/test-run.js';
-import type { ToolSubject } from '../../policy/types.js';
-import { PolicyLoadError } from '../../policy/yaml.js';
 import { makeChalk, printJson } from '../output.js';
 
-const KIND: Record<string, (tool: string) => ToolKind> = { claude: claudeToolKind, codex: codexToolKind, pi: piToolKind };
-
-/** What an adapter's `normalizeToolCall` returns (the wt-a branch adds it): the parts used here. */
-interface Normalized {
-  kind: ToolKind;
-  cwd?: string;
-}
+/** A case without `harness:` is shaped like this harness's calls. */
+const DEFAULT_HARNESS = 'claude';
 
 /**
- * The tool subject a harness's hook would produce for this call: THE one place that knows how.
- * An adapter with `normalizeToolCall` says the kind and the call's directory; without it,
- * today's behaviour (the adapter's tool kind, the hook's cwd). Then buildToolSubject, as the
- * daemon does. Once every adapter has it, switch to the subject builder that takes its result.
+ * The tool subject a harness's hook would produce for this call, as the daemon builds it: the
+ * adapter normalizes the call (the hook's cwd included), then buildToolSubject.
  */
-export const normalizeForTest: SubjectFor = (harness, tool, input, o) => {
-  const adapter = builtinHarnesses().get(harness) as unknown as { normalizeToolCall?: (tool: string, input: unknown, hookCwd?: string) => Normalized };
-  const n: Normalized = adapter.normalizeToolCall ? adapter.normalizeToolCall(tool, input, o.hookCwd) : { kind: (KIND[harness] ?? (() => 'other' as ToolKind))(tool), ...(o.hookCwd ? { cwd: o.hookCwd } : {}) };
-  const subject: ToolSubject = buildToolSubject({ name: tool, kind: n.kind, callId: o.callId, input }, n.cwd ?? o.cwd, { home: o.home });
-  return n.cwd ? { ...subject, cwd: n.cwd } : subject;
-};
+export const normalizeForTest: SubjectFor = (harness, tool, input, o) =>
+  buildToolSubject({ name: tool, callId: o.callId, input, call: builtinHarnesses().get(harness).normalizeToolCall(tool, input, o.hookCwd) }, o.cwd, { home: o.home });
 
 /** `omni policy test FILE [--json]`: exit 0 if every case gets its expected verdict, 1 if not, 2 for a bad file. */
 export async function policyTestCommand(file: string, opts: { json?: boolean }): Promise<number> {
@@ -44,9 +28,9 @@ export async function policyTestCommand(file: string, opts: { json?: boolean }):
   }
   let report;
   try {
-    report = await runTestFile(parseTestFile(text, file), { subjectFor: normalizeForTest });
+    report = await runTestFile(parseTestFile(text, file), { subjectFor: normalizeForTest, defaultHarness: DEFAULT_HARNESS });
   } catch (err) {
-    if (err instanceof PolicyLoadError) throw new OmniError(err.message, 'policy_invalid', ExitCode.usage);
+    if (err instanceof YamlError) throw new OmniError(err.message, 'policy_invalid', ExitCode.usage);
     throw err;
   }
   if (opts.json) {

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { OmniError } from '../../core/errors.js';
 import { CACHE_FILE_NAME, OVERRIDES_FILE_NAME, PRICE_PACKAGE, PriceBook, bundledPriceVersion, type PriceQuote, type Rate } from '../../cost/pricebook.js';
-import { PolicyLoadError } from '../../policy/yaml.js';
+import { builtinHarnesses } from '../../harnesses/index.js';
+import { YamlError } from '../../core/yaml.js';
 import { paths } from '../context.js';
 import { makeChalk, printJson, table, tildify } from '../output.js';
 
@@ -10,7 +11,7 @@ function loadBook(): PriceBook {
   try {
     return PriceBook.load({ configDir: p.configDir, cacheDir: p.cacheDir, warn: (m) => process.stderr.write(`omni: ${m}\n`) });
   } catch (err) {
-    if (err instanceof PolicyLoadError) throw new OmniError(err.message, 'config_invalid');
+    if (err instanceof YamlError) throw new OmniError(err.message, 'config_invalid');
     throw err;
   }
 }
@@ -20,9 +21,12 @@ export async function pricesCommand(model: string | undefined, opts: { json?: bo
   const book = loadBook();
   const p = paths();
   if (!model) return summary(book, p.configDir, p.cacheDir, Boolean(opts.json));
-  const q = book.quote(model, { ...(opts.harness ? { harness: opts.harness } : {}), ...(opts.provider ? { provider: opts.provider } : {}) });
+  // As the harness would price it: its adapter says who bills the model.
+  const adapter = opts.harness ? builtinHarnesses().all().find((a) => a.name === opts.harness) : undefined;
+  const ctx = { ...(adapter?.provider ? { defaultProvider: (m: string) => adapter.provider?.(m) } : {}), ...(opts.provider ? { provider: opts.provider } : {}) };
+  const q = book.quote(model, ctx);
   if (!q) {
-    const probe = book.cost({ model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, { ...(opts.harness ? { harness: opts.harness } : {}), ...(opts.provider ? { provider: opts.provider } : {}) });
+    const probe = book.cost({ model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, ctx);
     const file = path.join(p.configDir, OVERRIDES_FILE_NAME);
     if (opts.json) printJson({ model, unpriced: true, provider: probe.provider, reason: probe.reason, overridesFile: file });
     else process.stderr.write(`omni: ${model} is unpriced: ${probe.reason ?? 'no price'}; usage of it is flagged, never counted as $0. Price it in ${tildify(file)} (docs/COST.md)\n`);

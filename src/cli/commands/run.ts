@@ -2,7 +2,7 @@ import path from 'node:path';
 import { loadAgentSpec } from '../../agents/spec.js';
 import { OmniError } from '../../core/errors.js';
 import type { SessionRecord } from '../../core/session.js';
-import { PolicyLoadError } from '../../policy/yaml.js';
+import { YamlError } from '../../core/yaml.js';
 import { client } from '../context.js';
 import { policyRefInput } from '../policy-refs.js';
 import { afterStart, callerEnv, sandboxFlagLayer } from './start.js';
@@ -26,7 +26,7 @@ export async function runCommand(file: string, args: string[], opts: RunOptions)
   try {
     spec = loadAgentSpec(file, names);
   } catch (err) {
-    if (err instanceof PolicyLoadError) throw new OmniError(err.message, 'bad_request');
+    if (err instanceof YamlError) throw new OmniError(err.message, 'bad_request');
     throw err;
   }
   const harness = opts.harness ?? spec.executor.harness;

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ToolKind } from '../../core/events.js';
 import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
@@ -8,7 +7,10 @@ import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch,
 import { claudeConfigFile, prepareClaudeConfig, userStatusLine, type ClaudeStatusLine } from './config.js';
 import { claudeDoctor } from './doctor.js';
 import { claudeIdleScreen, claudeInputReady, detectClaudeScreen } from './screens.js';
+import { claudeNormalize } from './tools.js';
 import { ClaudeTranscript } from './transcript.js';
+
+export { claudeToolKind } from './tools.js';
 
 /** Hook events omni wires, and whether each gates (waits for a decision, fails closed). */
 const HOOKS: Array<{ event: string; mode: 'gate' | 'observe'; matcher?: string }> = [
@@ -30,16 +32,6 @@ const HOOKS: Array<{ event: string; mode: 'gate' | 'observe'; matcher?: string }
  */
 const GATE_TIMEOUT_S = 86_400;
 const OBSERVE_TIMEOUT_S = 30;
-
-export function claudeToolKind(tool: string): ToolKind {
-  if (tool === 'Bash' || tool === 'BashOutput' || tool === 'KillShell') return 'shell';
-  if (tool === 'Read' || tool === 'Glob' || tool === 'Grep' || tool === 'LS') return 'read';
-  if (tool === 'Write') return 'write';
-  if (tool === 'Edit' || tool === 'MultiEdit' || tool === 'NotebookEdit') return 'edit';
-  if (tool === 'WebFetch' || tool === 'WebSearch') return 'web';
-  if (tool.startsWith('mcp__')) return 'mcp';
-  return 'other';
-}
 
 /**
  * omni's `--settings` for a session: its hooks, and a status line that hands Claude's own cost
@@ -124,6 +116,13 @@ export const claudeAdapter: HarnessAdapter = {
     };
   },
 
+  normalizeToolCall: claudeNormalize,
+
+  provider(model) {
+    // Bedrock model ids (`us.anthropic.claude-…`) are billed by AWS.
+    return /(^|\.)anthropic\./i.test(model) ? 'aws' : 'anthropic';
+  },
+
   async handleHook(event, payload, ctx): Promise<HookReply> {
     noteIdentity(payload, ctx);
     switch (event) {
@@ -137,7 +136,8 @@ export const claudeAdapter: HarnessAdapter = {
       }
       case 'PreToolUse': {
         const tool = str(payload.tool_name) ?? 'unknown';
-        const v = await toolCalled(ctx, { callId: str(payload.tool_use_id) ?? '', tool, kind: claudeToolKind(tool), input: payload.tool_input ?? null });
+        const input = payload.tool_input ?? null;
+        const v = await toolCalled(ctx, { callId: str(payload.tool_use_id) ?? '', tool, input, call: claudeNormalize(tool, input, str(payload.cwd)) });
         return preToolUseReply(v.verdict, v.reason);
       }
       case 'PostToolUse':
@@ -150,7 +150,8 @@ export const claudeAdapter: HarnessAdapter = {
         ctx.setStatus('running', undefined, 'hook');
         void ctx.flushIngest().catch(() => {});
         // The tool already ran; a policy can still learn from it (state) or tell the model to stop.
-        const v = await ctx.decide({ phase: 'tool_result', callId, tool, kind: claudeToolKind(tool), input: payload.tool_input ?? null, ok, output });
+        const input = payload.tool_input ?? null;
+        const v = await ctx.decide({ phase: 'tool_result', callId, tool, input, call: claudeNormalize(tool, input, str(payload.cwd)), ok, output });
         if (v.verdict === 'deny') return { stdout: JSON.stringify({ decision: 'block', reason: v.reason ?? 'blocked by omni policy' }) };
         return {};
       }

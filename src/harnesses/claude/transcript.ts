@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { JsonlCursor } from '../../core/jsonl.js';
 import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
 
 /**
@@ -51,62 +52,14 @@ export function subagentDir(transcript: string): string {
   return path.join(transcript.replace(/\.jsonl$/, ''), 'subagents');
 }
 
-/** Reads the complete new lines of one JSONL file, from where it left off. */
-class JsonlTail {
-  private offset = 0;
-  private partial = '';
-
-  constructor(readonly file: string) {}
-
-  /** From the start again (the file was replaced). */
-  reset(): void {
-    this.offset = 0;
-    this.partial = '';
-  }
-
-  read(onRow: (row: TranscriptRow) => void): void {
-    let fd: number;
-    try {
-      fd = fs.openSync(this.file, 'r');
-    } catch {
-      return; // not written yet
-    }
-    try {
-      const size = fs.fstatSync(fd).size;
-      if (size < this.offset) this.reset(); // replaced (e.g. /clear started a new file at the same path)
-      while (this.offset < size) {
-        const len = Math.min(size - this.offset, 1 << 20);
-        const buf = Buffer.alloc(len);
-        const n = fs.readSync(fd, buf, 0, len, this.offset);
-        if (n <= 0) break;
-        this.offset += n;
-        const lines = (this.partial + buf.subarray(0, n).toString('utf8')).split('\n');
-        this.partial = lines.pop() ?? ''; // a row still being written
-        for (const line of lines) {
-          if (!line.trim()) continue;
-          let row: TranscriptRow;
-          try {
-            row = JSON.parse(line) as TranscriptRow;
-          } catch {
-            continue;
-          }
-          onRow(row);
-        }
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-}
-
 /** One sub-agent transcript: its tail and the usage of its message in progress. */
 interface SubagentLog {
-  tail: JsonlTail;
+  tail: JsonlCursor;
   pending?: PendingUsage;
 }
 
 export class ClaudeTranscript implements Ingestor {
-  private main: JsonlTail | undefined;
+  private main: JsonlCursor | undefined;
   private pending: PendingUsage | undefined;
   /** Recent assistant texts (trimmed), to recognise the one a Stop hook names. */
   private texts = new Set<string>();
@@ -126,11 +79,11 @@ export class ClaudeTranscript implements Ingestor {
     if (file !== this.main?.file) {
       // A new transcript (a resumed or cleared session): read it from the start; the keys
       // of what was already emitted keep anything from repeating.
-      this.main = new JsonlTail(file);
+      this.main = new JsonlCursor(file);
       this.subDirs.add(subagentDir(file));
     }
     // The parent first: a fork's copy of the message that spawned it is then already known.
-    this.main.read((row) => this.row(row));
+    this.main.read<TranscriptRow>((row) => this.row(row));
     this.pollSubagents();
   }
 
@@ -183,10 +136,10 @@ export class ClaudeTranscript implements Ingestor {
       for (const name of names.sort()) {
         if (!/^agent-[^/]+\.jsonl$/.test(name)) continue;
         const file = path.join(dir, name);
-        if (!this.subs.has(file)) this.subs.set(file, { tail: new JsonlTail(file) });
+        if (!this.subs.has(file)) this.subs.set(file, { tail: new JsonlCursor(file) });
       }
     }
-    for (const sub of this.subs.values()) sub.tail.read((row) => this.subRow(sub, row));
+    for (const sub of this.subs.values()) sub.tail.read<TranscriptRow>((row) => this.subRow(sub, row));
   }
 
   private subRow(sub: SubagentLog, row: TranscriptRow): void {

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type { ToolKind } from '../../core/events.js';
 import { proxyEnv } from '../../sandbox/env.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
@@ -8,22 +7,14 @@ import { codexHome, codexHomeNotes, codexModelEndpoints, codexOverrides, codexPr
 import { codexDoctor } from './doctor.js';
 import { CodexRollout } from './rollout.js';
 import { codexIdleAfterInterrupt, codexInputReady, detectCodexScreen } from './screens.js';
+import { codexNormalize } from './tools.js';
+
+export { codexToolKind } from './tools.js';
 
 /**
  * Codex CLI (codex-cli 0.169.0) under omni. See docs/harnesses/codex.md and
  * test/fixtures/codex/FINDINGS.md for what was measured.
  */
-
-/** Codex's hooks name its shell tool `Bash` (the model's tool is `exec_command {cmd}`). */
-export function codexToolKind(tool: string): ToolKind {
-  if (['Bash', 'exec_command', 'shell', 'local_shell', 'unified_exec', 'shell_command', 'write_stdin'].includes(tool)) return 'shell';
-  if (tool === 'apply_patch' || tool === 'Edit' || tool === 'MultiEdit') return 'edit';
-  if (tool === 'Write') return 'write';
-  if (tool === 'Read' || tool === 'view_image') return 'read';
-  if (tool === 'web_search' || tool === 'WebSearch' || tool === 'WebFetch') return 'web';
-  if (tool.startsWith('mcp__') || tool.includes('/')) return 'mcp';
-  return 'other';
-}
 
 /** Per omni session: the turn the last prompt started, and the rollout reader (for exit codes). */
 interface SessionState {
@@ -100,7 +91,15 @@ export const codexAdapter: HarnessAdapter = {
       modelEndpoints: endpoints,
       // Without a custom provider the key is for the OpenAI API only; chatgpt.com carries a login's own token.
       modelCredentials: [{ env: keyVar, header: 'authorization', value: 'Bearer ${secret}', endpoints: endpoints.filter((e) => !/^https:\/\/chatgpt\.com\//.test(e)) }],
+      // Codex's own HTTP client reads its trust store from here, not from SSL_CERT_FILE.
+      caEnv: ['CODEX_CA_CERTIFICATE'],
     };
+  },
+
+  normalizeToolCall: codexNormalize,
+
+  provider() {
+    return 'openai';
   },
 
   async handleHook(event, payload, ctx): Promise<HookReply> {
@@ -120,7 +119,8 @@ export const codexAdapter: HarnessAdapter = {
       }
       case 'PreToolUse': {
         const tool = str(payload.tool_name) ?? 'unknown';
-        const v = await toolCalled(ctx, { callId: str(payload.tool_use_id) ?? '', tool, kind: codexToolKind(tool), input: payload.tool_input ?? null });
+        const input = payload.tool_input ?? null;
+        const v = await toolCalled(ctx, { callId: str(payload.tool_use_id) ?? '', tool, input, call: codexNormalize(tool, input, str(payload.cwd)) });
         // Codex has no `ask` (and rejects `allow` as "unsupported permissionDecision"): the daemon
         // holds an ask itself and answers allow (say nothing) or deny. An ask that still got
         // here could not be held, so it is refused rather than let through.
@@ -140,13 +140,14 @@ export const codexAdapter: HarnessAdapter = {
       case 'PostToolUse': {
         const tool = str(payload.tool_name) ?? 'unknown';
         const callId = str(payload.tool_use_id) ?? '';
-        const kind = codexToolKind(tool);
+        const input = payload.tool_input ?? null;
+        const call = codexNormalize(tool, input, str(payload.cwd));
         const output = payload.tool_response ?? null;
         // PostToolUse fires for failed commands too; the exit code is only in the rollout.
-        const ok = kind === 'shell' ? await commandOk(ctx, callId) : true;
+        const ok = call.kind === 'shell' ? await commandOk(ctx, callId) : true;
         ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output } });
         ctx.setStatus('running', undefined, 'hook');
-        const v = await ctx.decide({ phase: 'tool_result', callId, tool, kind, input: payload.tool_input ?? null, ok, output });
+        const v = await ctx.decide({ phase: 'tool_result', callId, tool, input, call, ok, output });
         if (v.verdict === 'deny') return { stdout: JSON.stringify({ decision: 'block', reason: v.reason ?? 'blocked by omni policy' }) };
         return {};
       }

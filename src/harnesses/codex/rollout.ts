@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { JsonlCursor } from '../../core/jsonl.js';
 import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
 
 /**
@@ -50,9 +50,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 export class CodexRollout implements Ingestor {
-  private offset = 0;
-  private partial = '';
-  private current: string | undefined;
+  private tail: JsonlCursor | undefined;
   private model = 'unknown';
   /** Seen a `token_usage_record`: the `token_count` fallback is then ignored. */
   private hasRecords = false;
@@ -77,38 +75,14 @@ export class CodexRollout implements Ingestor {
   async poll(): Promise<void> {
     const file = this.file();
     if (!file) return;
-    if (file !== this.current) {
+    if (file !== this.tail?.file) {
       // Another rollout (after /clear or a resume into a new file): read it from the start;
       // the ingest keys keep anything from repeating.
-      this.current = file;
-      this.offset = 0;
-      this.partial = '';
+      this.tail = new JsonlCursor(file);
       this.hasRecords = false;
       this.lastTotal = 0;
     }
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch {
-      return; // not written yet
-    }
-    try {
-      const size = fs.fstatSync(fd).size;
-      if (size < this.offset) {
-        this.offset = 0;
-        this.partial = '';
-      }
-      while (this.offset < size) {
-        const len = Math.min(size - this.offset, 1 << 20);
-        const buf = Buffer.alloc(len);
-        const n = fs.readSync(fd, buf, 0, len, this.offset);
-        if (n <= 0) break;
-        this.offset += n;
-        this.consume(buf.subarray(0, n).toString('utf8'));
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
+    this.tail.read<RolloutLine>((row) => this.row(row));
   }
 
   async flush(hint: FlushHint = {}): Promise<void> {
@@ -119,21 +93,6 @@ export class CodexRollout implements Ingestor {
     while (!this.texts.has(want) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25));
       await this.poll();
-    }
-  }
-
-  private consume(chunk: string): void {
-    const lines = (this.partial + chunk).split('\n');
-    this.partial = lines.pop() ?? ''; // a line still being written
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      let row: RolloutLine;
-      try {
-        row = JSON.parse(line) as RolloutLine;
-      } catch {
-        continue;
-      }
-      this.row(row);
     }
   }
 
@@ -191,7 +150,7 @@ export class CodexRollout implements Ingestor {
         // token_count repeats the totals (rate-limit updates, interrupted turns): only growth counts.
         if (!last || total <= this.lastTotal) return;
         this.lastTotal = total;
-        this.usage(`usage:tc:${path.basename(this.current ?? '')}:${total}`, last as CodexTokenUsage, undefined);
+        this.usage(`usage:tc:${path.basename(this.tail?.file ?? '')}:${total}`, last as CodexTokenUsage, undefined);
         return;
       }
       case 'item_completed': {

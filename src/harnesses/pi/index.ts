@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ToolKind, UsageData } from '../../core/events.js';
+import type { UsageData } from '../../core/events.js';
 import { readJsonFile, writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import { promptSubmitted, toolCalled } from '../signals.js';
@@ -9,21 +9,14 @@ import { piDoctor } from './doctor.js';
 import { piExtensionSource } from './extension.js';
 import { detectPiScreen, piIdleScreen, piInputReady } from './screens.js';
 import { resolvePiSessionFile, STATE_FILE } from './session-file.js';
+import { piNormalize } from './tools.js';
 import { piWiring } from './wiring.js';
+
+export { piToolKind } from './tools.js';
 
 export const EXTENSION_FILE = 'omni-pi-extension.mjs';
 
 const NO_MODEL = 'Pi has no model: use /login, or add a provider to ~/.pi/agent/models.json';
-
-/** Pi's built-in tools: read, bash, edit, write, grep, find, ls. */
-export function piToolKind(tool: string): ToolKind {
-  if (tool === 'bash') return 'shell';
-  if (tool === 'read' || tool === 'grep' || tool === 'find' || tool === 'ls') return 'read';
-  if (tool === 'write') return 'write';
-  if (tool === 'edit') return 'edit';
-  if (tool.startsWith('mcp__') || tool.startsWith('mcp_')) return 'mcp';
-  return 'other';
-}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -165,6 +158,9 @@ export const piAdapter: HarnessAdapter = {
     };
   },
 
+  // Pi's tools run in its own cwd, which its payloads do not carry (the session's).
+  normalizeToolCall: (tool, input) => piNormalize(tool, input),
+
   async handleHook(event, payload, ctx): Promise<HookReply> {
     noteIdentity(payload, ctx);
     switch (event) {
@@ -181,7 +177,8 @@ export const piAdapter: HarnessAdapter = {
       }
       case 'ToolCall': {
         const tool = str(payload.toolName) ?? 'unknown';
-        const v = await toolCalled(ctx, { callId: str(payload.toolCallId) ?? '', tool, kind: piToolKind(tool), input: payload.input ?? null });
+        const input = payload.input ?? null;
+        const v = await toolCalled(ctx, { callId: str(payload.toolCallId) ?? '', tool, input, call: piNormalize(tool, input) });
         if (v.verdict === 'deny') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
         return {};
       }
@@ -193,7 +190,8 @@ export const piAdapter: HarnessAdapter = {
         ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output } });
         ctx.setStatus('running', undefined, 'hook');
         // The tool already ran; a policy can still learn from it or tell the model to stop.
-        const v = await ctx.decide({ phase: 'tool_result', callId, tool, kind: piToolKind(tool), input: payload.input ?? null, ok, output });
+        const input = payload.input ?? null;
+        const v = await ctx.decide({ phase: 'tool_result', callId, tool, input, call: piNormalize(tool, input), ok, output });
         if (v.verdict === 'deny') return { exitCode: 2, stderr: `omni policy: ${v.reason ?? 'blocked by omni policy'}` };
         return {};
       }

@@ -23,7 +23,7 @@ export const askOnShell: Builtin = {
         if (!tool || tool.kind !== 'shell') return {};
         const sh = tool.shell;
         if (unreadShell(tool)) return { verdict: 'ask', reason: `${tool.name}: a shell call omni could not read`, grantKey: `shell-unread:${shortHash(JSON.stringify(tool.input) ?? '')}` };
-        if (!sh) return {}; // no command at all (e.g. BashOutput)
+        if (!sh) return {};
         if (isOpaque(sh)) {
           return {
             verdict: 'ask',

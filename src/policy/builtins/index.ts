@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { globError } from '../match.js';
 import { commandPatternError } from '../patterns.js';
 import type { LoadedPolicy, Level, Policy } from '../types.js';
-import { YamlSource, type YVal } from '../yaml.js';
+import { YamlSource, type YVal } from '../../core/yaml.js';
 import { askOnShell } from './ask-on-shell.js';
 import { askOnWrite } from './ask-on-write.js';
 import { blastRadius } from './blast-radius.js';

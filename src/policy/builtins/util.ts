@@ -60,13 +60,9 @@ export function gitSubcommand(cmd: Pick<ShellCommand, 'program' | 'args'>): { su
 }
 
 /**
- * A shell call with a command omni could not read (a `command`/`cmd` of an unexpected shape).
- * Shell-kind tools without a command at all (Claude's BashOutput, KillShell) are not this.
+ * A shell call whose script omni could not read: the adapter found no script in its input (a
+ * `command` of an unexpected shape). Tools that run no script are not kind `shell`.
  */
 export function unreadShell(t: ToolSubject | undefined): boolean {
-  if (!t || t.kind !== 'shell' || t.shell) return false;
-  const i = t.input;
-  if (i === null || i === undefined) return false;
-  if (typeof i !== 'object') return true;
-  return 'command' in i || 'cmd' in i;
+  return !!t && t.kind === 'shell' && t.script === undefined;
 }

@@ -38,6 +38,8 @@ export interface ShellCommand {
   /** `[programPath, ...args]`. */
   argv: string[];
   argInfo: ArgInfo[];
+  /** How the program word was written (`$CMD`, `{omni,x}`, `om?i`). */
+  programInfo?: ArgInfo;
   /** `VAR=x` prefixes, plus those given to `env`/`sudo`/`cross-env` wrappers around it. */
   assignments: Record<string, string>;
   /** Own redirections, plus those of enclosing groups (`{ …; } > f`) and wrappers. */
@@ -77,6 +79,20 @@ export interface ParsedShell {
   errors: string[];
   /** Every redirection anywhere, including bare ones (`> file` with no command). */
   redirects: Array<ShellRedirect & { via: string[] }>;
+  /**
+   * Variables assigned anywhere (bare `X=…`, `export X=…`, `VAR=x cmd`, `env X=…`), in order;
+   * values keep expansions as source text.
+   */
+  variables?: ShellVariable[];
+}
+
+export interface ShellVariable {
+  name: string;
+  value: string;
+  /** The value holds an expansion only known at run time. */
+  dynamic: boolean;
+  /** Only for the command it prefixes (`X=1 cmd`, `env X=1 cmd`). */
+  prefix: boolean;
 }
 
 export interface ParseShellOptions {

@@ -5,7 +5,8 @@
  */
 import type { Cmd, List, Redir, SimpleCmd, Word } from './ast.js';
 import { Parser } from './parser.js';
-import type { ParsedShell, ParseShellOptions, ShellCommand, ShellOpaque, ShellRedirect } from './types.js';
+import { carried, DECLARERS } from './carriers.js';
+import type { ParsedShell, ParseShellOptions, ShellCommand, ShellOpaque, ShellRedirect, ShellVariable } from './types.js';
 import { handlerFor, type HandlerCtx, type InnerOpts } from './wrappers.js';
 import { basename, isDyn, type Stdin, stdinOf, textOf } from './words.js';
 
@@ -25,6 +26,8 @@ interface Ctx {
 
 interface EmitCtx extends Ctx {
   assignments: Record<string, string>;
+  /** Prefix assignments made by this command itself (not inherited from a wrapper). */
+  ownAssignments?: Array<{ name: string; value: string; dynamic: boolean }>;
   packageRunner?: boolean;
   text?: string;
 }
@@ -63,11 +66,14 @@ class Walker {
   readonly errors: string[] = [];
   readonly redirects: Array<ShellRedirect & { via: string[] }> = [];
   private readonly aliases = new Map<string, { value: string; dynamic: boolean }>();
+  /** Variables assigned so far (shell state, like aliases): what later commands see. */
+  private readonly vars = new Map<string, { value: string; dynamic: boolean }>();
+  readonly variables: ShellVariable[] = [];
 
   constructor(private readonly maxDepth: number) {}
 
   result(): ParsedShell {
-    return { commands: this.commands, opaque: this.opaque, errors: this.errors, redirects: this.redirects };
+    return { commands: this.commands, opaque: this.opaque, errors: this.errors, redirects: this.redirects, variables: this.variables };
   }
 
   private tooDeep(text: string, ctx: Ctx): void {
@@ -134,16 +140,40 @@ class Walker {
     const own = cmd.redirects.map((r) => this.redirect(r, ctx));
     let i = 0;
     const assignments: Record<string, string> = {};
+    const ownAssignments: NonNullable<EmitCtx['ownAssignments']> = [];
     for (; i < cmd.words.length && cmd.words[i]!.assign; i++) {
       const a = cmd.words[i]!.assign!;
       assignments[a.name] = a.value;
+      ownAssignments.push({ ...a, dynamic: isDyn(cmd.words[i]!) });
     }
     const words = cmd.words.slice(i);
-    if (!words.length) return;
-    this.emit(
-      words,
-      withStdin({ ...ctx, assignments, redirects: [...ctx.redirects, ...own], text: cmd.src.slice(cmd.start, cmd.end) }, stdinOf(cmd.redirects, ctx.stdin)),
-    );
+    const text = cmd.src.slice(cmd.start, cmd.end);
+    if (!words.length) {
+      for (const a of ownAssignments) this.assign(a.name, a.value, a.dynamic, false, ctx, text);
+      return;
+    }
+    this.emit(words, withStdin({ ...ctx, assignments, ownAssignments, redirects: [...ctx.redirects, ...own], text }, stdinOf(cmd.redirects, ctx.stdin)));
+  }
+
+  /**
+   * A variable is assigned: remember it, and if it carries a command (carriers.ts), walk that
+   * command as run from here.
+   */
+  private assign(name: string, value: string, dynamic: boolean, prefix: boolean, ctx: Ctx, text: string): void {
+    this.variables.push({ name, value, dynamic, prefix });
+    if (!prefix) this.vars.set(name, { value, dynamic });
+    const c = carried(name, value);
+    if (!c) return;
+    const label = `${name}=`;
+    const inner: Ctx = { ...ctx, via: [...ctx.via, label], depth: ctx.depth + 1 };
+    if (c.kind === 'opaque') return void this.opaque.push({ reason: c.reason, text, via: ctx.via });
+    if (c.kind === 'expand') {
+      this.opaque.push({ reason: c.reason, text, via: ctx.via });
+      if (/[$`]/.test(c.text)) this.parseAndWalk(`: ${c.text}`, inner, label);
+      return;
+    }
+    if (dynamic) this.opaque.push({ reason: `${label} runs shell code built at run time`, text, via: ctx.via });
+    this.parseAndWalk(c.text, inner, label);
   }
 
   private emit(words: Word[], e: EmitCtx): void {
@@ -158,6 +188,7 @@ class Walker {
       args: args.map((w) => w.value),
       argv: [programPath, ...args.map((w) => w.value)],
       argInfo: args.map((w) => ({ raw: w.raw, dynamic: w.dynamic, glob: w.glob })),
+      programInfo: { raw: pw.raw, dynamic: pw.dynamic, glob: pw.glob },
       assignments: { ...e.assignments },
       redirects: [...e.redirects],
       via: [...e.via],
@@ -167,6 +198,9 @@ class Walker {
     };
     this.commands.push(cmd);
     const opaque = (reason: string): void => void this.opaque.push({ reason, text: cmd.text, via: e.via });
+    const here: Ctx = withStdin({ via: e.via, background: e.background, redirects: e.redirects, depth: e.depth, open: e.open, noAlias: e.noAlias }, e.stdin);
+    for (const a of e.ownAssignments ?? []) this.assign(a.name, a.value, a.dynamic, true, here, cmd.text);
+    if (DECLARERS.has(normProgram(program)) && !isDyn(pw)) for (const w of args) if (w.assign) this.assign(w.assign.name, w.assign.value, isDyn(w), false, here, cmd.text);
     if (isDyn(pw) && !knownBasename(pw)) return opaque(`command name is only known at run time: ${pw.raw}`);
     if (pw.glob) return opaque(`command name is subject to glob or brace expansion: ${pw.raw}`);
 
@@ -181,12 +215,17 @@ class Walker {
 
     const handler = handlerFor(normProgram(program));
     if (!handler) return;
+    const env = new Map(this.vars);
+    for (const [k, v] of Object.entries(e.assignments)) env.set(k, { value: v, dynamic: /[$`]/.test(v) });
+    for (const a of e.ownAssignments ?? []) env.set(a.name, { value: a.value, dynamic: a.dynamic });
     const h: HandlerCtx = {
       program: normProgram(program),
       args,
+      env,
       ...(e.stdin ? { stdin: e.stdin } : {}),
       inner: (ws: Word[], label: string, o: InnerOpts = {}) => {
         if (!ws.length) return;
+        for (const [k, v] of Object.entries(o.assignments ?? {})) this.assign(k, v, /[$`]/.test(v), true, here, cmd.text);
         this.emit(ws, {
           ...base,
           via: [...e.via, label],

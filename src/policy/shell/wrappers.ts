@@ -8,134 +8,11 @@
  * wrapped command starts; unknown options are taken to be flags without a value.
  */
 import type { Word } from './ast.js';
-import { asDynamic, isDyn, type Stdin, staticOutput, synth, splitWords } from './words.js';
+import { type Handler, type HandlerCtx, type OptSpec, parseOpts } from './opts.js';
+import { tmux } from './tmux.js';
+import { asDynamic, isDyn, staticOutput, synth, splitWords } from './words.js';
 
-export interface InnerOpts {
-  assignments?: Record<string, string>;
-  /** The wrapper appends arguments only known at run time (xargs). */
-  open?: boolean;
-  /** The first word is a package spec (`npx cowsay@1`): program = package name. */
-  packageRunner?: boolean;
-}
-
-export interface HandlerCtx {
-  /** Normalized program name (lower case basename, `.exe` removed). */
-  program: string;
-  args: Word[];
-  stdin?: Stdin;
-  inner(words: Word[], label: string, opts?: InnerOpts): void;
-  /**
-   * Parse `text` as shell code run by this command. Its commands inherit this command's
-   * stdin unless `stdinIsScript` (the code itself was read from stdin).
-   */
-  script(text: string, dynamic: boolean, label: string, opts?: { open?: boolean; stdinIsScript?: boolean }): void;
-  opaque(reason: string): void;
-  defineAlias(name: string, value: string, dynamic: boolean): void;
-  removeAlias(name: string): void;
-}
-
-export type Handler = (h: HandlerCtx) => void;
-
-// ------------------------------------------------------------------ option parsing
-
-export interface OptSpec {
-  /** Options taking a value (`-u bob`, `-ubob`, `--user bob`, `--user=bob`). */
-  value?: readonly string[];
-  /** Short options whose value, if any, must be attached (`xargs -i{}`). */
-  optional?: readonly string[];
-  /** Options meaning nothing is run (`command -v`). */
-  noExec?: readonly string[];
-  /** Options whose value is shell code (`su -c`, `flock -c`). */
-  script?: readonly string[];
-  /** Operands before the command (`timeout DURATION`, `flock FILE`). */
-  positionals?: number;
-  /** `NAME=value` words are accepted among the options (`env`, `sudo`). */
-  assignments?: boolean;
-  /** Options may follow operands (GNU permutation; used where there is no argv to find). */
-  permute?: boolean;
-}
-
-export interface OptResult {
-  /** Words after the options and operands: the wrapped command. */
-  rest: Word[];
-  positionals: Word[];
-  values: Map<string, string>;
-  flags: Set<string>;
-  scripts: Array<{ opt: string; text: string; dynamic: boolean }>;
-  noExec: boolean;
-  assignments: Record<string, string>;
-}
-
-export function parseOpts(args: readonly Word[], spec: OptSpec): OptResult {
-  const r: OptResult = { rest: [], positionals: [], values: new Map(), flags: new Set(), scripts: [], noExec: false, assignments: {} };
-  const has = (l: readonly string[] | undefined, o: string): boolean => !!l && l.includes(o);
-  let left = spec.positionals ?? 0;
-  let i = 0;
-  const take = (o: string, attached: string | undefined, w: Word): void => {
-    const isScript = has(spec.script, o);
-    let val = attached;
-    let vw = w;
-    if (val === undefined && (isScript || has(spec.value, o)) && i + 1 < args.length) {
-      vw = args[++i]!;
-      val = vw.value;
-    }
-    if (val === undefined) return;
-    r.values.set(o, val);
-    if (isScript) r.scripts.push({ opt: o, text: val, dynamic: isDyn(vw) });
-  };
-  for (; i < args.length; i++) {
-    const w = args[i]!;
-    const v = w.value;
-    if (!isDyn(w) && v === '--') {
-      i++;
-      break;
-    }
-    if (spec.assignments && w.assign) {
-      r.assignments[w.assign.name] = w.assign.value;
-      continue;
-    }
-    if (!isDyn(w) && v === '-') {
-      r.flags.add(v);
-      continue;
-    }
-    if (!isDyn(w) && v.startsWith('--')) {
-      const eq = v.indexOf('=');
-      const name = eq < 0 ? v : v.slice(0, eq);
-      r.flags.add(name);
-      if (has(spec.noExec, name)) r.noExec = true;
-      take(name, eq < 0 ? undefined : v.slice(eq + 1), w);
-      continue;
-    }
-    if (!isDyn(w) && v.startsWith('-') && v.length > 1) {
-      for (let j = 1; j < v.length; j++) {
-        const o = `-${v[j]}`;
-        r.flags.add(o);
-        if (has(spec.noExec, o)) r.noExec = true;
-        if (has(spec.value, o) || has(spec.script, o)) {
-          take(o, v.slice(j + 1) || undefined, w);
-          break;
-        }
-        if (has(spec.optional, o)) {
-          r.values.set(o, v.slice(j + 1));
-          break;
-        }
-      }
-      continue;
-    }
-    if (left > 0) {
-      r.positionals.push(w);
-      left--;
-      continue;
-    }
-    if (spec.permute) {
-      r.positionals.push(w);
-      continue;
-    }
-    break;
-  }
-  r.rest = args.slice(i);
-  return r;
-}
+export type { Handler, HandlerCtx, InnerOpts } from './opts.js';
 
 const joined = (ws: readonly Word[]): string => ws.map((w) => w.value).join(' ');
 
@@ -290,29 +167,59 @@ const python: Handler = (h) => {
 
 // ------------------------------------------------------------------ git
 
-const GIT_VALUE = new Set(['-C', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--config-env', '--list-cmds']);
+const GIT_VALUE = new Set(['-C', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--list-cmds']);
 /** Config keys whose values are shell commands git runs. */
 const GIT_CMD_KEYS =
-  /^(?:core\.(?:sshcommand|pager|editor|fsmonitor|askpass)|sequence\.editor|credential\.(?:.+\.)?helper|diff\.(?:.+\.)?(?:command|textconv)|merge\..+\.driver|filter\..+\.(?:clean|smudge|process)|gpg\.(?:.+\.)?program|pager\..+|uploadpack\.packobjectshook|(?:man|web|difftool|mergetool)\..+\.cmd|remote\..+\.(?:uploadpack|receivepack|vcs))$/;
+  /^(?:core\.(?:sshcommand|pager|editor|fsmonitor|askpass|gitproxy|alternaterefscommand)|sequence\.editor|credential\.(?:.+\.)?helper|diff\.external|diff\.(?:.+\.)?(?:command|textconv)|merge\..+\.driver|filter\..+\.(?:clean|smudge|process)|gpg\.(?:.+\.)?program|pager\..+|interactive\.difffilter|uploadpack\.packobjectshook|sendemail\.(?:.+\.)?(?:tocmd|cccmd|sendmailcmd)|(?:man|web|difftool|mergetool)\..+\.(?:cmd|path)|remote\..+\.(?:uploadpack|receivepack|vcs))$/;
+
+/**
+ * One git configuration entry, from `-c`, `--config-env`, `GIT_CONFIG_KEY_n` or `git config`:
+ * a command-valued key is walked as shell code, `core.hooksPath` is opaque (hooks are files).
+ */
+function gitConfig(h: HandlerCtx, key: string, val: string, dynamic: boolean, label: string, aliases?: Map<string, { value: string; dynamic: boolean }>): void {
+  if (key.startsWith('alias.')) {
+    if (aliases) aliases.set(key.slice(6), { value: val, dynamic });
+    else if (val.startsWith('!') || dynamic) h.script(val.replace(/^!/, ''), dynamic, `${label} alias`);
+  } else if (key === 'core.hookspath') h.opaque(`${label} ${key} runs hooks from another directory`);
+  else if (GIT_CMD_KEYS.test(key) && (val || dynamic)) h.script(key.startsWith('credential.') ? val.replace(/^!/, '') : val, dynamic, `${label} ${key}`);
+}
 
 const git: Handler = (h) => {
   const a = h.args;
   const aliases = new Map<string, { value: string; dynamic: boolean }>();
+  // `GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=k GIT_CONFIG_VALUE_0=v`: `-c k=v` from the environment.
+  const count = h.env.get('GIT_CONFIG_COUNT');
+  if (count?.dynamic) h.opaque('GIT_CONFIG_COUNT is only known at run time');
+  for (let n = 0; count && n < Math.min(Number(count.value) || 0, 100); n++) {
+    const k = h.env.get(`GIT_CONFIG_KEY_${n}`);
+    const v = h.env.get(`GIT_CONFIG_VALUE_${n}`);
+    if (k?.dynamic) h.opaque(`GIT_CONFIG_KEY_${n} is only known at run time`);
+    else if (k) gitConfig(h, k.value.toLowerCase(), v?.value ?? '', !!v?.dynamic, 'git GIT_CONFIG', aliases);
+  }
   let i = 0;
   for (; i < a.length; i++) {
     const w = a[i]!;
     const v = w.value;
     if (isDyn(w) || !v.startsWith('-')) break;
-    if (v === '-c') {
-      const cw = a[++i];
+    if (v === '-c' || /^-c./.test(v)) {
+      const cw = v === '-c' ? a[++i] : synth(v.slice(2), w, w.dynamic);
       if (!cw) break;
       const eq = cw.value.indexOf('=');
       const key = (eq < 0 ? cw.value : cw.value.slice(0, eq)).toLowerCase();
-      const val = eq < 0 ? '' : cw.value.slice(eq + 1);
-      if (key.startsWith('alias.')) aliases.set(key.slice(6), { value: val, dynamic: isDyn(cw) });
-      else if (GIT_CMD_KEYS.test(key) && val) h.script(val, isDyn(cw), `git -c ${key}`);
+      gitConfig(h, key, eq < 0 ? '' : cw.value.slice(eq + 1), isDyn(cw), 'git -c', aliases);
+    } else if (v === '--config-env' || v.startsWith('--config-env=')) {
+      // `--config-env key=ENVVAR`: the value is read from the environment.
+      const cw = v === '--config-env' ? a[++i] : synth(v.slice(13), w, w.dynamic);
+      if (!cw) break;
+      const eq = cw.value.indexOf('=');
+      const key = cw.value.slice(0, Math.max(eq, 0)).toLowerCase();
+      const from = h.env.get(cw.value.slice(eq + 1));
+      if (isDyn(cw) || (!from && (GIT_CMD_KEYS.test(key) || key.startsWith('alias.')))) h.opaque(`git --config-env ${key} takes a command from the environment`);
+      else if (from) gitConfig(h, key, from.value, from.dynamic, 'git --config-env', aliases);
     } else if (GIT_VALUE.has(v)) i++;
   }
+  // `git clone ext::sh -c …`: the ext transport runs its URL as a command.
+  for (const w of a.slice(i)) if (w.value.startsWith('ext::')) h.script(w.value.slice(5).replace(/%(.)/g, '$1'), isDyn(w), 'git ext::');
   const sub = a[i];
   if (!sub) return;
   const rest = a.slice(i + 1);
@@ -350,11 +257,15 @@ const git: Handler = (h) => {
     case 'filter-branch':
       for (let k = 0; k < rest.length; k++) if (/^--(?:env|tree|index|parent|msg|commit|tag-name)-filter$/.test(rest[k]!.value)) k = scriptAfter(k, 'git filter-branch');
       break;
-    case 'config':
-      for (let k = 0; k < rest.length - 1; k++) {
-        if (/^alias\./i.test(rest[k]!.value) && rest[k + 1]!.value.startsWith('!')) h.script(rest[k + 1]!.value.slice(1), isDyn(rest[k + 1]!), 'git config alias');
-      }
+    case 'config': {
+      // `git config [set] [--global] KEY VALUE`: a command stored now runs at a later git call.
+      const ops = rest.filter((w) => !w.value.startsWith('-'));
+      const k = ops[0]?.value === 'set' ? 1 : 0;
+      const key = ops[k];
+      const val = ops[k + 1];
+      if (key && val && !isDyn(key)) gitConfig(h, key.value.toLowerCase(), val.value, isDyn(val), 'git config');
       break;
+    }
   }
 };
 
@@ -689,6 +600,7 @@ const HANDLERS = new Map<string, Handler>([
   ['hash', (h) => (h.args.some((w) => /^-[a-z]*p/.test(w.value)) ? h.opaque('`hash -p` binds a command name to another program') : undefined)],
   ['enable', (h) => (h.args.some((w) => /^-[a-z]*f/.test(w.value)) ? h.opaque('`enable -f` loads a builtin from a shared object') : undefined)],
   ['git', git],
+  ['tmux', tmux],
   ['pwsh', pwsh],
   ['powershell', pwsh],
   ['cmd', cmdExe],

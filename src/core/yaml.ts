@@ -1,10 +1,14 @@
+/**
+ * The YAML reader every omni file uses (config.yaml, policies, prices.yaml, agent specs):
+ * parsed with positions, so each check can fail with `file:line:column: what is valid`.
+ */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 
 /**
- * A policy file (or builtin parameter block) that cannot be loaded. `file`, `line` and
+ * A YAML file that is not valid YAML or not what its reader expects. `file`, `line` and
  * `column` (1-based) point at the offending key or value; the message says what is valid.
  */
-export class PolicyLoadError extends Error {
+export class YamlError extends Error {
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -12,7 +16,7 @@ export class PolicyLoadError extends Error {
   readonly detail: string;
   constructor(file: string, line: number, column: number, detail: string) {
     super(`${file}:${line}:${column}: ${detail}`);
-    this.name = 'PolicyLoadError';
+    this.name = 'YamlError';
     this.file = file;
     this.line = line;
     this.column = column;
@@ -33,7 +37,7 @@ export class YamlSource {
     if (err) {
       const pos = err.linePos?.[0] ?? this.lineCounter.linePos(err.pos[0]);
       const msg = err.message.split('\n')[0] ?? err.message;
-      throw new PolicyLoadError(file, pos.line, pos.col, `invalid YAML (${err.code}): ${msg}`);
+      throw new YamlError(file, pos.line, pos.col, `invalid YAML (${err.code}): ${msg}`);
     }
   }
   pos(offset: number): { line: number; col: number } {
@@ -70,7 +74,7 @@ export class YVal {
 
   fail(message: string): never {
     const p = this.src.pos(this.start);
-    throw new PolicyLoadError(this.src.file, p.line, p.col, message);
+    throw new YamlError(this.src.file, p.line, p.col, message);
   }
 
   kind(): YKind {
