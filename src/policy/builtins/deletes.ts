@@ -82,7 +82,7 @@ function rmFindings(c: ShellCommand, bases: string[], ctx: DeleteContext, unknow
   // run-time word may split into `-rf /` (`rm $OPTS x`), and xargs may add flags; a quoted one
   // (`rm "$F"`) is one word, taken as a file.
   const recursive = c.program !== 'rm' || matchCommand(c, 'rm -r', { dynamic: 'literal' }) || c.openArgs || c.argInfo.some((a) => a.dynamic === 'unquoted');
-  if (c.program === 'rm' && c.args.some((a, i) => isLong(a, 'no-preserve-root') && a.length > 3 && (c.args.indexOf('--') < 0 || i < c.args.indexOf('--')))) {
+  if (c.program === 'rm' && c.args.some((a, i) => isLong(a, 'no-preserve-root') && (c.args.indexOf('--') < 0 || i < c.args.indexOf('--')))) {
     out.push({ verdict: 'deny', reason: `${line}: --no-preserve-root`, key: 'rm-root' });
   }
   // `… | xargs rm`, `fd -X rm -rf`: the targets (and maybe flags) come from input omni cannot see.
