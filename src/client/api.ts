@@ -77,12 +77,13 @@ export class OmniClient {
     return this.stream<ApprovalStreamItem>('/v1/approvals?follow=1', signal);
   }
 
-  approve(id: string, opts: { scope?: ApprovalScope; via: ApprovalVia }): Promise<{ approval: Approval }> {
-    return this.request(`/v1/approvals/${encodeURIComponent(id)}/approve`, { body: { scope: opts.scope ?? 'once', via: opts.via } });
+  /** `nonce`: the one the daemon gave the approval popup it opened (OMNI_POPUP_NONCE). */
+  approve(id: string, opts: { scope?: ApprovalScope; via: ApprovalVia; nonce?: string }): Promise<{ approval: Approval }> {
+    return this.request(`/v1/approvals/${encodeURIComponent(id)}/approve`, { body: { scope: opts.scope ?? 'once', via: opts.via, nonce: opts.nonce } });
   }
 
-  deny(id: string, opts: { reason?: string; via: ApprovalVia }): Promise<{ approval: Approval }> {
-    return this.request(`/v1/approvals/${encodeURIComponent(id)}/deny`, { body: { reason: opts.reason, via: opts.via } });
+  deny(id: string, opts: { reason?: string; via: ApprovalVia; nonce?: string }): Promise<{ approval: Approval }> {
+    return this.request(`/v1/approvals/${encodeURIComponent(id)}/deny`, { body: { reason: opts.reason, via: opts.via, nonce: opts.nonce } });
   }
 
   private raw(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {

@@ -38,6 +38,8 @@ export interface EventDataMap {
   'policy.decision': { phase: string; verdict: string; policy?: string; reason?: string; callId?: string };
   'approval.requested': { id: string; phase: string; reason?: string; policy?: string };
   'approval.resolved': { id: string; verdict: string; by: string; via: string; scope?: string; reason?: string };
+  /** An approval verb refused because of who asked (an agent's process, or no way to tell). */
+  'approval.refused': { id: string; verb: string; why: string; pid?: number; from?: string };
   usage: UsageData;
   /**
    * The harness's own running cost of its session (Claude's statusLine `cost.total_cost_usd`),

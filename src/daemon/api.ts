@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { ApprovalQueue } from '../approvals/queue.js';
 import type { ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import type { CostReport } from '../cost/aggregate.js';
-import { refuseFromSession } from './peer.js';
+import type { ApprovalGate } from './approval-gate.js';
 import type { PolicyRefInput, PolicyService } from './policy-service.js';
 import { SESSION_STATUSES, type OmniEvent, type SessionStatus } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
@@ -30,6 +30,8 @@ export function createControlServer(deps: {
   sessions: SessionManager;
   policies: PolicyService;
   approvals: ApprovalQueue;
+  /** Who may answer an approval (src/daemon/approval-gate.ts). */
+  gate: ApprovalGate;
   bus: EventBus;
   harnesses: HarnessRegistry;
   info: DaemonInfo;
@@ -192,9 +194,9 @@ export function createControlServer(deps: {
       /^\/v1\/approvals\/([^/]+)\/(approve|deny)$/,
       async (req, res, [id, verb]) => {
         // Approval verbs exist only here, on the user's control socket; and not even here for a
-        // process that runs inside an omni session (an agent approving its own ask).
-        await refuseFromSession(req, sessions.list());
-        const body = await readJson<{ scope?: string; via?: string; reason?: string }>(req);
+        // process that comes from an omni session (an agent approving its own ask).
+        const body = await readJson<{ scope?: string; via?: string; reason?: string; nonce?: unknown }>(req);
+        await deps.gate.check(req, { approval: id!, verb: verb!, ...(typeof body.nonce === 'string' ? { nonce: body.nonce } : {}) });
         const via = (['cli', 'tui', 'popup', 'api'].includes(body.via ?? '') ? body.via : 'api') as ApprovalVia;
         if (body.scope !== undefined && body.scope !== 'once' && body.scope !== 'session') throw new OmniError('"scope" is "once" or "session"', 'bad_request');
         const approval = policies.answer(id!, verb === 'approve' ? 'approve' : 'deny', {

@@ -6,9 +6,11 @@ import { resolvePaths, type OmniPaths } from '../core/paths.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
 import { OMNI_VERSION } from '../core/version.js';
 import { builtinHarnesses } from '../harnesses/index.js';
+import type { HarnessRegistry } from '../harnesses/registry.js';
 import { createTmuxRunner } from '../tmux/runner.js';
 import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
+import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { EventBus } from './bus.js';
 import { ApprovalQueue } from '../approvals/queue.js';
@@ -28,6 +30,8 @@ const PKG_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 export interface RunDaemonOptions {
   paths?: OmniPaths;
   pollMs?: number;
+  /** The adapters to serve (default: the builtin ones); tests add a scripted one (test/helpers/scripted-daemon.mjs). */
+  harnesses?: HarnessRegistry;
 }
 
 /**
@@ -52,7 +56,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const store = new SessionStore(paths.sessionsIndex, paths.sessionsDir);
   store.load();
   const bus = new EventBus();
-  const harnesses = builtinHarnesses();
+  const harnesses = opts.harnesses ?? builtinHarnesses();
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf }), socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
   await tmux.writeConfig();
   const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log, defaultProvider: (h, model) => harnesses.all().find((a) => a.name === h)?.provider?.(model) });
@@ -77,6 +81,19 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
 
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
   approvals.load();
+  const gate = new ApprovalGate({
+    sessions: () => sessions.list(),
+    approvalSession: (id) => {
+      const a = approvals.get(id);
+      return a ? store.get(a.session) : undefined;
+    },
+    tmuxServerPid: () => tmux.serverPid(),
+    emit: (rec, ev) => sessions.emit(rec, ev),
+    log,
+  });
+  approvals.subscribe((item) => {
+    if (item.type === 'resolved') gate.forget(item.approval.id);
+  });
   const omniJs = path.join(PKG_ROOT, 'bin', 'omni.js');
   const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seed: () => usageFromLogs(store.all().map((r) => store.eventsFile(r.id))) }).load();
   const policies = new PolicyService({
@@ -100,10 +117,13 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       }
       if (!popup) return;
       // Over the agent's pane, for whoever is attached to it; answering there is via "popup".
+      // It runs under omni's tmux server, where only a popup holding its nonce may answer.
       const cmd = `OMNI_HOME=${shQuote(paths.home)} ${shQuote(process.execPath)} ${shQuote(omniJs)} approvals popup ${approval.id}`;
       void tmux
         .listClients(rec.tmuxSession)
-        .then((clients) => Promise.all(clients.map((c) => tmux.displayPopup(c, cmd, { title: ` omni: ${rec.name} asks `, height: '60%' }))))
+        .then((clients) =>
+          Promise.all(clients.map((c) => tmux.displayPopup(c, cmd, { title: ` omni: ${rec.name} asks `, height: '60%', env: { OMNI_POPUP_NONCE: gate.popupNonce(approval.id) } }))),
+        )
         .catch((err) => log(`popup ${approval.id}: ${(err as Error).message}`));
     },
   });
@@ -134,6 +154,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     harnesses,
     policies,
     approvals,
+    gate,
     info,
     log,
     ready,

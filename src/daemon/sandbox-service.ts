@@ -13,6 +13,7 @@ import type { DecisionRequest, HarnessAdapter, LaunchSpec, Verdict } from '../ha
 import type { LoadedPolicy, Policy } from '../policy/types.js';
 import { sandboxLaunchScript, type SandboxPlan } from '../sandbox/bwrap.js';
 import { detectBwrap, SandboxUnavailable } from '../sandbox/detect.js';
+import { harnessPath, unreachable } from '../sandbox/harness-path.js';
 import { proxyEnv, sandboxEnv } from '../sandbox/env.js';
 import { writeSeccompFile } from '../sandbox/seccomp.js';
 import { placeholderFor, resolveSecret } from '../sandbox/secrets.js';
@@ -61,6 +62,8 @@ export interface SandboxServiceDeps {
  */
 export class SandboxService {
   private running = new Map<string, Running>();
+  /** Per session: when its sandbox was launched, and why its harness cannot start there, if known. */
+  private launches = new Map<string, { at: number; harness: string; unreachable?: string }>();
 
   constructor(private readonly deps: SandboxServiceDeps) {}
 
@@ -161,12 +164,14 @@ export class SandboxService {
         for (const m of model.secrets) set[m.env] = placeholders[m.name]!;
         Object.assign(set, gitIdentity(callerEnv));
         const { env } = sandboxEnv(adapterEnv, { pass: [...needs.env, ...settings.env], set });
+        const hidden = [callerEnv.HOME ?? '/root', this.deps.omniHome, this.deps.configDir].map((p) => path.resolve(p));
+        const harness = harnessPath(spec.command, { path: callerEnv.PATH, home: callerEnv.HOME, hidden });
         const plan: SandboxPlan = {
           home: callerEnv.HOME ?? '/root',
           hide: [this.deps.omniHome, this.deps.configDir],
           cwd: rec.cwd,
           writable: [...gitCommonDir(rec.cwd), ...needs.writable, ...settings.write],
-          readable: [...this.readable(callerEnv, spec), ...(spec.generated ?? []), ...needs.readable, ...settings.read],
+          readable: [...this.readable(callerEnv), ...harness.readable, ...(spec.generated ?? []), ...needs.readable, ...settings.read],
           agentDir: adir,
           env,
           command: spec.command,
@@ -174,6 +179,8 @@ export class SandboxService {
           proxy: { socket: path.join(adir, 'proxy.sock'), port: PROXY_PORT, forwarder: path.join(this.deps.pkgRoot, 'dist', 'sandbox', 'forwarder.js'), node: this.deps.node },
           seccomp,
         };
+        const binds = [plan.cwd, plan.agentDir, ...plan.writable, ...plan.readable].map((p) => path.resolve(p));
+        this.launches.set(rec.id, { at: Date.now(), harness: adapter.binaryName, unreachable: unreachable(adapter.binaryName, harness, { hidden, binds }) });
         return sandboxLaunchScript(plan, bwrap.path);
       },
     };
@@ -275,15 +282,23 @@ export class SandboxService {
     return { verdict: 'deny', reason: v.reason ?? 'no rule allows this request' };
   }
 
-  /** What must stay readable when $HOME is hidden: omni itself, node, the harness's package, PATH dirs. */
-  private readable(env: Record<string, string>, spec: LaunchSpec): string[] {
+  /**
+   * Why a sandboxed harness that ended at once (exit 126/127, or within 10 s of its launch)
+   * ended, when the sandbox is the likely cause: shown by `omni ls` and in session.exited.
+   */
+  whyExited(rec: SessionRecord, code: number | null): string | undefined {
+    const l = this.launches.get(rec.id);
+    this.launches.delete(rec.id);
+    if (!rec.sandbox || !l || code === null || code === 0) return undefined;
+    const secs = Math.round((Date.now() - l.at) / 1000);
+    if (code !== 126 && code !== 127 && secs > 10) return undefined;
+    return l.unreachable ?? `${l.harness} exited with status ${code} ${secs} s after starting in the sandbox; its last screen stays in the pane (omni attach ${rec.name})`;
+  }
+
+  /** What must stay readable when $HOME is hidden: omni itself, node, PATH dirs (the harness: harnessPath()). */
+  private readable(env: Record<string, string>): string[] {
     const out = new Set<string>([this.deps.pkgRoot, path.dirname(path.dirname(this.deps.node))]);
     const home = env.HOME;
-    try {
-      out.add(packageRoot(fs.realpathSync(spec.command)));
-    } catch {
-      /* not a file path: found on PATH inside */
-    }
     for (const dir of (env.PATH ?? '').split(':')) if (home && dir.startsWith(home + '/')) out.add(dir);
     return [...out];
   }
@@ -322,14 +337,6 @@ function endpointHostPort(url: string): string {
 function endpointRule(url: string): string {
   const u = new URL(url);
   return u.port ? endpointHostPort(url) : endpointHost(url);
-}
-
-/** The nearest folder with a package.json above a file: a harness installed under $HOME needs all of it. */
-function packageRoot(file: string): string {
-  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-  }
-  return path.dirname(file);
 }
 
 /** A worktree's `.git` is a file pointing into the main repository: git writes there too. */

@@ -204,6 +204,13 @@ export class Tmux {
   }
 
   /** Idempotent: no server running is not an error. Resolves once the server is gone. */
+  /** The tmux server's pid, or undefined when no server runs on the socket. */
+  async serverPid(): Promise<number | undefined> {
+    const res = await this.runner.run(['display-message', '-p', '#{pid}']);
+    const pid = Number(res.stdout.trim());
+    return res.exitCode === 0 && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  }
+
   /** Client ttys attached to a session (for popups). */
   async listClients(session: string): Promise<string[]> {
     const res = await this.runner.run(['list-clients', '-t', `=${session}:`, '-F', '#{client_tty}']);
@@ -215,11 +222,13 @@ export class Tmux {
    * Show a popup running `command` on one attached client. display-popup holds the tmux
    * command until the popup closes, so this resolves when the person is done with it.
    */
-  async displayPopup(client: string, command: string, opts: { title?: string; width?: string; height?: string } = {}): Promise<void> {
+  async displayPopup(client: string, command: string, opts: { title?: string; width?: string; height?: string; env?: Record<string, string> } = {}): Promise<void> {
     await this.runner.run([
       'display-popup', '-c', client, '-E',
       '-w', opts.width ?? '80%', '-h', opts.height ?? '50%',
       ...(opts.title ? ['-T', opts.title] : []),
+      // tmux ≥ 3.3; kept out of the command line, which any user can read in ps.
+      ...Object.entries(opts.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
       command,
     ]);
   }

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/approvals/types.js';
 import type { OmniEvent } from '../../src/core/events.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
-import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { makeTestEnv, until, pinnedCli, type TestEnv } from '../helpers/omni.js';
 import type { ConformanceRow, HarnessTestProfile } from './profile.js';
 import { PROFILES } from './profiles/index.js';
 
@@ -154,7 +154,7 @@ const CHECKS: Record<keyof ConformanceRow, (c: Ctx) => Promise<boolean>> = {
 };
 
 for (const p of PROFILES) {
-  const installed = fs.existsSync(p.binary);
+  const installed = pinnedCli(p.binary);
   describe.skipIf(!installed)(`conformance: ${p.harness}`, () => {
     for (const cap of CAPABILITIES) {
       it(`${cap} is ${p.expected[cap] ? 'supported' : 'not supported'} as declared`, async () => {

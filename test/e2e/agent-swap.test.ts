@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../src/core/session.js';
 import { PROFILES } from '../conformance/profiles/index.js';
 import { startFakeModel } from '../fake-model/server.js';
-import { ROOT, makeTestEnv, until } from '../helpers/omni.js';
+import { ROOT, makeTestEnv, until, pinnedCli } from '../helpers/omni.js';
 
 /**
  * One agent spec, moved between harnesses with one flag: the same prompt reaches each
@@ -12,7 +11,7 @@ import { ROOT, makeTestEnv, until } from '../helpers/omni.js';
  */
 describe('omni run --harness moves one agent spec between harnesses', () => {
   for (const p of PROFILES) {
-    it.skipIf(!fs.existsSync(p.binary))(`runs agents/fixer.yaml on ${p.harness}`, async () => {
+    it.skipIf(!pinnedCli(p.binary))(`runs agents/fixer.yaml on ${p.harness}`, async () => {
       const fake = await startFakeModel();
       const t = makeTestEnv();
       try {

@@ -6,9 +6,9 @@ import type { SessionRecord } from '../../src/core/session.js';
 import { answerCodexTitles, codexUserEnv, writeCodexUserConfig } from '../conformance/profiles/codex.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents, toolResultText } from '../helpers/events.js';
-import { HARNESS_BIN, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { makeTestEnv, until, pinnedCli, type TestEnv } from '../helpers/omni.js';
 
-const installed = fs.existsSync(path.join(HARNESS_BIN, 'codex'));
+const installed = pinnedCli('codex');
 
 describe.skipIf(!installed)('Codex end to end (real codex in omni tmux, fake model)', () => {
   let fake: FakeModel;

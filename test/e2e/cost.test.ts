@@ -7,7 +7,7 @@ import type { SessionRecord } from '../../src/core/session.js';
 import { answerCodexTitles, codexUserEnv, writeCodexUserConfig } from '../conformance/profiles/codex.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents } from '../helpers/events.js';
-import { HARNESS_BIN, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { claudeEnv, makeTestEnv, until, pinnedCli, type TestEnv } from '../helpers/omni.js';
 
 // Claude Sonnet 4.5 in the bundled @pydantic/genai-prices 0.1.8, USD per million tokens:
 // input 3, output 15, cache read 0.30, cache write (5 min) 3.75. Every answer of the fake model
@@ -170,7 +170,7 @@ describe('cost metering end to end (real claude, fake model with fixed token cou
 const CODEX_MODEL = 'gpt-5.5';
 const CODEX_PER_MESSAGE_USD = 0.18;
 
-describe.skipIf(!fs.existsSync(path.join(HARNESS_BIN, 'codex')))('cost metering end to end (real codex, fake model with fixed token counts)', () => {
+describe.skipIf(!pinnedCli('codex'))('cost metering end to end (real codex, fake model with fixed token counts)', () => {
   let fake: FakeModel;
   let t: TestEnv;
 
@@ -215,7 +215,7 @@ describe.skipIf(!fs.existsSync(path.join(HARNESS_BIN, 'codex')))('cost metering 
 // Pi, with the model id the price book knows as Claude Sonnet 4.5 served by the user's own
 // provider, priced in models.json at the same rates (3 / 15 / 0.30 / 3.75): Pi's own figure for
 // each message must equal omni's, 2,000 + 5,000 + 40,000 cache-read + 10,000 cache-write = $0.1305.
-describe.skipIf(!fs.existsSync(path.join(HARNESS_BIN, 'pi')))('cost metering end to end (real pi, fake model with fixed token counts)', () => {
+describe.skipIf(!pinnedCli('pi'))('cost metering end to end (real pi, fake model with fixed token counts)', () => {
   let fake: FakeModel;
   let t: TestEnv;
 

@@ -7,7 +7,7 @@ import { answerCodexTitles, CODEX_FAKE_KEY_VAR, codexUserEnv } from '../conforma
 import { writePiUserConfig } from '../conformance/profiles/pi.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents, toolResultText } from '../helpers/events.js';
-import { HARNESS_BIN, makeTestEnv, type TestEnv } from '../helpers/omni.js';
+import { makeTestEnv, pinnedCli, type TestEnv } from '../helpers/omni.js';
 
 // Assembled, so no file holds it whole (the checkout may sit under /tmp, which the probes search).
 const GH_SECRET = ['ghp_REAL-GH-SECRET', '0123456789'].join('-');
@@ -114,7 +114,7 @@ async function startAndProbe(t: TestEnv, harness: 'codex' | 'pi', name: string):
   return s;
 }
 
-describe.skipIf(!fs.existsSync(path.join(HARNESS_BIN, 'codex')))('sandboxed Codex end to end', () => {
+describe.skipIf(!pinnedCli('codex'))('sandboxed Codex end to end', () => {
   let fake: FakeModel;
   let t: TestEnv;
 
@@ -156,7 +156,7 @@ describe.skipIf(!fs.existsSync(path.join(HARNESS_BIN, 'codex')))('sandboxed Code
   });
 });
 
-describe.skipIf(!fs.existsSync(path.join(HARNESS_BIN, 'pi')))('sandboxed Pi end to end', () => {
+describe.skipIf(!pinnedCli('pi'))('sandboxed Pi end to end', () => {
   let fake: FakeModel;
   let t: TestEnv;
 

@@ -16,7 +16,8 @@ const MODEL_KEY = 'real-model-key-abcdef';
 /**
  * The real Claude Code in omni's sandbox (real bubblewrap), against the fake model, with a
  * local HTTPS server standing in for api.github.com (docs/SANDBOX.md). The model drives a
- * Bash probe; what the probe printed is what the model saw.
+ * Bash probe; what the probe printed is what the model saw. Sessions start exactly as a user
+ * types it (`omni claude --sandbox --name sb`), in Claude's default mode.
  */
 describe('sandboxed Claude Code end to end', () => {
   let fake: FakeModel;
@@ -87,8 +88,11 @@ describe('sandboxed Claude Code end to end', () => {
     ].join('; ');
     fake.script({ match: 'PROBE', turns: [{ toolUses: [{ id: 'toolu_probe', name: 'Bash', input: { command: probe, timeout: 120000 } }] }, { text: 'Probed.' }] });
 
-    const s = await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sb', '--', '--permission-mode', 'default', '--allowedTools', 'Bash']);
+    const s = await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sb']);
     expect(s.sandbox).toBe(true);
+    // Launched as a user types it: Claude's auto mode cannot reach its check through the proxy,
+    // so omni runs it in bypassPermissions (docs/harnesses/claude.md); the hooks still gate.
+    expect(s.command).toEqual(expect.arrayContaining(['--permission-mode', 'bypassPermissions']));
     expect((await t.omni(['wait', 'sb', '--timeout', '60'])).exitCode).toBe(0);
     expect((await t.omni(['send', 'sb', 'PROBE'])).exitCode).toBe(0);
     expect((await t.omni(['wait', 'sb', '--timeout', '90'])).exitCode).toBe(0);
@@ -153,7 +157,7 @@ describe('sandboxed Claude Code end to end', () => {
       match: 'ASK-HOST',
       turns: [{ toolUses: [{ id: 'toolu_ask', name: 'Bash', input: { command: 'echo "ASKED:$(curl -sS -m 90 https://asked.test/hello 2>&1)"', timeout: 120000 } }] }, { text: 'Fetched.' }],
     });
-    await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sa', '--', '--permission-mode', 'default', '--allowedTools', 'Bash']);
+    await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sa']);
     expect((await t.omni(['wait', 'sa', '--timeout', '60'])).exitCode).toBe(0);
     expect((await t.omni(['send', 'sa', 'ASK-HOST'])).exitCode).toBe(0);
     const ask = await until(async () => (await t.omniJson<Approval[]>(['approvals'])).find((a) => a.sessionName === 'sa'), 60_000, 'the egress ask');
@@ -190,7 +194,7 @@ describe('sandboxed Claude Code end to end', () => {
     const fetch = (id: string) => ({ toolUses: [{ id, name: 'Bash', input: { command: 'echo "GH:$(curl -sS -m 30 https://api.github.com/again 2>&1)"', timeout: 120000 } }] });
     fake.script({ match: 'FETCH-ONE', turns: [fetch('toolu_f1'), { text: 'One.' }] });
     fake.script({ match: 'FETCH-TWO', turns: [fetch('toolu_f2'), { text: 'Two.' }] });
-    await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sr', '--', '--permission-mode', 'default', '--allowedTools', 'Bash']);
+    await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sr']);
     expect((await t.omni(['wait', 'sr', '--timeout', '60'])).exitCode).toBe(0);
     expect((await t.omni(['send', 'sr', 'FETCH-ONE'])).exitCode).toBe(0);
     expect((await t.omni(['wait', 'sr', '--timeout', '90'])).exitCode).toBe(0);

@@ -9,6 +9,20 @@ export const OMNI_JS = path.join(ROOT, 'bin', 'omni.js');
 /** The pinned agent CLIs (`npm run test:setup` installs them). */
 export const HARNESS_BIN = path.join(ROOT, 'test', 'harness-clis', 'node_modules', '.bin');
 
+/**
+ * Whether a pinned agent CLI (`name` in test/harness-clis, or a path) is installed, for
+ * `describe.skipIf`. On a developer's machine its tests skip when it is not; under CI (CI set,
+ * as CI runners and .ci/run do) a missing one throws, failing the run instead of passing it
+ * green with the harness untested.
+ */
+export function pinnedCli(nameOrPath: string, env: Record<string, string | undefined> = process.env): boolean {
+  const bin = nameOrPath.includes('/') ? nameOrPath : path.join(HARNESS_BIN, nameOrPath);
+  if (fs.existsSync(bin)) return true;
+  const ci = env.CI;
+  if (ci && ci !== 'false' && ci !== '0') throw new Error(`the pinned agent CLI ${bin} is missing and CI is set, so its tests fail instead of skipping: run \`npm run test:setup\``);
+  return false;
+}
+
 export interface TestEnv {
   dir: string;
   home: string;

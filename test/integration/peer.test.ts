@@ -4,26 +4,50 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewEvent } from '../../src/core/events.js';
 import { OmniError } from '../../src/core/errors.js';
 import type { SessionRecord } from '../../src/core/session.js';
-import { parentPid, peerPid, refuseFromSession } from '../../src/daemon/peer.js';
+import { ApprovalGate } from '../../src/daemon/approval-gate.js';
+import { parentPid, peerPid } from '../../src/daemon/peer.js';
 
-/** Real processes, real Unix socket, real `ss`: who is asking the daemon? */
-describe('approval callers inside a session are refused', () => {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Real processes, a real Unix socket, real `ss` and a real tmux server: who is asking the daemon? */
+describe('approval callers from a session are refused', () => {
   let dir: string;
   let sock: string;
+  let tmuxSock: string;
   let server: http.Server;
   let sessions: SessionRecord[] = [];
+  const target = { id: 's_target', name: 'target', status: 'running' } as SessionRecord;
   const seen: Array<{ pid?: number; ppid?: number; refused?: string }> = [];
+  const events: Array<{ session: string; ev: NewEvent }> = [];
+  const logs: string[] = [];
+  const tmux = (args: string[]) => execa('tmux', ['-S', tmuxSock, '-f', '/dev/null', ...args], { reject: false });
+  const gate = () =>
+    new ApprovalGate({
+      sessions: () => sessions,
+      approvalSession: () => target,
+      tmuxServerPid: async () => {
+        const r = await tmux(['display-message', '-p', '#{pid}']);
+        return r.exitCode === 0 ? Number(r.stdout.trim()) : undefined;
+      },
+      emit: (rec, ev) => events.push({ session: rec.id, ev }),
+      log: (m) => logs.push(m),
+    });
+  let g: ApprovalGate;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omp-'));
     sock = path.join(dir, 'c.sock');
+    tmuxSock = path.join(dir, 't.sock');
+    g = gate();
     server = http.createServer(async (req, res) => {
-      const pid = await peerPid(req.socket);
+      const pid = await peerPid(req.socket).catch(() => undefined);
       const ppid = pid ? parentPid(pid) : undefined; // while the caller is still alive
+      const url = new URL(req.url ?? '/', 'http://omni');
       try {
-        await refuseFromSession(req, sessions);
+        await g.check(req, { approval: url.searchParams.get('ap') ?? 'ap_x', verb: 'approve', ...(url.searchParams.get('nonce') ? { nonce: url.searchParams.get('nonce')! } : {}) });
         seen.push({ pid, ppid });
         res.end('ok');
       } catch (err) {
@@ -35,6 +59,7 @@ describe('approval callers inside a session are refused', () => {
     await new Promise<void>((r) => server.listen(sock, r));
   });
   afterAll(async () => {
+    await tmux(['kill-server']);
     await new Promise<void>((r) => server.close(() => r()));
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -57,10 +82,67 @@ describe('approval callers inside a session are refused', () => {
     pane.stdin!.write('go\n');
     const r = await pane;
     expect(r.stdout).toBe('refused');
-    expect(seen.at(-1)!.refused).toMatch(/approvals cannot come from inside an omni session .* session agent/);
+    expect(seen.at(-1)!.refused).toMatch(/approval refused: pid \d+ runs in session agent's process tree/);
     // The same session exited: its pane pid no longer counts.
     sessions = [{ ...sessions[0]!, status: 'exited' }];
     const outside = await curlFrom(`curl -s --unix-socket ${sock} http://omni/`);
     expect(outside.stdout).toBe('ok');
+  });
+
+  describe('from a shell in a pane of a real tmux server', () => {
+    let out: string;
+    const inPane = async (cmd: string, file: string) => {
+      fs.rmSync(file, { force: true });
+      await tmux(['send-keys', '-t', 'agent', '-l', cmd]);
+      await tmux(['send-keys', '-t', 'agent', 'Enter']);
+      for (let i = 0; i < 100 && !(fs.existsSync(file) && fs.readFileSync(file, 'utf8')); i++) await sleep(100);
+      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '(nothing written)';
+    };
+    beforeAll(async () => {
+      out = path.join(dir, 'out');
+      // The pane's environment has no TMUX (as omni's launch script leaves it): the socket is spelled out.
+      expect((await tmux(['new-session', '-d', '-s', 'agent', '-x', '120', '-y', '30', 'env -u TMUX -u TMUX_PANE sh'])).exitCode).toBe(0);
+      const panePid = Number((await tmux(['display-message', '-p', '-t', 'agent', '#{pane_pid}'])).stdout.trim());
+      sessions = [{ id: 's_agent', name: 'agent', status: 'running', panePid } as SessionRecord];
+      await sleep(300);
+    });
+
+    it("refuses `tmux -S <omni's socket> run-shell '… approve …'` and logs it", async () => {
+      events.length = 0;
+      const body = await inPane(`tmux -S ${tmuxSock} run-shell "curl -s --unix-socket ${sock} http://omni/?ap=ap_x > ${out}.1"`, `${out}.1`);
+      expect(body).toBe('refused');
+      expect(seen.at(-1)!.refused).toMatch(/runs under omni's own tmux server/);
+      expect(events.map((e) => e.ev.type)).toEqual(['approval.refused']);
+      expect(events[0]).toMatchObject({ session: 's_target', ev: { data: { id: 'ap_x', verb: 'approve', pid: expect.any(Number) } } });
+      expect(logs.at(-1)).toMatch(/approval refused: approve ap_x by pid \d+: .*tmux server/);
+    });
+
+    it('refuses a double fork out of the pane (same Unix session) and names the session', async () => {
+      events.length = 0;
+      const body = await inPane(`( sh -c 'sleep 0.3; curl -s --unix-socket ${sock} http://omni/ > ${out}.2' & )`, `${out}.2`);
+      expect(body).toBe('refused');
+      expect(seen.at(-1)!.refused).toMatch(/in a Unix session \(sid \d+\) of session agent's processes/);
+      expect(events.map((e) => e.session).sort()).toEqual(['s_agent', 's_target']);
+    });
+
+    it("accepts the daemon's popup (under the tmux server, holding its nonce) once, for its approval only", async () => {
+      const nonce = g.popupNonce('ap_pop');
+      const cmd = (ap: string, file: string) => `tmux -S ${tmuxSock} run-shell "curl -s --unix-socket ${sock} 'http://omni/?ap=${ap}&nonce=${nonce}' > ${file}"`;
+      expect(await inPane(cmd('ap_other', `${out}.3`), `${out}.3`)).toBe('refused');
+      expect(await inPane(cmd('ap_pop', `${out}.4`), `${out}.4`)).toBe('ok');
+      expect(await inPane(cmd('ap_pop', `${out}.5`), `${out}.5`)).toBe('refused');
+    });
+  });
+
+  it('fails closed when `ss` is missing, saying to install iproute2', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = path.join(dir, 'empty-path'); // the daemon's PATH: no ss on it
+    try {
+      const r = await execa('curl', ['-s', '--unix-socket', sock, 'http://omni/'], { reject: false, env: { PATH: saved } });
+      expect(r.stdout).toBe('refused');
+    } finally {
+      process.env.PATH = saved;
+    }
+    expect(seen.at(-1)!.refused).toMatch(/omni cannot tell who is asking, so approvals are refused: `ss` is not installed; install iproute2/);
   });
 });

@@ -87,7 +87,8 @@ export async function approvalPopupCommand(id: string): Promise<number> {
   }
   const [{ render }, React, { ApprovalPopup }] = await Promise.all([import('ink'), import('react'), import('../../tui/approvals/popup.js')]);
   const abort = new AbortController();
-  const store = new ApprovalsStore({ actions: actionsFor(c, 'popup'), filter: (a) => a.id === id });
+  // The daemon opened this popup with a one-time nonce; without it an answer from under omni's tmux server is refused.
+  const store = new ApprovalsStore({ actions: actionsFor(c, 'popup', process.env.OMNI_POPUP_NONCE), filter: (a) => a.id === id });
   const following = store.follow((signal) => c.approvalsStream(signal), abort.signal);
   const app = render(React.createElement(ApprovalPopup, { store, id }));
   try {
@@ -101,9 +102,9 @@ export async function approvalPopupCommand(id: string): Promise<number> {
 }
 
 /** The store's actions, answering through the daemon as `via`. */
-export function actionsFor(c: OmniClient, via: ApprovalVia) {
+export function actionsFor(c: OmniClient, via: ApprovalVia, nonce?: string) {
   return {
-    approve: (id: string, scope: 'once' | 'session') => c.approve(id, { scope, via }),
-    deny: (id: string, reason?: string) => c.deny(id, { reason, via }),
+    approve: (id: string, scope: 'once' | 'session') => c.approve(id, { scope, via, ...(nonce ? { nonce } : {}) }),
+    deny: (id: string, reason?: string) => c.deny(id, { reason, via, ...(nonce ? { nonce } : {}) }),
   };
 }

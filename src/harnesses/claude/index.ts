@@ -6,6 +6,7 @@ import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HookReply, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { claudeConfigFile, prepareClaudeConfig, userStatusLine, type ClaudeStatusLine } from './config.js';
 import { claudeDoctor } from './doctor.js';
+import { sandboxedLaunch } from './sandbox.js';
 import { claudeIdleScreen, claudeInputReady, detectClaudeScreen } from './screens.js';
 import { claudeNormalize } from './tools.js';
 import { ClaudeTranscript } from './transcript.js';
@@ -82,16 +83,18 @@ export const claudeAdapter: HarnessAdapter = {
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
     const settingsFile = path.join(ctx.sessionDir, 'claude-settings.json');
     const user = userStatusLine(ctx.env, ctx.session.cwd);
-    writeFileAtomic(settingsFile, JSON.stringify(claudeSettings(ctx.hooks, user.statusLine), null, 2) + '\n');
+    // Sandboxed: Claude's own prompts off, omni's policies and the walls guard (./sandbox.ts).
+    const sbx = ctx.sandboxed ? sandboxedLaunch(ctx.extraArgs) : { args: [], env: {}, settings: {} };
+    writeFileAtomic(settingsFile, JSON.stringify({ ...claudeSettings(ctx.hooks, user.statusLine), ...sbx.settings }, null, 2) + '\n');
     const notes = [...user.notes, ...prepareClaudeConfig(ctx.env, ctx.session.cwd)];
-    const args = ['--settings', settingsFile];
+    const args = ['--settings', settingsFile, ...sbx.args];
     if (ctx.resume) args.push('--resume', ctx.resume.harnessSessionId);
     if (ctx.session.model) args.push('--model', ctx.session.model);
     args.push(...ctx.extraArgs);
     return {
       command: ctx.binary.path,
       args,
-      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name },
+      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name, ...sbx.env },
       notes,
       generated: [settingsFile],
     };

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import type http from 'node:http';
+import type { NewEvent } from '../core/events.js';
+import { OmniError } from '../core/errors.js';
+import { isLive, type SessionRecord } from '../core/session.js';
+import { linuxProc, peerPid, PeerCheckUnavailable, type ProcReader } from './peer.js';
+
+/** Why a caller of an approval verb is refused, and the session it comes from when known. */
+export interface Refusal {
+  why: string;
+  from?: SessionRecord;
+}
+
+/**
+ * An agent must never answer an ask, so an approval verb is refused from a process that:
+ * descends from a live session's pane; shares a Unix session with a process of a pane's tree
+ * (a double fork leaves the tree but keeps the SID); carries a live session's OMNI_SESSION_ID; or descends from omni's
+ * tmux server (`tmux run-shell`, `new-window`: the server, not the pane, is the parent) —
+ * except the approval popup the daemon opened itself (`popup`: it showed a valid nonce).
+ * A process that calls setsid(2) and scrubs its environment is not caught (docs/POLICIES.md).
+ */
+export function judgePeer(pid: number, ctx: { proc: ProcReader; sessions: SessionRecord[]; tmuxServerPid?: number; popup: boolean }): Refusal | undefined {
+  const { proc } = ctx;
+  const live = ctx.sessions.filter((s) => isLive(s.status) && s.panePid);
+  const me = proc.stat(pid);
+  if (!me) return { why: `cannot read /proc/${pid}/stat of the asking process` };
+  const panes = new Map(live.map((s) => [s.panePid!, s]));
+  let underTmux = false;
+  for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 256; p = proc.stat(p)?.ppid, hops++) {
+    const s = panes.get(p);
+    if (s) return { why: `pid ${pid} runs in session ${s.name}'s process tree`, from: s };
+    if (p === ctx.tmuxServerPid) underTmux = true;
+  }
+  const sids = sessionSids(proc, panes);
+  const bySid = me.sid > 1 ? sids.get(me.sid) : undefined;
+  if (bySid) return { why: `pid ${pid} is in a Unix session (sid ${me.sid}) of session ${bySid.name}'s processes: a background or double fork from it`, from: bySid };
+  if (ctx.popup) return undefined;
+  const marked = proc.environ(pid)?.OMNI_SESSION_ID;
+  const s = marked ? live.find((x) => x.id === marked) : undefined;
+  if (s) return { why: `pid ${pid} carries session ${s.name}'s environment (OMNI_SESSION_ID)`, from: s };
+  if (underTmux) return { why: `pid ${pid} runs under omni's own tmux server (tmux run-shell, new-window, …), not in a terminal of yours; only the approval popup omni opens may answer from there` };
+  return undefined;
+}
+
+/**
+ * The Unix sessions (SIDs) of every process in a live pane's tree. tmux makes each pane's
+ * process a session leader; harnesses start their tools' shells in new ones (Claude does), and
+ * an orphan keeps its SID after its parent is gone.
+ */
+function sessionSids(proc: ProcReader, panes: Map<number, SessionRecord>): Map<number, SessionRecord> {
+  const out = new Map<number, SessionRecord>();
+  for (const [panePid, s] of panes) out.set(proc.stat(panePid)?.sid ?? panePid, s);
+  const parent = new Map<number, { ppid: number; sid: number }>();
+  for (const p of proc.pids()) {
+    const st = proc.stat(p);
+    if (st) parent.set(p, st);
+  }
+  for (const [p, st] of parent) {
+    if (st.sid <= 1 || out.has(st.sid)) continue;
+    for (let q: number | undefined = p, hops = 0; q !== undefined && q > 1 && hops < 256; q = parent.get(q)?.ppid, hops++) {
+      const s = panes.get(q);
+      if (s) {
+        out.set(st.sid, s);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export interface ApprovalGateDeps {
+  sessions: () => SessionRecord[];
+  /** The session an approval belongs to (its audit log gets the refusal). */
+  approvalSession: (approvalId: string) => SessionRecord | undefined;
+  /** The pid of omni's tmux server, undefined when none runs. */
+  tmuxServerPid: () => Promise<number | undefined>;
+  emit: (rec: SessionRecord, ev: NewEvent) => void;
+  log: (msg: string) => void;
+  proc?: ProcReader;
+  peerPid?: (socket: import('node:net').Socket) => Promise<number | undefined>;
+}
+
+/** The approval verbs' caller check, the popup nonces it honours, and the audit of refusals. */
+export class ApprovalGate {
+  /** approval id → nonces of popups opened for it; each answers once, and only that approval. */
+  private readonly nonces = new Map<string, Set<string>>();
+
+  constructor(private readonly deps: ApprovalGateDeps) {}
+
+  /** A one-time nonce for a popup the daemon opens over a pane for this approval. */
+  popupNonce(approvalId: string): string {
+    const n = randomBytes(18).toString('base64url');
+    const set = this.nonces.get(approvalId) ?? new Set<string>();
+    set.add(n);
+    this.nonces.set(approvalId, set);
+    return n;
+  }
+
+  /** The approval was answered or withdrawn: its popups can no longer answer anything. */
+  forget(approvalId: string): void {
+    this.nonces.delete(approvalId);
+  }
+
+  /** Throws `forbidden` (and logs it) when the caller may not answer this approval. */
+  async check(req: http.IncomingMessage, q: { approval: string; verb: string; nonce?: string }): Promise<void> {
+    let pid: number | undefined;
+    try {
+      pid = await (this.deps.peerPid ?? peerPid)(req.socket);
+    } catch (err) {
+      if (!(err instanceof PeerCheckUnavailable)) throw err;
+      this.refuse(q, undefined, { why: `omni cannot tell who is asking, so approvals are refused: ${err.message}` });
+    }
+    if (pid === undefined) return; // no check on this platform
+    const popup = q.nonce !== undefined && this.nonces.get(q.approval)?.has(q.nonce) === true;
+    const tmuxServerPid = await this.deps.tmuxServerPid().catch(() => undefined);
+    const r = judgePeer(pid, { proc: this.deps.proc ?? linuxProc, sessions: this.deps.sessions(), tmuxServerPid, popup });
+    if (r) this.refuse(q, pid, r);
+    if (popup) this.nonces.get(q.approval)?.delete(q.nonce!);
+  }
+
+  private refuse(q: { approval: string; verb: string }, pid: number | undefined, r: Refusal): never {
+    const target = this.deps.approvalSession(q.approval);
+    const data = { id: q.approval, verb: q.verb, why: r.why, ...(pid !== undefined ? { pid } : {}), ...(r.from ? { from: r.from.id } : {}) };
+    this.deps.log(`approval refused: ${q.verb} ${q.approval}${pid !== undefined ? ` by pid ${pid}` : ''}${r.from ? ` from session ${r.from.name} (${r.from.id})` : ''}: ${r.why}`);
+    for (const rec of new Map([target, r.from].filter((x): x is SessionRecord => !!x).map((x) => [x.id, x])).values()) {
+      this.deps.emit(rec, { type: 'approval.refused', data });
+    }
+    throw new OmniError(`approval refused: ${r.why}; answer from your own terminal (omni approve|deny, omni approvals)`, 'forbidden');
+  }
+}
