@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolvePaths } from '../core/paths.js';
 import { evaluatePolicies } from './engine.js';
-import { omniGuard } from './guard.js';
+import { alwaysOnGuards } from './guard.js';
 import { compileSnapshot } from './snapshot.js';
 import { PolicyState } from './state.js';
 import type { RefAt, TestCall, TestCase, TestFile, Expect } from './test-file.js';
@@ -51,13 +51,13 @@ export async function runTestFile(t: TestFile, opts: RunOptions): Promise<TestRe
   const omni = resolvePaths({ ...env, HOME: home });
   const dir = path.dirname(path.resolve(t.file));
   const cwd = path.resolve(dir, t.cwd ?? '.');
-  // As the daemon builds it (src/daemon/main.ts), with this file's home.
-  const guard: LoadedPolicy = { policy: omniGuard({ omniHome: omni.home, configDir: omni.configDir, home }), level: 'session' };
+  // As the daemon runs them (PolicyService.decide): first, at session level, never removable.
+  const guards = alwaysOnGuards(omni, home).map((g): LoadedPolicy => ({ ...g, level: 'session' }));
   const load = (refs: RefAt[]): LoadedPolicy[] => refs.flatMap((r) => loadRef(r, dir, omni.configDir, home));
   const defaults = load(t.policies);
   const out: TestReport['cases'] = [];
   for (const c of t.cases) {
-    const policies = [guard, ...(c.policies ? load(c.policies) : defaults)];
+    const policies = [...guards, ...(c.policies ? load(c.policies) : defaults)];
     const r = await runCase({ ...c, harness: c.harness ?? opts.defaultHarness }, policies, { cwd, home, subjectFor: opts.subjectFor });
     out.push({ ...r, pass: r.got === r.expect });
   }
