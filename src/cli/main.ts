@@ -145,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/control.js')).interruptCommand(ref, opts)));
 
-  const policy = program.command('policy').description("a session's policies");
+  const policy = program.command('policy').description("a session's policies, and testing policies");
   policy
     .command('add')
     .description('add a policy (YAML file or builtin name) to a live session')
@@ -159,6 +159,12 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<session>', 'session id or name')
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/policy.js')).policyLsCommand(ref, opts)));
+  policy
+    .command('test')
+    .description('evaluate the tool calls of a test file against policies, without an agent (exit 1 on any mismatch)')
+    .argument('<file>', 'a policy test file (YAML: cases of tool calls and the verdict each must get)')
+    .option('--json', 'JSON output: {cases: [{name, expect, got, policy, reason}], passed, failed}')
+    .action(run(async (file: string, opts) => (await import('./commands/policy-test.js')).policyTestCommand(file, opts)));
 
   const approvals = program
     .command('approvals')

@@ -19,7 +19,7 @@ import { Meter } from '../cost/meter.js';
 import { costReport } from '../cost/report.js';
 import { DEFAULT_CONFIG, loadConfig } from './config.js';
 import { shQuote } from '../core/fsutil.js';
-import { omniGuard } from '../policy/guard.js';
+import { alwaysOnGuards } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';
 import { SandboxService } from './sandbox-service.js';
 import { HarnessSessions } from './harness-sessions.js';
@@ -93,7 +93,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     setStatus: (rec, status, reason) => events.setStatus(rec, status, reason, 'daemon'),
     usage: events,
     configDir: paths.configDir,
-    guards: [{ policy: omniGuard({ omniHome: paths.home, configDir: paths.configDir }), level: 'global' }],
+    guards: alwaysOnGuards(paths),
     log,
     interrupt: (rec) => panes.interrupt(rec),
     listSessions: () => store.all(),

@@ -10,19 +10,12 @@ import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import { evaluatePolicies } from '../policy/engine.js';
 import { YamlError } from '../core/yaml.js';
-import { loadPolicyRef, parsePolicyText } from '../policy/rules.js';
+import { compileSnapshot, type PolicySnapshot } from '../policy/snapshot.js';
 import { PolicyState } from '../policy/state.js';
 import { buildToolSubject } from '../policy/subject.js';
 import type { DecisionRequest, Level, LoadedPolicy, PolicySubject, Spend, SpendView, Verdict } from '../policy/types.js';
 
-/** A policy as the session was started with it: the text is kept, so edits to the file later
- * do not change a running session, and a restarted daemon loads exactly the same rules. */
-export interface PolicySnapshot {
-  source: string;
-  text?: string;
-  ref?: string;
-  level: Level;
-}
+export type { PolicySnapshot } from '../policy/snapshot.js';
 
 /** What the CLI sends: a file's content (read on the caller's side) or a name. */
 export interface PolicyRefInput {
@@ -346,11 +339,7 @@ export class PolicyService {
 
   private compile(s: PolicySnapshot, cwd: string): LoadedPolicy[] {
     try {
-      if (s.text !== undefined) return parsePolicyText(s.text, s.source, s.level);
-      const loaded = loadPolicyRef(s.ref ?? s.source, { cwd, configDir: this.deps.configDir, level: s.level });
-      s.text = loaded.text;
-      s.source = loaded.source;
-      return loaded.policies;
+      return compileSnapshot(s, { cwd, configDir: this.deps.configDir });
     } catch (err: unknown) {
       if (err instanceof YamlError) throw new OmniError((err as Error).message, 'policy_invalid');
       if (err instanceof OmniError) throw err;

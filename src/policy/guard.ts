@@ -4,7 +4,7 @@ import { type Mention, couldBeInside, substitute, type WordEnv } from './guard-p
 import { controlVerb, gitSubcommand, socketWords } from './guard-words.js';
 import { commandBases, commandPaths } from './paths.js';
 import type { ShellCommand } from './shell.js';
-import type { Policy, PolicyDecision, PolicySubject, StateUpdate } from './types.js';
+import type { LoadedPolicy, Policy, PolicyDecision, PolicySubject, StateUpdate } from './types.js';
 
 /** Policy-state set: git aliases the session defined as shell commands (`git config alias.x '!…'`). */
 export const GIT_SHELL_ALIASES = 'omni_guard.git_shell_aliases';
@@ -15,6 +15,14 @@ export interface OmniGuardOptions {
   configDir?: string;
   /** The user's home, for `~` and `$HOME` (default os.homedir()). */
   home?: string;
+}
+
+/**
+ * The policies every session runs before its own, whatever they are: the daemon's and
+ * `omni policy test`'s single source, so a test sees exactly what a session does.
+ */
+export function alwaysOnGuards(paths: { home: string; configDir: string }, home?: string): LoadedPolicy[] {
+  return [{ policy: omniGuard({ omniHome: paths.home, configDir: paths.configDir, ...(home ? { home } : {}) }), level: 'global' }];
 }
 
 /**

@@ -54,7 +54,8 @@ export function commandBases(shell: ParsedShell, cwd: string, home: string = os.
   const out: string[][] = [];
   for (const cmd of shell.commands) {
     out.push(bases);
-    if ((cmd.program === 'cd' || cmd.program === 'pushd') && !cmd.via.length) {
+    // Inside wrappers too (`sh -c 'cd / && rm -rf etc'`): the superset holds either way.
+    if (cmd.program === 'cd' || cmd.program === 'pushd') {
       const dir = cmd.args.filter((a) => !a.startsWith('-') || a === '-')[0];
       if (dir === undefined) bases = uniq([...bases, home]);
       else if (dir !== '-' && !/[$`]/.test(dir.replace(/^(\$HOME|\$\{HOME\})(?=\/|$)/, ''))) bases = uniq([...bases, ...bases.map((b) => resolvePath(dir, b, home))]).slice(0, 8);

@@ -136,7 +136,7 @@ describe('blast_radius', () => {
   });
 
   it('recursive rm of /, ~, $HOME, /*, system dirs, or a parent of the session dir is denied', async () => {
-    for (const s of ['rm -rf /', 'sudo rm -rf --no-preserve-root /', 'rm -rf ~', 'rm -rf ~/', 'rm -rf $HOME', 'rm -fr "${HOME}"', 'rm -rf /*', 'rm -r /etc', 'rm --recursive --force /usr', 'rm -Rf /var/', 'rm -rf ..', 'find / -delete', 'cd / && rm -rf *', 'rm -rf /tmp/*']) {
+    for (const s of ['rm -rf /', 'sudo rm -rf --no-preserve-root /', 'rm -rf ~', 'rm -rf ~/', 'rm -rf $HOME', 'rm -fr "${HOME}"', 'rm -rf /*', 'rm -r /etc', 'rm --recursive --force /usr', 'rm -Rf /var/', 'rm -rf ..', 'find / -delete', 'cd / && rm -rf *']) {
       expect([s, await v(s)]).toEqual([s, 'deny']);
     }
   });
@@ -145,9 +145,32 @@ describe('blast_radius', () => {
     for (const s of ['rm -rf /usr/local/lib/node_modules/x', 'rm -rf "$BUILD_DIR"/', 'rm -rf .', 'find . -exec rm -rf {} +']) {
       expect([s, await v(s)]).toEqual([s, 'ask']);
     }
-    for (const s of ['rm -rf build dist', 'rm -rf /tmp/omni-scratch', 'rm /etc/hosts', 'rm -rf ~/proj/node_modules']) {
+    for (const s of ['rm -rf build dist', 'rm -rf /tmp/omni-scratch', 'rm /etc/hosts', 'rm -rf ~/proj/node_modules', 'rm -rf /tmp/*', 'rm -rf /var/tmp/*']) {
       expect([s, await v(s)]).toEqual([s, undefined]);
     }
+  });
+
+  it('deletes by glob, brace, ~user, abbreviated options, cd inside wrappers and the call\'s cwd', async () => {
+    for (const s of ['rm -rf /e?c', 'rm -rf /[e]tc', 'rm -rf /et*', 'rm -rf /{etc,usr}', 'rm -rf ~root', 'rm --rec --forc /etc', 'rm -rf --no-pres /', "sh -c 'cd / && rm -rf etc'", 'rm -rf /e*/*', 'rm -rf /us?/']) {
+      expect([s, await v(s)]).toEqual([s, 'deny']);
+    }
+    expect(await verdict(ps, { ...bash('rm -rf etc'), tool: { ...bash('rm -rf etc').tool!, cwd: '/' } })).toBe('deny');
+    for (const s of ['find . -name x | xargs rm -rf', 'fd -X rm -rf', 'git ls-files | xargs rm', 'cd "$X" && rm -rf etc', 'rm -rf /us?/lib/x', 'rm -rf /tmp']) {
+      expect([s, await v(s)]).toEqual([s, 'ask']);
+    }
+    for (const s of ['cd "$X" && rm -rf node_modules', "sh -c 'cd /tmp && rm -rf x'", 'rm -rf /tmp/{a,b}', 'rm -rf build/{a,b}']) {
+      expect([s, await v(s)]).toEqual([s, undefined]);
+    }
+  });
+
+  it('force-push through run-time words and braces denies', async () => {
+    for (const s of ['git push origin {-f,main}', 'git push origin {+,}main', 'X=push; git $X -f', 'git $(printf push) --force', 'git push --forc', 'git push origin main --mir']) {
+      expect([s, await v(s)]).toEqual([s, 'deny']);
+    }
+    for (const s of ['git $SUB origin main', 'git push origin "$BRANCH"', 'git push --force-with-lease origin {a,b}']) {
+      expect([s, await v(s)]).toEqual([s, 'ask']);
+    }
+    expect(await v('git stash push -m x')).toBeUndefined();
   });
 
   it('deploy / publish / apply / destroy commands ask', async () => {

@@ -5,17 +5,20 @@ import { clip, commandLine, commandsOf, matchingPattern } from './util.js';
 
 /** Package installs that taint a session (extend with the `installs` param). */
 export const INSTALL_PATTERNS: readonly string[] = [
-  'npm install|i|in|ins|inst|insta|instal|isnt|isnta|isntal|isntall|add|ci|it|cit|install-test|install-ci-test',
-  'pnpm add|install|i',
+  // npm's install aliases, `ci` and its aliases, and install-test / install-ci-test (npm help install, ci).
+  'npm install|i|in|ins|inst|insta|instal|isnt|isnta|isntal|isntall|add|ci|clean-install|ic|install-clean|isntall-clean|it|install-test|cit|install-ci-test|clean-install-test|sit',
+  'pnpm add|install|i|install-test|it',
   'yarn add|install',
-  'bun add|install|i',
-  'pip install',
-  'pip3 install',
+  'bun add|a|install|i',
+  'pip|pip3|pip3.* install',
+  'pipenv install',
   'uv pip install',
-  'uv add',
+  'uv add|sync',
   'uv tool install',
   'pipx install',
-  'poetry add',
+  'poetry add|install',
+  'pdm add|install',
+  'conda|mamba|micromamba install',
   'cargo add|install',
   'go get|install',
   'gem install',
