@@ -147,7 +147,7 @@ export async function interleave(variants, { n, warmup, quiet }) {
 /**
  * A temp dir `<tmp>/<prefix>XXXXXX` holding an isolated HOME, OMNI_HOME and work dir, with the
  * omni CLI runners, sessions, hook timing and the cleanup bound to it. Short paths: the agent
- * socket lives at $OMNI_HOME/run/agent/<id>.sock, capped at 108 bytes.
+ * socket lives at $OMNI_HOME/run/agent/<id>/hook.sock, capped at 108 bytes.
  */
 export function createWorld({ prefix, say, keep }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -225,7 +225,8 @@ export function createWorld({ prefix, say, keep }) {
     const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
     const hookCmd = settings.hooks?.PreToolUse?.[0]?.hooks?.[0]?.command;
     if (typeof hookCmd !== 'string') throw new Error(`no PreToolUse command hook in ${settingsFile}`);
-    const sock = /sh '[^']*omni-hook' '([^']+)'/.exec(hookCmd)?.[1] ?? path.join(omniHome, 'run', 'agent', `${session.id}.sock`);
+    // omni quotes a word only when it must (shQuote), so the socket path may be bare.
+    const sock = /sh '?[^' ]*omni-hook'? '?([^' ]+)'?/.exec(hookCmd)?.[1] ?? path.join(omniHome, 'run', 'agent', session.id, 'hook.sock');
     if (!fs.existsSync(sock)) throw new Error(`agent socket ${sock} does not exist`);
     const base = { ...JSON.parse(fs.readFileSync(FIXTURE, 'utf8')), cwd: work };
     if (rec.harnessSessionId) base.session_id = rec.harnessSessionId;
