@@ -91,7 +91,8 @@ async function main() {
       },
     },
     ...(opts.node
-      ? [{ key: 'node', label: 'node client  sh -c omni.js hook-post', daemon: true, run: async () => check(runHook(nodeCmd, payload('node')), '0\n') }]
+      ? // A whole client (docs/PROTOCOL.md): the verdict "none" is exit 0 with nothing printed.
+        [{ key: 'node', label: 'node client  sh -c omni.js hook-post', daemon: true, run: async () => check(runHook(nodeCmd, payload('node')), '') }]
       : []),
   ];
 

@@ -225,7 +225,7 @@ export function createWorld({ prefix, say, keep }) {
     const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
     const hookCmd = settings.hooks?.PreToolUse?.[0]?.hooks?.[0]?.command;
     if (typeof hookCmd !== 'string') throw new Error(`no PreToolUse command hook in ${settingsFile}`);
-    // The hook command is `… sh <omni-hook> <socket> …`, each word quoted only when it needs it.
+    // omni quotes a word only when it must (shQuote), so the socket path may be bare.
     const sock = /sh '?[^' ]*omni-hook'? '?([^' ]+)'?/.exec(hookCmd)?.[1] ?? path.join(omniHome, 'run', 'agent', session.id, 'hook.sock');
     if (!fs.existsSync(sock)) throw new Error(`agent socket ${sock} does not exist`);
     const base = { ...JSON.parse(fs.readFileSync(FIXTURE, 'utf8')), cwd: work };

@@ -251,7 +251,9 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<socket>')
     .argument('<event>')
     .argument('[mode]')
-    .action(run(async (sock: string, event: string, mode?: string) => (await import('./commands/hook-post.js')).hookPost(sock, event, mode)));
+    .option('--timeout <ms>', 'give up an attempt after this long')
+    .option('--no-retry', 'one attempt, no daemon start')
+    .action(run(async (sock: string, event: string, mode: string | undefined, opts) => (await import('./commands/hook-post.js')).hookPost(sock, event, mode, opts)));
 
   try {
     await program.parseAsync(argv);

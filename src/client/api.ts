@@ -12,9 +12,23 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+export interface ClientOptions {
+  /**
+   * Starts the daemon. Given, a request that finds nothing listening on the socket (ENOENT,
+   * ECONNREFUSED: it never reached a daemon, so sending it again cannot repeat it) starts the
+   * daemon once and is sent again; there is no probe before the real request.
+   */
+  start?: () => Promise<unknown>;
+}
+
 /** A thin client of the control API over the Unix socket; used by the CLI and the TUI. */
 export class OmniClient {
-  constructor(readonly paths: OmniPaths) {}
+  private started = false;
+
+  constructor(
+    readonly paths: OmniPaths,
+    private readonly opts: ClientOptions = {},
+  ) {}
 
   async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.raw(path, opts);
@@ -86,7 +100,18 @@ export class OmniClient {
     return this.request(`/v1/approvals/${encodeURIComponent(id)}/deny`, { body: { reason: opts.reason, via: opts.via, nonce: opts.nonce } });
   }
 
-  private raw(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {
+  private async raw(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {
+    try {
+      return await this.rawOnce(path, opts);
+    } catch (err) {
+      if (!(err instanceof NotListening) || !this.opts.start || this.started) throw err;
+      this.started = true;
+      await this.opts.start();
+      return this.rawOnce(path, opts);
+    }
+  }
+
+  private rawOnce(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
       const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
       const req = http.request(
@@ -104,9 +129,7 @@ export class OmniClient {
         if (err instanceof OmniError) return reject(err);
         if (err.name === 'AbortError') return reject(err);
         if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-          return reject(
-            new OmniError(`the omni daemon is not running (no answer on ${this.paths.socket}); start it with: omni daemon start`, 'daemon_unreachable', ExitCode.daemonUnreachable),
-          );
+          return reject(new NotListening(this.paths.socket));
         }
         if (err.code === 'HPE_INVALID_CONSTANT' || err.code?.startsWith('HPE_')) return reject(notOmni(this.paths.socket, ''));
         reject(new OmniError(`cannot talk to the omni daemon on ${this.paths.socket}: ${err.message}`, 'daemon_unreachable', ExitCode.daemonUnreachable));
@@ -114,6 +137,13 @@ export class OmniClient {
       if (payload) req.write(payload);
       req.end();
     });
+  }
+}
+
+/** Nothing listens on the socket (the request reached no daemon). */
+class NotListening extends OmniError {
+  constructor(sock: string) {
+    super(`the omni daemon is not running (no answer on ${sock}); start it with: omni daemon start`, 'daemon_unreachable', ExitCode.daemonUnreachable);
   }
 }
 

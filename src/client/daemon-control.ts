@@ -78,10 +78,10 @@ export async function stopDaemon(paths: OmniPaths, timeoutMs = 10_000): Promise<
   throw new OmniError(`the omni daemon (pid ${st.pid}) did not stop within ${timeoutMs / 1000}s`, 'error');
 }
 
-/** A client with the daemon started on first need. */
+/**
+ * A client with the daemon started on first need: the real request goes first, and only one
+ * that finds nothing listening starts the daemon and is sent again (no status probe before).
+ */
 export async function connect(paths: OmniPaths): Promise<OmniClient> {
-  const client = new OmniClient(paths);
-  const st = await daemonStatus(paths);
-  if (!st.running) await startDaemon(paths);
-  return client;
+  return new OmniClient(paths, { start: () => startDaemon(paths) });
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { formatReply } from '../core/agent-protocol.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
 import { readBody } from './http.js';
 import type { HookReply } from '../harnesses/types.js';
@@ -106,6 +107,6 @@ export class AgentEndpoints {
     const code = reply.exitCode ?? 0;
     const text = code === 0 ? (reply.stdout ?? '') : (reply.stderr ?? reply.stdout ?? '');
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(`${code}\n${text}`);
+    res.end(formatReply(code, text));
   }
 }

@@ -26,6 +26,7 @@ import { HarnessSessions } from './harness-sessions.js';
 import { PaneIO } from './pane-io.js';
 import { SessionLog } from './session-log.js';
 import { SessionManager } from './sessions.js';
+import { acquireStartLock } from './start-lock.js';
 import { SessionStore } from './store.js';
 
 const PKG_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,8 +40,8 @@ export interface RunDaemonOptions {
 
 /**
  * `omni daemon run`: bind the control socket (replacing a stale one), rebuild state from disk
- * and tmux, then serve until stopped. Exits 0 without doing anything if a live daemon already
- * owns the socket, so racing auto-starts are harmless.
+ * and tmux, then serve until stopped. Both happen under the start lock, and a daemon that finds
+ * a live one on the socket exits 0 without doing anything, so racing auto-starts are harmless.
  */
 export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const paths = opts.paths ?? resolvePaths();
@@ -51,10 +52,15 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const logStream = fs.createWriteStream(paths.daemonLog, { flags: 'a', mode: 0o600 });
   const log = (msg: string) => logStream.write(`${new Date().toISOString()} [${process.pid}] ${msg}\n`);
 
+  // Check, bind and adopt under the start lock: of daemons started at once (several gate hooks
+  // after a crash) exactly one serves; the others wait for it, find it serving and exit 0.
+  const unlock = await acquireStartLock(paths.runDir, log);
   if (await isAlive(paths.socket)) {
     log('another daemon owns the socket; exiting');
+    await unlock?.();
     return 0;
   }
+  if (!unlock) throw new Error(`another omni daemon holds ${path.join(paths.runDir, 'daemon.lock')} and does not serve ${paths.socket}`);
 
   const store = new SessionStore(paths.sessionsIndex, paths.sessionsDir);
   store.load();
@@ -194,12 +200,16 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
 
   // Own the socket first (a daemon that cannot bind changes nothing), then re-adopt; requests
   // that arrive meanwhile wait for `ready`, so the first answer sees the real state.
-  await listen(server, paths.socket);
-  fs.chmodSync(paths.socket, 0o600);
-  const { adopted, exited } = await sessions.adoptAll();
-  ready.resolve();
-  log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
-  fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    await listen(server, paths.socket);
+    fs.chmodSync(paths.socket, 0o600);
+    const { adopted, exited } = await sessions.adoptAll();
+    ready.resolve();
+    log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
+    fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  } finally {
+    await unlock();
+  }
 
   let polling = false;
   const timer = setInterval(() => {

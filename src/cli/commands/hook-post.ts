@@ -1,19 +1,35 @@
 import fs from 'node:fs';
-import http from 'node:http';
+import { deliverHook, EVENT_NAME, observeTimeoutMs, renderAnswer, type HookMode } from '../../core/agent-protocol.js';
+import { startDaemon } from '../../client/daemon-control.js';
+import { paths } from '../context.js';
 
-/** Node fallback of bin/omni-hook's curl call: POST stdin, print the daemon's reply as-is. */
-export async function hookPost(sock: string, event: string, mode = 'observe'): Promise<number> {
+export interface HookPostOptions {
+  /** Per attempt, in ms (the status line's 2 s); default: the protocol's. */
+  timeout?: string;
+  /** One attempt, no daemon start (the status line never waits for a daemon). */
+  retry?: boolean;
+}
+
+/**
+ * The node hook client: bin/omni-hook's whole job when curl is missing. POSTs stdin to the
+ * agent socket and answers as the harness expects (docs/PROTOCOL.md): the text on stdout with
+ * exit 0, or on stderr with the daemon's code; a gate fails closed, an observed event fails open.
+ */
+export async function hookPost(sock: string, event: string, mode = 'observe', opts: HookPostOptions = {}): Promise<number> {
+  const m: HookMode = mode === 'gate' ? 'gate' : 'observe';
+  if (!EVENT_NAME.test(event)) {
+    process.stderr.write(`omni hook-post: bad event name ${JSON.stringify(event)}\n`);
+    return m === 'gate' ? 2 : 0;
+  }
   const body = fs.readFileSync(0);
-  const reply = await new Promise<string>((resolve, reject) => {
-    const req = http.request({ socketPath: sock, path: `/hook/${event}?mode=${mode}`, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
+  const timeoutMs = Number(opts.timeout) > 0 ? Number(opts.timeout) : m === 'observe' ? observeTimeoutMs() : undefined;
+  const answer = await deliverHook(sock, event, m, body, {
+    timeoutMs,
+    ...(opts.retry === false ? { delays: [] } : { startDaemon: async () => void (await startDaemon(paths())) }),
+    sandboxed: !!process.env.OMNI_SANDBOXED,
   });
-  process.stdout.write(reply);
-  return 0;
+  const out = renderAnswer(answer);
+  if (out.stdout) process.stdout.write(out.stdout);
+  if (out.stderr) process.stderr.write(out.stderr);
+  return out.code;
 }

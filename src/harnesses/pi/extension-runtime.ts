@@ -5,19 +5,21 @@
  * and turns the daemon's answers into Pi's (block a tool call, drop a prompt).
  *
  * Pi loads a small generated file per session (see extension.ts) that imports this module from
- * omni's install and passes the session's wiring. Node built-ins only: it runs inside Pi.
+ * omni's install and passes the session's wiring. Node built-ins only (and omni's
+ * core/agent-protocol.js, likewise): it runs inside Pi.
  *
- * Semantics mirror omni-hook: a `gate` event waits for the decision (for as long as a person
- * needs) and fails closed — when the daemon cannot be reached it runs `omni daemon start` once,
- * retries briefly, then blocks with a reason. An `observe` event fails open after one retry.
+ * The protocol's rules are core/agent-protocol.ts's (docs/PROTOCOL.md), as in omni-hook: a `gate`
+ * event waits for the decision (for as long as a person needs) and fails closed, an `observe`
+ * event fails open.
  * Events are delivered one at a time, in the order Pi emitted them, so the daemon sees the
  * reply before the end of the turn.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
+import { deliverHook, spawnDaemonStart, type HookAnswer, type HookMode } from '../../core/agent-protocol.js';
+
+export { INTERRUPTED, parseReply, UNREACHABLE, UNREADABLE, type HookAnswer, type HookMode } from '../../core/agent-protocol.js';
 
 export interface OmniPiWiring {
   /** The session's agent socket ($OMNI_HOME/run/agent/<id>/hook.sock). */
@@ -30,20 +32,13 @@ export interface OmniPiWiring {
   stateFile: string;
 }
 
-export type HookMode = 'gate' | 'observe';
-
-export interface HookAnswer {
-  code: number;
-  text: string;
-}
-
 /** The slice of Pi's ExtensionAPI used here (0.73.x). */
 export interface PiApi {
   on(event: string, handler: (event: any, ctx: any) => unknown): void; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 export interface RuntimeOptions {
-  /** Retry delays after the first failure (ms); defaults mirror omni-hook. */
+  /** Retry delays after the first failure (ms); defaults: the protocol's (RETRY_DELAYS_MS). */
   gateDelays?: number[];
   observeDelays?: number[];
   /** How long `omni daemon start` may take before the retries go on without it. */
@@ -57,80 +52,15 @@ export interface RuntimeOptions {
 /** Largest text sent for one tool result block (Pi already truncates bash output to ~50 KB). */
 const MAX_TEXT = 100_000;
 
-export const UNREACHABLE = (socket: string) =>
-  `omni: blocked because the omni daemon could not be reached to check policy (socket ${socket}). Run 'omni daemon start' and try again.`;
-export const UNREADABLE = "omni: blocked because the daemon's answer was unreadable.";
-export const INTERRUPTED = 'omni: the turn was interrupted while waiting for a policy decision.';
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** One POST to the agent socket. Resolves undefined when the daemon cannot be reached. */
-export function postHook(
-  socket: string,
-  event: string,
-  mode: HookMode,
-  payload: unknown,
-  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
-): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (v: string | undefined) => {
-      if (done) return;
-      done = true;
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (timer) clearTimeout(timer);
-      resolve(v);
-    };
-    const body = JSON.stringify(payload ?? {});
-    const req = http.request(
-      {
-        socketPath: socket,
-        path: `/hook/${event}?mode=${mode}`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => finish(Buffer.concat(chunks).toString('utf8')));
-        res.on('error', () => finish(undefined));
-        res.on('aborted', () => finish(undefined));
-      },
-    );
-    const onAbort = () => {
-      req.destroy();
-      finish(undefined);
-    };
-    const timer = opts.timeoutMs ? setTimeout(onAbort, opts.timeoutMs) : undefined;
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', () => finish(undefined));
-    req.end(body);
-  });
-}
-
-/** First line: exit code; the rest: text (the agent endpoint's reply body). */
-export function parseReply(reply: string): HookAnswer | undefined {
-  if (!reply) return undefined;
-  const nl = reply.indexOf('\n');
-  const first = nl === -1 ? reply : reply.slice(0, nl);
-  if (!/^\d+$/.test(first)) return undefined;
-  return { code: Number(first), text: nl === -1 ? '' : reply.slice(nl + 1) };
-}
 
 export class OmniPiClient {
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly gateDelays: number[];
-  private readonly observeDelays: number[];
 
   constructor(
     readonly wiring: OmniPiWiring,
     private readonly opts: RuntimeOptions = {},
-  ) {
-    this.gateDelays = opts.gateDelays ?? [200, 500, 1000];
-    this.observeDelays = opts.observeDelays ?? [300];
-  }
+  ) {}
 
   /** Queue an event behind the ones before it; resolves with the daemon's answer. */
   send(event: string, mode: HookMode, payload: unknown, signal?: AbortSignal): Promise<HookAnswer> {
@@ -144,54 +74,16 @@ export class OmniPiClient {
     await Promise.race([this.chain, sleep(timeoutMs)]);
   }
 
-  private async deliver(event: string, mode: HookMode, payload: unknown, signal?: AbortSignal): Promise<HookAnswer> {
+  /** The protocol's rules (docs/PROTOCOL.md): a gate fails closed, an observed event fails open. */
+  private deliver(event: string, mode: HookMode, payload: unknown, signal?: AbortSignal): Promise<HookAnswer> {
     const gate = mode === 'gate';
-    const interrupted = () => ({ code: 2, text: INTERRUPTED });
-    const once = () => postHook(this.wiring.socket, event, mode, payload, { signal, timeoutMs: gate ? undefined : (this.opts.observeTimeoutMs ?? 30_000) });
-    if (gate && signal?.aborted) return interrupted();
-    let reply = await once();
-    if (reply === undefined || reply === '') {
-      if (signal?.aborted) return gate ? interrupted() : { code: 0, text: '' };
-      // The daemon may be down (crash, upgrade). A gate event starts it — the new daemon re-adopts
-      // this session and re-creates its socket; an observed event only retries.
-      if (gate) await this.startDaemon();
-      for (const delay of gate ? this.gateDelays : this.observeDelays) {
-        reply = await once();
-        if (reply) break;
-        if (signal?.aborted) break;
-        await sleep(delay);
-      }
-    }
-    if (!reply) {
-      if (!gate) return { code: 0, text: '' };
-      return signal?.aborted ? interrupted() : { code: 2, text: UNREACHABLE(this.wiring.socket) };
-    }
-    const answer = parseReply(reply);
-    if (!answer) return gate ? { code: 2, text: UNREADABLE } : { code: 0, text: '' };
-    return answer;
-  }
-
-  private async startDaemon(): Promise<void> {
-    if (this.opts.startDaemon) return this.opts.startDaemon();
-    const { node, omniJs, omniHome } = this.wiring;
-    // Inside omni's sandbox a daemon started from here could reach nothing (bin/omni-hook does the same).
-    if (process.env.OMNI_SANDBOXED) return;
-    await new Promise<void>((resolve) => {
-      let child;
-      try {
-        child = spawn(node, [omniJs, 'daemon', 'start', '--quiet'], { env: { ...process.env, OMNI_HOME: omniHome }, stdio: 'ignore', detached: false });
-      } catch {
-        return resolve();
-      }
-      const timer = setTimeout(resolve, this.opts.daemonStartTimeoutMs ?? 20_000);
-      child.on('error', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.on('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+    const delays = gate ? this.opts.gateDelays : this.opts.observeDelays;
+    return deliverHook(this.wiring.socket, event, mode, JSON.stringify(payload ?? {}), {
+      signal,
+      timeoutMs: gate ? undefined : this.opts.observeTimeoutMs,
+      ...(delays ? { delays } : {}),
+      sandboxed: !!process.env.OMNI_SANDBOXED,
+      startDaemon: this.opts.startDaemon ?? (() => spawnDaemonStart(this.wiring, this.opts.daemonStartTimeoutMs)),
     });
   }
 }
