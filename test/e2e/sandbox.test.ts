@@ -64,6 +64,15 @@ describe('sandboxed Claude Code end to end', () => {
 
   it('hides secrets, files and sockets, and lets out only what the proxy allows, with the token added outside', async () => {
     const outside = path.join(t.dir, 'outside.txt');
+    fs.writeFileSync(
+      path.join(t.work, 'sock-probe.sh'),
+      [
+        `R=${t.omniHome}/run`,
+        `echo "CONTROL:$(curl -sS -m 5 --unix-socket "$R/omni.sock" http://omni/v1/sessions 2>&1 | head -c 80)"`,
+        `echo "TMUX:$(ls "$R" 2>&1 | head -c 80)"`,
+        '',
+      ].join('\n'),
+    );
     const probe = [
       `echo "TOKEN-IN-ENV:$(env | grep -c REAL-GH-SECRET)"`,
       `echo "TOKEN-IN-PROC:$(cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c REAL-GH-SECRET)"`,
@@ -80,10 +89,10 @@ describe('sandboxed Claude Code end to end', () => {
       `echo "HISTORY:$(cat ~/.bash_history 2>&1 | head -c 80)"`,
       `echo "ETC:$(touch /etc/omni-sbx-probe 2>&1 | head -c 80)"`,
       `touch ${outside} 2>/dev/null; echo x > ./inside.txt`,
-      // Spelled indirectly: omni_guard would refuse the command before the sandbox is even tested.
-      `R="${t.omniHome}/r"; R="\${R}un"`,
-      `echo "CONTROL:$(curl -sS -m 5 --unix-socket "$R/omni.sock" http://omni/v1/sessions 2>&1 | head -c 80)"`,
-      `echo "TMUX:$(ls "$R" 2>&1 | head -c 80)"`,
+      // From a script file: omni_guard refuses every spelling of omni's run dir it can see in a
+      // command, and a file's contents are what it cannot read (docs/SECURITY.md), so this tests
+      // the sandbox's own wall.
+      'sh ./sock-probe.sh',
       'echo PROBE-DONE',
     ].join('; ');
     fake.script({ match: 'PROBE', turns: [{ toolUses: [{ id: 'toolu_probe', name: 'Bash', input: { command: probe, timeout: 120000 } }] }, { text: 'Probed.' }] });
