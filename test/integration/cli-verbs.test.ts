@@ -137,6 +137,9 @@ describe('omni verbs as a new user types them', () => {
       expect(String(r.stderr)).toBe(`omni: no such file ${ref} (${path.join(t.work, ref)})`);
       expect(String(r.stderr)).not.toMatch(/\.ya?ml\.yaml/);
     }
+    const start = await t.omni(['claude', '--policy', './nope.yaml', '--detach']);
+    expect([start.exitCode, String(start.stderr)]).toEqual([2, `omni: no such file ./nope.yaml (${path.join(t.work, 'nope.yaml')})`]);
+    expect((await api<{ sessions: Array<{ harness: string }> }>(t, 'GET', '/v1/sessions?all=1')).body.sessions.filter((x) => x.harness === 'claude')).toEqual([]);
     fs.mkdirSync(path.join(t.omniHome, 'config', 'policies'), { recursive: true });
     fs.copyFileSync(path.join(t.dir, 'ask.yaml'), path.join(t.omniHome, 'config', 'policies', 'team.yaml'));
     const named = await t.omni(['policy', 'add', 'pol', 'team', '--json']);
