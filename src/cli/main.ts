@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     .allowExcessArguments(true)
     .action(
       run(async (opts: { json?: boolean }, cmd: Command) => {
-        if (cmd.args.length) program.error(`error: unknown command '${cmd.args[0]}' (see omni --help)`, { code: 'commander.unknownCommand', exitCode: ExitCode.usage });
+        if (cmd.args.length) program.error(await unknownCommand(cmd.args[0]!, program), { code: 'commander.unknownCommand', exitCode: ExitCode.usage });
         return (await import('./commands/dashboard.js')).dashboardCommand(opts);
       }),
     );
@@ -179,18 +179,21 @@ export async function main(argv: string[]): Promise<number> {
     .action(run(async (id: string) => (await import('./commands/approvals.js')).approvalPopupCommand(id)));
   program
     .command('approve')
-    .description('approve a pending ask (once, or for the rest of the session with --session)')
-    .argument('<id>', 'approval id (ap_…)')
-    .option('-s, --session', 'approve for the rest of the session')
+    .description("approve a pending ask (once, or for the rest of the session with --session): by its id, a session's only one, or --all")
+    .argument('[target]', "an approval id (ap_…), or a session (id or name) whose single pending ask it is")
+    .option('-a, --all', 'every pending ask (of one session with --session S or a session argument)')
+    .option('-s, --session [session]', 'approve for the rest of the session; with --all, the session whose asks to approve')
     .option('--json', 'JSON output')
-    .action(run(async (id: string, opts) => (await import('./commands/approvals.js')).approveCommand(id, opts)));
+    .action(run(async (target: string | undefined, opts) => (await import('./commands/answer.js')).approveCommand(target, opts)));
   program
     .command('deny')
-    .description('deny a pending ask')
-    .argument('<id>', 'approval id (ap_…)')
+    .description("deny a pending ask: by its id, a session's only one, or --all")
+    .argument('[target]', "an approval id (ap_…), or a session (id or name) whose single pending ask it is")
+    .option('-a, --all', 'every pending ask (of one session with --session S or a session argument)')
+    .option('-s, --session <session>', 'the session whose ask(s) to deny')
     .option('-r, --reason <text>', 'why (the agent sees it)')
     .option('--json', 'JSON output')
-    .action(run(async (id: string, opts) => (await import('./commands/approvals.js')).denyCommand(id, opts)));
+    .action(run(async (target: string | undefined, opts) => (await import('./commands/answer.js')).denyCommand(target, opts)));
   program
     .command('status-line')
     .description('one short line for tmux status-right (never starts the daemon)')
@@ -255,13 +258,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-retry', 'one attempt, no daemon start')
     .action(run(async (sock: string, event: string, mode: string | undefined, opts) => (await import('./commands/hook-post.js')).hookPost(sock, event, mode, opts)));
 
+  omniErrors(program);
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
-      return ExitCode.usage; // commander already printed the message
+      return ExitCode.usage; // already printed, in omni's form (omniErrors)
     }
     if (err instanceof OmniError) {
       process.stderr.write(`omni: ${err.message}\n`);
@@ -269,4 +273,33 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/**
+ * Commander's own errors (unknown command or option, missing argument, bad choice) in omni's
+ * documented form: one line, `omni: …`, with where to look; they exit 2 (see main's catch).
+ */
+function omniErrors(cmd: Command, path: string[] = []): void {
+  const where = ['omni', ...path].join(' ');
+  cmd.configureOutput({
+    outputError: (str, write) => {
+      const text = str
+        .replace(/^error: /, '')
+        .replace(/\(Did you mean/g, '(did you mean')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(' ');
+      write(`omni: ${text}${/\bsee omni\b/.test(text) ? '' : ` (see ${where} --help)`}\n`);
+    },
+  });
+  for (const sub of cmd.commands) omniErrors(sub, [...path, sub.name()]);
+}
+
+/** `omni lss`: plain `omni` is the dashboard, so an unknown word reaches it as an argument. */
+async function unknownCommand(word: string, program: Command): Promise<string> {
+  const { suggest } = await import('../core/yaml.js'); // only on this error path: `omni ls` stays light
+  const names = program.commands.filter((c) => c.name() !== 'hook-post').flatMap((c) => [c.name(), ...c.aliases()]);
+  const near = suggest(word, names);
+  return `unknown command '${word}'${near ? ` (did you mean ${near}?)` : ''} (see omni --help)`;
 }

@@ -12,7 +12,7 @@ import type { EventBus } from './bus.js';
 import { readEvents } from './eventlog.js';
 import { readJson, sendError, sendJson, startNdjson } from './http.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
-import type { SessionRecord } from '../core/session.js';
+import { isLive, type SessionRecord } from '../core/session.js';
 
 export interface DaemonInfo {
   pid: number;
@@ -126,8 +126,10 @@ export function createControlServer(deps: {
       'POST',
       /^\/v1\/sessions\/([^/]+)\/stop$/,
       async (_q, res, [ref]) => {
-        const rec = await sessions.stop(sessions.resolve(ref!));
-        sendJson(res, 200, { session: rec });
+        const found = sessions.resolve(ref!);
+        const alreadyEnded = !isLive(found.status); // stop is idempotent; the caller is told it had ended
+        const rec = await sessions.stop(found);
+        sendJson(res, 200, { session: rec, ...(alreadyEnded ? { alreadyEnded: true } : {}) });
       },
     ],
     [

@@ -660,10 +660,24 @@ export function loadPolicyRef(ref: string, opts: LoadPolicyRefOptions): LoadedPo
     }
     return { policies: parsePolicyText(text, file, opts.level, parseOpts), source: file, text };
   }
+  if (looksLikePolicyFile(ref)) {
+    const file = path.resolve(opts.cwd, ref);
+    throw new Error(`no such file ${ref}${file !== ref ? ` (${file})` : ''}`);
+  }
   const files = policyFilesIn(dir);
   const hint = suggest(ref, [...builtinNames(), ...files]);
   throw new Error(
     `unknown policy "${ref}"${hint ? ` (did you mean "${hint}"?)` : ''}: not a builtin, not ${path.join(dir, `${ref}.yaml`)}, and no file ${path.resolve(opts.cwd, ref)}. ` +
       `Builtins: ${builtinNames().join(', ')}. Policy files in ${dir}: ${files.length ? files.join(', ') : '(none)'}.`,
   );
+}
+
+/**
+ * A policy reference that can only mean a file (a path, or a name ending in .yaml/.yml), so a
+ * missing one is "no such file", not an unknown builtin or named policy. A builtin with
+ * parameters (`deny_paths:{"paths":["/etc"]}`) is not one, whatever its parameters hold.
+ */
+export function looksLikePolicyFile(ref: string): boolean {
+  if (/^[A-Za-z_][A-Za-z0-9_]*:/.test(ref)) return false;
+  return ref.includes('/') || ref.startsWith('.') || ref.startsWith('~') || /\.ya?ml$/.test(ref);
 }
