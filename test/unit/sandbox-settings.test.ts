@@ -78,8 +78,9 @@ const GITHUB: SecretBinding = {
 
 describe('sandbox settings: parsing', () => {
   it('parses the full example (config.yaml) into the written layer', () => {
-    expect(cfg(FULL)).toMatchObject({
+    expect(cfg(FULL)).toEqual({
       approvals: { popup: false },
+      tmux: { mouse: false },
       sandbox: {
         enabled: true,
         network: {
