@@ -41,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('-p, --policy <file|name>', 'a policy for this session (a YAML file or a builtin name; repeatable)', collect, [])
       .option('--sandbox', "run it in omni's sandbox: no $HOME secrets, writes only here, network only through omni's proxy (docs/SANDBOX.md)")
       .option('--no-sandbox', "run it outside the sandbox even if config.yaml's sandbox.enabled is true")
+      .option('-t, --tag <tag>', 'tag the session (repeatable): omni ls --tag, omni send --tag', collect, [])
       .argument('[args...]', `arguments passed to ${harness} (after --)`)
       .allowExcessArguments(true)
       .action(run(async (args: string[], opts) => (await import('./commands/start.js')).startCommand(harness, args, opts)));
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the session as JSON (implies --detach)')
     .option('--sandbox', "run it in omni's sandbox even if the spec has no sandbox: section")
     .option('--no-sandbox', 'run it outside the sandbox whatever the spec and config.yaml say')
+    .option('-t, --tag <tag>', 'tag the session (repeatable): omni ls --tag, omni send --tag', collect, [])
     .action(run(async (file: string, args: string[], opts) => (await import('./commands/run.js')).runCommand(file, args, opts)));
 
   program
@@ -84,8 +86,18 @@ export async function main(argv: string[]): Promise<number> {
     .alias('list')
     .description('list sessions: id, name, harness, status, cost, age, cwd')
     .option('-a, --all', 'include exited sessions')
+    .option('-t, --tag <tag>', 'only sessions with this tag (repeatable: with every one)', collect, [])
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
+
+  program
+    .command('tag')
+    .description("show a session's tags, or change them: omni tag api-1 +api -old (a bare name adds)")
+    .argument('<session>', 'session id or name')
+    .argument('[changes...]', '+TAG adds, -TAG removes (put -- before them if a tag looks like an option)')
+    .allowUnknownOption(true)
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string, changes: string[], opts) => (await import('./commands/tag.js')).tagCommand(ref, changes, opts)));
 
   program
     .command('attach')
@@ -95,14 +107,16 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('send')
-    .description('type text into a session and submit it, the way a person would')
-    .argument('<session>', 'session id or name')
+    .description('type text into a session and submit it, the way a person would; or into many (--tag, --to)')
+    .argument('[session]', 'session id or name (not with --tag/--to: then every word is text)')
     .argument('[text...]', 'the text (or use --file, or - for stdin)')
+    .option('-t, --tag <tag>', 'send to every live session with this tag (repeatable: with every one)', collect, [])
+    .option('--to <sessions>', 'send to these sessions (comma-separated ids or names; repeatable)', collect, [])
     .option('-f, --file <file>', 'read the text from a file (- for stdin)')
     .option('--no-submit', 'paste without pressing Enter')
     .option('--force', "type even while the harness shows its own dialog (it may answer it)")
     .option('--json', 'JSON output')
-    .action(run(async (ref: string, text: string[], opts) => (await import('./commands/send.js')).sendCommand(ref, text, opts)));
+    .action(run(async (ref: string | undefined, text: string[], opts) => (await import('./commands/send.js')).sendCommand(ref, text, opts)));
 
   program
     .command('wait')

@@ -4,6 +4,7 @@ import { APPROVALS_CONFIG_KEY, DEFAULT_APPROVALS_CONFIG, parseApprovalsConfig, t
 import { configEntries, loadConfigFile } from '../core/config.js';
 import { SANDBOX_CONFIG_KEYS, sandboxConfigEntry } from '../sandbox/config.js';
 import type { SandboxLayer } from '../sandbox/settings.js';
+import { DEFAULT_TMUX_SETTINGS, parseTmuxSettings, TMUX_CONFIG_KEY, type TmuxSettings } from '../tmux/config.js';
 
 /**
  * `<configDir>/config.yaml`: omni's settings (docs/CONFIG.md), assembled from the sections each
@@ -18,11 +19,13 @@ export interface OmniConfig {
    * and the CLI's layers. Paths are absolute (`~` and relative paths resolved).
    */
   sandbox: SandboxLayer;
+  /** omni's tmux server (src/tmux/config.ts). */
+  tmux: TmuxSettings;
 }
 
-export const DEFAULT_CONFIG: OmniConfig = { approvals: DEFAULT_APPROVALS_CONFIG, sandbox: {} };
+export const DEFAULT_CONFIG: OmniConfig = { approvals: DEFAULT_APPROVALS_CONFIG, sandbox: {}, tmux: DEFAULT_TMUX_SETTINGS };
 
-const TOP_KEYS = [APPROVALS_CONFIG_KEY, ...SANDBOX_CONFIG_KEYS];
+const TOP_KEYS = [APPROVALS_CONFIG_KEY, ...SANDBOX_CONFIG_KEYS, TMUX_CONFIG_KEY];
 
 /**
  * Missing file: the defaults. Anything wrong: OmniError `config_invalid` with
@@ -40,6 +43,7 @@ export function parseConfig(text: string, file: string, opts: { home: string }):
   // In file order, so the first wrong line is the one reported.
   for (const e of configEntries(text, file, TOP_KEYS)) {
     if (e.key === APPROVALS_CONFIG_KEY) cfg.approvals = parseApprovalsConfig(e.value);
+    else if (e.key === TMUX_CONFIG_KEY) cfg.tmux = parseTmuxSettings(e.value);
     else cfg.sandbox = sandboxConfigEntry(cfg.sandbox, e, sectionOpts);
   }
   return cfg;

@@ -67,7 +67,14 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const bus = new EventBus();
   const harnesses = opts.harnesses ?? builtinHarnesses();
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf }), socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
-  await tmux.writeConfig();
+  let tmuxSettings = DEFAULT_CONFIG.tmux;
+  try {
+    tmuxSettings = loadConfig(paths.configDir).tmux;
+  } catch (err) {
+    // A wrong config.yaml is reported where it is used (session start); tmux gets the defaults.
+    log(`config: ${(err as Error).message}`);
+  }
+  await tmux.writeConfig(tmuxSettings);
   const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log, defaultProvider: (h, model) => harnesses.all().find((a) => a.name === h)?.provider?.(model) });
   // Built in dependency order, no forward references: the log and the pane writer first (the
   // policy service emits, sets statuses and interrupts through them), then the policy and

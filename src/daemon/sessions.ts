@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { NewEvent, SessionStatus } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
-import { isLive, newSessionId, validateSessionName, type SessionRecord } from '../core/session.js';
+import { applyTags, isLive, newSessionId, validateSessionName, validateTag, type SessionRecord } from '../core/session.js';
 import { BinaryVersions } from '../harnesses/binary.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { HookReply } from '../harnesses/types.js';
@@ -39,6 +39,8 @@ export interface CreateSessionRequest {
    * `--sandbox`/`--no-sandbox` flag as `{enabled}`); the daemon merges them.
    */
   sandbox?: SandboxLayer[];
+  /** `--tag`: labels to pick the session by later. */
+  tags?: string[];
 }
 
 export interface SessionManagerDeps {
@@ -112,6 +114,7 @@ export class SessionManager {
     if (bad) throw new OmniError(`invalid session name "${name}": ${bad}`, 'invalid_name');
     const clash = this.deps.store.all().find((s) => s.name === name && isLive(s.status));
     if (clash) throw new OmniError(`a live session is already named "${name}" (${clash.id}); pick another --name`, 'name_taken');
+    const tags = checkTags(req.tags ?? []);
 
     // Policies and sandbox settings are checked before anything starts: a bad file means no session.
     const policySnapshots = this.deps.policies.prepare(req.policies ?? [], path.resolve(req.cwd));
@@ -134,6 +137,7 @@ export class SessionManager {
       command: [],
       ...(req.agent ? { agent: req.agent } : {}),
       ...(sandbox.enabled ? { sandbox: true } : {}),
+      ...(tags.length ? { tags: applyTags([], tags) } : {}),
       lastSeq: 0,
     };
     this.deps.store.put(rec);
@@ -170,6 +174,16 @@ export class SessionManager {
     rec.statusSource = 'daemon';
     this.deps.store.put(rec);
     await this.launcher.launch(rec, { adapter, binary, env, extraArgs: args, resume: { harnessSessionId: rec.harnessSessionId }, sandbox });
+    return rec;
+  }
+
+  /** Add and remove tags (any session, live or ended: they are how it is found later). */
+  setTags(rec: SessionRecord, change: { add?: string[]; remove?: string[] }): SessionRecord {
+    const tags = applyTags(rec.tags, checkTags(change.add ?? []), change.remove ?? []);
+    if (tags.length) rec.tags = tags;
+    else delete rec.tags;
+    rec.updatedAt = this.now().toISOString();
+    this.deps.store.put(rec);
     return rec;
   }
 
@@ -227,4 +241,12 @@ export class SessionManager {
     const taken = new Set(this.deps.store.all().map((s) => s.name));
     for (let n = 1; ; n++) if (!taken.has(`${harness}-${n}`)) return `${harness}-${n}`;
   }
+}
+
+function checkTags(tags: string[]): string[] {
+  for (const t of tags) {
+    const bad = validateTag(t);
+    if (bad) throw new OmniError(bad, 'bad_request');
+  }
+  return tags;
 }
