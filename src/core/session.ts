@@ -32,6 +32,11 @@ export interface SessionRecord {
   sandbox?: boolean;
   /** The agent spec it runs, if started with `omni run`. */
   agent?: { name: string; file: string };
+  /**
+   * The person's own tmux (from $TMUX/$TMUX_PANE of the shell that started or resumed the
+   * session), where notifications go. Never passed to the agent.
+   */
+  callerTmux?: { socket: string; pane?: string };
   lastSeq: number;
 }
 

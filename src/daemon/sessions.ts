@@ -17,6 +17,7 @@ import type { AgentSocketPort, HookClientPaths, PolicyPort, SandboxPort, TmuxPor
 import type { SessionLog } from './session-log.js';
 import type { SessionStore } from './store.js';
 import { Supervisor } from './supervisor.js';
+import { callerTmux } from './notifier.js';
 
 export type { PolicyPort, SandboxPort, TmuxPort } from './ports.js';
 
@@ -134,6 +135,7 @@ export class SessionManager {
       command: [],
       ...(req.agent ? { agent: req.agent } : {}),
       ...(sandbox.enabled ? { sandbox: true } : {}),
+      ...withCallerTmux(req.env),
       lastSeq: 0,
     };
     this.deps.store.put(rec);
@@ -168,6 +170,7 @@ export class SessionManager {
     rec.status = 'starting';
     rec.statusReason = undefined;
     rec.statusSource = 'daemon';
+    rec.callerTmux = withCallerTmux(env).callerTmux; // notifications follow the person who resumed it
     this.deps.store.put(rec);
     await this.launcher.launch(rec, { adapter, binary, env, extraArgs: args, resume: { harnessSessionId: rec.harnessSessionId }, sandbox });
     return rec;
@@ -227,4 +230,10 @@ export class SessionManager {
     const taken = new Set(this.deps.store.all().map((s) => s.name));
     for (let n = 1; ; n++) if (!taken.has(`${harness}-${n}`)) return `${harness}-${n}`;
   }
+}
+
+/** The person's own tmux, as a record field (absent when omni was run outside tmux). */
+function withCallerTmux(env: Record<string, string>): { callerTmux?: SessionRecord['callerTmux'] } {
+  const t = callerTmux(env);
+  return t ? { callerTmux: t } : {};
 }
