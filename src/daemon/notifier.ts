@@ -23,7 +23,7 @@ export interface Notice {
 
 /** `omni stop` ends a session because a person asked: no need to tell them. */
 const STOPPED_BY_PERSON = 'stopped by omni stop';
-/** The same notice for the same session again within this long is dropped (a flapping screen). */
+/** The same dialog notice for the same session again within this long is dropped (a flapping screen). */
 const REPEAT_MS = 5000;
 /** How long the tmux message stays on the status line. */
 const MESSAGE_MS = 5000;
@@ -77,7 +77,8 @@ export interface NotifierDeps {
 }
 
 export class Notifier {
-  private last = new Map<string, number>();
+  /** Per session, its last dialog notice and when (one entry a session: no growth). */
+  private lastDialog = new Map<string, Record<string, number>>();
   private readonly exec: (file: string, args: string[]) => Promise<string>;
 
   constructor(private readonly deps: NotifierDeps) {
@@ -98,10 +99,11 @@ export class Notifier {
       return;
     }
     if (!channels.length) return;
-    const key = `${rec.id}\0${notice.kind}\0${notice.body}`;
-    const now = (this.deps.now ?? Date.now)();
-    if (now - (this.last.get(key) ?? -Infinity) < REPEAT_MS) return;
-    this.last.set(key, now);
+    if (notice.kind === 'dialog') {
+      const now = (this.deps.now ?? Date.now)();
+      if (now - (this.lastDialog.get(rec.id)?.[notice.body] ?? -Infinity) < REPEAT_MS) return;
+      this.lastDialog.set(rec.id, { [notice.body]: now });
+    }
     void this.deliver(notice, channels);
   }
 
