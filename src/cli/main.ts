@@ -174,6 +174,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/policy.js')).policyLsCommand(ref, opts)));
   policy
+    .command('names')
+    .description('the names --policy takes: builtins and config policies/<name>.yaml (no daemon needed)')
+    .option('--json', 'JSON output: [{name, kind: builtin|named}]')
+    .action(run(async (opts) => (await import('./commands/policy-names.js')).policyNamesCommand(opts)));
+  policy
     .command('test')
     .description('evaluate the tool calls of a test file against policies, without an agent (exit 1 on any mismatch)')
     .argument('<file>', 'a policy test file (YAML: cases of tool calls and the verdict each must get)')

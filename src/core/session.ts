@@ -34,6 +34,11 @@ export interface SessionRecord {
   agent?: { name: string; file: string };
   /** Labels to pick sessions by (`--tag`, `omni tag`, `omni send --tag`); sorted, no repeats. */
   tags?: string[];
+  /**
+   * The person's own tmux (from $TMUX/$TMUX_PANE of the shell that started or resumed the
+   * session), where notifications go. Never passed to the agent.
+   */
+  callerTmux?: { socket: string; pane?: string };
   lastSeq: number;
 }
 

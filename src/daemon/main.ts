@@ -23,6 +23,7 @@ import { alwaysOnGuards } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';
 import { SandboxService } from './sandbox-service.js';
 import { HarnessSessions } from './harness-sessions.js';
+import { Notifier } from './notifier.js';
 import { PaneIO } from './pane-io.js';
 import { SessionLog } from './session-log.js';
 import { SessionManager } from './sessions.js';
@@ -162,6 +163,15 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     },
     log,
   });
+
+  // Tells the person (their tmux, their desktop) when a session needs them or is done.
+  const notifier = new Notifier({
+    config: () => loadConfig(paths.configDir).notify,
+    session: (id) => store.get(id),
+    ownTmuxSocket: paths.tmuxSocket,
+    log,
+  });
+  bus.subscribe(null, (ev) => notifier.onEvent(ev));
 
   const info = { pid: process.pid, version: OMNI_VERSION, startedAt: new Date().toISOString(), socket: paths.socket, home: paths.home, tmuxSocket: paths.tmuxSocket };
   let stopping = false;

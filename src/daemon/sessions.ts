@@ -17,6 +17,7 @@ import type { AgentSocketPort, HookClientPaths, PolicyPort, SandboxPort, TmuxPor
 import type { SessionLog } from './session-log.js';
 import type { SessionStore } from './store.js';
 import { Supervisor } from './supervisor.js';
+import { callerTmux } from './notifier.js';
 
 export type { PolicyPort, SandboxPort, TmuxPort } from './ports.js';
 
@@ -138,6 +139,7 @@ export class SessionManager {
       ...(req.agent ? { agent: req.agent } : {}),
       ...(sandbox.enabled ? { sandbox: true } : {}),
       ...(tags.length ? { tags: applyTags([], tags) } : {}),
+      ...withCallerTmux(req.env),
       lastSeq: 0,
     };
     this.deps.store.put(rec);
@@ -172,6 +174,7 @@ export class SessionManager {
     rec.status = 'starting';
     rec.statusReason = undefined;
     rec.statusSource = 'daemon';
+    rec.callerTmux = withCallerTmux(env).callerTmux; // notifications follow the person who resumed it
     this.deps.store.put(rec);
     await this.launcher.launch(rec, { adapter, binary, env, extraArgs: args, resume: { harnessSessionId: rec.harnessSessionId }, sandbox });
     return rec;
@@ -249,4 +252,10 @@ function checkTags(tags: string[]): string[] {
     if (bad) throw new OmniError(bad, 'bad_request');
   }
   return tags;
+}
+
+/** The person's own tmux, as a record field (absent when omni was run outside tmux). */
+function withCallerTmux(env: Record<string, string>): { callerTmux?: SessionRecord['callerTmux'] } {
+  const t = callerTmux(env);
+  return t ? { callerTmux: t } : {};
 }
