@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { DEFAULT_NOTIFY_CONFIG } from '../../src/daemon/notify-config.js';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,6 +82,7 @@ describe('sandbox settings: parsing', () => {
     expect(cfg(FULL)).toEqual({
       approvals: { popup: false },
       tmux: { mouse: false },
+      notify: DEFAULT_NOTIFY_CONFIG,
       sandbox: {
         enabled: true,
         network: {
@@ -202,7 +204,7 @@ describe('sandbox settings: errors name file:line:column and what is valid', () 
     expect(cfgError('secrets:\n  gh:\n    from: { env: X }\n    injects: []\n')).toMatch(new RegExp(`^${at(4, 5)}unknown key "injects" in secrets.gh .*valid: preset, from, env, inject, push$`));
     expect(cfgError('secrets:\n  gh:\n    from: { env: X }\n    inject: [{ host: h.test, heder: x }]\n')).toMatch(new RegExp(`^${at(4, 30)}unknown key "heder" in secrets.gh.inject\\[0\\] .*valid: host, header, value, paths$`));
     // Other sections follow in the list of valid keys (tmux, …).
-    expect(cfgError('approvals: {}\nsandbx: true\n')).toMatch(`${at(2, 1)}unknown key "sandbx" in config.yaml (did you mean "sandbox"?); valid: approvals, sandbox, secrets`);
+    expect(cfgError('approvals: {}\nsandbx: true\n')).toMatch(`${at(2, 1)}unknown key "sandbx" in config.yaml (did you mean "sandbox"?); valid: approvals, notify, sandbox, secrets, tmux`);
   });
 
   it('a bad network.unknown value', () => {
