@@ -38,8 +38,9 @@ describe('a prompt blocked by policy (real claude, fake model)', () => {
     await t.omniJson<SessionRecord>(['claude', '--name', name, ...args]);
     expect((await t.omni(['wait', name, '--timeout', '90'])).exitCode).toBe(0);
   };
-  /** What Claude's input box holds now. */
+  /** What Claude's input box holds a moment from now (it puts a blocked prompt back within ~100 ms). */
   const inputBox = async (name: string) => {
+    await new Promise((r) => setTimeout(r, 1000));
     const screen = String((await t.tmux(['capture-pane', '-p', '-t', `=${(await t.omniJson<SessionRecord>(['ls'])).find((s) => s.name === name)!.id}:`])).stdout);
     const line = screen.split('\n').filter((l) => l.startsWith('❯')).at(-1);
     return line?.slice(2).trim();
