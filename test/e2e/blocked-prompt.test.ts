@@ -4,9 +4,11 @@ import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
+import { answerCodexTitles, codexUserEnv, writeCodexUserConfig } from '../conformance/profiles/codex.js';
+import { writePiUserConfig } from '../conformance/profiles/pi.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents } from '../helpers/events.js';
-import { claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { claudeEnv, makeTestEnv, pinnedCli, until, type TestEnv } from '../helpers/omni.js';
 
 /**
  * Scripts can trust `send` and `wait` (issue 13, items 1-3), with the real Claude Code, which
@@ -123,5 +125,41 @@ describe('a prompt blocked by policy (real claude, fake model)', () => {
     expect(JSON.parse(String(second.stdout)).blocked).toMatchObject({ policy: 'cost_budget', reason: expect.stringContaining('hard limit') });
     expect((await userTexts('pb')).slice(-2)).toEqual(['first after the limit', 'second after the limit']);
     expect(await inputBox('pb')).toBe('');
+  });
+});
+
+/** Codex and Pi leave their input box empty after a blocked prompt: send and wait still say it never ran. */
+describe.each([
+  { harness: 'codex', setup: (t: TestEnv, fake: FakeModel) => (Object.assign(t.env, codexUserEnv(t)), writeCodexUserConfig(t.home, fake.url), answerCodexTitles(fake)) },
+  { harness: 'pi', setup: (t: TestEnv, fake: FakeModel) => ((t.env.PI_OFFLINE = '1'), writePiUserConfig(t.home, fake.url)) },
+])('a prompt blocked by policy (real $harness, fake model)', ({ harness, setup }) => {
+  let fake: FakeModel;
+  let t: TestEnv;
+  beforeEach(async () => {
+    fake = await startFakeModel();
+    t = makeTestEnv();
+    setup(t, fake);
+  });
+  afterEach(async () => {
+    await t.cleanup();
+    await fake.close();
+  });
+
+  it.skipIf(!pinnedCli(harness))('send and wait exit 9, and the next prompt runs alone', async () => {
+    fake.script({ match: 'what is 2+2', turns: [{ text: 'Four.' }] });
+    const f = path.join(t.dir, 'p.yaml');
+    fs.writeFileSync(f, 'policies:\n- name: p\n  rules:\n  - when: {prompt: "/secret/i"}\n    verdict: deny\n    reason: no secrets here\n');
+    await t.omniJson<SessionRecord>([harness, '--name', 'x', '--policy', f]);
+    expect((await t.omni(['wait', 'x', '--timeout', '90'])).exitCode).toBe(0);
+    const sent = await t.omni(['send', 'x', 'tell me the secret', '--json']);
+    expect(sent.exitCode, String(sent.stderr)).toBe(9);
+    expect(JSON.parse(String(sent.stdout)).blocked).toEqual({ policy: 'p', reason: 'no secrets here' });
+    expect((await t.omni(['wait', 'x'])).exitCode).toBe(9);
+    expect((await t.omni(['send', 'x', 'what is 2+2'])).exitCode).toBe(0);
+    expect((await t.omni(['wait', 'x', '--timeout', '60'])).exitCode).toBe(0);
+    const texts = parseEvents((await t.omni(['events', 'x', '--json'])).stdout)
+      .filter((e) => e.type === 'message.user')
+      .map((e) => (e as OmniEvent<'message.user'>).data.text);
+    expect(texts).toEqual(['tell me the secret', 'what is 2+2']);
   });
 });
