@@ -120,10 +120,15 @@ describe('a prompt blocked by policy (real claude, fake model)', () => {
     const first = await t.omni(['send', 'pb', 'first after the limit']);
     expect(first.exitCode, String(first.stderr)).toBe(9);
     expect(String(first.stderr)).toContain('reached the hard limit');
-    const second = await t.omni(['send', 'pb', 'second after the limit', '--json']);
+    // Several lines: every one of them is cleared from the box.
+    const second = await t.omni(['send', 'pb', 'second\nafter\nthe limit', '--json']);
     expect(second.exitCode, String(second.stderr)).toBe(9);
     expect(JSON.parse(String(second.stdout)).blocked).toMatchObject({ policy: 'cost_budget', reason: expect.stringContaining('hard limit') });
-    expect((await userTexts('pb')).slice(-2)).toEqual(['first after the limit', 'second after the limit']);
+    expect((await userTexts('pb')).slice(-2)).toEqual(['first after the limit', 'second\nafter\nthe limit']);
+    expect(await inputBox('pb')).toBe('');
+    const third = await t.omni(['send', 'pb', 'third']);
+    expect(third.exitCode, String(third.stderr)).toBe(9);
+    expect((await userTexts('pb')).at(-1)).toBe('third');
     expect(await inputBox('pb')).toBe('');
   });
 });
