@@ -12,12 +12,14 @@ export async function waitCommand(ref: string, opts: { for: string; timeout: str
   const c = await client();
   const q = new URLSearchParams({ for: opts.for, timeout: String(timeout) });
   // While it waits, say at once (on stderr) when the session needs a person, and who.
+  // First on its own: it starts the daemon if need be, which two requests at once must not race to.
+  const { session: now } = await c.session(ref);
   const stop = new AbortController();
   const notes = new PersonNotes(c);
-  const following = notes.follow(ref, stop.signal).catch(() => {});
+  const following = notes.follow(now, stop.signal).catch(() => {});
   let session: SessionRecord;
   try {
-    ({ session } = await c.request<{ session: SessionRecord }>(`/v1/sessions/${encodeURIComponent(ref)}/wait?${q}`));
+    ({ session } = await c.request<{ session: SessionRecord }>(`/v1/sessions/${encodeURIComponent(now.id)}/wait?${q}`));
   } finally {
     stop.abort();
     await following;
@@ -45,9 +47,7 @@ class PersonNotes {
   constructor(private readonly c: OmniClient) {}
 
   /** What the session waits on now, then everything new until `signal` aborts. */
-  async follow(ref: string, signal: AbortSignal): Promise<void> {
-    const { session } = await this.c.session(ref);
-    if (signal.aborted) return;
+  async follow(session: SessionRecord, signal: AbortSignal): Promise<void> {
     await this.now(session);
     const q = new URLSearchParams({ follow: '1', since: String(session.lastSeq) });
     for await (const ev of this.c.stream<OmniEvent>(`/v1/sessions/${encodeURIComponent(session.id)}/events?${q}`, signal)) {
