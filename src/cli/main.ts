@@ -120,9 +120,9 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('wait')
-    .description('wait until a session is idle, waiting or exited (exit 0; 124 on timeout; 6 if it ended first)')
+    .description('wait until a session is idle, waiting or exited (exit 0; 9 if its prompt was blocked; 10 if --for attention finds it needs a person; 124 on timeout; 6 if it ended first)')
     .argument('<session>', 'session id or name')
-    .addOption(new Option('--for <status>', 'status to wait for').choices(['idle', 'waiting', 'running', 'exited']).default('idle'))
+    .addOption(new Option('--for <status>', 'status to wait for (attention: idle, or waiting on a person)').choices(['idle', 'waiting', 'running', 'exited', 'attention']).default('idle'))
     .option('-t, --timeout <seconds>', 'give up after this many seconds', '600')
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/wait.js')).waitCommand(ref, opts)));

@@ -15,6 +15,10 @@ export const ExitCode = {
   notAccepted: 7,
   /** Refused: an approval from inside an omni session, an ask already answered, a session that has ended. */
   forbidden: 8,
+  /** `omni send` / `omni wait`: the prompt was blocked by policy and never ran. */
+  promptBlocked: 9,
+  /** `omni wait --for attention`: the session needs a person (an omni approval or the harness's own dialog). */
+  needsPerson: 10,
   /** `omni wait`: timeout, like timeout(1). */
   timeout: 124,
 } as const;
@@ -97,6 +101,10 @@ export function exitCodeFor(code: string): ExitCodeValue {
       return ExitCode.waitEnded;
     case 'not_accepted':
       return ExitCode.notAccepted;
+    case 'prompt_blocked':
+      return ExitCode.promptBlocked;
+    case 'needs_person':
+      return ExitCode.needsPerson;
     default:
       return ExitCode.error;
   }

@@ -39,7 +39,18 @@ export interface SessionRecord {
    * session), where notifications go. Never passed to the agent.
    */
   callerTmux?: { socket: string; pane?: string };
+  /**
+   * The last prompt was blocked by policy (a deny, or an ask that was denied) and nothing ran
+   * since: set with the `idle` it leaves, cleared as soon as the session runs again.
+   */
+  blocked?: PromptBlock;
   lastSeq: number;
+}
+
+/** Which policy blocked a prompt, and why. */
+export interface PromptBlock {
+  policy?: string;
+  reason: string;
 }
 
 const ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';

@@ -165,11 +165,12 @@ export function createControlServer(deps: {
       /^\/v1\/sessions\/([^/]+)\/wait$/,
       async (req, res, [ref], url) => {
         const rec = sessions.resolve(ref!);
-        const status = (url.searchParams.get('for') ?? 'idle') as SessionStatus;
-        if (!SESSION_STATUSES.includes(status)) throw new OmniError(`cannot wait for "${status}"; one of: ${SESSION_STATUSES.join(', ')}`, 'bad_request');
+        const status = (url.searchParams.get('for') ?? 'idle') as SessionStatus | 'attention';
+        if (status !== 'attention' && !SESSION_STATUSES.includes(status)) throw new OmniError(`cannot wait for "${status}"; one of: ${[...SESSION_STATUSES, 'attention'].join(', ')}`, 'bad_request');
         const timeoutSec = Number(url.searchParams.get('timeout') ?? '600');
         if (!Number.isFinite(timeoutSec) || timeoutSec < 0) throw new OmniError('timeout must be a number of seconds', 'bad_request');
-        const done = sessions.waitForStatus(rec, status, timeoutSec * 1000);
+        // `attention`: the turn is over (idle) or a person is needed (waiting), whichever comes first.
+        const done = sessions.waitForStatus(rec, status === 'attention' ? ['idle', 'waiting'] : status, timeoutSec * 1000);
         res.on('close', () => void done.catch(() => {}));
         sendJson(res, 200, { session: await done });
       },

@@ -1,5 +1,5 @@
 import { OmniError } from '../core/errors.js';
-import { hasTags, isLive, validateTag, type SessionRecord } from '../core/session.js';
+import { hasTags, isLive, validateTag, type PromptBlock, type SessionRecord } from '../core/session.js';
 import type { SendOptions } from './pane-io.js';
 
 /** One prompt to many sessions: `POST /v1/broadcast` (docs/API.md), `omni send --tag/--to`. */
@@ -22,6 +22,8 @@ export interface BroadcastRow {
   accepted?: boolean;
   verified?: boolean;
   queued?: boolean;
+  /** The prompt waits on a person (an ask): it was taken, and runs if approved. */
+  held?: { approval: string };
   error?: { code: string; message: string };
 }
 
@@ -35,7 +37,7 @@ export interface BroadcastResult {
 export interface BroadcastTargets {
   list(): SessionRecord[];
   resolve(ref: string): SessionRecord;
-  send(rec: SessionRecord, text: string, opts: SendOptions): Promise<{ accepted: boolean; verified: boolean; queued: boolean }>;
+  send(rec: SessionRecord, text: string, opts: SendOptions): Promise<{ accepted: boolean; verified: boolean; queued: boolean; blocked?: PromptBlock; held?: { approval: string } }>;
 }
 
 /**
@@ -70,7 +72,10 @@ export async function broadcast(targets: BroadcastTargets, req: BroadcastRequest
   const sent = await Promise.all(
     [...picked.values()].map(async (s): Promise<BroadcastRow> => {
       try {
-        return { session: s.id, name: s.name, ok: true, ...(await targets.send(s, req.text, opts)) };
+        const { blocked, ...r } = await targets.send(s, req.text, opts);
+        // A prompt blocked by policy never ran: for a script that is a failure, as for one session.
+        if (blocked) return { session: s.id, name: s.name, ok: false, accepted: r.accepted, error: { code: 'prompt_blocked', message: `blocked by ${blocked.policy ? `policy ${blocked.policy}` : 'policy'}: ${blocked.reason}` } };
+        return { session: s.id, name: s.name, ok: true, ...r };
       } catch (err) {
         return failedRow(s.id, s.name, err);
       }

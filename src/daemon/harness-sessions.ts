@@ -1,6 +1,7 @@
 import { isLive, type SessionRecord } from '../core/session.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
-import type { FlushHint, HarnessSession, HookReply, Ingestor, SignalContext } from '../harnesses/types.js';
+import type { FlushHint, HarnessSession, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
+import type { PaneIO } from './pane-io.js';
 import type { PolicyPort } from './ports.js';
 import type { SessionLog } from './session-log.js';
 import type { SessionStore } from './store.js';
@@ -11,6 +12,8 @@ export interface HarnessSessionsDeps {
   events: SessionLog;
   /** Required: every gate a hook raises is answered by the policy engine, never by wiring order. */
   policies: Pick<PolicyPort, 'decide'>;
+  /** Clears a blocked prompt the harness put back in its input box (PaneIO). */
+  panes: Pick<PaneIO, 'clearBlockedPrompt'>;
   log?: (msg: string) => void;
 }
 
@@ -93,6 +96,17 @@ export class HarnessSessions {
     this.open.clear();
   }
 
+  /**
+   * A prompt never ran: remember why until the session runs again (`omni send` and `omni wait`
+   * report it), and clear it from the input box if the harness puts it back. Before the
+   * adapter sets the session idle, so whoever waits on that idle finds both done.
+   */
+  private promptBlocked(rec: SessionRecord, v: Verdict): void {
+    rec.blocked = { ...(v.policy ? { policy: v.policy } : {}), reason: v.reason ?? 'blocked by policy' };
+    this.deps.store.put(rec);
+    void this.deps.panes.clearBlockedPrompt(rec);
+  }
+
   private opened(rec: SessionRecord): Open {
     let o = this.open.get(rec.id);
     if (!o) this.open.set(rec.id, (o = { session: this.deps.harnesses.get(rec.harness).open(rec) }));
@@ -111,7 +125,11 @@ export class HarnessSessions {
         Object.assign(rec, patch);
         store.put(rec);
       },
-      decide: (req) => this.deps.policies.decide(rec, req, signal),
+      decide: async (req) => {
+        const v = await this.deps.policies.decide(rec, req, signal);
+        if (req.phase === 'prompt' && (v.verdict === 'deny' || v.verdict === 'ask')) this.promptBlocked(rec, v);
+        return v;
+      },
       ingest: () => this.startIngest(rec),
       flushIngest: (hint) => this.runIngest(rec.id, true, hint),
     };

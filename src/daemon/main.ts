@@ -131,7 +131,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
         .catch((err) => log(`popup ${approval.id}: ${(err as Error).message}`));
     },
   });
-  const hooks = new HarnessSessions({ store, harnesses, events, policies, log });
+  const hooks = new HarnessSessions({ store, harnesses, events, policies, panes, log });
   const agents = new AgentEndpoints(paths.agentDir, (id, event, payload, signal) => hooks.handleHook(id, event, payload, signal), log);
   const sandbox = new SandboxService({
     agentDir: (id) => agents.sessionDir(id),

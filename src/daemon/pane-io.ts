@@ -1,6 +1,8 @@
 import { OmniError } from '../core/errors.js';
-import { isLive, type SessionRecord } from '../core/session.js';
+import type { OmniEvent } from '../core/events.js';
+import { isLive, type PromptBlock, type SessionRecord } from '../core/session.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
+import type { HarnessAdapter } from '../harnesses/types.js';
 import type { TmuxPort } from './ports.js';
 import type { SessionLog } from './session-log.js';
 
@@ -14,6 +16,18 @@ export interface SendOptions {
   submit?: boolean;
   verifyMs?: number;
   force?: boolean;
+  /** A prompt-phase policy will decide on the prompt: wait for its verdict before answering. */
+  gated?: boolean;
+}
+
+export interface SendResult {
+  accepted: boolean;
+  verified: boolean;
+  queued: boolean;
+  /** The prompt was blocked by policy and never ran (the input box is left empty). */
+  blocked?: PromptBlock;
+  /** The prompt waits on a person: an omni approval (`omni approve` / `omni deny`). */
+  held?: { approval: string; policy?: string; reason?: string };
 }
 
 /**
@@ -24,7 +38,7 @@ export class PaneIO {
   constructor(private readonly deps: PaneIODeps) {}
 
   /** Paste text into the pane the way a person types it, submit, and check it was taken. */
-  async send(rec: SessionRecord, text: string, opts: SendOptions = {}): Promise<{ accepted: boolean; verified: boolean; queued: boolean }> {
+  async send(rec: SessionRecord, text: string, opts: SendOptions = {}): Promise<SendResult> {
     if (!isLive(rec.status)) throw new OmniError(`session ${rec.name} (${rec.id}) has ${rec.status}; nothing to send to`, 'conflict');
     // Typed text would answer the harness's own dialog or first-run screen (a permission prompt
     // takes "1" or Enter). An omni approval is different: the harness is busy and queues input.
@@ -40,6 +54,8 @@ export class PaneIO {
     const wasBusy = rec.status === 'running' || rec.status === 'waiting';
     const before = events.lastSeq(rec);
     const accepted = events.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', opts.verifyMs ?? 10_000);
+    // Subscribed before typing: a prompt policy can answer within the same tick as the prompt.
+    const verdict = opts.gated && submit && !wasBusy ? this.promptVerdict(rec, before) : undefined;
     const pane = paneTarget(rec);
     await tmux.withPaneLock(pane, async () => {
       if (!wasBusy) await this.untilInputReady(pane, adapter.inputReady, 5_000);
@@ -56,14 +72,14 @@ export class PaneIO {
     }
     try {
       await accepted;
-      return { accepted: true, verified: true, queued: false };
+      return { accepted: true, verified: true, queued: false, ...(verdict ? await verdict : {}) };
     } catch {
       // One more Enter covers a paste that arrived while the input box was still settling.
       const retry = events.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', 5_000);
       await tmux.withPaneLock(pane, () => tmux.sendKeys(pane, ['Enter']));
       try {
         await retry;
-        return { accepted: true, verified: true, queued: false };
+        return { accepted: true, verified: true, queued: false, ...(verdict ? await verdict : {}) };
       } catch {
         throw new OmniError(
           `${adapter.displayName} did not take the input in session ${rec.name} (status ${rec.status}${rec.statusReason ? `: ${rec.statusReason}` : ''}); attach to see the pane`,
@@ -101,12 +117,66 @@ export class PaneIO {
         break;
       }
       if (adapter.idleAfterInterrupt(text)) {
-        if (adapter.clearInputKeys?.length) await tmux.withPaneLock(pane, () => tmux.sendKeys(pane, adapter.clearInputKeys!));
+        if (adapter.clearInputKeys?.length) await tmux.withPaneLock(pane, () => this.clearInput(pane, adapter));
         this.deps.events.setStatus(rec, 'idle', 'interrupted', 'daemon');
         return { idle: true };
       }
     }
     return { idle: false };
+  }
+
+  /**
+   * A prompt was just blocked by policy. A harness that puts it back in its input box would
+   * have the next prompt appended to it (and blocked again): wait for it to come back, then
+   * clear the box. Takes the pane lock at once, so a send that follows types into an empty box.
+   */
+  clearBlockedPrompt(rec: SessionRecord): Promise<void> {
+    const adapter = this.deps.harnesses.get(rec.harness);
+    if (!adapter.restoresBlockedPrompt || !adapter.inputText || !adapter.clearInputKeys?.length) return Promise.resolve();
+    const pane = paneTarget(rec);
+    return this.deps.tmux.withPaneLock(pane, async () => {
+      const deadline = Date.now() + 3_000;
+      while (Date.now() < deadline) {
+        const typed = adapter.inputText!(await this.deps.tmux.capturePane(pane));
+        if (typed) return this.clearInput(pane, adapter);
+        await sleep(50);
+      }
+    }).catch(() => {});
+  }
+
+  /** Press the adapter's clear keys until its input box reads empty (a few rounds for several lines). */
+  private async clearInput(pane: string, adapter: HarnessAdapter): Promise<void> {
+    const { tmux } = this.deps;
+    for (let round = 0; round < 20; round++) {
+      await tmux.sendKeys(pane, adapter.clearInputKeys!);
+      if (!adapter.inputText) return;
+      await sleep(50);
+      if (!adapter.inputText(await tmux.capturePane(pane))) return;
+    }
+  }
+
+  /**
+   * What the prompt policy made of the prompt sent after `before`: nothing (it may run), a
+   * block (once the session is idle again and its input box cleared), or an ask held for a person.
+   */
+  private async promptVerdict(rec: SessionRecord, before: number): Promise<Pick<SendResult, 'blocked' | 'held'>> {
+    const { events, tmux } = this.deps;
+    const after = (ev: OmniEvent) => ev.seq > before;
+    const quiet = <T>(p: Promise<T>) => p.catch(() => undefined);
+    const decision = quiet(events.waitForEvent(rec.id, (ev) => after(ev) && ev.type === 'policy.decision' && (ev as OmniEvent<'policy.decision'>).data.phase === 'prompt', 15_000));
+    const requested = quiet(events.waitForEvent(rec.id, (ev) => after(ev) && ev.type === 'approval.requested', 15_000));
+    const idle = quiet(events.waitForEvent(rec.id, (ev) => after(ev) && ev.type === 'session.status' && (ev as OmniEvent<'session.status'>).data.status === 'idle', 15_000));
+    const d = (await decision) as OmniEvent<'policy.decision'> | undefined;
+    if (!d || (d.data.verdict !== 'deny' && d.data.verdict !== 'ask')) return {};
+    if (d.data.verdict === 'ask') {
+      const r = (await Promise.race([requested, sleep(2_000)])) as OmniEvent<'approval.requested'> | undefined;
+      const id = r?.data.id ?? /approval (ap_\S+):/.exec(rec.statusReason ?? '')?.[1];
+      return id ? { held: { approval: id, ...(d.data.policy ? { policy: d.data.policy } : {}), ...(d.data.reason ? { reason: d.data.reason } : {}) } } : {};
+    }
+    await idle;
+    // The box is cleared under the pane lock (clearBlockedPrompt): answer once that is done.
+    await tmux.withPaneLock(paneTarget(rec), async () => {});
+    return { blocked: rec.blocked ?? { ...(d.data.policy ? { policy: d.data.policy } : {}), reason: d.data.reason ?? 'blocked by policy' } };
   }
 
   /** Poll the pane until the harness draws its input box (or give up and type anyway). */

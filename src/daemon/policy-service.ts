@@ -123,6 +123,11 @@ export class PolicyService {
     };
   }
 
+  gates(rec: SessionRecord, phase: DecisionRequest['phase']): boolean {
+    const has = (p: LoadedPolicy) => p.policy.phases.includes(phase);
+    return this.forSession(rec).policies.some(has) || (this.deps.guards ?? []).some(has);
+  }
+
   /**
    * The decision point: evaluate, record, and hold an ask until a person answers. `extra`: policies that come with the request rather than the session's list (a sandboxed
    * session's network rules at `egress`); evaluated last, like global ones.

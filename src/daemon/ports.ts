@@ -27,6 +27,8 @@ export interface PolicyPort {
   prepare(inputs: PolicyRefInput[], cwd: string): PolicySnapshot[];
   attach(rec: SessionRecord, snapshots: PolicySnapshot[]): void;
   decide(rec: SessionRecord, req: DecisionRequest, signal?: AbortSignal): Promise<Verdict>;
+  /** Whether any policy of the session decides at `phase` (then every decision there is logged). */
+  gates(rec: SessionRecord, phase: DecisionRequest['phase']): boolean;
 }
 
 /** The sandbox side (SandboxService in the daemon). */

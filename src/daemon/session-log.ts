@@ -78,6 +78,8 @@ export class SessionLog {
 
   setStatus(rec: SessionRecord, status: SessionStatus, reason: string | undefined, source: StatusSource): void {
     if (!isLive(rec.status) && isLive(status)) return; // an ended session stays ended
+    // A blocked prompt describes the idle it left; whatever happens next supersedes it.
+    if (status !== 'idle') rec.blocked = undefined;
     if (rec.status === status && rec.statusReason === reason) return;
     const previous = rec.status;
     rec.status = status;
@@ -148,9 +150,11 @@ export class SessionLog {
     });
   }
 
-  /** Resolve when the session reaches `status` (now or later); reject if it ends first. */
-  waitForStatus(rec: SessionRecord, status: SessionStatus, timeoutMs: number): Promise<SessionRecord> {
-    const reached = (r: SessionRecord) => r.status === status;
+  /** Resolve when the session reaches `status` (one of them, if several; now or later); reject if it ends first. */
+  waitForStatus(rec: SessionRecord, wanted: SessionStatus | readonly SessionStatus[], timeoutMs: number): Promise<SessionRecord> {
+    const statuses: readonly SessionStatus[] = typeof wanted === 'string' ? [wanted] : wanted;
+    const status = statuses.join(' or ');
+    const reached = (r: SessionRecord) => statuses.includes(r.status);
     if (reached(rec)) return Promise.resolve(rec);
     if (!isLive(rec.status)) return Promise.reject(new OmniError(`session ${rec.name} has ${rec.status}; it will not become ${status}`, 'wait_ended'));
     return new Promise((resolve, reject) => {

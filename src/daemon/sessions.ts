@@ -11,7 +11,7 @@ import type { SandboxLayer } from '../sandbox/settings.js';
 import type { SandboxSettings } from '../sandbox/types.js';
 import type { HarnessSessions } from './harness-sessions.js';
 import { Launcher, requireBinary } from './launcher.js';
-import type { PaneIO, SendOptions } from './pane-io.js';
+import type { PaneIO, SendOptions, SendResult } from './pane-io.js';
 import type { PolicyRefInput } from './policy-service.js';
 import type { AgentSocketPort, HookClientPaths, PolicyPort, SandboxPort, TmuxPort } from './ports.js';
 import type { SessionLog } from './session-log.js';
@@ -205,8 +205,8 @@ export class SessionManager {
   }
 
   /** Paste text into the pane the way a person types it, submit, and check it was taken. */
-  send(rec: SessionRecord, text: string, opts: SendOptions = {}): Promise<{ accepted: boolean; verified: boolean; queued: boolean }> {
-    return this.deps.panes.send(rec, text, opts);
+  send(rec: SessionRecord, text: string, opts: SendOptions = {}): Promise<SendResult> {
+    return this.deps.panes.send(rec, text, { ...opts, gated: this.deps.policies.gates(rec, 'prompt') });
   }
 
   interrupt(rec: SessionRecord): Promise<{ idle: boolean }> {
@@ -220,8 +220,8 @@ export class SessionManager {
     return rec;
   }
 
-  /** Resolve when the session reaches `status` (now or later); reject if it ends first. */
-  waitForStatus(rec: SessionRecord, status: SessionStatus, timeoutMs: number): Promise<SessionRecord> {
+  /** Resolve when the session reaches `status` (one of them; now or later); reject if it ends first. */
+  waitForStatus(rec: SessionRecord, status: SessionStatus | readonly SessionStatus[], timeoutMs: number): Promise<SessionRecord> {
     return this.deps.events.waitForStatus(rec, status, timeoutMs);
   }
 

@@ -191,6 +191,14 @@ export interface HarnessAdapter {
   idleAfterInterrupt?(paneText: string): boolean;
   /** Keys that clear what an interrupt left in the input box (Claude puts the prompt back). */
   readonly clearInputKeys?: string[];
+  /**
+   * The harness puts a prompt its hook blocked back in its input box (Claude Code does; Codex
+   * and Pi leave the box empty), where the next typed prompt would be appended to it. omni then
+   * presses `clearInputKeys` until `inputText` says the box is empty.
+   */
+  readonly restoresBlockedPrompt?: boolean;
+  /** The text in the input box ('' when empty); undefined when no input box is drawn. */
+  inputText?(paneText: string): string | undefined;
   /** Keys that stop the current generation the way a person would. */
   readonly interruptKeys: string[];
   /** How long to wait between pasting input and pressing Enter. */

@@ -103,7 +103,7 @@ describe('cost budgets end to end (real claude, fake model with fixed token coun
     expect((await events('b1')).some((e) => e.type === 'tool.call' && (e.data as { callId: string }).callId === 'toolu_f2')).toBe(false);
 
     // Past the hard limit, a new prompt is denied with the reason; the model never sees it.
-    expect((await t.omni(['send', 'b1', 'AFTER-HARD'])).exitCode).toBe(0);
+    expect((await t.omni(['send', 'b1', 'AFTER-HARD'])).exitCode).toBe(9); // blocked by policy: it never ran
     const denied = await until(async () => (await decisions('b1')).find((d) => d.data.phase === 'prompt' && d.data.verdict === 'deny'), 30_000, 'the prompt to be denied');
     expect(denied.data.reason).toMatch(/^cost budget: \$0\.\d+ spent in this session reached the hard limit of \$0\.60$/);
     await new Promise((r) => setTimeout(r, 1000));
@@ -138,7 +138,7 @@ describe('cost budgets end to end (real claude, fake model with fixed token coun
     const ledger = JSON.parse(fs.readFileSync(path.join(t.omniHome, 'state', 'cost-ledger.json'), 'utf8')) as Record<string, { usd: number }>;
     expect(Object.values(ledger).map((d) => d.usd)).toEqual([USD_20K]);
     // da's next prompt is denied; db has no budget and goes on.
-    expect((await t.omni(['send', 'da', 'AFTER-DAY'])).exitCode).toBe(0);
+    expect((await t.omni(['send', 'da', 'AFTER-DAY'])).exitCode).toBe(9);
     await until(async () => (await decisions('da')).find((d) => d.data.phase === 'prompt' && d.data.verdict === 'deny'), 30_000, "da's prompt to be denied");
     expect(sentToModel('AFTER-DAY')).toEqual([]);
     expect((await t.omni(['send', 'db', 'STILL-FREE'])).exitCode).toBe(0);

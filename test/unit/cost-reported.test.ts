@@ -136,14 +136,15 @@ describe('session totals kept by the daemon', () => {
     const tmux = {} as TmuxPort;
     const harnesses = new HarnessRegistry([claudeAdapter, piAdapter]);
     const events = new SessionLog({ store, bus: new EventBus(), priceUsage: (_rec, u) => ({ ...u, computedCostUsd: 0.1 }) });
-    const policies: PolicyPort = { prepare: () => [], attach: () => {}, decide: async () => ({ verdict: 'none' }) };
+    const policies: PolicyPort = { prepare: () => [], attach: () => {}, decide: async () => ({ verdict: 'none' }), gates: () => false };
+    const panes = new PaneIO({ tmux, harnesses, events });
     manager = new SessionManager({
       store,
       tmux,
       harnesses,
       events,
-      panes: new PaneIO({ tmux, harnesses, events }),
-      hooks: new HarnessSessions({ store, harnesses, events, policies }),
+      panes,
+      hooks: new HarnessSessions({ store, harnesses, events, policies, panes }),
       policies,
       sandbox: {} as SandboxPort,
       agentSocket: { open: async (id) => path.join(dir, `${id}.sock`), close: async () => {} },

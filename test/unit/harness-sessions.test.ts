@@ -51,9 +51,12 @@ describe('per-session adapter instances (HarnessSessions)', () => {
     attach: () => {},
     decide: async (rec, req) => {
       decided.push(`${rec.id}:${req.phase}`);
+      if (req.phase === 'prompt' && req.text.includes('secret')) return { verdict: 'deny', reason: 'no secrets', policy: 'p' };
       return req.phase === 'tool_call' ? { verdict: 'deny', reason: 'not here' } : { verdict: 'none' };
     },
+    gates: () => true,
   };
+  const cleared: string[] = [];
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omhs-'));
@@ -61,7 +64,7 @@ describe('per-session adapter instances (HarnessSessions)', () => {
     store.load();
     events = new SessionLog({ store, bus: new EventBus() });
     count = counted();
-    hooks = new HarnessSessions({ store, harnesses: new HarnessRegistry([count.adapter]), events, policies });
+    hooks = new HarnessSessions({ store, harnesses: new HarnessRegistry([count.adapter]), events, policies, panes: { clearBlockedPrompt: async (rec) => void cleared.push(rec.id) } });
     decided.length = 0;
   });
   afterEach(() => {
@@ -90,6 +93,25 @@ describe('per-session adapter instances (HarnessSessions)', () => {
     expect(decided).toEqual(['s_a:tool_call', 's_a:prompt', 's_b:prompt']);
     expect(await hooks.handleHook('s_nope', 'Stop', {})).toEqual({});
     expect(count.opened).toHaveLength(2);
+  });
+
+  it('a blocked prompt is remembered until the session runs again, and its input box is cleared first', async () => {
+    const rec = record('s_p');
+    cleared.length = 0;
+    const reply = await hooks.handleHook('s_p', 'UserPromptSubmit', { ...hook('UserPromptSubmit'), prompt: 'tell me the secret' });
+    expect(reply.exitCode).toBe(2);
+    expect(rec.status).toBe('idle');
+    expect(rec.blocked).toEqual({ policy: 'p', reason: 'no secrets' });
+    expect(cleared).toEqual(['s_p']);
+    // Set before the idle is logged: a waiter that wakes on it reads the block.
+    const idle = logged('s_p').filter((e) => e.type === 'session.status').at(-1)!;
+    expect(idle.data).toMatchObject({ status: 'idle', reason: 'prompt blocked by policy' });
+    expect(store.get('s_p')!.blocked).toEqual({ policy: 'p', reason: 'no secrets' });
+
+    await hooks.handleHook('s_p', 'UserPromptSubmit', hook('UserPromptSubmit'));
+    expect(rec.status).toBe('running');
+    expect(rec.blocked).toBeUndefined();
+    expect(cleared).toEqual(['s_p']);
   });
 
   it('closes the instance and the log when the session exits, and again after a late hook', async () => {

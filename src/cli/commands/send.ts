@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { ExitCode, OmniError } from '../../core/errors.js';
+import type { PromptBlock } from '../../core/session.js';
 import type { BroadcastResult } from '../../daemon/broadcast.js';
 import { client } from '../context.js';
 import { makeChalk, printJson, table } from '../output.js';
@@ -23,13 +24,39 @@ export async function sendCommand(ref: string | undefined, words: string[], opts
   const text = readText(many && ref !== undefined ? [ref, ...words] : words, opts.file);
   if (!many && ref === undefined) throw new OmniError('name a session (omni send SESSION TEXT), or send to many with --tag TAG or --to a,b', 'bad_request');
   if (many) return broadcastCommand(text, tags, to, opts);
-  const result = await (await client()).request<{ session: string; accepted: boolean; verified: boolean; queued: boolean }>(
-    `/v1/sessions/${encodeURIComponent(ref!)}/input`,
-    { body: { text, submit: opts.submit !== false, force: Boolean(opts.force) } },
-  );
+  const result = await (await client()).request<SendAnswer>(`/v1/sessions/${encodeURIComponent(ref!)}/input`, {
+    body: { text, submit: opts.submit !== false, force: Boolean(opts.force) },
+  });
   if (opts.json) printJson(result);
   else if (result.queued) process.stdout.write(`sent to ${ref} (it was busy: the harness queued the input)\n`);
-  return 0;
+  if (result.blocked) {
+    process.stderr.write(`omni: the prompt was blocked by ${blockedBy(result.blocked)}; it never ran\n`);
+    return ExitCode.promptBlocked;
+  }
+  if (result.held) {
+    const h = result.held;
+    process.stderr.write(`omni: ${ref} holds the prompt for a person: ${approvalNote(h.approval, h.policy, h.reason)}\n`);
+  }
+  return ExitCode.ok;
+}
+
+interface SendAnswer {
+  session: string;
+  accepted: boolean;
+  verified: boolean;
+  queued: boolean;
+  blocked?: PromptBlock;
+  held?: { approval: string; policy?: string; reason?: string };
+}
+
+/** "policy P: reason" (shared with `omni wait`). */
+export function blockedBy(b: PromptBlock): string {
+  return `${b.policy ? `policy ${b.policy}` : 'policy'}: ${b.reason}`;
+}
+
+/** One ask and how to answer it (shared with `omni wait`). */
+export function approvalNote(id: string, policy?: string, reason?: string): string {
+  return `approval ${id}${policy ? ` (policy ${policy})` : ''}${reason ? `: ${reason}` : ''} — answer with: omni approve ${id}  |  omni deny ${id}`;
 }
 
 /** One line per session; exit 7 (not accepted) when any of them did not take the text. */

@@ -7,7 +7,7 @@ import type { HarnessAdapter, HarnessSession, HookReply, IngestCursor, Ingestor,
 import { claudeConfigFile, prepareClaudeConfig, userStatusLine, type ClaudeStatusLine } from './config.js';
 import { claudeDoctor } from './doctor.js';
 import { sandboxedLaunch } from './sandbox.js';
-import { claudeIdleScreen, claudeInputReady, detectClaudeScreen } from './screens.js';
+import { claudeIdleScreen, claudeInputReady, claudeInputText, detectClaudeScreen } from './screens.js';
 import { claudeNormalize } from './tools.js';
 import { ClaudeTranscript } from './transcript.js';
 
@@ -136,6 +136,9 @@ export const claudeAdapter: HarnessAdapter = {
   // Claude fires no Stop for an interrupted turn, and puts the interrupted prompt back in the box.
   idleAfterInterrupt: claudeIdleScreen,
   clearInputKeys: ['C-u'],
+  // A prompt its UserPromptSubmit hook blocked comes back into the box (measured on 2.1.330).
+  restoresBlockedPrompt: true,
+  inputText: claudeInputText,
 };
 
 /** One omni session under Claude Code: its hooks, and the transcript reader once ingestion starts. */

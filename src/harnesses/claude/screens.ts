@@ -31,3 +31,22 @@ export function claudeInputReady(text: string): boolean {
 export function claudeIdleScreen(text: string): boolean {
   return claudeInputReady(text) && !/esc to interrupt/i.test(text);
 }
+
+/**
+ * What is typed in the input box: the text after the last "❯ " prompt line, up to the rule
+ * (─) that closes the box. Earlier "❯" lines in the pane are the conversation's own history.
+ */
+export function claudeInputText(text: string): string | undefined {
+  const lines = text.split('\n');
+  let at = -1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (/^❯[\u00a0 ]/.test(lines[i]!) || lines[i] === '❯') {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) return undefined;
+  const out = [lines[at]!.slice(2)];
+  for (let i = at + 1; i < lines.length && !/^─{10,}/.test(lines[i]!); i++) out.push(lines[i]!);
+  return out.join('\n').trim();
+}
