@@ -168,7 +168,7 @@ describe('omni verbs as a new user types them', () => {
       [['lss'], /^omni: unknown command 'lss' \(did you mean ls\?\) \(see omni --help\)$/],
       [['ls', '--bogus'], /^omni: unknown option '--bogus' \(see omni ls --help\)$/],
       [['wait'], /^omni: missing required argument 'session' \(see omni wait --help\)$/],
-      [['wait', 'x', '--for', 'nap'], /^omni: option '--for <status>' argument 'nap' is invalid\. Allowed choices are idle, waiting, running, exited\. \(see omni wait --help\)$/],
+      [['wait', 'x', '--for', 'nap'], /^omni: option '--for <status>' argument 'nap' is invalid\. Allowed choices are idle, waiting, running, exited, attention\. \(see omni wait --help\)$/],
       [['policy', 'add', 'x'], /^omni: missing required argument 'policy' \(see omni policy add --help\)$/],
       [['approve'], /^omni: which ask\? give its id \(ap_…\), a session whose single pending ask to approve, or --all \(see omni approve --help\)$/],
     ];
