@@ -84,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     .alias('list')
     .description('list sessions: id, name, harness, status, cost, age, cwd')
     .option('-a, --all', 'include exited sessions')
+    .option('-w, --wide', 'do not fit the terminal: whole status reasons and paths')
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
 

@@ -3,7 +3,7 @@ import { useSyncExternalStore } from 'react';
 import type { Approval } from '../../approvals/types.js';
 import { formatAge } from '../approvals/format.js';
 import { MessageLine, useNow } from '../approvals/parts.js';
-import { describeAsk, describeSpend, formatUsd, spendBar, statusColor, statusText } from './format.js';
+import { describeAsk, describeSpend, spendBar, statusColor, statusText, totalSpendText } from './format.js';
 import type { ConnectionState, DashboardRow, DashboardSnapshot, DashboardStore } from './store.js';
 
 /** How the dashboard was left: the caller attaches, opens `omni approvals`, or is done. */
@@ -61,7 +61,7 @@ export function DashboardView({ store, now = Date.now, tickMs = 1000, barWidth =
         <Text bold>omni</Text>
         <Text dimColor>
           {' '}
-          · {snap.rows.length} session{snap.rows.length === 1 ? '' : 's'} · {formatUsd(snap.totalUsd)}
+          · {snap.rows.length} session{snap.rows.length === 1 ? '' : 's'} · {totalSpendText(snap.rows)}
         </Text>
         {snap.asks.length ? (
           <Text color="yellow" bold>
