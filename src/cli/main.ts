@@ -131,6 +131,22 @@ export async function main(argv: string[]): Promise<number> {
     .action(run(async (ref: string, opts) => (await import('./commands/control.js')).stopCommand(ref, opts)));
 
   program
+    .command('rm')
+    .description('remove ended sessions: their logs are deleted, their cost stays in omni cost (live ones are refused)')
+    .argument('<session...>', 'session ids or names')
+    .option('-n, --dry-run', 'say what would be removed, remove nothing')
+    .option('--json', 'JSON output')
+    .action(run(async (refs: string[], opts) => (await import('./commands/rm.js')).rmCommand(refs, opts)));
+
+  program
+    .command('prune')
+    .description('remove every ended session (or those ended longer ago than --older-than); cost history is kept')
+    .option('--older-than <age>', 'only sessions that ended at least this long ago: 7d, 12h, 30m')
+    .option('-n, --dry-run', 'say what would be removed, remove nothing')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/rm.js')).pruneCommand(opts)));
+
+  program
     .command('resume')
     .description("restart an exited session on the harness's own resume (same session, same log)")
     .argument('<session>', 'session id or name')
