@@ -520,7 +520,7 @@ describe('DashboardView', () => {
     await until(() => expect(v.frame()).toContain('No pending asks.'));
     v.approvals().push({ type: 'requested', approval: ask('ap_1', 's_a') });
     await until(() => expect(v.frame()).toContain('Pending asks (1)'));
-    expect(v.line('rm -rf')).toMatch(/› sess-s_a no-rm \$ rm -rf \/tmp\/ap_1 · 1m · ap_1/);
+    expect(v.line("rm -rf")).toMatch(/› sess-s_a ap_1 no-rm \$ rm -rf \/tmp\/ap_1 · 1m/);
     expect(v.frame()).toMatch(/sess-s_a\s+claude\s+running\s+1m\s+⚠ 1/);
     expect(v.frame()).toContain('⚠ 1 ask');
     v.approvals().push({ type: 'resolved', approval: { ...ask('ap_1', 's_a'), status: 'approved' } });

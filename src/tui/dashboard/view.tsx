@@ -149,12 +149,11 @@ function AsksPanel(props: { asks: readonly Approval[]; selectedId: string | unde
           <Text key={a.id} wrap="truncate-end">
             <Text color="yellow">{a.session === props.selectedId ? '› ' : '  '}</Text>
             <Text bold>{d.session}</Text>
+            {/* The id before what a narrow terminal cuts: an id is shown whole or not at all. */}
+            <Text dimColor> {a.id}</Text>
             <Text color="yellow"> {d.policy}</Text>
             <Text> {d.request}</Text>
-            <Text dimColor>
-              {' '}
-              · {d.age} · {a.id}
-            </Text>
+            <Text dimColor> · {d.age}</Text>
           </Text>
         );
       })}
