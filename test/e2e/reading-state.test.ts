@@ -144,11 +144,11 @@ describe('reading the state: one spend everywhere, repricing, rm/prune, 80 colum
     const envArgs = Object.entries(t.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     try {
       expect((await tmux(['new-session', '-d', '-x', '80', '-y', '30', ...envArgs, '-c', t.work, 'sh'])).exitCode).toBe(0);
-      await tmux(['send-keys', '-l', `${process.execPath} ${OMNI_JS} ls; echo LS-DONE`]);
+      await tmux(['send-keys', '-l', `${process.execPath} ${OMNI_JS} ls; echo LS-\$((40+2))`]);
       await tmux(['send-keys', 'Enter']);
       const screen = await until(async () => {
         const s = String((await tmux(['capture-pane', '-p', '-J'])).stdout);
-        return s.includes('LS-DONE\n') || /\nLS-DONE/.test(s) ? s : undefined;
+        return /^LS-42$/m.test(s) ? s : undefined;
       }, 20_000, 'omni ls in the pane');
       const lines = screen.split('\n');
       const head = lines.findIndex((l) => /^ID\s+NAME/.test(l));

@@ -37,7 +37,7 @@ export interface SpendDisplay {
   bar?: { spentUsd: number; limitUsd: number; kind: 'hard' | 'soft' | 'checkpoint' };
   /** `$4.20 / $10`, `$4.20 · day budget $10`, or `$4.20`. */
   text: string;
-  /** `reported $4.25` when the harness's own figure differs; `+unpriced (model)` when a model has no price. */
+  /** `reported $4.25` when the harness's own figure differs; `unpriced: model` when a model has no price. */
   notes: string[];
   level: SpendLevel;
 }
