@@ -42,6 +42,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     spend: formatSpend(s.cost),
     age: age(s.createdAt, opts.now),
     cwd: tildify(s.cwd),
+    status: s.status,
     // Only a waiting session says why in STATUS (what it waits on).
     reason: s.status === 'waiting' ? s.statusReason : undefined,
   }));
@@ -51,8 +52,8 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
   const wHarness = colW((x) => x.harnessLen, 'HARNESS');
   const wCost = colW((x) => x.spend.length, 'COST');
   const wAge = colW((x) => x.age.length, 'AGE');
-  const statusFull = (x: (typeof fixed)[number], s: SessionRecord) => (x.reason ? `${s.status} (${x.reason.replace(/\s+/g, ' ').trim()})` : s.status);
-  const wStatusShort = colW((x) => shortStatus(sessions[fixed.indexOf(x)]!.status, x.reason, STATUS_MAX).length, 'STATUS');
+  const statusFull = (x: (typeof fixed)[number]) => (x.reason ? `${x.status} (${x.reason.replace(/\s+/g, ' ').trim()})` : x.status);
+  const wStatusShort = colW((x) => shortStatus(x.status, x.reason, STATUS_MAX).length, 'STATUS');
   const wCwd = colW((x) => x.cwd.length, 'CWD');
   const rest = wId + wName + wHarness + wCost + wAge + GAP * 5;
   // Too wide: CWD gives way first (cut from the left down to MIN_CWD, then left out), then the
@@ -66,20 +67,19 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     if (room < wStatus) wStatus = Math.max('waiting'.length, room);
   }
   const rows = [cwdMax ? HEAD : HEAD.slice(0, -1)];
-  fixed.forEach((x, i) => {
-    const s = sessions[i]!;
-    const status = opts.wide ? statusFull(x, s) : shortStatus(s.status, x.reason, wStatus);
-    const reason = status.slice(s.status.length);
+  for (const x of fixed) {
+    const status = opts.wide ? statusFull(x) : shortStatus(x.status, x.reason, wStatus);
+    const reason = status.slice(x.status.length);
     rows.push([
       x.id,
       x.name,
       x.harness,
-      colorStatus(c, s.status) + (reason ? c.dim(reason) : ''),
+      colorStatus(c, x.status) + (reason ? c.dim(reason) : ''),
       x.spend.includes('$?') ? c.yellow(x.spend) : x.spend === '-' ? c.dim(x.spend) : x.spend,
       x.age,
       ...(cwdMax ? [cutPath(x.cwd, cwdMax)] : []),
     ]);
-  });
+  }
   return table(rows, c);
 }
 
