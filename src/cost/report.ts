@@ -10,7 +10,14 @@ import { repriceWith, type Meter } from './meter.js';
  * Sessions removed with `omni rm`/`omni prune` count through their kept cost events (`archived`).
  */
 export function costReport(
-  deps: { sessions: SessionRecord[]; eventsFile: (id: string) => string; meter?: Meter; archived?: () => CostInput[] },
+  deps: {
+    sessions: SessionRecord[];
+    eventsFile: (id: string) => string;
+    meter?: Meter;
+    /** Whether an event logged then may carry an older book's price (default: all may). */
+    stale?: (at: Date) => boolean;
+    archived?: () => CostInput[];
+  },
   query: { by?: string | null; session?: SessionRecord },
 ): CostReport {
   const by = (query.by || (query.session ? 'model' : 'session')) as CostGrouping;
@@ -31,7 +38,7 @@ export function costReport(
   return aggregateCost(inputs, by, {
     ...(query.session ? { session: query.session.id } : {}),
     warnings,
-    ...(meter ? { reprice: (s, u, at) => ({ usd: repriceWith(meter, s, u, at).computedCostUsd }) } : {}),
+    ...(meter ? { reprice: (s, u, at) => ({ usd: (deps.stale?.(at) ?? true) ? repriceWith(meter, s, u, at).computedCostUsd : u.computedCostUsd }) } : {}),
   });
 }
 

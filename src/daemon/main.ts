@@ -86,8 +86,9 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       watch?.check();
       return meter.price(rec, usage, at);
     },
-    repriceUsage: (rec, usage, at) => repriceWith(meter, rec, usage, at),
+    repriceUsage: (rec, usage, at) => (stale(at) ? repriceWith(meter, rec, usage, at) : usage),
   });
+  const stale = (at: Date) => !watch || watch.stale(at);
   const costArchive = new CostArchive(path.join(paths.stateDir, 'cost-archive'));
   const panes = new PaneIO({ tmux, harnesses, events });
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
@@ -109,7 +110,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const ledgerSeed = () =>
     usageFromLogs(
       [...store.all().map((r) => ({ file: store.eventsFile(r.id), harness: r.harness })), ...costArchive.list().map((a) => ({ file: a.file, harness: a.session.harness }))],
-      (harness, usage, at) => repriceWith(meter, { harness }, usage, at),
+      (harness, usage, at) => (stale(at) ? repriceWith(meter, { harness }, usage, at) : usage),
     );
   const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seed: ledgerSeed }).load();
   watch = new PriceWatch({
@@ -201,7 +202,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     log,
     ready: ready.promise,
     shutdown: () => void shutdown('stop requested'),
-    cost: (q) => costReport({ sessions: sessions.list(), eventsFile: (id) => sessions.eventsFile(id), meter, archived: () => costArchive.inputs() }, q),
+    cost: (q) => costReport({ sessions: sessions.list(), eventsFile: (id) => sessions.eventsFile(id), meter, stale, archived: () => costArchive.inputs() }, q),
     refreshCost: () => watch?.check(),
     removal: new SessionRemoval({ store, archive: costArchive, closeLog: (id) => events.close(id), forget: (id) => policies.forget(id), log }),
   });

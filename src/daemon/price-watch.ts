@@ -11,6 +11,7 @@ import type { SessionRecord } from '../core/session.js';
  */
 export class PriceWatch {
   private applied: string | undefined;
+  private appliedAtMs = 0;
 
   constructor(
     private readonly deps: {
@@ -26,10 +27,21 @@ export class PriceWatch {
     },
   ) {
     try {
-      this.applied = readJsonFile<{ fingerprint?: string }>(deps.file)?.fingerprint;
+      const f = readJsonFile<{ fingerprint?: string; at?: string }>(deps.file);
+      this.applied = f?.fingerprint;
+      this.appliedAtMs = f?.at ? Date.parse(f.at) || 0 : 0;
     } catch {
       this.applied = undefined;
     }
+  }
+
+  /**
+   * Whether a usage event logged at `at` may carry another book's price: it was logged before
+   * the prices in force were applied. Later events were priced with them (the daemon checks
+   * before it prices), so totals take their logged figure and skip the price book's work.
+   */
+  stale(at: Date): boolean {
+    return this.applied === undefined || at.getTime() < this.appliedAtMs;
   }
 
   /** Rebuild the totals if the prices changed since they were built; true when it did. */
@@ -43,12 +55,14 @@ export class PriceWatch {
     }
     if (now === this.applied) return false;
     const t0 = Date.now();
+    // From here on every event logged so far is stale, so the rebuild reprices all of them.
+    this.applied = now;
+    this.appliedAtMs = t0;
     const recs = this.deps.sessions();
     for (const rec of recs) this.deps.rebuildCost(rec);
     this.deps.rebuildLedger();
-    this.applied = now;
     try {
-      writeFileAtomic(this.deps.file, JSON.stringify({ fingerprint: now }) + '\n');
+      writeFileAtomic(this.deps.file, JSON.stringify({ fingerprint: now, at: new Date(t0).toISOString() }) + '\n');
     } catch (err) {
       this.deps.log?.(`prices: cannot write ${this.deps.file}: ${(err as Error).message}`);
     }

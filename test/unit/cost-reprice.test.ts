@@ -27,6 +27,8 @@ describe('repricing and removal (daemon parts on a real store, real files)', () 
   let ledger: CostLedger;
   let archive: CostArchive;
   let watch: () => PriceWatch;
+  let current: PriceWatch | undefined;
+  const stale = (at: Date) => !current || current.stale(at);
   const configDir = () => path.join(dir, 'config');
   const price = (input: number) => fs.writeFileSync(path.join(configDir(), 'prices.yaml'), `models:\n  ${MODEL}:\n    input: ${input}\n    output: 3\n`);
 
@@ -36,7 +38,7 @@ describe('repricing and removal (daemon parts on a real store, real files)', () 
     store = new SessionStore(path.join(dir, 'state', 'sessions.json'), path.join(dir, 'state', 'sessions'));
     store.load();
     meter = new Meter({ configDir: configDir(), cacheDir: path.join(dir, 'cache') });
-    log = new SessionLog({ store, bus: new EventBus(), priceUsage: (r, x, at) => meter.price(r, x, at), repriceUsage: (r, x, at) => repriceWith(meter, r, x, at) });
+    log = new SessionLog({ store, bus: new EventBus(), priceUsage: (r, x, at) => meter.price(r, x, at), repriceUsage: (r, x, at) => (stale(at) ? repriceWith(meter, r, x, at) : x) });
     archive = new CostArchive(path.join(dir, 'state', 'cost-archive'));
     const seed = () =>
       usageFromLogs(
@@ -45,14 +47,15 @@ describe('repricing and removal (daemon parts on a real store, real files)', () 
       );
     ledger = new CostLedger(path.join(dir, 'state', 'cost-ledger.json'), { seed }).load();
     log.onUsage((_r, x) => ledger.add(x, new Date())); // as the policy service does
+    current = undefined;
     watch = () =>
-      new PriceWatch({
+      (current = new PriceWatch({
         fingerprint: () => meter.fingerprint(),
         file: path.join(dir, 'state', 'prices-applied.json'),
         sessions: () => store.all(),
         rebuildCost: (r) => log.rebuildCost(r),
         rebuildLedger: () => ledger.rebuild(),
-      });
+      }));
   });
   afterEach(() => {
     log.closeAll();
@@ -94,6 +97,16 @@ describe('repricing and removal (daemon parts on a real store, real files)', () 
     log.close(rec.id);
     log.opened(rec);
     expect(rec.cost?.computedUsd).toBe(0.015);
+
+    // Events logged since the prices were applied keep their logged figure (no price book work):
+    // a collector's own figure stays until the prices change again.
+    log.emit(rec, { type: 'usage', data: u({ computedCostUsd: 1 }) });
+    log.close(rec.id);
+    log.opened(rec);
+    expect(rec.cost?.computedUsd).toBe(1.015);
+    price(1);
+    w.check();
+    expect(rec.cost?.computedUsd).toBe(0.016);
   });
 
   it('a price change made while the daemon was down is applied at start', () => {
