@@ -41,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('-p, --policy <file|name>', 'a policy for this session (a YAML file or a builtin name; repeatable)', collect, [])
       .option('--sandbox', "run it in omni's sandbox: no $HOME secrets, writes only here, network only through omni's proxy (docs/SANDBOX.md)")
       .option('--no-sandbox', "run it outside the sandbox even if config.yaml's sandbox.enabled is true")
+      .option('-t, --tag <tag>', 'tag the session (repeatable): omni ls --tag, omni send --tag', collect, [])
       .argument('[args...]', `arguments passed to ${harness} (after --)`)
       .allowExcessArguments(true)
       .action(run(async (args: string[], opts) => (await import('./commands/start.js')).startCommand(harness, args, opts)));
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the session as JSON (implies --detach)')
     .option('--sandbox', "run it in omni's sandbox even if the spec has no sandbox: section")
     .option('--no-sandbox', 'run it outside the sandbox whatever the spec and config.yaml say')
+    .option('-t, --tag <tag>', 'tag the session (repeatable): omni ls --tag, omni send --tag', collect, [])
     .action(run(async (file: string, args: string[], opts) => (await import('./commands/run.js')).runCommand(file, args, opts)));
 
   program
@@ -68,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     .allowExcessArguments(true)
     .action(
       run(async (opts: { json?: boolean }, cmd: Command) => {
-        if (cmd.args.length) program.error(`error: unknown command '${cmd.args[0]}' (see omni --help)`, { code: 'commander.unknownCommand', exitCode: ExitCode.usage });
+        if (cmd.args.length) program.error(await unknownCommand(cmd.args[0]!, program), { code: 'commander.unknownCommand', exitCode: ExitCode.usage });
         return (await import('./commands/dashboard.js')).dashboardCommand(opts);
       }),
     );
@@ -85,8 +87,18 @@ export async function main(argv: string[]): Promise<number> {
     .description('list sessions: id, name, harness, status, cost, age, cwd')
     .option('-a, --all', 'include exited sessions')
     .option('-w, --wide', 'do not fit the terminal: whole status reasons and paths')
+    .option('-t, --tag <tag>', 'only sessions with this tag (repeatable: with every one)', collect, [])
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
+
+  program
+    .command('tag')
+    .description("show a session's tags, or change them: omni tag api-1 +api -old (a bare name adds)")
+    .argument('<session>', 'session id or name')
+    .argument('[changes...]', '+TAG adds, -TAG removes (put -- before them if a tag looks like an option)')
+    .allowUnknownOption(true)
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string, changes: string[], opts) => (await import('./commands/tag.js')).tagCommand(ref, changes, opts)));
 
   program
     .command('attach')
@@ -96,14 +108,16 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('send')
-    .description('type text into a session and submit it, the way a person would')
-    .argument('<session>', 'session id or name')
+    .description('type text into a session and submit it, the way a person would; or into many (--tag, --to)')
+    .argument('[session]', 'session id or name (not with --tag/--to: then every word is text)')
     .argument('[text...]', 'the text (or use --file, or - for stdin)')
+    .option('-t, --tag <tag>', 'send to every live session with this tag (repeatable: with every one)', collect, [])
+    .option('--to <sessions>', 'send to these sessions (comma-separated ids or names; repeatable)', collect, [])
     .option('-f, --file <file>', 'read the text from a file (- for stdin)')
     .option('--no-submit', 'paste without pressing Enter')
     .option('--force', "type even while the harness shows its own dialog (it may answer it)")
     .option('--json', 'JSON output')
-    .action(run(async (ref: string, text: string[], opts) => (await import('./commands/send.js')).sendCommand(ref, text, opts)));
+    .action(run(async (ref: string | undefined, text: string[], opts) => (await import('./commands/send.js')).sendCommand(ref, text, opts)));
 
   program
     .command('wait')
@@ -177,6 +191,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/policy.js')).policyLsCommand(ref, opts)));
   policy
+    .command('names')
+    .description('the names --policy takes: builtins and config policies/<name>.yaml (no daemon needed)')
+    .option('--json', 'JSON output: [{name, kind: builtin|named}]')
+    .action(run(async (opts) => (await import('./commands/policy-names.js')).policyNamesCommand(opts)));
+  policy
     .command('test')
     .description('evaluate the tool calls of a test file against policies, without an agent (exit 1 on any mismatch)')
     .argument('<file>', 'a policy test file (YAML: cases of tool calls and the verdict each must get)')
@@ -196,18 +215,21 @@ export async function main(argv: string[]): Promise<number> {
     .action(run(async (id: string) => (await import('./commands/approvals.js')).approvalPopupCommand(id)));
   program
     .command('approve')
-    .description('approve a pending ask (once, or for the rest of the session with --session)')
-    .argument('<id>', 'approval id (ap_…)')
-    .option('-s, --session', 'approve for the rest of the session')
+    .description("approve a pending ask (once, or for the rest of the session with --session): by its id, a session's only one, or --all")
+    .argument('[target]', "an approval id (ap_…), or a session (id or name) whose single pending ask it is")
+    .option('-a, --all', 'every pending ask (of one session with --session S or a session argument)')
+    .option('-s, --session [session]', 'approve for the rest of the session; with --all, the session whose asks to approve')
     .option('--json', 'JSON output')
-    .action(run(async (id: string, opts) => (await import('./commands/approvals.js')).approveCommand(id, opts)));
+    .action(run(async (target: string | undefined, opts) => (await import('./commands/answer.js')).approveCommand(target, opts)));
   program
     .command('deny')
-    .description('deny a pending ask')
-    .argument('<id>', 'approval id (ap_…)')
+    .description("deny a pending ask: by its id, a session's only one, or --all")
+    .argument('[target]', "an approval id (ap_…), or a session (id or name) whose single pending ask it is")
+    .option('-a, --all', 'every pending ask (of one session with --session S or a session argument)')
+    .option('-s, --session <session>', 'the session whose ask(s) to deny')
     .option('-r, --reason <text>', 'why (the agent sees it)')
     .option('--json', 'JSON output')
-    .action(run(async (id: string, opts) => (await import('./commands/approvals.js')).denyCommand(id, opts)));
+    .action(run(async (target: string | undefined, opts) => (await import('./commands/answer.js')).denyCommand(target, opts)));
   program
     .command('status-line')
     .description('one short line for tmux status-right (never starts the daemon)')
@@ -272,13 +294,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-retry', 'one attempt, no daemon start')
     .action(run(async (sock: string, event: string, mode: string | undefined, opts) => (await import('./commands/hook-post.js')).hookPost(sock, event, mode, opts)));
 
+  omniErrors(program);
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
-      return ExitCode.usage; // commander already printed the message
+      return ExitCode.usage; // already printed, in omni's form (omniErrors)
     }
     if (err instanceof OmniError) {
       process.stderr.write(`omni: ${err.message}\n`);
@@ -286,4 +309,33 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/**
+ * Commander's own errors (unknown command or option, missing argument, bad choice) in omni's
+ * documented form: one line, `omni: …`, with where to look; they exit 2 (see main's catch).
+ */
+function omniErrors(cmd: Command, path: string[] = []): void {
+  const where = ['omni', ...path].join(' ');
+  cmd.configureOutput({
+    outputError: (str, write) => {
+      const text = str
+        .replace(/^error: /, '')
+        .replace(/\(Did you mean/g, '(did you mean')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(' ');
+      write(`omni: ${text}${/\bsee omni\b/.test(text) ? '' : ` (see ${where} --help)`}\n`);
+    },
+  });
+  for (const sub of cmd.commands) omniErrors(sub, [...path, sub.name()]);
+}
+
+/** `omni lss`: plain `omni` is the dashboard, so an unknown word reaches it as an argument. */
+async function unknownCommand(word: string, program: Command): Promise<string> {
+  const { suggest } = await import('../core/yaml.js'); // only on this error path: `omni ls` stays light
+  const names = program.commands.filter((c) => c.name() !== 'hook-post').flatMap((c) => [c.name(), ...c.aliases()]);
+  const near = suggest(word, names);
+  return `unknown command '${word}'${near ? ` (did you mean ${near}?)` : ''} (see omni --help)`;
 }

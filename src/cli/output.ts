@@ -86,15 +86,36 @@ function describeInput(input: unknown): string {
   return JSON.stringify(input);
 }
 
-function describeOutput(output: unknown): string {
+/** Keys whose values are a tool's text output, in the order they are shown. */
+const OUTPUT_TEXT_KEYS = ['stdout', 'stderr', 'output', 'text', 'content', 'result', 'error', 'message'];
+const OUTPUT_PATH_KEYS = ['filePath', 'file_path', 'path'];
+
+/**
+ * A tool's output as text, whatever shape the harness gave it: a string; content blocks
+ * (`[{type: 'text', text}]`); an object's text fields (stdout, stderr, content…), after the
+ * file it is about; else its nested values' text (a file listing, a nested `file`). Never JSON.
+ */
+export function describeOutput(output: unknown, depth = 0): string {
+  if (output === null || output === undefined) return '';
   if (typeof output === 'string') return output;
-  if (output && typeof output === 'object') {
-    const o = output as Record<string, unknown>;
-    const parts = ['stdout', 'stderr', 'output', 'content'].filter((k) => typeof o[k] === 'string' && o[k]).map((k) => o[k] as string);
-    if (parts.length) return parts.join(' ');
-  }
-  return JSON.stringify(output);
+  if (typeof output !== 'object') return String(output);
+  if (depth > 4) return '';
+  if (Array.isArray(output)) return output.map((x) => describeOutput(x, depth + 1)).filter(Boolean).join(' ');
+  const o = output as Record<string, unknown>;
+  const file = OUTPUT_PATH_KEYS.map((k) => o[k]).find((v): v is string => typeof v === 'string' && v !== '');
+  const texts = OUTPUT_TEXT_KEYS.filter((k) => k in o && typeof o[k] !== 'boolean' && typeof o[k] !== 'number')
+    .map((k) => describeOutput(o[k], depth + 1))
+    .filter(Boolean);
+  if (texts.length) return `${file ? `${file}: ` : ''}${texts.join(' ')}`;
+  if (file) return file; // e.g. an edit: which file is the news, not its old and new text
+  return Object.entries(o)
+    .filter(([k, v]) => k !== 'type' && v !== null && (typeof v === 'string' || typeof v === 'object'))
+    .map(([, v]) => describeOutput(v, depth + 1))
+    .filter(Boolean)
+    .join(' ');
 }
+
+const money = (usd: number) => `$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(2)}`;
 
 /** One readable line per event for `omni events` without --json. */
 export function formatEvent(ev: OmniEvent, c: ChalkInstance): string {
@@ -114,9 +135,21 @@ export function formatEvent(ev: OmniEvent, c: ChalkInstance): string {
     case 'tool.call':
       return `${t} ${c.yellow('tool')} ${d.tool} ${c.dim(`[${d.kind}]`)} ${oneLine(describeInput(d.input))}`;
     case 'tool.result':
-      return `${t} ${d.ok ? c.green('result') : c.red('failed')} ${d.tool ?? ''} ${c.dim(oneLine(describeOutput(d.output), 160))}`;
+      return `${t} ${d.ok ? c.green('result') : c.red('failed')} ${d.tool ?? ''} ${c.dim(oneLine(describeOutput(d.output), 160))}`.trimEnd();
     case 'usage':
-      return `${t} ${c.dim('usage')} ${d.model} in ${d.inputTokens} out ${d.outputTokens} cache r/w ${d.cacheReadTokens}/${d.cacheWriteTokens}`;
+      return `${t} ${c.dim('usage')} ${d.model} in ${d.inputTokens} out ${d.outputTokens} cache r/w ${d.cacheReadTokens}/${d.cacheWriteTokens}${typeof d.computedCostUsd === 'number' ? ` ~${money(d.computedCostUsd)}` : d.unpriced ? ' (unpriced)' : ''}`;
+    case 'cost.reported':
+      return `${t} ${c.dim('cost')} the harness reports ${money(Number(d.totalUsd))} so far${d.model ? ` on ${d.model}` : ''} ${c.dim(`(${d.source}${d.harnessSessionId ? `, its session ${d.harnessSessionId}` : ''})`)}`;
+    case 'approval.requested':
+      return `${t} ${c.yellow.bold('ask')} ${d.id} ${d.phase}${d.policy ? ` by ${d.policy}` : ''}${d.reason ? ` — ${oneLine(String(d.reason))}` : ''}`;
+    case 'approval.resolved':
+      return `${t} ${d.verdict === 'approve' ? c.green('approved') : c.red(d.verdict === 'deny' ? 'denied' : String(d.verdict))} ${d.id}${d.scope === 'session' ? ' for the session' : ''} by ${d.by} via ${d.via}${d.reason ? ` — ${oneLine(String(d.reason))}` : ''}`;
+    case 'approval.refused':
+      return `${t} ${c.red('refused')} ${d.verb} ${d.id}${d.pid !== undefined ? ` from pid ${d.pid}` : ''} — ${oneLine(String(d.why))}`;
+    case 'session.resumed':
+      return `${t} ${c.bold('resumed')} ${c.dim(`harness session ${d.harnessSessionId}`)}`;
+    case 'text.delta':
+      return `${t} ${c.dim('…')} ${oneLine(String(d.text ?? ''))}`;
     case 'policy.decision':
       return `${t} ${c.cyan('policy')} ${d.phase} ${d.verdict}${d.policy ? ` by ${d.policy}` : ''}${d.reason ? ` — ${d.reason}` : ''}`;
     case 'sandbox.started':
@@ -128,6 +161,7 @@ export function formatEvent(ev: OmniEvent, c: ChalkInstance): string {
     case 'error':
       return `${t} ${c.red('error')} ${d.message}`;
     default:
-      return `${t} ${ev.type} ${oneLine(JSON.stringify(d))}`;
+      // An event type this CLI does not know yet (a newer daemon): its fields, as key=value.
+      return `${t} ${ev.type} ${oneLine(Object.entries(d ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' '))}`;
   }
 }

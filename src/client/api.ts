@@ -73,8 +73,10 @@ export class OmniClient {
     }
   }
 
-  sessions(all = false): Promise<{ sessions: SessionRecord[] }> {
-    return this.request(`/v1/sessions${all ? '?all=1' : ''}`);
+  /** `tags`: only sessions with every one of them. */
+  sessions(all = false, tags: string[] = []): Promise<{ sessions: SessionRecord[] }> {
+    const q = new URLSearchParams([...(all ? [['all', '1'] as [string, string]] : []), ...tags.map((t): [string, string] => ['tag', t])]);
+    return this.request(`/v1/sessions${q.size ? `?${q}` : ''}`);
   }
 
   session(ref: string): Promise<{ session: SessionRecord }> {

@@ -32,6 +32,13 @@ export interface SessionRecord {
   sandbox?: boolean;
   /** The agent spec it runs, if started with `omni run`. */
   agent?: { name: string; file: string };
+  /** Labels to pick sessions by (`--tag`, `omni tag`, `omni send --tag`); sorted, no repeats. */
+  tags?: string[];
+  /**
+   * The person's own tmux (from $TMUX/$TMUX_PANE of the shell that started or resumed the
+   * session), where notifications go. Never passed to the agent.
+   */
+  callerTmux?: { socket: string; pane?: string };
   lastSeq: number;
 }
 
@@ -50,6 +57,25 @@ export function validateSessionName(name: string): string | undefined {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) return 'a session name uses letters, digits, "-" and "_", starting with a letter or digit';
   if (/^s_[a-z0-9]+$/.test(name)) return 'a session name cannot look like a session id (s_…)';
   return undefined;
+}
+
+/** Tags are typed on command lines and shown in tables: short and plain, like names. */
+export function validateTag(tag: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/.test(tag)) return `invalid tag "${tag}": a tag is 1-32 letters, digits, "-", "_" and ".", starting with a letter or digit`;
+  return undefined;
+}
+
+/** `tags` after adding and removing some: sorted, no repeats. */
+export function applyTags(tags: readonly string[] | undefined, add: readonly string[] = [], remove: readonly string[] = []): string[] {
+  const set = new Set(tags ?? []);
+  for (const t of add) set.add(t);
+  for (const t of remove) set.delete(t);
+  return [...set].sort();
+}
+
+/** Whether a session carries every one of `tags`. */
+export function hasTags(rec: SessionRecord, tags: readonly string[]): boolean {
+  return tags.every((t) => rec.tags?.includes(t));
 }
 
 export function isLive(status: SessionStatus): boolean {

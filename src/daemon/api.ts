@@ -13,7 +13,8 @@ import { readEvents } from './eventlog.js';
 import { readJson, sendError, sendJson, startNdjson } from './http.js';
 import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
-import type { SessionRecord } from '../core/session.js';
+import { hasTags, isLive, type SessionRecord } from '../core/session.js';
+import { broadcast } from './broadcast.js';
 
 export interface DaemonInfo {
   pid: number;
@@ -70,7 +71,8 @@ export function createControlServer(deps: {
       async (_q, res, _p, url) => {
         const all = url.searchParams.get('all') === '1';
         deps.refreshCost?.();
-        const list = sessions.list().filter((s) => all || (s.status !== 'exited' && s.status !== 'failed'));
+        const tags = url.searchParams.getAll('tag');
+        const list = sessions.list().filter((s) => (all || (s.status !== 'exited' && s.status !== 'failed')) && hasTags(s, tags));
         sendJson(res, 200, { sessions: list });
       },
     ],
@@ -94,6 +96,7 @@ export function createControlServer(deps: {
           prompt: typeof body.prompt === 'string' && body.prompt ? body.prompt : undefined,
           agent: body.agent && typeof body.agent === 'object' ? body.agent : undefined,
           sandbox: sandboxLayers((body as { sandbox?: unknown }).sandbox),
+          tags: stringList(body.tags, 'tags'),
         });
         sendJson(res, 201, { session: rec });
       },
@@ -133,6 +136,31 @@ export function createControlServer(deps: {
     ],
     [
       'POST',
+      /^\/v1\/sessions\/([^/]+)\/tags$/,
+      async (req, res, [ref]) => {
+        const rec = sessions.resolve(ref!);
+        const body = await readJson<{ add?: unknown; remove?: unknown }>(req);
+        sendJson(res, 200, { session: sessions.setTags(rec, { add: stringList(body.add, 'add'), remove: stringList(body.remove, 'remove') }) });
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/broadcast$/,
+      async (req, res) => {
+        const body = await readJson<{ text?: unknown; tags?: unknown; sessions?: unknown; submit?: unknown; force?: unknown }>(req);
+        if (typeof body.text !== 'string' || body.text === '') throw new OmniError('"text" must be a non-empty string', 'bad_request');
+        const result = await broadcast(sessions, {
+          text: body.text,
+          tags: stringList(body.tags, 'tags'),
+          sessions: stringList(body.sessions, 'sessions'),
+          submit: body.submit !== false,
+          force: body.force === true,
+        });
+        sendJson(res, 200, result);
+      },
+    ],
+    [
+      'POST',
       /^\/v1\/sessions\/([^/]+)\/interrupt$/,
       async (_q, res, [ref]) => {
         const rec = sessions.resolve(ref!);
@@ -153,8 +181,10 @@ export function createControlServer(deps: {
       'POST',
       /^\/v1\/sessions\/([^/]+)\/stop$/,
       async (_q, res, [ref]) => {
-        const rec = await sessions.stop(sessions.resolve(ref!));
-        sendJson(res, 200, { session: rec });
+        const found = sessions.resolve(ref!);
+        const alreadyEnded = !isLive(found.status); // stop is idempotent; the caller is told it had ended
+        const rec = await sessions.stop(found);
+        sendJson(res, 200, { session: rec, ...(alreadyEnded ? { alreadyEnded: true } : {}) });
       },
     ],
     [
@@ -342,4 +372,11 @@ function sandboxLayers(v: unknown): CreateSessionRequest['sandbox'] {
   if (typeof v === 'boolean') return [{ enabled: v }];
   if (Array.isArray(v) && v.every((l) => l && typeof l === 'object' && !Array.isArray(l))) return v as CreateSessionRequest['sandbox'];
   throw new OmniError('"sandbox" must be true, false, or a list of sandbox settings objects', 'bad_request');
+}
+
+/** An optional list of strings in a request body. */
+function stringList(v: unknown, field: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+  throw new OmniError(`"${field}" must be a list of strings`, 'bad_request');
 }

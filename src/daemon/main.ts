@@ -26,6 +26,7 @@ import { alwaysOnGuards } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';
 import { SandboxService } from './sandbox-service.js';
 import { HarnessSessions } from './harness-sessions.js';
+import { Notifier } from './notifier.js';
 import { PaneIO } from './pane-io.js';
 import { SessionLog } from './session-log.js';
 import { SessionManager } from './sessions.js';
@@ -70,7 +71,14 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const bus = new EventBus();
   const harnesses = opts.harnesses ?? builtinHarnesses();
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf }), socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
-  await tmux.writeConfig();
+  let tmuxSettings = DEFAULT_CONFIG.tmux;
+  try {
+    tmuxSettings = loadConfig(paths.configDir).tmux;
+  } catch (err) {
+    // A wrong config.yaml is reported where it is used (session start); tmux gets the defaults.
+    log(`config: ${(err as Error).message}`);
+  }
+  await tmux.writeConfig(tmuxSettings);
   const meter = new Meter({ configDir: paths.configDir, cacheDir: paths.cacheDir, log, defaultProvider: (h, model) => harnesses.all().find((a) => a.name === h)?.provider?.(model) });
   // Built in dependency order, no forward references: the log and the pane writer first (the
   // policy service emits, sets statuses and interrupts through them), then the policy and
@@ -186,6 +194,15 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     },
     log,
   });
+
+  // Tells the person (their tmux, their desktop) when a session needs them or is done.
+  const notifier = new Notifier({
+    config: () => loadConfig(paths.configDir).notify,
+    session: (id) => store.get(id),
+    ownTmuxSocket: paths.tmuxSocket,
+    log,
+  });
+  bus.subscribe(null, (ev) => notifier.onEvent(ev));
 
   const info = { pid: process.pid, version: OMNI_VERSION, startedAt: new Date().toISOString(), socket: paths.socket, home: paths.home, tmuxSocket: paths.tmuxSocket };
   let stopping = false;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { NewEvent, SessionStatus } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
-import { isLive, newSessionId, validateSessionName, type SessionRecord } from '../core/session.js';
+import { applyTags, isLive, newSessionId, validateSessionName, validateTag, type SessionRecord } from '../core/session.js';
 import { BinaryVersions } from '../harnesses/binary.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { HookReply } from '../harnesses/types.js';
@@ -17,6 +17,7 @@ import type { AgentSocketPort, HookClientPaths, PolicyPort, SandboxPort, TmuxPor
 import type { SessionLog } from './session-log.js';
 import type { SessionStore } from './store.js';
 import { Supervisor } from './supervisor.js';
+import { callerTmux } from './notifier.js';
 
 export type { PolicyPort, SandboxPort, TmuxPort } from './ports.js';
 
@@ -39,6 +40,8 @@ export interface CreateSessionRequest {
    * `--sandbox`/`--no-sandbox` flag as `{enabled}`); the daemon merges them.
    */
   sandbox?: SandboxLayer[];
+  /** `--tag`: labels to pick the session by later. */
+  tags?: string[];
 }
 
 export interface SessionManagerDeps {
@@ -112,6 +115,7 @@ export class SessionManager {
     if (bad) throw new OmniError(`invalid session name "${name}": ${bad}`, 'invalid_name');
     const clash = this.deps.store.all().find((s) => s.name === name && isLive(s.status));
     if (clash) throw new OmniError(`a live session is already named "${name}" (${clash.id}); pick another --name`, 'name_taken');
+    const tags = checkTags(req.tags ?? []);
 
     // Policies and sandbox settings are checked before anything starts: a bad file means no session.
     const policySnapshots = this.deps.policies.prepare(req.policies ?? [], path.resolve(req.cwd));
@@ -134,6 +138,8 @@ export class SessionManager {
       command: [],
       ...(req.agent ? { agent: req.agent } : {}),
       ...(sandbox.enabled ? { sandbox: true } : {}),
+      ...(tags.length ? { tags: applyTags([], tags) } : {}),
+      ...withCallerTmux(req.env),
       lastSeq: 0,
     };
     this.deps.store.put(rec);
@@ -168,8 +174,19 @@ export class SessionManager {
     rec.status = 'starting';
     rec.statusReason = undefined;
     rec.statusSource = 'daemon';
+    rec.callerTmux = withCallerTmux(env).callerTmux; // notifications follow the person who resumed it
     this.deps.store.put(rec);
     await this.launcher.launch(rec, { adapter, binary, env, extraArgs: args, resume: { harnessSessionId: rec.harnessSessionId }, sandbox });
+    return rec;
+  }
+
+  /** Add and remove tags (any session, live or ended: they are how it is found later). */
+  setTags(rec: SessionRecord, change: { add?: string[]; remove?: string[] }): SessionRecord {
+    const tags = applyTags(rec.tags, checkTags(change.add ?? []), change.remove ?? []);
+    if (tags.length) rec.tags = tags;
+    else delete rec.tags;
+    rec.updatedAt = this.now().toISOString();
+    this.deps.store.put(rec);
     return rec;
   }
 
@@ -227,4 +244,18 @@ export class SessionManager {
     const taken = new Set(this.deps.store.all().map((s) => s.name));
     for (let n = 1; ; n++) if (!taken.has(`${harness}-${n}`)) return `${harness}-${n}`;
   }
+}
+
+function checkTags(tags: string[]): string[] {
+  for (const t of tags) {
+    const bad = validateTag(t);
+    if (bad) throw new OmniError(bad, 'bad_request');
+  }
+  return tags;
+}
+
+/** The person's own tmux, as a record field (absent when omni was run outside tmux). */
+function withCallerTmux(env: Record<string, string>): { callerTmux?: SessionRecord['callerTmux'] } {
+  const t = callerTmux(env);
+  return t ? { callerTmux: t } : {};
 }

@@ -8,7 +8,7 @@ import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { addressClass, isMetadataAddress } from './addresses.js';
 import { LeafIssuer } from './ca.js';
-import { normalizeHost } from './rules.js';
+import { normalizeHost, PathMatchers } from './rules.js';
 import { injectSecrets, pushAllowed, scrub } from './secrets.js';
 import type { EgressDecision, EgressEvent, EgressRequest, ResolvedSecret, SessionCaPems } from './types.js';
 
@@ -218,6 +218,8 @@ export class EgressProxy {
   private readonly detached = new Set<Duplex>();
   private readonly pins = new Map<string, Pin>();
   private readonly trusted = new Set<string>();
+  /** The secret bindings' path globs, compiled once for this proxy. */
+  private readonly pathGlobs = new PathMatchers();
   private closed = false;
 
   constructor(private readonly opts: EgressProxyOptions) {
@@ -566,7 +568,7 @@ export class EgressProxy {
     const { req, target } = x;
     const upgrade = x.socket !== undefined;
     const headers = this.forwardHeaders(req, target, upgrade);
-    const injected = injectSecrets(ereq, headers, this.opts.secrets, { upstreamAddress: addr.ip });
+    const injected = injectSecrets(ereq, headers, this.opts.secrets, { upstreamAddress: addr.ip, paths: this.pathGlobs });
     const https_ = target.scheme === 'https';
     const ip = net.isIP(target.host) !== 0;
     const options: https.RequestOptions & { secureContext?: tls.SecureContext } = {

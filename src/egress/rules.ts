@@ -76,18 +76,27 @@ export function hostMatches(pattern: string, host: string): boolean {
   return p === h;
 }
 
-const globCache = new Map<string, (p: string) => boolean>();
-
 /** A compiled path glob (the syntax above); throws on an invalid glob. */
 export function pathMatcher(glob: string): (p: string) => boolean {
-  let m = globCache.get(glob);
-  if (!m) {
-    if (!glob.startsWith('/')) throw new Error(`a path glob must start with "/", got "${glob}"`);
-    m = picomatch(glob, { dot: true, strictBrackets: true });
-    if (globCache.size > 2000) globCache.clear();
-    globCache.set(glob, m);
+  if (!glob.startsWith('/')) throw new Error(`a path glob must start with "/", got "${glob}"`);
+  return picomatch(glob, { dot: true, strictBrackets: true });
+}
+
+/**
+ * Path globs compiled once for their owner (one per proxy): secret bindings carry their globs
+ * as configuration text, and a request should not compile them again.
+ */
+export class PathMatchers {
+  private readonly byGlob = new Map<string, (p: string) => boolean>();
+
+  get(glob: string): (p: string) => boolean {
+    let m = this.byGlob.get(glob);
+    if (!m) {
+      m = pathMatcher(glob);
+      this.byGlob.set(glob, m);
+    }
+    return m;
   }
-  return m;
 }
 
 function parseRule(text: string): CompiledRule {

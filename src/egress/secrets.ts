@@ -2,7 +2,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import type { SecretInjection } from '../sandbox/types.js';
 import { isLoopbackAddress } from './addresses.js';
-import { hostMatches, normalizeHost, pathMatcher } from './rules.js';
+import { hostMatches, normalizeHost, pathMatcher, type PathMatchers } from './rules.js';
 import type { EgressRequest, ResolvedSecret } from './types.js';
 
 /**
@@ -27,13 +27,14 @@ function splitHostPort(pattern: string): { host: string; port?: number } {
 /**
  * Whether an injection applies to a request by host, port and path. The host is `host`,
  * `*.host` or `*` (rules.ts `hostMatches`); without a `:port` any port matches (a model
- * endpoint may be on 8443); `paths` are path globs as in rules.ts (default: every path).
+ * endpoint may be on 8443); `paths` are path globs as in rules.ts (default: every path),
+ * compiled once in `paths` when the caller keeps one.
  */
-export function injectionMatches(inj: SecretInjection, req: EgressRequest): boolean {
+export function injectionMatches(inj: SecretInjection, req: EgressRequest, paths?: PathMatchers): boolean {
   const { host, port } = splitHostPort(inj.host);
   if (!hostMatches(host, req.host)) return false;
   if (port !== undefined && port !== req.port) return false;
-  if (inj.paths && inj.paths.length > 0 && !inj.paths.some((g) => pathMatcher(g)(req.path))) return false;
+  if (inj.paths && inj.paths.length > 0 && !inj.paths.some((g) => (paths ? paths.get(g) : pathMatcher(g))(req.path))) return false;
   return true;
 }
 
@@ -54,7 +55,7 @@ export function headerValue(inj: SecretInjection, secret: string): string {
  * leaves the machine there (a model gateway on 127.0.0.1). Never for TRACE/CONNECT. The URL,
  * query and body are never touched: a secret is only ever a header.
  */
-export function injectSecrets(req: EgressRequest, headers: http.OutgoingHttpHeaders, secrets: readonly ResolvedSecret[], opts: { upstreamAddress?: string } = {}): string[] {
+export function injectSecrets(req: EgressRequest, headers: http.OutgoingHttpHeaders, secrets: readonly ResolvedSecret[], opts: { upstreamAddress?: string; paths?: PathMatchers } = {}): string[] {
   if (NO_SECRET_METHODS.has(req.method.toUpperCase())) return [];
   const loopback = req.scheme === 'http' && opts.upstreamAddress !== undefined && isLoopbackAddress(opts.upstreamAddress);
   const names: string[] = [];
@@ -64,7 +65,7 @@ export function injectSecrets(req: EgressRequest, headers: http.OutgoingHttpHead
     if (req.scheme !== 'https' && !(loopback && s.loopbackHttp)) continue;
     for (const inj of s.inject) {
       const header = (inj.header || 'authorization').toLowerCase();
-      if (done.has(header) || !injectionMatches(inj, req)) continue;
+      if (done.has(header) || !injectionMatches(inj, req, opts.paths)) continue;
       for (const k of Object.keys(headers)) if (k.toLowerCase() === header) delete headers[k];
       headers[header] = headerValue(inj, s.value);
       done.add(header);

@@ -42,11 +42,15 @@ export class BinaryVersions implements VersionProbe {
     const cached = this.cache.get(file);
     if (cached && cached.mtimeMs === mtimeMs) return cached.version;
     const r = await execa(file, ['--version'], { env, extendEnv: false, reject: false, timeout: 15_000, stdin: 'ignore' });
-    const m = /(\d+\.\d+\.\d+[\w.-]*)/.exec(`${r.stdout}`);
-    const version = m?.[1];
+    const version = versionIn(`${r.stdout}`) ?? versionIn(`${r.stderr}`);
     this.cache.set(file, { mtimeMs, version });
     return version;
   }
+}
+
+/** The first x.y.z in a `--version` output. Some CLIs print it on stderr (Pi 0.73), so both are read, stdout first. */
+export function versionIn(text: string): string | undefined {
+  return /(\d+\.\d+\.\d+[\w.-]*)/.exec(text)?.[1];
 }
 
 export async function findBinary(name: string, env: Record<string, string>, override?: string, versions: VersionProbe = new BinaryVersions()): Promise<BinaryInfo | null> {

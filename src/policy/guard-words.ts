@@ -4,9 +4,9 @@
  * runs or defines.
  */
 import { braceExpand, type Mention, substitute, type WordEnv } from './guard-paths.js';
-import { type ArgInfo, matchCommand, type ShellCommand } from './shell.js';
+import { type ArgInfo, matchCommand, parsePattern, type ShellCommand } from './shell.js';
 
-const CONTROL = ['omni approve|deny|policy|daemon', 'omni approvals ... popup'];
+const CONTROL = ['omni approve|deny|policy|daemon', 'omni approvals ... popup'].map(parsePattern);
 const OMNI_NAMES = ['omni', 'omnigent', 'omni.js', 'omnigent.js'];
 const GLOB = /[*?[]/;
 
@@ -96,7 +96,7 @@ export function controlVerb(c: ShellCommand, env: WordEnv): string | undefined {
   for (const p of CONTROL) {
     if (matchCommand(synthetic, p, wild ? { dynamic: 'literal' } : {})) {
       const v = rest.find((w) => !w.value.startsWith('-'));
-      return v && /^[a-z]+$/.test(v.value) ? v.value : (p.split(' ')[1]!.split('|')[0] ?? 'approve');
+      return v && /^[a-z]+$/.test(v.value) ? v.value : (p.source.split(' ')[1]!.split('|')[0] ?? 'approve');
     }
   }
   return undefined;

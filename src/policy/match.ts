@@ -25,18 +25,10 @@ export function globError(glob: string): string | undefined {
 
 const escapeGlob = (s: string): string => s.replace(/[\\*?[\]{}()!+@|^$]/g, '\\$&');
 
-const cache = new Map<string, (p: string) => boolean>();
+type Matcher = (p: string) => boolean;
 
-function compiled(absGlob: string, opts?: picomatch.PicomatchOptions): (p: string) => boolean {
-  const key = `${opts?.nocase ? 'i' : ''}\u0000${absGlob}`;
-  let m = cache.get(key);
-  if (!m) {
-    if (cache.size > 5000) cache.clear();
-    m = picomatch(absGlob, { dot: true, ...opts });
-    cache.set(key, m);
-  }
-  return m;
-}
+/** How many session directories one relative glob keeps compiled before starting over. */
+const CWDS_PER_GLOB = 32;
 
 /** The glob made absolute for a session: `~` → home, relative → under cwd. */
 export function absoluteGlob(glob: string, cwd: string, home: string = os.homedir()): string {
@@ -46,24 +38,51 @@ export function absoluteGlob(glob: string, cwd: string, home: string = os.homedi
   return path.posix.join(escapeGlob(path.resolve(cwd)), glob);
 }
 
-/** Whether an absolute path matches a policy path glob, for a session's cwd. */
-export function matchPath(glob: string, absPath: string, cwd: string, home?: string): boolean {
-  return compiled(absoluteGlob(glob, cwd, home))(absPath);
+/**
+ * A policy path glob, compiled where the policy is loaded: an absolute or `~` glob once, a
+ * relative one once per session cwd it meets (kept here, with the policy that owns it).
+ */
+export class PathGlob {
+  private readonly fixed?: Matcher;
+  private readonly byCwd = new Map<string, Matcher>();
+
+  constructor(
+    readonly glob: string,
+    private readonly home: string = os.homedir(),
+  ) {
+    if (glob === '~' || glob.startsWith('~/') || glob.startsWith('/')) this.fixed = picomatch(absoluteGlob(glob, '/', home), { dot: true });
+  }
+
+  /** Whether an absolute path matches, for a session's cwd. */
+  matches(absPath: string, cwd: string): boolean {
+    if (this.fixed) return this.fixed(absPath);
+    let m = this.byCwd.get(cwd);
+    if (!m) {
+      if (this.byCwd.size >= CWDS_PER_GLOB) this.byCwd.clear();
+      m = picomatch(absoluteGlob(this.glob, cwd, this.home), { dot: true });
+      this.byCwd.set(cwd, m);
+    }
+    return m(absPath);
+  }
 }
 
-/** The first of `globs` that matches `absPath`, if any. */
-export function firstMatch(globs: readonly string[], absPath: string, cwd: string, home?: string): string | undefined {
-  return globs.find((g) => matchPath(g, absPath, cwd, home));
+/** Compiles a list of path globs (already checked with globError). */
+export const pathGlobs = (globs: readonly string[], home?: string): PathGlob[] => globs.map((g) => new PathGlob(g, home));
+
+/** The first of `globs` that matches `absPath` (as written), if any. */
+export function firstMatch(globs: readonly PathGlob[], absPath: string, cwd: string): string | undefined {
+  return globs.find((g) => g.matches(absPath, cwd))?.glob;
 }
 
-/** A tool-name glob (case-sensitive), e.g. `mcp__github__*`, `{Write,Edit}`. */
-export function matchName(glob: string, name: string): boolean {
-  return compiled(glob)(name);
+/** A compiled tool-name glob (case-sensitive), e.g. `mcp__github__*`, `{Write,Edit}`. */
+export function nameMatcher(glob: string): Matcher {
+  return picomatch(glob, { dot: true });
 }
 
-/** A host glob (case-insensitive), e.g. `*.github.com`; `*` also spans dots. */
-export function matchHost(glob: string, host: string): boolean {
-  return compiled(glob, { nocase: true })(host.toLowerCase());
+/** A compiled host glob (case-insensitive), e.g. `*.github.com`; `*` also spans dots. */
+export function hostMatcher(glob: string): Matcher {
+  const m = picomatch(glob, { dot: true, nocase: true });
+  return (host) => m(host.toLowerCase());
 }
 
 /** The host a subject concerns: the egress host, or the host of a web tool's url (as its adapter read it). */

@@ -5,10 +5,10 @@ import type { ToolKind } from '../core/events.js';
 import { BUILTINS, builtinNames, describeParams, instantiateBuiltin, parseBuiltinParams } from './builtins/index.js';
 import { displayPaths } from './builtins/display.js';
 import { clip, commandLine } from './builtins/util.js';
-import { globError, matchHost, matchName, matchPath, subjectHost } from './match.js';
+import { globError, hostMatcher, nameMatcher, pathGlobs, subjectHost } from './match.js';
 import { OverlayState } from './overlay.js';
 import { commandPatternError } from './patterns.js';
-import { matchCommand, type ShellCommand } from './shell.js';
+import { matchCommand, parsePattern, type ShellCommand } from './shell.js';
 import { PHASES, type Level, type LoadedPolicy, type Phase, type Policy, type PolicyDecision, type PolicySubject, type StateUpdate, type StateView, type VerdictKind } from './types.js';
 import { YamlSource, suggest, type YVal } from '../core/yaml.js';
 
@@ -63,7 +63,6 @@ export interface ParsePolicyOptions {
 interface Ctx {
   s: PolicySubject;
   state: StateView;
-  home: string;
   policy: string;
   /** Commands the rule's `command` selector matched (for `${command}` / `$command`). */
   matched?: ShellCommand[];
@@ -208,7 +207,7 @@ function compileGlobs(v: YVal, what: string): string[] {
   });
 }
 
-function compilePathSelector(key: 'path' | 'read' | 'write', v: YVal): Test {
+function compilePathSelector(key: 'path' | 'read' | 'write', v: YVal, home: string): Test {
   let mode: 'any' | 'all' | 'outside' = 'any';
   let globsVal = v;
   if (v.kind() === 'map') {
@@ -217,13 +216,13 @@ function compilePathSelector(key: 'path' | 'read' | 'write', v: YVal): Test {
     mode = entries[0]!.key as typeof mode;
     globsVal = entries[0]!.value;
   }
-  const globs = compileGlobs(globsVal, key);
+  const globs = pathGlobs(compileGlobs(globsVal, key), home);
   return (ctx) => {
     const t = ctx.s.tool;
     if (!t) return false;
     const paths = key === 'read' ? t.reads : key === 'write' ? t.writes : [...t.writes, ...t.reads];
     const cwd = ctx.s.session.cwd;
-    const hit = (p: string): boolean => globs.some((g) => matchPath(g, p, cwd, ctx.home));
+    const hit = (p: string): boolean => globs.some((g) => g.matches(p, cwd));
     if (mode === 'any') return paths.some(hit);
     if (mode === 'all') return paths.length > 0 && paths.every(hit);
     return paths.some((p) => !hit(p));
@@ -239,7 +238,7 @@ interface WhenResult {
   phase?: { phases: Phase[]; at: YVal };
 }
 
-function compileWhen(v: YVal, what: string, nested: boolean): WhenResult {
+function compileWhen(v: YVal, what: string, nested: boolean, home: string): WhenResult {
   const tests: Test[] = [];
   const used = new Set<SelectorName>();
   const top: WhenResult['top'] = [];
@@ -263,8 +262,8 @@ function compileWhen(v: YVal, what: string, nested: boolean): WhenResult {
         break;
       }
       case 'tool': {
-        const globs = compileGlobs(value, 'tool');
-        tests.push((ctx) => !!ctx.s.tool && globs.some((g) => matchName(g, ctx.s.tool!.name)));
+        const globs = compileGlobs(value, 'tool').map(nameMatcher);
+        tests.push((ctx) => !!ctx.s.tool && globs.some((m) => m(ctx.s.tool!.name)));
         break;
       }
       case 'kind': {
@@ -279,7 +278,7 @@ function compileWhen(v: YVal, what: string, nested: boolean): WhenResult {
         const patterns = value.strings('command').map(({ value: p, at }) => {
           const err = commandPatternError(p);
           if (err) at.fail(`command: ${err}`);
-          return p;
+          return parsePattern(p);
         });
         tests.push((ctx) => {
           const cmds = ctx.s.tool?.shell?.commands ?? [];
@@ -302,7 +301,7 @@ function compileWhen(v: YVal, what: string, nested: boolean): WhenResult {
       case 'path':
       case 'read':
       case 'write':
-        tests.push(compilePathSelector(name, value));
+        tests.push(compilePathSelector(name, value, home));
         break;
       case 'prompt': {
         const re = compileRegex(value, 'prompt');
@@ -310,10 +309,10 @@ function compileWhen(v: YVal, what: string, nested: boolean): WhenResult {
         break;
       }
       case 'host': {
-        const globs = compileGlobs(value, 'host');
+        const globs = compileGlobs(value, 'host').map(hostMatcher);
         tests.push((ctx) => {
           const h = subjectHost(ctx.s);
-          return h !== undefined && globs.some((g) => matchHost(g, h));
+          return h !== undefined && globs.some((m) => m(h));
         });
         break;
       }
@@ -367,13 +366,13 @@ function compileWhen(v: YVal, what: string, nested: boolean): WhenResult {
       case 'any': {
         const items = value.list('any (a list of when blocks)');
         if (!items.length) value.fail('any must list at least one when block');
-        const subs = items.map((it, i) => compileWhen(it, `any[${i}]`, true));
+        const subs = items.map((it, i) => compileWhen(it, `any[${i}]`, true, home));
         for (const sub of subs) for (const u of sub.used) used.add(u);
         tests.push((ctx) => subs.some((sub) => sub.test(ctx)));
         break;
       }
       case 'not': {
-        const sub = compileWhen(value, 'not', true);
+        const sub = compileWhen(value, 'not', true, home);
         for (const u of sub.used) used.add(u);
         tests.push((ctx) => {
           const saved = ctx.matched;
@@ -478,11 +477,11 @@ function compileUpdates(v: YVal): Array<(ctx: Ctx) => StateUpdate[]> {
 // ---------------------------------------------------------------------------------------------
 // Rules and policies
 
-function compileRule(v: YVal, n: number, src: YamlSource): CompiledRule {
+function compileRule(v: YVal, n: number, src: YamlSource, home: string): CompiledRule {
   const entries = v.map(`rule ${n}`, RULE_KEYS);
   const get = (k: string): YVal | undefined => entries.find((e) => e.key === k)?.value;
   const whenV = get('when');
-  const when: WhenResult = whenV && whenV.kind() !== 'null' ? compileWhen(whenV, 'when', false) : { test: () => true, used: new Set(), top: [] };
+  const when: WhenResult = whenV && whenV.kind() !== 'null' ? compileWhen(whenV, 'when', false, home) : { test: () => true, used: new Set(), top: [] };
   const verdictV = get('verdict');
   const verdict = verdictV ? verdictV.oneOf('verdict', VERDICTS) : undefined;
   const thenV = get('then');
@@ -506,7 +505,7 @@ function compileRule(v: YVal, n: number, src: YamlSource): CompiledRule {
   return rule;
 }
 
-function rulePolicy(name: string, rules: CompiledRule[], source: string, home: string): Policy {
+function rulePolicy(name: string, rules: CompiledRule[], source: string): Policy {
   const phases = PHASES.filter((p) => rules.some((r) => r.phases.includes(p)));
   return {
     name,
@@ -517,7 +516,7 @@ function rulePolicy(name: string, rules: CompiledRule[], source: string, home: s
       const updates: StateUpdate[] = [];
       for (const rule of rules) {
         if (!rule.phases.includes(s.phase)) continue;
-        const ctx: Ctx = { s, state: overlay, home, policy: name };
+        const ctx: Ctx = { s, state: overlay, policy: name };
         if (!rule.test(ctx)) continue;
         const u = rule.updates.flatMap((f) => f(ctx));
         if (rule.verdict) {
@@ -568,8 +567,8 @@ function compileEntry(v: YVal, src: YamlSource, source: string, home: string): P
   const name = policyName(nameV);
   const ruleVals = rulesV.list('rules');
   if (!ruleVals.length) rulesV.fail('rules must list at least one rule');
-  const rules = ruleVals.map((r, i) => compileRule(r, i + 1, src));
-  return rulePolicy(name, rules, where, home);
+  const rules = ruleVals.map((r, i) => compileRule(r, i + 1, src, home));
+  return rulePolicy(name, rules, where);
 }
 
 /**
@@ -661,10 +660,24 @@ export function loadPolicyRef(ref: string, opts: LoadPolicyRefOptions): LoadedPo
     }
     return { policies: parsePolicyText(text, file, opts.level, parseOpts), source: file, text };
   }
+  if (looksLikePolicyFile(ref)) {
+    const file = path.resolve(opts.cwd, ref);
+    throw new Error(`no such file ${ref}${file !== ref ? ` (${file})` : ''}`);
+  }
   const files = policyFilesIn(dir);
   const hint = suggest(ref, [...builtinNames(), ...files]);
   throw new Error(
     `unknown policy "${ref}"${hint ? ` (did you mean "${hint}"?)` : ''}: not a builtin, not ${path.join(dir, `${ref}.yaml`)}, and no file ${path.resolve(opts.cwd, ref)}. ` +
       `Builtins: ${builtinNames().join(', ')}. Policy files in ${dir}: ${files.length ? files.join(', ') : '(none)'}.`,
   );
+}
+
+/**
+ * A policy reference that can only mean a file (a path, or a name ending in .yaml/.yml), so a
+ * missing one is "no such file", not an unknown builtin or named policy. A builtin with
+ * parameters (`deny_paths:{"paths":["/etc"]}`) is not one, whatever its parameters hold.
+ */
+export function looksLikePolicyFile(ref: string): boolean {
+  if (/^[A-Za-z_][A-Za-z0-9_]*:/.test(ref)) return false;
+  return ref.includes('/') || ref.startsWith('.') || ref.startsWith('~') || /\.ya?ml$/.test(ref);
 }

@@ -78,6 +78,9 @@
  * - `git push origin +main` counts as `--force` (a `+refspec` forces). Not modelled:
  *   `--force-with-lease`/`--force-if-includes` (not `--force`), `--mirror`, `:branch` deletes;
  *   write separate patterns for those.
+ *
+ * A pattern given as a string is parsed on every call; code on a decision's path parses its
+ * patterns once with `parsePattern` where they are loaded and passes the `CommandPattern`.
  */
 export type { ArgInfo, ParsedShell, ParseShellOptions, ShellCommand, ShellOpaque, ShellRedirect, ShellVariable } from './shell/types.js';
 export { parseShell, normProgram } from './shell/walk.js';

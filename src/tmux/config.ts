@@ -1,8 +1,46 @@
+import type { YVal } from '../core/yaml.js';
+
+/** config.yaml's `tmux:` section (docs/CONFIG.md): what of omni's tmux server a user may choose. */
+export interface TmuxSettings {
+  /** tmux's `mouse` option: click to focus, wheel to scroll the agent's history. */
+  mouse: boolean;
+}
+
+export const TMUX_CONFIG_KEY = 'tmux';
+export const DEFAULT_TMUX_SETTINGS: TmuxSettings = { mouse: false };
+
+/** The section's value (null: the defaults); throws YamlError (file:line:column) when it is wrong. */
+export function parseTmuxSettings(value: YVal): TmuxSettings {
+  const cfg = { ...DEFAULT_TMUX_SETTINGS };
+  if (value.kind() === 'null') return cfg;
+  for (const e of value.map('tmux', ['mouse'] as const)) {
+    if (e.key === 'mouse') cfg.mouse = e.value.boolean('tmux.mouse');
+  }
+  return cfg;
+}
+
 /**
  * omni's tmux.conf. It is only read by omni's private server (tmux -S <sock> -f <this>),
  * so nothing here changes the user's own tmux. Everything not set keeps tmux's defaults.
  */
-export const TMUX_CONFIG = `# Written by omni for its private tmux server. Regenerated on start; edits are lost.
+export function tmuxConfig(settings: TmuxSettings = DEFAULT_TMUX_SETTINGS): string {
+  return `${TMUX_BASE}
+# What the agents ask of the tmux they run in. Claude Code says "add 'set -g focus-events on'
+# to ~/.tmux.conf" without it: focus in/out reaches the pane only with focus-events on.
+set -g focus-events on
+
+# Shift+Enter (a newline in Claude Code and Codex) reaches the pane as its own key only with
+# extended keys, and only when tmux knows the terminal outside sends them. -q: tmux < 3.2
+# does not know these options and skips them instead of failing the config.
+set -sq extended-keys on
+set -asq terminal-features 'xterm*:extkeys'
+
+# config.yaml tmux.mouse (default off): click to pick a pane, wheel to scroll its history.
+set -g mouse ${settings.mouse ? 'on' : 'off'}
+`;
+}
+
+const TMUX_BASE = `# Written by omni for its private tmux server. Regenerated on start; edits are lost.
 
 # Keep a pane (and its last screen) after the agent exits or crashes, so omni can read the
 # exit status (#{pane_dead_status}) and show what happened instead of losing the window.
@@ -30,5 +68,8 @@ set -s escape-time 10
 
 # default-terminal is deliberately not set: tmux's build-time default already names a
 # terminfo entry present on the host, and forcing another one could give agents a TERM
-# their host cannot resolve. mouse is left at tmux's default (off).
+# their host cannot resolve.
 `;
+
+/** The config with the defaults (config.yaml not read). */
+export const TMUX_CONFIG = tmuxConfig();

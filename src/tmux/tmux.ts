@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { TMUX_CONFIG } from './config.js';
+import { tmuxConfig, type TmuxSettings } from './config.js';
 import { isNoServerError, TmuxError } from './errors.js';
 import type { TmuxRunResult, TmuxRunner } from './runner.js';
 import { KeyedSerialQueue } from './serial.js';
@@ -92,11 +92,17 @@ export class Tmux {
     this.queue = opts.queue ?? new KeyedSerialQueue();
   }
 
-  async writeConfig(): Promise<void> {
+  /**
+   * Write the config the server starts with, and load it into a server already running (one
+   * that outlived the daemon keeps its sessions, and would keep an old config too).
+   */
+  async writeConfig(settings?: TmuxSettings): Promise<void> {
     await mkdir(dirname(this.configPath), { recursive: true, mode: 0o700 });
-    await writeFile(this.configPath, TMUX_CONFIG, { mode: 0o600 });
+    await writeFile(this.configPath, tmuxConfig(settings), { mode: 0o600 });
     // mode only applies when the file is created; fix up a pre-existing file too.
     await chmod(this.configPath, 0o600);
+    const res = await this.runner.run(['source-file', this.configPath]);
+    if (res.exitCode !== 0 && !isNoServerError(res.stderr)) throw new TmuxError(`tmux source-file failed: ${res.stderr.trim()}`, { args: ['source-file', this.configPath] });
   }
 
   async newSession(opts: NewSessionOptions): Promise<{ paneId: string; panePid: number }> {

@@ -61,4 +61,29 @@ describe('omni doctor', () => {
     const none = await t.omni(['doctor'], { env: { PATH: bin } });
     expect(String(none.stdout)).toMatch(/sandbox +--sandbox unavailable: .*bubblewrap/);
   });
+
+  it('reads the pinned pi\'s version (printed on stderr), and exits 5 when no harness is usable', async () => {
+    const pi = (r: Report) => r.harnesses.find((h) => h.harness === 'pi')!;
+    const none = await t.omni(['doctor', '--json']);
+    expect(none.exitCode).toBe(5); // installed, but no credentials for any
+    expect(pi(JSON.parse(String(none.stdout)))).toMatchObject({ installed: true, version: '0.73.1', testedVersion: '0.73.1', versionOk: true });
+    expect(pi(JSON.parse(String(none.stdout))).todo.join('\n')).not.toMatch(/upgrade|unknown version/);
+    const human = await t.omni(['doctor']);
+    expect(human.exitCode).toBe(5);
+    expect(String(human.stdout)).toMatch(/binary +\S+\/pi 0\.73\.1 · tested 0\.73\.1\n/);
+    expect(String(human.stdout)).toMatch(/no harness is usable here yet \(exit 5\)/);
+    expect((await t.omni(['doctor'], { env: { PATH: '/usr/bin:/bin' } })).exitCode).toBe(5);
+
+    const ready = await t.omni(['doctor', '--json'], { env: { ANTHROPIC_API_KEY: 'sk-ant-test' } });
+    expect(ready.exitCode).toBe(0);
+    expect(pi(JSON.parse(String(ready.stdout)))).toMatchObject({ version: '0.73.1', usable: true });
+
+    // A binary whose --version says nothing omni can read: "check it", not "upgrade it".
+    const bin = path.join(t.dir, 'mute');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'pi'), '#!/bin/sh\necho "pi" >&2\n', { mode: 0o755 });
+    const mute = pi(JSON.parse(String((await t.omni(['doctor', '--json'], { env: { PATH: `${bin}:${t.env.PATH}` } })).stdout)));
+    expect(mute).toMatchObject({ installed: true, versionOk: false, usable: false });
+    expect(mute.todo[0]).toMatch(/^check it: `\S+\/pi --version` printed no version omni can read; omni needs 0\.70\.0 or newer/);
+  });
 });

@@ -69,6 +69,22 @@ describe('tmux layer (real tmux)', { timeout: 20000 }, () => {
     expect(readFileSync(tmux.configPath, 'utf8')).toContain('remain-on-exit on');
   });
 
+  it('sets what the agents ask of their tmux (focus events, extended keys), and mouse as configured, on a running server too', async () => {
+    await tmux.newSession({ name: 'opts', cwd: dir, command: 'exec sleep 30' });
+    const show = async (...args: string[]) => (await runner.run(['show', ...args])).stdout.trim();
+    // Claude Code asks `tmux show -gv focus-events` and shows a hint unless it is on.
+    expect(await show('-gv', 'focus-events')).toBe('on');
+    expect(await show('-sv', 'extended-keys')).toBe('on');
+    expect(await show('-sv', 'terminal-features')).toContain('xterm*:extkeys');
+    expect(await show('-gv', 'mouse')).toBe('off');
+    // config.yaml's tmux.mouse reaches the server that is already up (it outlives daemons).
+    await tmux.writeConfig({ mouse: true });
+    expect(await show('-gv', 'mouse')).toBe('on');
+    expect(readFileSync(tmux.configPath, 'utf8')).toContain('set -g mouse on');
+    await tmux.writeConfig({ mouse: false });
+    expect(await show('-gv', 'mouse')).toBe('off');
+  });
+
   it('creates a session running sh and lists its live pane', async () => {
     const { paneId, panePid } = await tmux.newSession({ name: 'one', cwd: dir, command: 'sh', width: 120, height: 40 });
     expect(paneId).toMatch(/^%\d+$/);

@@ -152,6 +152,43 @@ function harnessMentions(sf: ts.SourceFile): string[] {
   return out;
 }
 
+/**
+ * Module-level mutable state (the repo's guide: pass dependencies in): a top-level `let` or
+ * `var`, or a top-level `new Map/Set/WeakMap/WeakSet` whose name is later written through
+ * `.set(`, `.add(`, `.delete(` or `.clear(` anywhere in the file. Constant tables pass.
+ */
+function moduleState(sf: ts.SourceFile): string[] {
+  const out: string[] = [];
+  const at = (node: ts.Node, what: string) => {
+    const { line } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
+    out.push(`${line + 1}: ${what}`);
+  };
+  const collections = new Map<string, ts.Node>();
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    const list = st.declarationList;
+    const isConst = (list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const | ts.NodeFlags.Using)) === ts.NodeFlags.Const;
+    for (const d of list.declarations) {
+      const name = ts.isIdentifier(d.name) ? d.name.text : d.name.getText(sf);
+      if (!isConst) at(d, `${list.flags & ts.NodeFlags.Let ? 'let' : 'var'} ${name}`);
+      else if (ts.isIdentifier(d.name) && d.initializer && ts.isNewExpression(d.initializer) && ts.isIdentifier(d.initializer.expression) && /^(Weak)?(Map|Set)$/.test(d.initializer.expression.text)) {
+        collections.set(name, d);
+      }
+    }
+  }
+  const written = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression)) {
+      const target = node.expression.expression.text;
+      if (collections.has(target) && ['set', 'add', 'delete', 'clear'].includes(node.expression.name.text)) written.add(target);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  for (const name of written) at(collections.get(name)!, `${name} is a module-level collection written at run time`);
+  return out;
+}
+
 const files = readSrc();
 
 describe('architecture of src/', () => {
@@ -190,6 +227,11 @@ describe('architecture of src/', () => {
     const cured = HARNESS_NAME_OFFENDERS.filter((rel) => !named.has(rel));
     expect(cured, 'these no longer name a harness: drop them from HARNESS_NAME_OFFENDERS').toEqual([]);
   });
+
+  it('keeps no module-level mutable state (no top-level let/var, no top-level Map/Set written later)', () => {
+    const out = files.flatMap((f) => moduleState(f.source).map((hit) => `${f.rel}:${hit}`));
+    expect(out, 'pass state in (owned by an instance), or compile it where it is loaded').toEqual([]);
+  });
 });
 
 describe('the checks themselves', () => {
@@ -208,5 +250,25 @@ if (harness === 'claude') isPi(x);
 const model = 'claude-sonnet-4-5', pipe = 'api', apiKey = \`\${a}pi\`;`),
     );
     expect(hits).toEqual(['2: CODEX_CA_CERTIFICATE', '3: "claude"', '3: isPi']);
+  });
+
+  it('find module-level let/var and written collections, not constant tables or locals', () => {
+    const sf = (text: string) => ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
+    const hits = moduleState(
+      sf(`let a = 1;
+var b;
+const TABLE = new Map([['x', 1]]);
+const NAMES = new Set(['x']);
+const cache = new Map<string, number>();
+const seen = new WeakSet<object>();
+export function f(k: string) {
+  let local = 0;
+  const m = new Map();
+  m.set(k, local);
+  if (NAMES.has(k)) cache.set(k, TABLE.get(k)!);
+  seen.add({});
+}`),
+    );
+    expect(hits).toEqual(['1: let a', '2: var b', '5: cache is a module-level collection written at run time', '6: seen is a module-level collection written at run time']);
   });
 });

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { PathMatchers } from '../../src/egress/rules.js';
 import { gitPush, injectSecrets, pushAllowed, scrub } from '../../src/egress/secrets.js';
 import type { EgressRequest, ResolvedSecret } from '../../src/egress/types.js';
 
@@ -83,6 +84,16 @@ describe('injectSecrets', () => {
     expect(inject(req('registry.npmjs.org', '/@me/pkg/-/pkg-1.0.0.tgz')).names).toEqual(['npm']);
     expect(inject(req('registry.npmjs.org', '/left-pad')).names).toEqual([]);
     expect(inject(req('npmjs.org', '/-/whoami')).names).toEqual([]);
+  });
+
+  it('matches bound paths the same through a caller-owned glob cache (as the proxy keeps one)', () => {
+    const paths = new PathMatchers();
+    const names = (path: string) => injectSecrets(req('registry.npmjs.org', path), {}, [NPM], { paths });
+    for (let i = 0; i < 2; i++) {
+      expect(names('/-/whoami')).toEqual(['npm']);
+      expect(names('/@me/pkg')).toEqual(['npm']);
+      expect(names('/left-pad')).toEqual([]);
+    }
   });
 
   it('any port unless the injection host names one', () => {

@@ -104,6 +104,18 @@ describe('rule semantics', () => {
     expect((await one(y, read('README.md'))).verdict).toBeUndefined();
   });
 
+  it('one loaded policy resolves a relative glob under the cwd of each session (many cwds, back and forth)', async () => {
+    const [p] = load(rules(`- when: { write: "src/**" }\n  verdict: deny`));
+    const verdict = async (cwd: string, file: string) => (await p!.policy.evaluate(write(file, { cwd }), new PolicyState())).verdict;
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 40; i++) {
+        const cwd = `/work/repo${i}`;
+        expect(await verdict(cwd, `${cwd}/src/a.ts`)).toBe('deny');
+        expect(await verdict(cwd, `/work/repo${i + 1}/src/a.ts`)).toBeUndefined();
+      }
+    }
+  });
+
   it('prompt regex (with /…/i flags) and host globs (egress and a web tool url)', async () => {
     const y = rules(`- when: { prompt: "/deploy\\\\s+prod/i" }\n  verdict: ask\n- when: { host: ["*.internal.example.com", "169.254.169.254"] }\n  verdict: deny\n  reason: "host \${host}"`);
     expect((await one(y, prompt('please DEPLOY  prod now'))).verdict).toBe('ask');

@@ -64,6 +64,6 @@ cases:
       ['wrong', 'allow', false],
     ]);
     expect([r.passed, r.failed]).toEqual([3, 1]);
-    await expect(run('policies: [./nope.yaml]\ncases:\n  - {name: a, tool: Bash, expect: allow}\n', 'u.yaml')).rejects.toThrow(/u\.yaml:3:12: unknown policy "\.\/nope\.yaml"/);
+    await expect(run('policies: [./nope.yaml]\ncases:\n  - {name: a, tool: Bash, expect: allow}\n', 'u.yaml')).rejects.toThrow(/u\.yaml:3:12: no such file \.\/nope\.yaml \(\/\S+\/nope\.yaml\)/);
   });
 });

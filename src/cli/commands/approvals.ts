@@ -43,24 +43,6 @@ export function formatApprovalsTable(approvals: readonly Approval[], now: number
   return table(rows, c);
 }
 
-/** `omni approve <id> [--session]`. */
-export async function approveCommand(id: string, opts: { session?: boolean; json?: boolean }): Promise<number> {
-  const scope = opts.session ? 'session' : 'once';
-  const res = await (await client()).approve(id, { scope, via: 'cli' });
-  if (opts.json) printJson(res.approval ?? res);
-  else process.stdout.write(`approved ${res.approval?.id ?? id} ${scope === 'session' ? 'for the rest of the session' : 'once'}\n`);
-  return ExitCode.ok;
-}
-
-/** `omni deny <id> [--reason <text>]`. */
-export async function denyCommand(id: string, opts: { reason?: string; json?: boolean }): Promise<number> {
-  const reason = opts.reason?.trim() || undefined;
-  const res = await (await client()).deny(id, { reason, via: 'cli' });
-  if (opts.json) printJson(res.approval ?? res);
-  else process.stdout.write(`denied ${res.approval?.id ?? id}${reason ? ` (reason: ${reason})` : ''}\n`);
-  return ExitCode.ok;
-}
-
 /**
  * `omni approvals popup <id>`: one ask, meant for `tmux display-popup -E` over the agent's pane.
  * Closes when answered here or elsewhere, or on q/Esc (the ask stays pending).

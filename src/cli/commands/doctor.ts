@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { ExitCode } from '../../core/errors.js';
 import { resolvePaths } from '../../core/paths.js';
 import { compareVersions, type CredentialFinding } from '../../harnesses/doctor-types.js';
 import { builtinHarnesses } from '../../harnesses/index.js';
@@ -29,7 +30,8 @@ export async function checkHarnesses(env: Record<string, string>, only?: string)
     const versionOk = Boolean(bin?.version && (!doc || compareVersions(bin.version, doc.minVersion) >= 0));
     const todo: string[] = [];
     if (!bin) todo.push(a.installHint);
-    else if (!versionOk) todo.push(`upgrade it: found ${bin.version ?? 'an unknown version'}, omni needs ${doc?.minVersion ?? '?'} or newer (tested with ${doc?.testedVersion})`);
+    else if (!bin.version) todo.push(`check it: \`${bin.path} --version\` printed no version omni can read; omni needs ${doc?.minVersion ?? '?'} or newer (tested with ${doc?.testedVersion})`);
+    else if (!versionOk) todo.push(`upgrade it: found ${bin.version}, omni needs ${doc?.minVersion ?? '?'} or newer (tested with ${doc?.testedVersion})`);
     if (doc && credentials.length === 0) todo.push(`credentials: ${doc.credentialHint}`);
     out.push({
       harness: a.name,
@@ -60,9 +62,11 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
   const daemon = await daemonStatus(paths).catch(() => ({ running: false }));
   const sandbox = await checkSandbox(env);
   const report = { omniHome: paths.home, tmux: tmux ?? null, daemon: { running: daemon.running }, sandbox, harnesses };
+  // Scripts can gate on it: 0 when at least one harness is usable here, 5 (harness missing) when none is.
+  const code = harnesses.some((h) => h.usable) ? ExitCode.ok : ExitCode.harnessMissing;
   if (opts.json) {
     printJson(report);
-    return 0;
+    return code;
   }
   const c = makeChalk();
   const lines = [
@@ -79,8 +83,9 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
     for (const cr of h.credentials) lines.push(`  credentials  ${cr.source}: ${cr.detail}`);
     for (const t of h.todo) lines.push(`  ${c.yellow('→')} ${t}`);
   }
+  if (code !== ExitCode.ok) lines.push('', c.yellow('no harness is usable here yet (exit 5): see the → lines above'));
   process.stdout.write(lines.join('\n') + '\n');
-  return 0;
+  return code;
 }
 
 /** Whether `--sandbox` can work here: bubblewrap present and able to build the namespaces omni uses. */

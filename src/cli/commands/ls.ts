@@ -9,14 +9,17 @@ import { age, colorStatus, makeChalk, printJson, table, terminalWidth, tildify }
  * what fits, ids never are, the working directory gives way first); `--wide` shows every
  * reason whole, `--json` everything.
  */
-export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: boolean }): Promise<number> {
-  const { sessions } = await (await client()).sessions(Boolean(opts.all));
+export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: boolean; tag?: string[] }): Promise<number> {
+  const tags = opts.tag ?? [];
+  const { sessions } = await (await client()).sessions(Boolean(opts.all), tags);
   if (opts.json) {
-    printJson(sessions);
+    // tags always present in JSON, so a script need not tell "none" from "unknown".
+    printJson(sessions.map((s) => ({ ...s, tags: s.tags ?? [] })));
     return 0;
   }
   if (sessions.length === 0) {
-    process.stdout.write(opts.all ? 'no sessions\n' : 'no live sessions (omni ls --all shows ended ones)\n');
+    const tagged = tags.length ? ` tagged ${tags.join(' and ')}` : '';
+    process.stdout.write(opts.all ? `no sessions${tagged}\n` : `no live sessions${tagged} (omni ls --all shows ended ones)\n`);
     return 0;
   }
   const width = opts.wide ? Infinity : terminalWidth();
@@ -24,7 +27,6 @@ export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: bo
   return 0;
 }
 
-const HEAD = ['ID', 'NAME', 'HARNESS', 'STATUS', 'COST', 'AGE', 'CWD'];
 const GAP = 2;
 /** The least a working directory is cut to (`…/` and a few characters). */
 const MIN_CWD = 8;
@@ -43,6 +45,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     age: age(s.createdAt, opts.now),
     cwd: tildify(s.cwd),
     status: s.status,
+    tags: s.tags?.join(',') ?? '',
     // Only a waiting session says why in STATUS (what it waits on).
     reason: s.status === 'waiting' ? s.statusReason : undefined,
   }));
@@ -52,10 +55,13 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
   const wHarness = colW((x) => x.harnessLen, 'HARNESS');
   const wCost = colW((x) => x.spend.length, 'COST');
   const wAge = colW((x) => x.age.length, 'AGE');
+  // TAGS only when a session has some: most people never tag, and the table stays narrow.
+  const withTags = fixed.some((x) => x.tags);
+  const wTags = withTags ? colW((x) => Math.max(1, x.tags.length), 'TAGS') + GAP : 0;
   const statusFull = (x: (typeof fixed)[number]) => (x.reason ? `${x.status} (${x.reason.replace(/\s+/g, ' ').trim()})` : x.status);
   const wStatusShort = colW((x) => shortStatus(x.status, x.reason, STATUS_MAX).length, 'STATUS');
   const wCwd = colW((x) => x.cwd.length, 'CWD');
-  const rest = wId + wName + wHarness + wCost + wAge + GAP * 5;
+  const rest = wId + wName + wHarness + wCost + wAge + wTags + GAP * 5;
   // Too wide: CWD gives way first (cut from the left down to MIN_CWD, then left out), then the
   // status reasons (an id in one is kept whole or left out).
   let wStatus = wStatusShort;
@@ -66,7 +72,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     const room = opts.width - rest - (cwdMax ? GAP + cwdMax : 0);
     if (room < wStatus) wStatus = Math.max('waiting'.length, room);
   }
-  const rows = [cwdMax ? HEAD : HEAD.slice(0, -1)];
+  const rows = [['ID', 'NAME', 'HARNESS', 'STATUS', 'COST', 'AGE', ...(withTags ? ['TAGS'] : []), ...(cwdMax ? ['CWD'] : [])]];
   for (const x of fixed) {
     const status = opts.wide ? statusFull(x) : shortStatus(x.status, x.reason, wStatus);
     const reason = status.slice(x.status.length);
@@ -77,6 +83,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
       colorStatus(c, x.status) + (reason ? c.dim(reason) : ''),
       x.spend.includes('$?') ? c.yellow(x.spend) : x.spend === '-' ? c.dim(x.spend) : x.spend,
       x.age,
+      ...(withTags ? [x.tags || c.dim('-')] : []),
       ...(cwdMax ? [cutPath(x.cwd, cwdMax)] : []),
     ]);
   }

@@ -15,6 +15,7 @@ export interface RunOptions {
   detach?: boolean;
   json?: boolean;
   sandbox?: boolean;
+  tag?: string[];
 }
 
 /** `omni run agent.yaml`: the spec's harness (or --harness), prompt and policies, in a new session. */
@@ -45,6 +46,7 @@ export async function runCommand(file: string, args: string[], opts: RunOptions)
       agent: { name: spec.name, file: spec.file },
       // The spec's sandbox:/secrets: over config.yaml's, then the flag over both.
       sandbox: [...(spec.sandbox ? [spec.sandbox] : []), ...sandboxFlagLayer(opts.sandbox)],
+      tags: opts.tag ?? [],
     },
   });
   return afterStart(session, opts, 'started');

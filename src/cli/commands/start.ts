@@ -16,6 +16,8 @@ export interface StartOptions {
   policy?: string[];
   /** commander's `--sandbox` / `--no-sandbox`: undefined when neither was given. */
   sandbox?: boolean;
+  /** `--tag`, repeatable. */
+  tag?: string[];
 }
 
 /** The flag as the top sandbox layer (config.yaml and an agent spec lie below it). */
@@ -46,6 +48,7 @@ export async function startCommand(harness: string, args: string[], opts: StartO
       binary: opts.bin,
       policies: (opts.policy ?? []).map((p) => policyRefInput(p)),
       sandbox: sandboxFlagLayer(opts.sandbox),
+      tags: opts.tag ?? [],
     },
   });
   if (health?.installed && health.credentials.length === 0) {

@@ -1,6 +1,6 @@
 import type { PolicyDecision } from '../types.js';
 import type { Builtin } from './types.js';
-import { clip, commandLine, isOpaque, matchingPattern, opaqueReason, shortHash, unreadShell } from './util.js';
+import { clip, commandLine, commandPatterns, isOpaque, matchingPattern, opaqueReason, shortHash, unreadShell } from './util.js';
 
 /**
  * Ask before every shell command, except those whose every command matches an `except`
@@ -13,7 +13,7 @@ export const askOnShell: Builtin = {
     except: { type: 'commands', default: [], doc: 'command patterns that run without asking; a script runs without asking only if every command in it matches one' },
   },
   create(p, ctx) {
-    const except = p.except as string[];
+    const except = commandPatterns(p.except as string[]);
     return {
       name: ctx.name,
       phases: ['tool_call'],

@@ -1,5 +1,5 @@
 import type { PolicyDecision } from '../types.js';
-import { firstMatch } from '../match.js';
+import { firstMatch, pathGlobs } from '../match.js';
 import { displayPaths } from './display.js';
 import type { Builtin } from './types.js';
 
@@ -15,8 +15,8 @@ export const askOnWrite: Builtin = {
     except: { type: 'globs', default: [], doc: 'never ask for writes to paths matching these globs' },
   },
   create(p, ctx) {
-    const only = p.paths as string[];
-    const except = p.except as string[];
+    const only = pathGlobs(p.paths as string[], ctx.home);
+    const except = pathGlobs(p.except as string[], ctx.home);
     return {
       name: ctx.name,
       phases: ['tool_call'],
@@ -29,7 +29,7 @@ export const askOnWrite: Builtin = {
         if (!t.writes.length) {
           return writeTool ? { verdict: 'ask', reason: `${t.name} writes a file omni could not determine`, grantKey: `write-unknown:${t.name}` } : {};
         }
-        const hits = t.writes.filter((w) => (!only.length || firstMatch(only, w, cwd, ctx.home)) && !firstMatch(except, w, cwd, ctx.home));
+        const hits = t.writes.filter((w) => (!only.length || firstMatch(only, w, cwd)) && !firstMatch(except, w, cwd));
         if (!hits.length) return {};
         return { verdict: 'ask', reason: `${t.name} writes ${displayPaths(hits, cwd)}`, grantKey: `write:${[...hits].sort().join('\n')}` };
       },

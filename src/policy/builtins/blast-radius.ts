@@ -1,11 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { PolicyDecision } from '../types.js';
+import { pathGlobs } from '../match.js';
 import { deleteFindings, passwdHome, type Finding } from './deletes.js';
 import { expandCommandBraces } from '../shell/braces.js';
 import { gitPushFinding } from './push.js';
 import type { Builtin } from './types.js';
-import { clip, commandLine, isOpaque, matchingPattern, opaqueReason, unreadShell } from './util.js';
+import { clip, commandLine, commandPatterns, isOpaque, matchingPattern, opaqueReason, unreadShell } from './util.js';
 
 export { SCRATCH, SYSTEM_DIRS } from './deletes.js';
 
@@ -67,11 +68,11 @@ export const blastRadius: Builtin = {
     opaque: { type: 'enum', values: ['ask', 'deny', 'ignore'], default: 'ask', doc: 'what to do with a shell script omni cannot fully parse' },
   },
   create(p, ctx) {
-    const deny = p.deny as string[];
-    const ask = [...ASK_PATTERNS, ...(p.ask as string[])];
-    const protect = p.protect as string[];
+    const deny = commandPatterns(p.deny as string[]);
+    const ask = commandPatterns([...ASK_PATTERNS, ...(p.ask as string[])]);
     const opaque = p.opaque as 'ask' | 'deny' | 'ignore';
     const home = ctx.home || os.homedir();
+    const protect = pathGlobs(p.protect as string[], home);
     return {
       name: ctx.name,
       phases: ['tool_call'],

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { matchPath } from '../match.js';
+import type { PathGlob } from '../match.js';
 import { commandBases, resolvePath } from '../paths.js';
-import { matchCommand, type ParsedShell, type ShellCommand } from '../shell.js';
+import { matchCommand, parsePattern, type ParsedShell, type ShellCommand } from '../shell.js';
 import { expandCommandBraces } from '../shell/braces.js';
 import { clip, commandLine } from './util.js';
 
@@ -29,12 +29,14 @@ export interface DeleteContext {
   /** The call's working directory (absolute). */
   cwd: string;
   home: string;
-  protect: readonly string[];
+  /** More paths whose recursive deletion is denied (compiled with the policy). */
+  protect: readonly PathGlob[];
   /** `~user` → that user's home directory. */
   userHome(name: string): string;
 }
 
 const GLOB = /[*?[]/;
+const RM_RECURSIVE = parsePattern('rm -r');
 /** find tests that narrow what `-delete` removes. */
 const FIND_TESTS = new Set(['-name', '-iname', '-path', '-ipath', '-wholename', '-regex', '-iregex', '-newer', '-mtime', '-mmin', '-atime', '-amin', '-ctime', '-cmin', '-size', '-empty', '-user', '-group', '-perm', '-links', '-inum']);
 /** A last segment that only selects entries (`*`, `.*`, `[a-z]*`): the directory's contents. */
@@ -81,7 +83,7 @@ function rmFindings(c: ShellCommand, bases: string[], ctx: DeleteContext, unknow
   // `rm --rec --forc`, `rm -Rf`: the matcher knows the synonyms and abbreviations. An unquoted
   // run-time word may split into `-rf /` (`rm $OPTS x`), and xargs may add flags; a quoted one
   // (`rm "$F"`) is one word, taken as a file.
-  const recursive = c.program !== 'rm' || matchCommand(c, 'rm -r', { dynamic: 'literal' }) || c.openArgs || c.argInfo.some((a) => a.dynamic === 'unquoted');
+  const recursive = c.program !== 'rm' || matchCommand(c, RM_RECURSIVE, { dynamic: 'literal' }) || c.openArgs || c.argInfo.some((a) => a.dynamic === 'unquoted');
   if (c.program === 'rm' && c.args.some((a, i) => isLong(a, 'no-preserve-root') && (c.args.indexOf('--') < 0 || i < c.args.indexOf('--')))) {
     out.push({ verdict: 'deny', reason: `${line}: --no-preserve-root`, key: 'rm-root' });
   }
@@ -192,7 +194,7 @@ function protectedFinding(p: string, contents: boolean, ctx: DeleteContext): { v
   if (p === h) return { verdict: 'deny', why: 'deletes the home directory' };
   if (SCRATCH.includes(p)) return contents ? undefined : { verdict: 'ask', why: `deletes the scratch directory ${p} itself` };
   if (SYSTEM_DIRS.includes(p)) return { verdict: 'deny', why: `deletes the system directory ${p}` };
-  const userGlob = ctx.protect.find((g) => matchPath(g, p, cwd, ctx.home));
+  const userGlob = ctx.protect.find((g) => g.matches(p, cwd))?.glob;
   if (userGlob) return { verdict: 'deny', why: `deletes ${p}, protected by ${userGlob}` };
   if (cwd.startsWith(`${p}/`)) return { verdict: 'deny', why: `deletes ${p}, which contains the session directory` };
   if (p === cwd) return { verdict: 'ask', why: 'deletes the session directory itself' };

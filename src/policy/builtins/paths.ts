@@ -1,5 +1,5 @@
 import type { PolicyDecision, PolicySubject } from '../types.js';
-import { firstMatch } from '../match.js';
+import { firstMatch, pathGlobs } from '../match.js';
 import { displayPath } from './display.js';
 import type { Builtin } from './types.js';
 
@@ -25,7 +25,7 @@ export const denyPaths: Builtin = {
     access: accessParam,
   },
   create(p, ctx) {
-    const globs = p.paths as string[];
+    const globs = pathGlobs(p.paths as string[], ctx.home);
     const access = p.access as Access;
     return {
       name: ctx.name,
@@ -34,7 +34,7 @@ export const denyPaths: Builtin = {
       evaluate(s): PolicyDecision {
         const cwd = s.session.cwd;
         for (const c of candidates(s, access)) {
-          const g = firstMatch(globs, c.path, cwd, ctx.home);
+          const g = firstMatch(globs, c.path, cwd);
           if (g) return { verdict: 'deny', reason: `${c.how} of ${displayPath(c.path, cwd)} is not allowed (matches ${g})` };
         }
         return {};
@@ -55,7 +55,7 @@ export const allowPaths: Builtin = {
     access: accessParam,
   },
   create(p, ctx) {
-    const globs = p.paths as string[];
+    const globs = pathGlobs(p.paths as string[], ctx.home);
     const access = p.access as Access;
     return {
       name: ctx.name,
@@ -69,7 +69,7 @@ export const allowPaths: Builtin = {
         if (access !== 'read' && writeTool && !t.writes.length) return { verdict: 'deny', reason: `${t.name} writes a path omni could not determine` };
         if (access !== 'write' && t.kind === 'read' && !t.reads.length) return { verdict: 'deny', reason: `${t.name} reads a path omni could not determine` };
         for (const c of candidates(s, access)) {
-          if (!firstMatch(globs, c.path, cwd, ctx.home)) return { verdict: 'deny', reason: `${c.how} of ${displayPath(c.path, cwd)} is outside the allowed paths (${globs.join(', ')})` };
+          if (!firstMatch(globs, c.path, cwd)) return { verdict: 'deny', reason: `${c.how} of ${displayPath(c.path, cwd)} is outside the allowed paths (${globs.map((g) => g.glob).join(', ')})` };
         }
         return {};
       },

@@ -1,8 +1,9 @@
-import { matchCommand, type ShellCommand } from '../shell.js';
+import { matchCommand, parsePattern, type ShellCommand } from '../shell.js';
 import { expandCommandBraces } from '../shell/braces.js';
 import type { Finding } from './deletes.js';
 import { clip, commandLine } from './util.js';
 
+const GIT_PUSH = parsePattern('git push');
 const GIT_VALUE_OPTS = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env', '--super-prefix']);
 /** `--forc`, `--mirr`: git takes unique prefixes of long options. */
 const long = (a: string, name: string, min: number): boolean => {
@@ -19,7 +20,7 @@ const shorts = (a: string): string => (/^-[a-zA-Z0-9]+$/.test(a) ? (a.slice(1).s
  * assumed to be `--force` (`git push origin "$BRANCH"` is a plain push, which asks anyway).
  */
 export function gitPushFinding(raw: ShellCommand): Finding | undefined {
-  if (!matchCommand(raw, 'git push')) return undefined;
+  if (!matchCommand(raw, GIT_PUSH)) return undefined;
   const c = expandCommandBraces(raw);
   const line = clip(commandLine(raw), 120);
   // The subcommand: the first operand after git's global options (maybe a run-time word).

@@ -1,7 +1,7 @@
 import type { PolicyDecision, StateUpdate } from '../types.js';
 import type { ShellCommand } from '../shell.js';
 import type { Builtin } from './types.js';
-import { clip, commandLine, commandsOf, matchingPattern } from './util.js';
+import { clip, commandLine, commandPatterns, commandsOf, matchingPattern } from './util.js';
 
 /** Package installs that taint a session (extend with the `installs` param). */
 export const INSTALL_PATTERNS: readonly string[] = [
@@ -53,8 +53,8 @@ export const taintThenAsk: Builtin = {
     at: { type: 'enum', values: ['tool_call', 'tool_result'], default: 'tool_call', doc: 'when an install taints: when it is allowed to run, or when it has succeeded' },
   },
   create(p, ctx) {
-    const installs = [...INSTALL_PATTERNS, ...(p.installs as string[])];
-    const then = p.then as string[];
+    const installs = commandPatterns([...INSTALL_PATTERNS, ...(p.installs as string[])]);
+    const then = commandPatterns(p.then as string[]);
     const label = p.label as string;
     const at = p.at as 'tool_call' | 'tool_result';
     const isInstall = (c: ShellCommand): boolean => isPythonPipInstall(c) || matchingPattern(c, installs) !== undefined;

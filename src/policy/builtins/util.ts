@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { matchCommand, type ParsedShell, type ShellCommand } from '../shell.js';
+import { type CommandPattern, matchCommand, parsePattern, type ParsedShell, type ShellCommand } from '../shell.js';
 import type { PolicySubject, ToolSubject } from '../types.js';
 
 /** The shell commands of a subject (empty for non-shell calls). */
@@ -22,9 +22,12 @@ export const commandLine = (c: Pick<ShellCommand, 'program' | 'args'>): string =
 
 export const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-/** The first of `patterns` that `cmd` matches. */
-export function matchingPattern(cmd: ShellCommand, patterns: readonly string[]): string | undefined {
-  return patterns.find((p) => matchCommand(cmd, p));
+/** Command patterns (already checked) parsed once, where a policy is created. */
+export const commandPatterns = (patterns: readonly string[]): CommandPattern[] => patterns.map(parsePattern);
+
+/** The first of `patterns` that `cmd` matches, as written. */
+export function matchingPattern(cmd: ShellCommand, patterns: readonly CommandPattern[]): string | undefined {
+  return patterns.find((p) => matchCommand(cmd, p))?.source;
 }
 
 /** Stable JSON (sorted keys) for hashing tool inputs. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { PolicyDecision, StateUpdate } from '../types.js';
-import { firstMatch } from '../match.js';
+import { firstMatch, pathGlobs } from '../match.js';
 import { displayPaths } from './display.js';
 import type { Builtin } from './types.js';
 
@@ -41,7 +41,7 @@ export const writeOnlyCreated: Builtin = {
   create(p, ctx) {
     const mode = p.mode as 'ask' | 'deny';
     const set = p.set as string;
-    const only = p.paths as string[];
+    const only = pathGlobs(p.paths as string[], ctx.home);
     return {
       name: ctx.name,
       phases: ['tool_call'],
@@ -57,7 +57,7 @@ export const writeOnlyCreated: Builtin = {
         const created: string[] = [];
         const existing: string[] = [];
         for (const w of t.writes) {
-          if (only.length && !firstMatch(only, w, cwd, ctx.home)) continue;
+          if (only.length && !firstMatch(only, w, cwd)) continue;
           if (state.inSet(set, w)) {
             const target = linkTarget(w);
             if (target !== undefined && target !== w && !state.inSet(set, target)) existing.push(w);

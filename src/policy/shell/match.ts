@@ -171,17 +171,8 @@ export function parsePattern(pattern: string): CommandPattern {
   return pat;
 }
 
-const cache = new Map<string, CommandPattern>();
-function compiled(p: string | CommandPattern): CommandPattern {
-  if (typeof p !== 'string') return p;
-  let c = cache.get(p);
-  if (!c) {
-    if (cache.size > 1000) cache.clear();
-    c = parsePattern(p);
-    cache.set(p, c);
-  }
-  return c;
-}
+/** A string pattern is parsed on every call: code on a decision's path passes one parsed where it is loaded. */
+const compiled = (p: string | CommandPattern): CommandPattern => (typeof p === 'string' ? parsePattern(p) : p);
 
 // ---------------------------------------------------------------- commands
 
