@@ -64,6 +64,15 @@ describe('omni ls at 80 columns', () => {
     expect(out.split('\n')[1]!.length).toBeGreaterThan(200);
   });
 
+  it('keeps the TAGS column (when a session has tags) inside the width', () => {
+    const out = lsTable([rec({ name: 'api', tags: ['api', 'urgent'] }), rec({ id: 's_wxyz6789', name: 'docs' })], { width: 80 });
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/AGE\s+TAGS\s+CWD$/);
+    expect(lines[1]).toMatch(/\sapi,urgent\s+…/);
+    expect(lines[2]).toMatch(/\s-\s+…/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+  });
+
   it('cuts a path from the left', () => {
     expect(cutPath('/a/b/c/project', 10)).toBe('…c/project');
     expect(cutPath('/a', 10)).toBe('/a');
