@@ -30,7 +30,7 @@ _omni_policies() {
 _omni() {
   local cur prev words cword
   _init_completion 2>/dev/null || { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; cword=$COMP_CWORD; words=("${COMP_WORDS[@]}"); }
-  local commands="claude codex pi run dashboard doctor ls list attach send wait events stop resume interrupt policy approvals approve deny status-line cost prices daemon help"
+  local commands="claude codex pi run dashboard doctor ls list attach send wait events stop rm prune resume interrupt policy approvals approve deny status-line cost prices daemon help"
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return
   fi
@@ -44,7 +44,7 @@ _omni() {
     --cwd|-C) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --file|-f) case "$cmd" in send) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac ;;
     --bin) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --name|-n|--model|-m|--since|--timeout|-t|--reason|-r|--provider|--registry) COMPREPLY=(); return ;;
+    --name|-n|--model|-m|--since|--timeout|-t|--reason|-r|--provider|--registry|--older-than) COMPREPLY=(); return ;;
   esac
   # The first argument after the command, when it is not a flag.
   local nargs=0 i
@@ -56,7 +56,7 @@ _omni() {
       flags="--harness --model --name --cwd --detach --json --sandbox --no-sandbox"
       if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -S / -- "$cur")); compopt -o nospace 2>/dev/null; return; fi ;;
     dashboard|doctor) flags="--json" ;;
-    ls|list) flags="--all --json" ;;
+    ls|list) flags="--all --wide --json" ;;
     attach|stop|interrupt)
       flags="--json"; [ "$cmd" = attach ] && flags=""
       if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
@@ -69,6 +69,10 @@ _omni() {
     events)
       flags="--follow --json --since"
       if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi ;;
+    rm)
+      flags="--dry-run --json"
+      if [[ $cur != -* ]]; then COMPREPLY=($(compgen -W "$(_omni_ended_sessions)" -- "$cur")); return; fi ;;
+    prune) flags="--older-than --dry-run --json" ;;
     resume)
       flags="--detach --json"
       if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_ended_sessions)" -- "$cur")); return; fi ;;

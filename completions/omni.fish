@@ -40,7 +40,7 @@ function __omni_yaml_files
     end
 end
 
-set -l cmds claude codex pi run dashboard doctor ls list attach send wait events stop resume interrupt policy approvals approve deny status-line cost prices daemon help
+set -l cmds claude codex pi run dashboard doctor ls list attach send wait events stop rm prune resume interrupt policy approvals approve deny status-line cost prices daemon help
 set -l live attach send wait stop interrupt
 complete -c omni -f
 complete -c omni -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
@@ -49,6 +49,7 @@ complete -c omni -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 complete -c omni -n "__fish_seen_subcommand_from $live; and __omni_nargs 0" -a "(__omni_json name live ls)"
 complete -c omni -n "__fish_seen_subcommand_from events cost; and __omni_nargs 0" -a "(__omni_json name - ls --all)"
 complete -c omni -n "__fish_seen_subcommand_from resume; and __omni_nargs 0" -a "(__omni_json name ended ls --all)"
+complete -c omni -n "__fish_seen_subcommand_from rm" -a "(__omni_json name ended ls --all)"
 complete -c omni -n "__fish_seen_subcommand_from approve deny; and __omni_nargs 0" -a "(__omni_json id pending approvals)"
 complete -c omni -n "__fish_seen_subcommand_from run; and __omni_nargs 0" -a "(__omni_yaml_files)"
 complete -c omni -n "__fish_seen_subcommand_from daemon; and __omni_nargs 0" -a "start stop status run"
@@ -69,6 +70,9 @@ complete -c omni -n "__fish_seen_subcommand_from claude codex pi" -s p -l policy
 complete -c omni -n "__fish_seen_subcommand_from claude codex pi" -l bin -rF
 complete -c omni -n "__fish_seen_subcommand_from run" -s H -l harness -xa "claude codex pi"
 complete -c omni -n "__fish_seen_subcommand_from ls list approvals" -s a -l all
+complete -c omni -n "__fish_seen_subcommand_from ls list" -s w -l wide
+complete -c omni -n "__fish_seen_subcommand_from rm prune" -s n -l dry-run
+complete -c omni -n "__fish_seen_subcommand_from prune" -l older-than -x
 complete -c omni -n "__fish_seen_subcommand_from send" -s f -l file -rF
 complete -c omni -n "__fish_seen_subcommand_from send" -l no-submit
 complete -c omni -n "__fish_seen_subcommand_from send" -l force

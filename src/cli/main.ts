@@ -86,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     .alias('list')
     .description('list sessions: id, name, harness, status, cost, age, cwd')
     .option('-a, --all', 'include exited sessions')
+    .option('-w, --wide', 'do not fit the terminal: whole status reasons and paths')
     .option('-t, --tag <tag>', 'only sessions with this tag (repeatable: with every one)', collect, [])
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
@@ -142,6 +143,22 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<session>', 'session id or name')
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/control.js')).stopCommand(ref, opts)));
+
+  program
+    .command('rm')
+    .description('remove ended sessions: their logs are deleted, their cost stays in omni cost (live ones are refused)')
+    .argument('<session...>', 'session ids or names')
+    .option('-n, --dry-run', 'say what would be removed, remove nothing')
+    .option('--json', 'JSON output')
+    .action(run(async (refs: string[], opts) => (await import('./commands/rm.js')).rmCommand(refs, opts)));
+
+  program
+    .command('prune')
+    .description('remove every ended session (or those ended longer ago than --older-than); cost history is kept')
+    .option('--older-than <age>', 'only sessions that ended at least this long ago: 7d, 12h, 30m')
+    .option('-n, --dry-run', 'say what would be removed, remove nothing')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/rm.js')).pruneCommand(opts)));
 
   program
     .command('resume')

@@ -8,6 +8,16 @@ export function makeChalk(stream: NodeJS.WriteStream = process.stdout, env: Node
   return new Chalk({ level: enabled ? 2 : 0 });
 }
 
+/**
+ * The width to fit: the terminal's, else `$COLUMNS` (set by shells and by tests), else no limit
+ * (output to a pipe or file is not cut).
+ */
+export function terminalWidth(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
+  if (stream.isTTY && stream.columns > 0) return stream.columns;
+  const n = Number(env.COLUMNS);
+  return Number.isInteger(n) && n > 0 ? n : Infinity;
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }

@@ -68,7 +68,7 @@ export interface CostInput {
   events: Iterable<OmniEvent>;
 }
 
-/** Prices a usage record that was logged without a computed cost (before metering existed). */
+/** Prices a logged usage record with the current price book (its tokens, at the time it was logged). */
 export type Repricer = (session: CostInput['session'], usage: UsageData, at: Date) => { usd?: number };
 
 export function emptyTotals(): CostTotals {
@@ -114,8 +114,10 @@ export function aggregateCost(inputs: CostInput[], by: CostGrouping, opts: { rep
         sessions++;
         counted = true;
       }
+      // With a repricer every event is priced with the current book (docs/COST.md, "Repricing");
+      // without one, as it was logged.
       let usd: number | undefined = typeof u.computedCostUsd === 'number' && Number.isFinite(u.computedCostUsd) ? u.computedCostUsd : undefined;
-      if (usd === undefined && !u.unpriced && opts.reprice) usd = opts.reprice(s, u, new Date(ev.ts)).usd;
+      if (opts.reprice) usd = opts.reprice(s, u, new Date(ev.ts)).usd;
       const g = group(u.model, ev.ts);
       for (const t of [g, total]) {
         t.messages++;

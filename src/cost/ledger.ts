@@ -54,13 +54,18 @@ export class CostLedger {
       this.days = data;
       return this;
     }
+    this.rebuild();
+    return this;
+  }
+
+  /** Re-add every usage event from the seed (the file was missing, or the prices changed). */
+  rebuild(): void {
     this.days = {};
     for (const ev of this.opts.seed?.() ?? []) {
       const at = new Date(ev.ts);
       if (!Number.isNaN(at.getTime())) this.addTo(ev.data, at);
     }
     this.save();
-    return this;
   }
 
   /** Count one usage event (priced or unpriced) at the moment it was logged. */
@@ -97,15 +102,22 @@ export class CostLedger {
   }
 }
 
-/** The usage events of these event logs (a ledger's seed). Unreadable logs are skipped. */
-export function* usageFromLogs(files: Iterable<string>): Generator<{ ts: string; data: UsageData }> {
-  for (const file of files) {
+/**
+ * The usage events of these event logs (a ledger's seed), each through `price` when given (the
+ * current book, for repricing). Unreadable logs are skipped.
+ */
+export function* usageFromLogs(
+  files: Iterable<string | { file: string; harness: string }>,
+  price?: (harness: string, usage: UsageData, at: Date) => UsageData,
+): Generator<{ ts: string; data: UsageData }> {
+  for (const entry of files) {
+    const { file, harness } = typeof entry === 'string' ? { file: entry, harness: '' } : entry;
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
       continue;
     }
-    for (const ev of usageEventsOf(text)) yield { ts: ev.ts, data: ev.data };
+    for (const ev of usageEventsOf(text)) yield { ts: ev.ts, data: price ? price(harness, ev.data, new Date(ev.ts)) : ev.data };
   }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { UsageData } from '../core/events.js';
-import { CACHE_FILE_NAME, OVERRIDES_FILE_NAME, PriceBook, bundledPriceData, loadCachedPriceData, type CostResult } from './pricebook.js';
+import { CACHE_FILE_NAME, OVERRIDES_FILE_NAME, PriceBook, bundledPriceData, bundledPriceVersion, loadCachedPriceData, type CostResult } from './pricebook.js';
 import { loadOverrides } from './overrides.js';
 
 /**
@@ -51,6 +51,15 @@ export class Meter {
     return this.book;
   }
 
+  /**
+   * Which prices are in force: the files the book was read from (mtime, size, inode) and the
+   * bundled data's version. Totals built with another fingerprint are out of date (repricing).
+   */
+  fingerprint(): string {
+    this.current();
+    return `${bundledPriceVersion()}|${this.stamp}`;
+  }
+
   /** A problem with prices.yaml, if it does not load (the report shows it). */
   get error(): string | undefined {
     return this.lastError;
@@ -77,6 +86,15 @@ export class Meter {
     }
     return r.usd !== undefined ? { ...usage, computedCostUsd: r.usd } : { ...usage, unpriced: true };
   }
+}
+
+/**
+ * A logged usage event priced with the current book, whatever it was logged with: the event
+ * keeps its own `computedCostUsd` (the price of its day, as then known), totals use this.
+ */
+export function repriceWith(meter: Meter, rec: { harness: string }, usage: UsageData, at: Date): UsageData {
+  const { computedCostUsd: _logged, unpriced: _was, ...raw } = usage;
+  return meter.price(rec, raw, at);
 }
 
 function fileStamp(file: string): string {

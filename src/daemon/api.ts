@@ -11,6 +11,7 @@ import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { EventBus } from './bus.js';
 import { readEvents } from './eventlog.js';
 import { readJson, sendError, sendJson, startNdjson } from './http.js';
+import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
 import { hasTags, isLive, type SessionRecord } from '../core/session.js';
 import { broadcast } from './broadcast.js';
@@ -42,6 +43,10 @@ export function createControlServer(deps: {
   log: (msg: string) => void;
   /** `GET /v1/cost` (src/cost/report.ts). */
   cost?: (q: { by: string | null; session?: SessionRecord }) => CostReport;
+  /** Before totals are read (`GET /v1/sessions`, `/v1/cost`): reprice them if the prices changed (PriceWatch.check). */
+  refreshCost?: () => void;
+  /** `DELETE /v1/sessions/:ref`, `POST /v1/sessions/prune` (src/daemon/session-removal.ts). */
+  removal?: SessionRemoval;
 }): http.Server {
   const { sessions, bus, harnesses, info, policies, approvals } = deps;
   const user = os.userInfo().username;
@@ -65,6 +70,7 @@ export function createControlServer(deps: {
       /^\/v1\/sessions$/,
       async (_q, res, _p, url) => {
         const all = url.searchParams.get('all') === '1';
+        deps.refreshCost?.();
         const tags = url.searchParams.getAll('tag');
         const list = sessions.list().filter((s) => (all || (s.status !== 'exited' && s.status !== 'failed')) && hasTags(s, tags));
         sendJson(res, 200, { sessions: list });
@@ -95,7 +101,28 @@ export function createControlServer(deps: {
         sendJson(res, 201, { session: rec });
       },
     ],
+    [
+      'POST',
+      /^\/v1\/sessions\/prune$/,
+      async (req, res) => {
+        if (!deps.removal) throw new OmniError('this daemon cannot remove sessions', 'not_found');
+        const body = await readJson<{ olderThanMs?: unknown; dryRun?: unknown }>(req);
+        const older = body.olderThanMs ?? 0;
+        if (typeof older !== 'number' || !Number.isFinite(older) || older < 0) throw new OmniError('"olderThanMs" must be a number of milliseconds, 0 or more', 'bad_request');
+        const dryRun = body.dryRun === true;
+        sendJson(res, 200, { dryRun, removed: deps.removal.prune({ olderThanMs: older, dryRun }) });
+      },
+    ],
     ['GET', /^\/v1\/sessions\/([^/]+)$/, async (_q, res, [ref]) => sendJson(res, 200, { session: sessions.resolve(ref!) })],
+    [
+      'DELETE',
+      /^\/v1\/sessions\/([^/]+)$/,
+      async (_q, res, [ref], url) => {
+        if (!deps.removal) throw new OmniError('this daemon cannot remove sessions', 'not_found');
+        const dryRun = url.searchParams.get('dryRun') === '1';
+        sendJson(res, 200, { dryRun, removed: deps.removal.remove(sessions.resolve(ref!), { dryRun }) });
+      },
+    ],
     [
       'POST',
       /^\/v1\/sessions\/([^/]+)\/input$/,
@@ -244,6 +271,7 @@ export function createControlServer(deps: {
       /^\/v1\/cost$/,
       async (_q, res, _p, url) => {
         if (!deps.cost) throw new OmniError('this daemon does not meter cost', 'not_found');
+        deps.refreshCost?.();
         const ref = url.searchParams.get('session');
         sendJson(res, 200, deps.cost({ by: url.searchParams.get('by'), ...(ref ? { session: sessions.resolve(ref) } : {}) }));
       },

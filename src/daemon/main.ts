@@ -15,8 +15,11 @@ import { createControlServer } from './api.js';
 import { EventBus } from './bus.js';
 import { ApprovalQueue } from '../approvals/queue.js';
 import { CostLedger, usageFromLogs } from '../cost/ledger.js';
-import { Meter } from '../cost/meter.js';
+import { CostArchive } from '../cost/archive.js';
+import { Meter, repriceWith } from '../cost/meter.js';
 import { costReport } from '../cost/report.js';
+import { PriceWatch } from './price-watch.js';
+import { SessionRemoval } from './session-removal.js';
 import { DEFAULT_CONFIG, loadConfig } from './config.js';
 import { shQuote } from '../core/fsutil.js';
 import { alwaysOnGuards } from '../policy/guard.js';
@@ -80,7 +83,21 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   // Built in dependency order, no forward references: the log and the pane writer first (the
   // policy service emits, sets statuses and interrupts through them), then the policy and
   // sandbox services, then the hook dispatch that needs the policy port, then the manager.
-  const events = new SessionLog({ store, bus, log, priceUsage: (rec, usage, at) => meter.price(rec, usage, at) });
+  // Repricing (docs/COST.md): totals are built with the current book; the price watch rebuilds
+  // them when the prices change. `watch` is set just below, before any event can be logged.
+  let watch: PriceWatch | undefined;
+  const events = new SessionLog({
+    store,
+    bus,
+    log,
+    priceUsage: (rec, usage, at) => {
+      watch?.check();
+      return meter.price(rec, usage, at);
+    },
+    repriceUsage: (rec, usage, at) => (stale(at) ? repriceWith(meter, rec, usage, at) : usage),
+  });
+  const stale = (at: Date) => !watch || watch.stale(at);
+  const costArchive = new CostArchive(path.join(paths.stateDir, 'cost-archive'));
   const panes = new PaneIO({ tmux, harnesses, events });
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
   approvals.load();
@@ -98,7 +115,21 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     if (item.type === 'resolved') gate.forget(item.approval.id);
   });
   const omniJs = path.join(PKG_ROOT, 'bin', 'omni.js');
-  const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seed: () => usageFromLogs(store.all().map((r) => store.eventsFile(r.id))) }).load();
+  const ledgerSeed = () =>
+    usageFromLogs(
+      [...store.all().map((r) => ({ file: store.eventsFile(r.id), harness: r.harness })), ...costArchive.list().map((a) => ({ file: a.file, harness: a.session.harness }))],
+      (harness, usage, at) => (stale(at) ? repriceWith(meter, { harness }, usage, at) : usage),
+    );
+  const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seed: ledgerSeed }).load();
+  watch = new PriceWatch({
+    fingerprint: () => meter.fingerprint(),
+    file: path.join(paths.stateDir, 'prices-applied.json'),
+    sessions: () => store.all(),
+    rebuildCost: (rec) => events.rebuildCost(rec),
+    rebuildLedger: () => ledger.rebuild(),
+    log,
+  });
+  watch.check();
   const policies = new PolicyService({
     approvals,
     sessionDir: (id) => store.sessionDir(id),
@@ -188,7 +219,9 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     log,
     ready: ready.promise,
     shutdown: () => void shutdown('stop requested'),
-    cost: (q) => costReport({ sessions: sessions.list(), eventsFile: (id) => sessions.eventsFile(id), meter }, q),
+    cost: (q) => costReport({ sessions: sessions.list(), eventsFile: (id) => sessions.eventsFile(id), meter, stale, archived: () => costArchive.inputs() }, q),
+    refreshCost: () => watch?.check(),
+    removal: new SessionRemoval({ store, archive: costArchive, closeLog: (id) => events.close(id), forget: (id) => policies.forget(id), log }),
   });
 
   async function shutdown(why: string): Promise<void> {
@@ -232,6 +265,12 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const timer = setInterval(() => {
     if (polling) return;
     polling = true;
+    // Prices edited while nothing was logged or listed still reach the budgets within a tick.
+    try {
+      watch?.check();
+    } catch (err) {
+      log(`prices: ${(err as Error).message}`);
+    }
     sessions
       .poll()
       .catch((err) => log(`poll: ${(err as Error).message}`))

@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { EventDataMap, NewEvent, OmniEvent, SessionStatus, UsageData } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
 import { isLive, type SessionCost, type SessionRecord } from '../core/session.js';
+import { costEventsOf } from '../cost/aggregate.js';
 import { ReportedCost } from '../cost/reported.js';
 import type { IngestCursor } from '../harnesses/types.js';
 import type { EventBus } from './bus.js';
@@ -20,6 +22,11 @@ export interface SessionLogDeps {
   log?: (msg: string) => void;
   /** Adds computedCostUsd (or unpriced) to every usage event before it is logged (src/cost/meter.ts). */
   priceUsage?: (rec: SessionRecord, usage: UsageData, at: Date) => UsageData;
+  /**
+   * Prices a logged usage event with the current book for the record's totals (repricing,
+   * docs/COST.md); without it, totals use the figure each event was logged with.
+   */
+  repriceUsage?: (rec: SessionRecord, usage: UsageData, at: Date) => UsageData;
 }
 
 /** One session's open log: the events file, the ingest keys, and the folded cost reports. */
@@ -110,7 +117,7 @@ export class SessionLog {
     rec.cost = undefined;
     const reported = new ReportedCost();
     const log = EventLog.open(this.deps.store.eventsFile(rec.id), rec.id, (ev) => {
-      if (ev.type === 'usage') addUsage(rec, ev.data as UsageData);
+      if (ev.type === 'usage') addUsage(rec, this.repriced(rec, ev.data as UsageData, ev.ts));
       else if (ev.type === 'cost.reported') addReported(rec, reported.add(ev.data as EventDataMap['cost.reported']));
     });
     if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from the event log`);
@@ -119,6 +126,36 @@ export class SessionLog {
     o = { log, keys, reported };
     this.open.set(rec.id, o);
     return o;
+  }
+
+  /**
+   * Re-derive a session's totals from its event log with the current price book (the prices
+   * changed). Works on any session, open or ended; the log itself is not touched.
+   */
+  rebuildCost(rec: SessionRecord): void {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.deps.store.eventsFile(rec.id), 'utf8');
+    } catch {
+      return; // no log (yet): nothing to total
+    }
+    rec.cost = undefined;
+    const reported = new ReportedCost();
+    for (const ev of costEventsOf(text)) {
+      if (ev.type === 'usage') addUsage(rec, this.repriced(rec, ev.data as UsageData, ev.ts));
+      else addReported(rec, reported.add(ev.data as EventDataMap['cost.reported']));
+    }
+    this.deps.store.touch(rec);
+  }
+
+  private repriced(rec: SessionRecord, u: UsageData, ts: string): UsageData {
+    if (!this.deps.repriceUsage) return u;
+    try {
+      return this.deps.repriceUsage(rec, u, new Date(ts));
+    } catch (err) {
+      this.log(`${rec.id}: repricing: ${(err as Error).message}`);
+      return u;
+    }
   }
 
   /** Close one session's files (it ended); a later event reopens them. */

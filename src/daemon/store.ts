@@ -68,6 +68,13 @@ export class SessionStore {
     this.writeIndex();
   }
 
+  /** Forget a session: its record and its directory (event log, generated files) are deleted. */
+  remove(id: string): void {
+    this.sessions.delete(id);
+    fs.rmSync(this.sessionDir(id), { recursive: true, force: true });
+    this.writeIndex();
+  }
+
   /** Frequent small updates (lastSeq) are coalesced; flush() forces the write. */
   touch(rec: SessionRecord): void {
     this.sessions.set(rec.id, rec);

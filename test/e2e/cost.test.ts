@@ -111,7 +111,7 @@ describe('cost metering end to end (real claude, fake model with fixed token cou
     // The live meter: omni ls and omni status-line.
     const ls = String((await t.omni(['ls'])).stdout).split('\n');
     expect(ls[0]).toMatch(/^ID\s+NAME\s+HARNESS\s+STATUS\s+COST\s+AGE\s+CWD$/);
-    expect(ls[1]).toMatch(new RegExp(`^${session.id}\\s+spend\\s+claude\\s+idle\\s+~\\$${computed.toFixed(2).replace('.', '\\.')}\\s`));
+    expect(ls[1]).toMatch(new RegExp(`^${session.id}\\s+spend\\s+claude\\s+idle\\s+\\$${computed.toFixed(2).replace('.', '\\.')}\\s`));
     expect(String((await t.omni(['status-line'])).stdout).trim()).toBe(`omni 1 session · $${computed.toFixed(2)}`);
     // …and the user's status line is still drawn, fed the same JSON.
     await until(async () => /MY-LINE [1-9][0-9]+/.test(String((await t.tmux(['capture-pane', '-p', '-t', session.id])).stdout)), 10_000, "the user's status line in the pane");

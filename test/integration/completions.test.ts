@@ -79,6 +79,8 @@ describe('shell completions', () => {
     describe.skipIf(!shell(name))(name, () => {
       it('offers ended sessions to resume, live ones to attach, any to events, and pending ask ids to approve', async () => {
         expect(await complete('omni resume ')).toEqual(['gone1']);
+        expect(await complete('omni rm ')).toEqual(['gone1']); // only ended sessions can be removed
+        expect(await complete('omni rm gone1 ')).toEqual(['gone1']); // several at once
         expect(await complete('omni attach ')).toEqual(['live1']);
         expect((await complete('omni events ')).sort()).toEqual(['gone1', 'live1']);
         expect(await complete('omni approve ')).toEqual([approvalId]);
@@ -97,6 +99,8 @@ describe('shell completions', () => {
         const flags = await complete('omni codex --');
         expect(flags).toEqual(expect.arrayContaining(['--sandbox', '--no-sandbox', '--policy', '--name', '--cwd', '--detach']));
         expect(await complete('omni run --')).toEqual(expect.arrayContaining(['--sandbox', '--no-sandbox', '--harness']));
+        expect(await complete('omni prune --')).toEqual(expect.arrayContaining(['--older-than', '--dry-run']));
+        expect(await complete('omni ls --')).toEqual(expect.arrayContaining(['--wide', '--all']));
         // zsh narrows by what is typed itself (its stubbed compadd here does not).
         if (name === 'zsh') expect(await complete('omni res')).toContain('resume');
         else expect(await complete('omni res')).toEqual(['resume']);

@@ -8,7 +8,7 @@ import { makeChalk } from '../../src/cli/output.js';
 import type { EventDataMap, NewEvent, OmniEvent, UsageData } from '../../src/core/events.js';
 import type { SessionCost, SessionRecord } from '../../src/core/session.js';
 import { aggregateCost, costEventsOf } from '../../src/cost/aggregate.js';
-import { sessionSpend, totalSpend } from '../../src/cost/format.js';
+import { formatSpend, formatTotalSpend, totalSpend } from '../../src/cost/format.js';
 import { ReportedCost } from '../../src/cost/reported.js';
 import { EventBus } from '../../src/daemon/bus.js';
 import { HarnessSessions } from '../../src/daemon/harness-sessions.js';
@@ -242,14 +242,27 @@ describe('omni cost with running totals', () => {
 describe('spend labels (omni ls, omni status-line)', () => {
   const cost = (computedUsd: number, over: Partial<SessionCost> = {}): SessionCost => ({ computedUsd, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, messages: 1, ...over });
 
-  it('ls: ~computed, $? for unpriced models, - before any usage', () => {
-    expect(sessionSpend(undefined)).toBe('-');
-    expect(sessionSpend(cost(0, { messages: 0, reportedUsd: 0.2 }))).toBe('-');
-    expect(sessionSpend(cost(0.4212))).toBe('~$0.42');
-    expect(sessionSpend(cost(12.345))).toBe('~$12.35');
-    expect(sessionSpend(cost(0.004))).toBe('<$0.01');
-    expect(sessionSpend(cost(0.4212, { unpricedModels: ['x'] }))).toBe('~$0.42+$?');
-    expect(sessionSpend(cost(0, { unpricedModels: ['x'] }))).toBe('$?');
+  it('ls: computed, $? for unpriced models, - before any usage', () => {
+    expect(formatSpend(undefined)).toBe('-');
+    expect(formatSpend(cost(0, { messages: 0, reportedUsd: 0.2 }))).toBe('-');
+    expect(formatSpend(cost(0))).toBe('$0');
+    expect(formatSpend(cost(0.4212))).toBe('$0.42');
+    expect(formatSpend(cost(12.345))).toBe('$12.35');
+    expect(formatSpend(cost(0.004))).toBe('$0.0040');
+    expect(formatSpend(cost(0.00001))).toBe('<$0.0001');
+    expect(formatSpend(cost(0.4212, { unpricedModels: ['x'] }))).toBe('$0.42+$?');
+    expect(formatSpend(cost(0, { unpricedModels: ['x'] }))).toBe('$?');
+  });
+
+  it('one text for the same spend in ls, status-line and the dashboard', () => {
+    const costs = [cost(0.1234, { unpricedModels: ['m'] })];
+    const ls = formatSpend(costs[0]);
+    const t = totalSpend(costs);
+    const line = formatStatusLine({ running: true, sessions: 1, spendUsd: t.usd, unpriced: t.unpriced });
+    expect(ls).toBe('$0.12+$?');
+    expect(line.endsWith(` · ${ls}`)).toBe(true);
+    expect(formatTotalSpend(costs)).toBe(ls);
+    expect(formatTotalSpend([undefined, cost(0, { messages: 0 })])).toBe('-');
   });
 
   it('status-line: the live sessions’ spend at the end', () => {

@@ -3,7 +3,7 @@ import { OmniClient } from '../../client/api.js';
 import { OmniError } from '../../core/errors.js';
 import { resolvePaths } from '../../core/paths.js';
 import type { SessionRecord } from '../../core/session.js';
-import { totalSpend, usdShort } from '../../cost/format.js';
+import { spendText, totalSpend } from '../../cost/format.js';
 
 /**
  * `omni status-line`: one short line for tmux `status-right`, e.g.
@@ -33,7 +33,12 @@ export function formatStatusLine(d: StatusLineData, opts: { tmux?: boolean } = {
   if (d.asks) parts.push(style(`⚠ ${plural(d.asks, 'ask')}`, 'fg=yellow,bold'));
   const sessions = plural(d.sessions ?? 0, 'session');
   parts.push(d.waiting ? `${sessions} (${style(`${d.waiting} waiting`, 'fg=yellow')})` : sessions);
-  if (d.spendUsd !== undefined) parts.push(d.unpriced ? `${d.spendUsd > 0 ? usdShort(d.spendUsd) : ''}${style(d.spendUsd > 0 ? '+$?' : '$?', 'fg=yellow')}` : usdShort(d.spendUsd));
+  if (d.spendUsd !== undefined) {
+    // The same text as `omni ls` and the dashboard; only the unpriced mark is coloured.
+    const text = spendText(d.spendUsd, Boolean(d.unpriced));
+    const mark = text.endsWith('$?') ? (text === '$?' ? '$?' : '+$?') : '';
+    parts.push(mark ? `${text.slice(0, text.length - mark.length)}${style(mark, 'fg=yellow')}` : text);
+  }
   return `omni ${parts.join(' · ')}`;
 }
 

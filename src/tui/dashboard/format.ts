@@ -2,16 +2,19 @@ import type { ChalkInstance } from 'chalk';
 import type { Approval } from '../../approvals/types.js';
 import type { SessionStatus } from '../../core/events.js';
 import { describeRequest, formatAge, oneLine } from '../approvals/format.js';
+import { shortStatus } from '../../core/status-text.js';
+import { formatSpend, formatTotalSpend, spendText, usdShort } from '../../cost/format.js';
 import { budgetLevel, budgetLimit, spendUsd, type Budget, type Spend } from './budget.js';
 import type { DashboardRow, DashboardSnapshot } from './store.js';
 
 /** Plain-text pieces of the dashboard, shared by the Ink view and the non-TTY snapshot (no React). */
 
-/** `$4.20`, `$0.81`, `$0.0042` (sub-cent spend stays visible), `$0`. */
-export function formatUsd(n: number): string {
-  if (n === 0) return '$0';
-  const a = Math.abs(n);
-  return `$${n.toFixed(a < 0.01 ? 4 : 2)}`;
+/** `$4.20`, `$0.81`, `$0.0042` (sub-cent spend stays visible), `$0`: omni's one spend format (src/cost/format.ts). */
+export const formatUsd = usdShort;
+
+/** The dashboard's total: the same figure and text as `omni status-line` (`$0.13+$?`, `-`). */
+export function totalSpendText(rows: ReadonlyArray<Pick<DashboardRow, 'spend'>>): string {
+  return formatTotalSpend(rows.map((r) => r.spend));
 }
 
 /** A limit: `$10`, `$12.50`. */
@@ -34,7 +37,7 @@ export interface SpendDisplay {
   bar?: { spentUsd: number; limitUsd: number; kind: 'hard' | 'soft' | 'checkpoint' };
   /** `$4.20 / $10`, `$4.20 · day budget $10`, or `$4.20`. */
   text: string;
-  /** `reported $4.25` when the harness's own figure differs; `+unpriced (model)` when a model has no price. */
+  /** `reported $4.25` when the harness's own figure differs; `unpriced: model` when a model has no price. */
   notes: string[];
   level: SpendLevel;
 }
@@ -44,27 +47,29 @@ export function describeSpend(spend: Spend, budget: Budget | undefined, budgetSp
   const mine = spendUsd(spend);
   const notes: string[] = [];
   if (spend.reportedUsd !== undefined && Math.abs(spend.reportedUsd - spend.computedUsd) >= 0.005) notes.push(`reported ${formatUsd(spend.reportedUsd)}`);
-  if (spend.unpricedModels.length) notes.push(`+unpriced (${spend.unpricedModels.join(', ')})`);
-  if (!budget) return { text: formatUsd(mine), notes, level: 'none' };
+  if (spend.unpricedModels.length) notes.push(`unpriced: ${spend.unpricedModels.join(', ')}`);
+  // The row's own spend reads as in `omni ls` (formatSpend); a budget's figure is a plain sum.
+  const own = formatSpend(spend);
+  if (!budget) return { text: own, notes, level: 'none' };
   if (budgetSpendUsd === undefined) {
     const lim = budget.hardLimitUsd ?? budget.softLimitUsd ?? budget.askEveryUsd;
-    return { text: `${formatUsd(mine)} · ${budget.scope} budget${lim !== undefined ? ` ${formatLimit(lim)}` : ''}`, notes, level: 'none' };
+    return { text: `${own} · ${budget.scope} budget${lim !== undefined ? ` ${formatLimit(lim)}` : ''}`, notes, level: 'none' };
   }
   const lim = budgetLimit(budget, budgetSpendUsd);
-  if (!lim) return { text: formatUsd(mine), notes, level: 'none' };
+  if (!lim) return { text: own, notes, level: 'none' };
   const suffix = lim.kind === 'soft' ? ' soft' : lim.kind === 'checkpoint' ? ' next ask' : '';
   const tree = budget.scope === 'tree' ? ' tree' : '';
   return {
     bar: { spentUsd: budgetSpendUsd, limitUsd: lim.usd, kind: lim.kind },
-    text: `${formatUsd(budgetSpendUsd)} / ${formatLimit(lim.usd)}${suffix}${tree}`,
+    text: `${spendText(budgetSpendUsd, budget.scope === 'session' && spend.unpricedModels.length > 0)} / ${formatLimit(lim.usd)}${suffix}${tree}`,
     notes,
     level: budgetLevel(budget, budgetSpendUsd),
   };
 }
 
-/** `waiting (approval)`. */
-export function statusText(row: Pick<DashboardRow, 'status' | 'statusReason'>, max = 40): string {
-  return row.statusReason ? `${row.status} (${oneLine(row.statusReason, max)})` : row.status;
+/** `waiting (ap_fc9d1e2a3b)`: fits `max` characters, and an id in it is whole or left out (src/core/status-text.ts). */
+export function statusText(row: Pick<DashboardRow, 'status' | 'statusReason'>, max = 26): string {
+  return shortStatus(row.status, row.statusReason, max);
 }
 
 /** The colour a status has everywhere in omni (`omni ls`). */
@@ -112,7 +117,7 @@ export function formatDashboard(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 
       ]);
     }
     lines.push(alignTable(rows));
-    lines.push(c.dim(`total ${formatUsd(snap.totalUsd)} · ${snap.rows.length} session${snap.rows.length === 1 ? '' : 's'}`));
+    lines.push(c.dim(`total ${totalSpendText(snap.rows)} · ${snap.rows.length} session${snap.rows.length === 1 ? '' : 's'}`));
   }
   lines.push('');
   if (!snap.asks.length) lines.push('no pending asks');

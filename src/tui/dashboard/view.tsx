@@ -3,7 +3,7 @@ import { useSyncExternalStore } from 'react';
 import type { Approval } from '../../approvals/types.js';
 import { formatAge } from '../approvals/format.js';
 import { MessageLine, useNow } from '../approvals/parts.js';
-import { describeAsk, describeSpend, formatUsd, spendBar, statusColor, statusText } from './format.js';
+import { describeAsk, describeSpend, spendBar, statusColor, statusText, totalSpendText } from './format.js';
 import type { ConnectionState, DashboardRow, DashboardSnapshot, DashboardStore } from './store.js';
 
 /** How the dashboard was left: the caller attaches, opens `omni approvals`, or is done. */
@@ -61,7 +61,7 @@ export function DashboardView({ store, now = Date.now, tickMs = 1000, barWidth =
         <Text bold>omni</Text>
         <Text dimColor>
           {' '}
-          · {snap.rows.length} session{snap.rows.length === 1 ? '' : 's'} · {formatUsd(snap.totalUsd)}
+          · {snap.rows.length} session{snap.rows.length === 1 ? '' : 's'} · {totalSpendText(snap.rows)}
         </Text>
         {snap.asks.length ? (
           <Text color="yellow" bold>
@@ -149,12 +149,11 @@ function AsksPanel(props: { asks: readonly Approval[]; selectedId: string | unde
           <Text key={a.id} wrap="truncate-end">
             <Text color="yellow">{a.session === props.selectedId ? '› ' : '  '}</Text>
             <Text bold>{d.session}</Text>
+            {/* The id before what a narrow terminal cuts: an id is shown whole or not at all. */}
+            <Text dimColor> {a.id}</Text>
             <Text color="yellow"> {d.policy}</Text>
             <Text> {d.request}</Text>
-            <Text dimColor>
-              {' '}
-              · {d.age} · {a.id}
-            </Text>
+            <Text dimColor> · {d.age}</Text>
           </Text>
         );
       })}

@@ -1,0 +1,72 @@
+import { readJsonFile, writeFileAtomic } from '../core/fsutil.js';
+import type { SessionRecord } from '../core/session.js';
+
+/**
+ * Repricing (docs/COST.md): the totals omni keeps (each session's `cost`, the day ledger) are
+ * built with the price book in force. When the prices change (`prices.yaml`, `omni prices
+ * update`, a new bundled snapshot), `check` rebuilds them from the event logs with the new book,
+ * so old usage of a newly priced model stops being "unpriced" and a day budget stops asking
+ * about it. The fingerprint of the prices the totals were built with is kept in `file`, so a
+ * change made while the daemon was down is caught when it starts. The logs are never rewritten.
+ */
+export class PriceWatch {
+  private applied: string | undefined;
+  private appliedAtMs = 0;
+
+  constructor(
+    private readonly deps: {
+      /** Which prices are in force now (src/cost/meter.ts). */
+      fingerprint: () => string;
+      file: string;
+      sessions: () => SessionRecord[];
+      /** Re-derive one session's totals from its log with the current book (SessionLog.rebuildCost). */
+      rebuildCost: (rec: SessionRecord) => void;
+      /** Rebuild the day ledger from every log with the current book. */
+      rebuildLedger: () => void;
+      log?: (msg: string) => void;
+    },
+  ) {
+    try {
+      const f = readJsonFile<{ fingerprint?: string; at?: string }>(deps.file);
+      this.applied = f?.fingerprint;
+      this.appliedAtMs = f?.at ? Date.parse(f.at) || 0 : 0;
+    } catch {
+      this.applied = undefined;
+    }
+  }
+
+  /**
+   * Whether a usage event logged at `at` may carry another book's price: it was logged before
+   * the prices in force were applied. Later events were priced with them (the daemon checks
+   * before it prices), so totals take their logged figure and skip the price book's work.
+   */
+  stale(at: Date): boolean {
+    return this.applied === undefined || at.getTime() < this.appliedAtMs;
+  }
+
+  /** Rebuild the totals if the prices changed since they were built; true when it did. */
+  check(): boolean {
+    let now: string;
+    try {
+      now = this.deps.fingerprint();
+    } catch (err) {
+      this.deps.log?.(`prices: ${(err as Error).message}`);
+      return false;
+    }
+    if (now === this.applied) return false;
+    const t0 = Date.now();
+    // From here on every event logged so far is stale, so the rebuild reprices all of them.
+    this.applied = now;
+    this.appliedAtMs = t0;
+    const recs = this.deps.sessions();
+    for (const rec of recs) this.deps.rebuildCost(rec);
+    this.deps.rebuildLedger();
+    try {
+      writeFileAtomic(this.deps.file, JSON.stringify({ fingerprint: now, at: new Date(t0).toISOString() }) + '\n');
+    } catch (err) {
+      this.deps.log?.(`prices: cannot write ${this.deps.file}: ${(err as Error).message}`);
+    }
+    this.deps.log?.(`prices changed: repriced ${recs.length} session${recs.length === 1 ? '' : 's'} and the day ledger in ${Date.now() - t0} ms`);
+    return true;
+  }
+}
