@@ -400,6 +400,7 @@ export class DashboardFeed {
       marked: shown.filter((r) => this.marked.has(r.id)).map((r) => r.id),
       preview: this.preview,
       harnesses: this.harnesses,
+      canAct: Boolean(this.opts.actions),
       busy: this.busy,
       asks: [...this.asks],
       selected: this.selectedIndex,

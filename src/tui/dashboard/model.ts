@@ -59,6 +59,8 @@ export interface DashboardSnapshot {
   readonly preview: Preview | undefined;
   /** Harness names for the new-session picker, once asked for. */
   readonly harnesses: readonly string[] | undefined;
+  /** The dashboard has actions (and a preview); without them it only watches. */
+  readonly canAct: boolean;
   /** An action is under way (its name). */
   readonly busy: string | undefined;
   /** Pending asks across sessions, oldest first. */

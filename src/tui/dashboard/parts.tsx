@@ -112,7 +112,7 @@ export function AsksPanel(props: { asks: readonly Approval[]; selectedId: string
 export function PreviewPane(props: { snap: DashboardSnapshot; lines: number; width: number }) {
   const { snap } = props;
   const row = snap.selected >= 0 ? snap.rows[snap.selected] : undefined;
-  if (!row || props.lines < 1) return null;
+  if (!row || props.lines < 1 || !snap.canAct) return null;
   const p = snap.preview && snap.preview.id === row.id ? snap.preview : undefined;
   const title = `─ ${row.name} (${row.status}) `;
   const body = p ? previewLines(p.text, props.lines) : [];

@@ -146,7 +146,12 @@ export class DashboardStore extends DashboardFeed {
     while (!signal.aborted && !this.disposed) {
       await this.refreshPreview();
       await new Promise<void>((resolve) => {
-        const done = () => (clearTimeout(t), (this.previewWake = undefined), resolve());
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          this.previewWake = undefined;
+          resolve();
+        };
         const t = setTimeout(done, ms);
         this.previewWake = done;
         signal.addEventListener('abort', done, { once: true });

@@ -96,7 +96,9 @@ export function DashboardView({ store, now = Date.now, tickMs = 1000, barWidth =
       }
       return;
     }
-    const e = editLine(m.text, input, key);
+    // Text and Enter can arrive in one read (a paste, a busy process): the line ends at the newline.
+    const nl = key.return ? -1 : input.search(/[\r\n]/);
+    const e = nl >= 0 ? ({ kind: 'submit', text: m.text + input.slice(0, nl).replace(/[\u0000-\u001f\u007f]/g, '') } as const) : editLine(m.text, input, key);
     if (m.kind === 'filter') {
       if (e.kind === 'cancel') store.setFilter(m.before);
       else store.setFilter(e.text);
