@@ -78,6 +78,8 @@ describe('the dashboard in a real terminal', () => {
   }, 60_000);
 
   it('space marks sessions and s broadcasts one prompt to each', async () => {
+    await keys('k'); // the filter left beta selected
+    await untilScreen((s) => (rowOf(s, 'alpha') ?? '').startsWith('›'), 'alpha selected');
     await keys('Space');
     await keys('j');
     await keys('Space');
