@@ -129,6 +129,31 @@ describe('the dashboard in a real terminal', () => {
     await untilScreen((s) => !rowOf(s, started.name), 'the row gone');
   }, 60_000);
 
+  it('a opens the approvals view; q there comes back to a fresh dashboard', async () => {
+    await keys('a');
+    await untilScreen((s) => s.includes('omni approvals') && !s.includes('SESSION'), 'the approvals view alone');
+    await keys('q');
+    const back = await untilScreen((s) => s.includes('omni · ') && Boolean(rowOf(s, 'beta')), 'the dashboard again');
+    expect(back).not.toContain('omni approvals');
+    expect(back).not.toContain('No pending approvals');
+  }, 60_000);
+
+  it('omni rename and the screen endpoint, as scripts use them', async () => {
+    const r = await t.omni(['rename', 'beta', 'bee']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stdout)).toContain(`renamed beta to bee (${beta.id})`);
+    await untilScreen((s) => Boolean(rowOf(s, 'bee')), 'the new name, from the event stream');
+    expect((await t.omni(['rename', 'bee', 'bad name'])).exitCode).toBe(2);
+    expect((await t.omni(['rename', 'bee', 'gamma'])).exitCode).toBe(2); // a live session has it
+    const evs = String((await t.omni(['events', 'bee', '--json'])).stdout).trim().split('\n').map((l) => JSON.parse(l) as { type: string; data: unknown });
+    expect(evs.filter((e) => e.type === 'session.renamed').map((e) => e.data)).toEqual([{ name: 'bee', previous: 'beta' }]);
+    const scr = await api<{ text: string; status: string }>(t, 'GET', '/v1/sessions/bee/screen');
+    expect(scr.status).toBe(200);
+    expect(scr.body.text).toMatch(/scripted>$/);
+    const ended = (await t.omniJson<SessionRecord[]>(['ls', '--all'])).find((s) => s.status === 'exited');
+    expect((await api(t, 'GET', `/v1/sessions/${ended!.id}/screen`)).status).toBe(409);
+  }, 60_000);
+
   it('Enter attaches; detaching comes back to a fresh dashboard; q leaves the shell screen as it was', async () => {
     await keys('Enter');
     await untilScreen((s) => !s.includes('omni ·') && /scripted>/.test(s), "the session's own pane");
