@@ -7,7 +7,6 @@ import type { DashboardOutcome } from '../../tui/dashboard/view.js';
 import { altScreen, preferProductionReact } from '../../tui/terminal.js';
 import { client } from '../context.js';
 import { makeChalk, printJson } from '../output.js';
-import { callerEnv } from './start.js';
 
 /**
  * `omni` / `omni dashboard`: the live Ink view on a terminal; a snapshot (sessions with status and
@@ -24,7 +23,7 @@ export async function dashboardCommand(opts: { json?: boolean } = {}): Promise<n
     return ExitCode.ok;
   }
   // Sessions started or resumed from here get this shell's environment, read before NODE_ENV is set.
-  const caller = { env: callerEnv(), cwd: process.cwd() };
+  const caller = { env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)), cwd: process.cwd() };
   preferProductionReact();
   const [{ render }, React, { DashboardView }] = await Promise.all([import('ink'), import('react'), import('../../tui/dashboard/view.js')]);
   const store = new DashboardStore({ source: clientSource(c), actions: clientActions(c, caller), refreshMs: 30_000, previewMs: 700 });
