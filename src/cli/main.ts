@@ -170,6 +170,14 @@ export async function main(argv: string[]): Promise<number> {
     .action(run(async (ref: string, args: string[], opts) => (await import('./commands/start.js')).resumeCommand(ref, args, opts)));
 
   program
+    .command('rename')
+    .description('give a session a new name (a live session\'s name stays unique)')
+    .argument('<session>', 'session id or name')
+    .argument('<name>', 'the new name (letters, digits, -, _)')
+    .option('--json', 'JSON output')
+    .action(run(async (ref: string, name: string, opts) => (await import('./commands/rename.js')).renameCommand(ref, name, opts)));
+
+  program
     .command('interrupt')
     .description('interrupt the current generation, the way the harness does (Escape for Claude Code)')
     .argument('<session>', 'session id or name')

@@ -30,6 +30,7 @@ export interface EventDataMap {
   'session.status': { status: SessionStatus; previous?: SessionStatus; reason?: string; source: 'hook' | 'pane' | 'tmux' | 'daemon' };
   'session.adopted': { pane: string; previousDaemonPid?: number };
   'session.resumed': { harnessSessionId: string; command: string[] };
+  'session.renamed': { name: string; previous: string };
   'message.user': { text: string; via?: string };
   'message.assistant': { text: string; messageId?: string; model?: string };
   'text.delta': { text: string };

@@ -188,6 +188,23 @@ export function createControlServer(deps: {
       },
     ],
     [
+      'POST',
+      /^\/v1\/sessions\/([^/]+)\/rename$/,
+      async (req, res, [ref]) => {
+        const body = await readJson<{ name?: unknown }>(req);
+        if (typeof body.name !== 'string' || !body.name) throw new OmniError('"name" must be a non-empty string', 'bad_request');
+        sendJson(res, 200, { session: sessions.rename(sessions.resolve(ref!), body.name) });
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/sessions\/([^/]+)\/screen$/,
+      async (_q, res, [ref]) => {
+        const rec = sessions.resolve(ref!);
+        sendJson(res, 200, { session: rec.id, status: rec.status, text: await sessions.screen(rec) });
+      },
+    ],
+    [
       'GET',
       /^\/v1\/sessions\/([^/]+)\/wait$/,
       async (req, res, [ref], url) => {

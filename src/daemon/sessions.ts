@@ -220,6 +220,26 @@ export class SessionManager {
     return rec;
   }
 
+  /** A new name for a session (any status); a live session's name stays unique. Logs `session.renamed`. */
+  rename(rec: SessionRecord, name: string): SessionRecord {
+    const bad = validateSessionName(name);
+    if (bad) throw new OmniError(`invalid session name "${name}": ${bad}`, 'invalid_name');
+    if (name === rec.name) return rec;
+    const clash = this.deps.store.all().find((s) => s.name === name && s.id !== rec.id && isLive(s.status));
+    if (clash) throw new OmniError(`a live session is already named "${name}" (${clash.id})`, 'name_taken');
+    const previous = rec.name;
+    rec.name = name;
+    this.deps.store.put(rec);
+    this.deps.events.emit(rec, { type: 'session.renamed', data: { name, previous } });
+    return rec;
+  }
+
+  /** What the session's pane shows now (plain text, the visible screen): a dashboard's preview. */
+  async screen(rec: SessionRecord): Promise<string> {
+    if (!isLive(rec.status)) throw new OmniError(`session ${rec.name} (${rec.id}) has ${rec.status}; it has no screen (omni events ${rec.name} shows what happened)`, 'conflict');
+    return this.deps.tmux.capturePane(rec.paneId ?? `=${rec.tmuxSession}:`);
+  }
+
   /** Resolve when the session reaches `status` (one of them; now or later); reject if it ends first. */
   waitForStatus(rec: SessionRecord, status: SessionStatus | readonly SessionStatus[], timeoutMs: number): Promise<SessionRecord> {
     return this.deps.events.waitForStatus(rec, status, timeoutMs);

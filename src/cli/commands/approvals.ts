@@ -3,6 +3,7 @@ import type { OmniClient } from '../../client/api.js';
 import { ExitCode, OmniError } from '../../core/errors.js';
 import { compareApprovals, describeRequest, describeResolution, formatAge, oneLine } from '../../tui/approvals/format.js';
 import { ApprovalsStore } from '../../tui/approvals/store.js';
+import { altScreen, preferProductionReact } from '../../tui/terminal.js';
 import { client } from '../context.js';
 import { makeChalk, printJson, table } from '../output.js';
 
@@ -15,14 +16,20 @@ export async function approvalsCommand(opts: { json?: boolean; all?: boolean }):
     else process.stdout.write(formatApprovalsTable(approvals, Date.now(), Boolean(opts.all)) + '\n');
     return ExitCode.ok;
   }
+  preferProductionReact();
   const [{ render }, React, { ApprovalsView }] = await Promise.all([import('ink'), import('react'), import('../../tui/approvals/view.js')]);
   const abort = new AbortController();
   const store = new ApprovalsStore({ actions: actionsFor(c, 'tui'), messageTtlMs: 10_000 });
   const following = store.follow((signal) => c.approvalsStream(signal), abort.signal);
+  // The alternate screen: leaving the view (back to the shell or to the dashboard) leaves no frame behind.
+  const screen = altScreen();
+  screen.enter();
   const app = render(React.createElement(ApprovalsView, { store }));
   try {
     await app.waitUntilExit();
   } finally {
+    app.unmount();
+    screen.leave();
     abort.abort();
     store.dispose();
     await following.catch(() => undefined);

@@ -1,16 +1,18 @@
 import type { OmniClient } from '../../client/api.js';
 import { ExitCode } from '../../core/errors.js';
 import { dashboardJson, formatDashboard } from '../../tui/dashboard/format.js';
-import { clientSource } from '../../tui/dashboard/source.js';
+import { clientActions, clientSource } from '../../tui/dashboard/source.js';
 import { DashboardStore, loadDashboard } from '../../tui/dashboard/store.js';
 import type { DashboardOutcome } from '../../tui/dashboard/view.js';
+import { altScreen, preferProductionReact } from '../../tui/terminal.js';
 import { client } from '../context.js';
 import { makeChalk, printJson } from '../output.js';
 
 /**
  * `omni` / `omni dashboard`: the live Ink view on a terminal; a snapshot (sessions with status and
  * spend, pending asks) without one or with --json. Enter attaches to the selected session and
- * `a` opens `omni approvals`; either comes back to the dashboard when it ends.
+ * `a` opens `omni approvals`; either comes back to the dashboard when it ends. The view lives on
+ * the alternate screen, left before attaching (tmux draws its own) and entered again after.
  */
 export async function dashboardCommand(opts: { json?: boolean } = {}): Promise<number> {
   const c = await client();
@@ -20,10 +22,15 @@ export async function dashboardCommand(opts: { json?: boolean } = {}): Promise<n
     else process.stdout.write(formatDashboard(snap, Date.now(), makeChalk()) + '\n');
     return ExitCode.ok;
   }
+  // Sessions started or resumed from here get this shell's environment, read before NODE_ENV is set.
+  const caller = { env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)), cwd: process.cwd() };
+  preferProductionReact();
   const [{ render }, React, { DashboardView }] = await Promise.all([import('ink'), import('react'), import('../../tui/dashboard/view.js')]);
-  const store = new DashboardStore({ source: clientSource(c), refreshMs: 30_000 });
+  const store = new DashboardStore({ source: clientSource(c), actions: clientActions(c, caller), refreshMs: 30_000, previewMs: 700 });
+  const screen = altScreen();
   try {
     for (;;) {
+      screen.enter();
       // Streams are followed only while the view is up (attach blocks this process); the list
       // is refetched on each reconnect, so nothing is missed meanwhile.
       const abort = new AbortController();
@@ -35,12 +42,15 @@ export async function dashboardCommand(opts: { json?: boolean } = {}): Promise<n
       } finally {
         abort.abort();
         await following.catch(() => undefined);
+        app.unmount();
+        screen.leave();
       }
       if (outcome.kind === 'quit') return ExitCode.ok;
       const msg = await leaveFor(c, outcome);
       store.setMessage(msg?.text, msg?.kind);
     }
   } finally {
+    screen.leave();
     store.dispose();
   }
 }

@@ -1,445 +1,162 @@
-import type { Approval, ApprovalStreamItem } from '../../approvals/types.js';
-import type { OmniEvent, SessionStatus, UsageData } from '../../core/events.js';
-import { isLive, type SessionRecord } from '../../core/session.js';
-import { compareApprovals } from '../approvals/format.js';
-import type { ConnectionState, StatusMessage } from '../approvals/store.js';
-import { spendUsd, type Budget, type Spend } from './budget.js';
+import type { Approval } from '../../approvals/types.js';
+import { isLive } from '../../core/session.js';
+import { runActions, type DashboardActions, type Preview } from './actions.js';
+import { DashboardFeed } from './feed.js';
+import { errorText, type DashboardRow, type DashboardSnapshot, type DashboardSource } from './model.js';
+
+export type * from './model.js';
 
 /**
- * The state of the `omni` dashboard: live sessions with status, spend and budget, and the pending
- * asks. Fed by the sessions list, the all-sessions event stream (`GET /v1/events`, live only) and
- * the approvals stream. Plain TypeScript (no React): the Ink view reads it with
- * `useSyncExternalStore(subscribe, getSnapshot)`, the non-TTY snapshot and tests drive it directly.
- *
- * Usage events move spend and status events move status without refetching (a harness's running
- * `cost.reported` total is read back from the record, which folds it); an event's `seq` is
- * compared with the row's `lastSeq` (from the record), so an event already counted in a fetched
- * record is never counted twice. The list is refetched on (re)connect, on session.started /
- * exited / resumed, and for an event of a session it does not know.
+ * The dashboard's state and everything it can do: DashboardFeed (feed.ts) follows the daemon;
+ * this adds the actions (send, interrupt, stop, resume, rename, new session) over the selected
+ * session or the marked ones (a broadcast), and the live preview of the selected session's
+ * screen. The Ink view only maps keys to these methods, so a test (or another front end) drives
+ * the same code.
  */
-
-export type { ConnectionState, StatusMessage } from '../approvals/store.js';
-
-/** Where the data comes from (OmniClient in the CLI, in-memory iterables in tests). */
-export interface DashboardSource {
-  /** Live sessions (`GET /v1/sessions`). */
-  sessions(): Promise<SessionRecord[]>;
-  /** Every session's live events (`GET /v1/events`). */
-  events(signal: AbortSignal): AsyncIterable<OmniEvent>;
-  /** A snapshot of pending approvals, then requests and resolutions. */
-  approvals(signal: AbortSignal): AsyncIterable<ApprovalStreamItem>;
-  /** Pending approvals once (the non-TTY snapshot). */
-  pendingApprovals?(): Promise<Approval[]>;
-  /** A session's budget, if it has one and the daemon says (undefined: plain spend). */
-  budget?(sessionId: string): Promise<Budget | undefined>;
-}
-
-export interface DashboardRow {
-  id: string;
-  name: string;
-  harness: string;
-  model?: string;
-  status: SessionStatus;
-  statusReason?: string;
-  createdAt: string;
-  parent?: string;
-  spend: Spend;
-  budget?: Budget;
-  /** What the budget is measured against: this session's spend, or its tree's; unset for a day budget. */
-  budgetSpendUsd?: number;
-  /** Pending asks of this session. */
-  asks: number;
-  /** The last event counted in this row. */
-  lastSeq: number;
-}
-
-export interface DashboardSnapshot {
-  /** Live sessions, oldest first. */
-  readonly rows: readonly DashboardRow[];
-  /** Pending asks across sessions, oldest first. */
-  readonly asks: readonly Approval[];
-  /** Index into `rows`; -1 when empty. */
-  readonly selected: number;
-  readonly selectedId: string | undefined;
-  /** Computed spend over the rows (see spendUsd). */
-  readonly totalUsd: number;
-  /** True once the sessions list arrived. */
-  readonly loaded: boolean;
-  readonly events: ConnectionState;
-  readonly approvals: ConnectionState;
-  /** The last failure talking to the daemon (a stream or the list), cleared when it works again. */
-  readonly error: string | undefined;
-  readonly message: StatusMessage | undefined;
-}
-
-export interface DashboardStoreOptions {
-  source: DashboardSource;
-  /** Wait this long before reopening a stream that ended or broke. */
-  retryMs?: number;
-  /** Also refetch the list and budgets this often while following (0: only when needed). */
-  refreshMs?: number;
-}
-
-type StreamName = 'events' | 'approvals';
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-const isAbort = (err: unknown) => (err as { name?: string } | null)?.name === 'AbortError';
-const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
-
-function rowFrom(rec: SessionRecord, prev: DashboardRow | undefined): DashboardRow {
-  // The budget is fetched apart (policies); everything else is the record's.
-  const c = rec.cost;
-  const reportedUsd = c?.reportedUsd;
-  return {
-    id: rec.id,
-    name: rec.name,
-    harness: rec.harness,
-    ...(rec.model ? { model: rec.model } : {}),
-    status: rec.status,
-    ...(rec.statusReason ? { statusReason: rec.statusReason } : {}),
-    createdAt: rec.createdAt,
-    ...(rec.parent ? { parent: rec.parent } : {}),
-    spend: {
-      computedUsd: c?.computedUsd ?? 0,
-      ...(reportedUsd !== undefined ? { reportedUsd } : {}),
-      unpricedModels: [...(c?.unpricedModels ?? [])],
-      messages: c?.messages ?? 0,
-    },
-    ...(prev?.budget ? { budget: prev.budget } : {}),
-    asks: 0,
-    lastSeq: rec.lastSeq ?? 0,
-  };
-}
-
-export class DashboardStore {
-  private rows = new Map<string, DashboardRow>();
-  private asks: Approval[] = [];
-  private selectedId: string | undefined;
-  private selectedIndex = -1;
-  private loaded = false;
-  private readonly conn: Record<StreamName, { state: ConnectionState; error?: string }> = { events: { state: 'connecting' }, approvals: { state: 'connecting' } };
-  private listError: string | undefined;
-  private message: StatusMessage | undefined;
-  /** Budgets asked for (by session id), so a new row's is fetched once. */
-  private readonly budgetAsked = new Set<string>();
-  /** Unknown session ids that already caused a refetch (an ended session's late event must not loop). */
-  private readonly unknownTried = new Set<string>();
-  /** Sessions seen ending, at that event's seq: a list read before the end must not bring them back. */
-  private readonly ended = new Map<string, number>();
-  private refreshing: Promise<void> | undefined;
-  private again = false;
-  /** Events that arrive while the list is being fetched: applied after it, deduplicated by seq. */
-  private buffer: OmniEvent[] | undefined;
-  private readonly listeners = new Set<() => void>();
-  private snapshot: DashboardSnapshot;
-  private disposed = false;
-
-  constructor(private readonly opts: DashboardStoreOptions) {
-    this.snapshot = this.build();
-  }
-
-  // --- React's external-store protocol (bound: React calls them unbound) ---
-
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  /** The same object until something changes. */
-  readonly getSnapshot = (): DashboardSnapshot => this.snapshot;
-
-  // --- feeding ---
-
-  /** Replace the rows with a fetched list (keeping what newer events already moved). */
-  setSessions(list: readonly SessionRecord[]): void {
-    const next = new Map<string, DashboardRow>();
-    for (const rec of list) {
-      if (!isLive(rec.status)) continue;
-      const endSeq = this.ended.get(rec.id);
-      if (endSeq !== undefined && (rec.lastSeq ?? 0) < endSeq) continue;
-      const prev = this.rows.get(rec.id);
-      // We already counted events past this record (it was read before they happened): keep ours.
-      next.set(rec.id, prev && prev.lastSeq > (rec.lastSeq ?? 0) ? prev : rowFrom(rec, prev));
-    }
-    this.rows = next;
-    this.loaded = true;
-    this.listError = undefined;
-    this.emit();
-  }
-
-  /** Apply one event of the all-sessions stream. */
-  applyEvent(ev: OmniEvent): void {
-    if (this.disposed) return;
-    const wasLive = this.conn.events.state === 'live' && !this.conn.events.error;
-    this.conn.events = { state: 'live' };
-    const quiet = () => (wasLive ? undefined : this.emit());
-    if (this.buffer) {
-      this.buffer.push(ev);
-      return quiet();
-    }
-    const row = this.rows.get(ev.session);
-    if (!row) {
-      this.unknown(ev);
-      return quiet();
-    }
-    if (ev.seq <= row.lastSeq) return quiet(); // counted already (in the fetched record)
-    row.lastSeq = ev.seq;
-    switch (ev.type) {
-      case 'usage': {
-        const u = ev.data as UsageData;
-        const s = row.spend;
-        s.messages += 1;
-        if (typeof u.computedCostUsd === 'number' && Number.isFinite(u.computedCostUsd)) s.computedUsd = round(s.computedUsd + u.computedCostUsd);
-        // Per message (Pi), as the daemon adds it to the record's reportedUsd.
-        if (typeof u.reportedCostUsd === 'number' && Number.isFinite(u.reportedCostUsd)) s.reportedUsd = round((s.reportedUsd ?? 0) + u.reportedCostUsd);
-        if (u.unpriced && !s.unpricedModels.includes(u.model)) s.unpricedModels = [...s.unpricedModels, u.model];
-        break;
-      }
-      case 'session.status': {
-        const d = (ev as OmniEvent<'session.status'>).data;
-        if (!isLive(d.status)) {
-          this.end(row.id, ev.seq);
-          void this.refresh();
-          break;
-        }
-        row.status = d.status;
-        if (d.reason) row.statusReason = d.reason;
-        else delete row.statusReason;
-        break;
-      }
-      case 'session.exited':
-        this.end(row.id, ev.seq);
-        void this.refresh();
-        break;
-      case 'session.started':
-      case 'session.resumed':
-        void this.refresh();
-        break;
-      default:
-        // A harness's running total (`cost.reported`, cumulative per harness session): the daemon
-        // folds it into the record's reportedUsd, so read the record again (after this event).
-        if ((ev.type as string) === 'cost.reported') void this.refresh();
-        return quiet(); // nothing else the dashboard shows
-    }
-    this.emit();
-  }
-
-  /** Apply one item of the approvals stream. */
-  applyApproval(item: ApprovalStreamItem): void {
-    if (this.disposed) return;
-    this.conn.approvals = { state: 'live' };
-    switch (item.type) {
-      case 'snapshot':
-        this.asks = item.approvals.filter((a) => a.status === 'pending').sort(compareApprovals);
-        break;
-      case 'requested':
-        this.asks = this.asks.filter((a) => a.id !== item.approval.id);
-        if (item.approval.status === 'pending') this.asks = [...this.asks, item.approval].sort(compareApprovals);
-        break;
-      case 'resolved':
-        this.asks = this.asks.filter((a) => a.id !== item.approval.id);
-        break;
-      default:
-        return;
-    }
-    this.emit();
-  }
-
-  /** Set a session's budget (undefined: none known). */
-  setBudget(id: string, budget: Budget | undefined): void {
-    const row = this.rows.get(id);
-    if (!row) return;
-    if (budget) row.budget = budget;
-    else delete row.budget;
-    this.emit();
-  }
-
-  /**
-   * Refetch the sessions list; events that arrive meanwhile are applied after it. Resolves once
-   * the list is in and the budgets of new rows (all rows with `budgets: true`) are fetched.
-   */
-  async refresh(opts: { budgets?: boolean } = {}): Promise<void> {
-    if (this.refreshing) {
-      this.again = true;
-      await this.refreshing;
-    } else {
-      this.refreshing = this.fetchList().finally(() => (this.refreshing = undefined));
-      await this.refreshing;
-    }
-    await this.loadBudgets(Boolean(opts.budgets));
-  }
-
-  /** Follow both streams (reopening them after `retryMs` when they end or break) until `signal` aborts. */
-  async follow(signal: AbortSignal): Promise<void> {
-    const retryMs = this.opts.retryMs ?? 1000;
-    const refreshMs = this.opts.refreshMs ?? 0;
-    const timer = refreshMs > 0 ? setInterval(() => void this.refresh({ budgets: true }), refreshMs) : undefined;
-    timer?.unref?.();
-    try {
-      await Promise.all([
-        this.followOne('events', signal, retryMs, (s) => this.opts.source.events(s), (ev) => this.applyEvent(ev)),
-        this.followOne('approvals', signal, retryMs, (s) => this.opts.source.approvals(s), (it) => this.applyApproval(it)),
-      ]);
-    } finally {
-      if (timer) clearInterval(timer);
-    }
-  }
-
-  // --- actions ---
-
-  select(delta: number): void {
-    const rows = this.snapshot.rows;
-    if (!rows.length) return;
-    const i = Math.min(rows.length - 1, Math.max(0, this.selectedIndex + delta));
-    this.selectedId = rows[i]?.id;
-    this.emit();
-  }
-
-  selectedRow(): DashboardRow | undefined {
+export class DashboardStore extends DashboardFeed {
+  /** Where an action goes: the marked sessions, else the selected one. */
+  targets(): DashboardRow[] {
     const s = this.snapshot;
-    return s.selected >= 0 ? s.rows[s.selected] : undefined;
+    if (s.marked.length) return s.rows.filter((r) => s.marked.includes(r.id));
+    const row = this.selectedRow();
+    return row ? [row] : [];
   }
 
-  setMessage(text: string | undefined, kind: StatusMessage['kind'] = 'info'): void {
-    this.message = text === undefined ? undefined : { text, kind };
-    this.emit();
+  /** Type a prompt into the targets (a broadcast when several are marked); resolves to the sessions that took it. */
+  async sendPrompt(text: string): Promise<string[]> {
+    const t = text.trim();
+    if (!t) return [];
+    return this.act('send', this.targets(), (a, r) => a.send(r.id, t).then((x) => (x.queued ? 'queued' : undefined)), 'sent to');
   }
 
-  dispose(): void {
-    this.disposed = true;
-    this.listeners.clear();
+  interrupt(): Promise<string[]> {
+    return this.act('interrupt', this.targets(), (a, r) => a.interrupt(r.id), 'interrupted');
+  }
+
+  /** Stop the targets; the marks go with them. */
+  async stop(): Promise<string[]> {
+    const done = await this.act('stop', this.targets(), (a, r) => a.stop(r.id), 'stopped');
+    for (const id of done) this.marked.delete(id);
+    return done;
+  }
+
+  /** Resume the selected session (an ended one: see toggleEnded). */
+  async resume(): Promise<string[]> {
+    const row = this.selectedRow();
+    if (row && isLive(row.status)) {
+      this.setMessage(`${row.name} is ${row.status}; only an ended session can be resumed`, 'error');
+      return [];
+    }
+    const done = await this.act('resume', row ? [row] : [], (a, r) => a.resume(r.id), 'resumed');
+    if (done.length) await this.refresh();
+    return done;
+  }
+
+  async rename(name: string): Promise<string[]> {
+    const n = name.trim();
+    const row = this.selectedRow();
+    if (!n || !row || n === row.name) return [];
+    const done = await this.act('rename', [row], (a, r) => a.rename(r.id, n), `renamed to ${n}:`);
+    if (done.length) await this.refresh();
+    return done;
+  }
+
+  /** Start a session (detached) and select it. */
+  async create(harness: string, name?: string): Promise<string | undefined> {
+    const a = this.opts.actions;
+    if (!a) return undefined;
+    this.setBusy(`starting ${harness}`);
+    try {
+      const rec = await a.create(harness, name?.trim() || undefined);
+      await this.refresh();
+      this.selectSession(rec.id);
+      this.message = { text: `started ${rec.name} (${rec.id}); enter attaches`, kind: 'info' };
+      return rec.id;
+    } catch (err) {
+      this.message = { text: `could not start ${harness}: ${errorText(err)}`, kind: 'error' };
+      return undefined;
+    } finally {
+      this.setBusy(undefined);
+    }
+  }
+
+  /** The harness names for the picker (once). */
+  async loadHarnesses(): Promise<readonly string[]> {
+    if (!this.harnesses && this.opts.actions) {
+      try {
+        this.harnesses = await this.opts.actions.harnesses();
+      } catch (err) {
+        this.setMessage(`could not list harnesses: ${errorText(err)}`, 'error');
+        return [];
+      }
+      this.emit();
+    }
+    return this.harnesses ?? [];
+  }
+
+  /** Read the selected session's screen now; the snapshot changes only when the text does. */
+  async refreshPreview(): Promise<void> {
+    const screen = this.opts.actions?.screen;
+    const row = this.selectedRow();
+    if (!screen || !row) return this.setPreview(undefined);
+    if (!isLive(row.status)) return this.setPreview({ id: row.id, text: '', note: `${row.name} has ${row.status}` });
+    try {
+      this.setPreview({ id: row.id, text: await screen.call(this.opts.actions, row.id) });
+    } catch (err) {
+      if (this.selectedId === row.id) this.setPreview({ id: row.id, text: '', note: errorText(err) });
+    }
   }
 
   // --- internals ---
 
-  private end(id: string, seq: number): void {
-    this.rows.delete(id);
-    this.ended.set(id, seq);
+  /** Follow the daemon, and the selected session's screen every `previewMs`. */
+  override async follow(signal: AbortSignal): Promise<void> {
+    await Promise.all([super.follow(signal), this.followPreview(signal)]);
   }
 
-  private unknown(ev: OmniEvent): void {
-    const starts = ev.type === 'session.started' || ev.type === 'session.resumed' || (ev.type === 'session.status' && isLive((ev as OmniEvent<'session.status'>).data.status));
-    if (ev.type === 'session.exited' || (!starts && this.unknownTried.has(ev.session))) return;
-    this.unknownTried.add(ev.session);
-    void this.refresh();
+  private async act(name: string, rows: DashboardRow[], fn: (a: DashboardActions, r: DashboardRow) => Promise<unknown>, verb: string): Promise<string[]> {
+    const a = this.opts.actions;
+    if (!a || !rows.length) {
+      this.setMessage(rows.length ? 'this dashboard cannot act on sessions' : 'no session selected', 'error');
+      return [];
+    }
+    this.setBusy(`${name} ${rows.map((r) => r.name).join(', ')}`);
+    const r = await runActions(rows, (row) => fn(a, row), verb);
+    this.busy = undefined;
+    this.setMessage(r.message.text, r.message.kind);
+    this.previewWake?.();
+    return r.done;
   }
 
-  private async fetchList(): Promise<void> {
-    do {
-      this.again = false;
-      this.buffer = [];
-      let list: SessionRecord[] | undefined;
-      try {
-        list = await this.opts.source.sessions();
-      } catch (err) {
-        this.listError = errorText(err);
-      }
-      const buffered = this.buffer;
-      this.buffer = undefined;
-      if (this.disposed) return;
-      if (list) this.setSessions(list);
-      else this.emit();
-      for (const ev of buffered) this.applyEvent(ev);
-    } while (this.again && !this.disposed);
+  private setBusy(what: string | undefined): void {
+    this.busy = what;
+    this.emit();
   }
 
-  /** Fetch the budgets of rows not asked yet (of every row with `all`). */
-  async loadBudgets(all = false): Promise<void> {
-    const get = this.opts.source.budget;
-    if (!get) return;
-    const todo = [...this.rows.values()].filter((r) => all || !this.budgetAsked.has(r.id));
-    for (const r of todo) this.budgetAsked.add(r.id);
-    await Promise.all(
-      todo.map(async (r) => {
-        try {
-          this.setBudget(r.id, await get.call(this.opts.source, r.id));
-        } catch {
-          // No budget shown is the honest fallback (an older daemon, a session that just ended).
-        }
-      }),
-    );
+  private setPreview(p: Preview | undefined): void {
+    const cur = this.preview;
+    if (cur === p || (cur && p && cur.id === p.id && cur.text === p.text && cur.note === p.note)) return;
+    this.preview = p;
+    this.emit();
   }
 
-  private async followOne<T>(name: StreamName, signal: AbortSignal, retryMs: number, open: (signal: AbortSignal) => AsyncIterable<T>, apply: (item: T) => void): Promise<void> {
-    const conn = this.conn;
+  private async followPreview(signal: AbortSignal): Promise<void> {
+    const ms = this.opts.previewMs ?? 0;
+    if (!(ms > 0) || !this.opts.actions) return;
     while (!signal.aborted && !this.disposed) {
-      conn[name] = { state: 'connecting', ...(conn[name].error ? { error: conn[name].error } : {}) };
-      this.emit();
-      try {
-        const it = open(signal)[Symbol.asyncIterator]();
-        const first = it.next(); // the request goes out before the list is read
-        if (name === 'events') {
-          // The event stream has no backlog: what happened while we were away is in the list.
-          void this.refresh().then(() => {
-            if (signal.aborted || this.disposed || this.listError !== undefined || conn.events.state !== 'connecting') return;
-            conn.events = { state: 'live' };
-            this.emit();
-          });
-        }
-        for (let r = await first; !r.done; r = await it.next()) {
-          if (this.disposed) return;
-          apply(r.value); // sets the stream live (and clears its error)
-        }
-        conn[name] = { state: 'ended' };
-      } catch (err) {
-        conn[name] = isAbort(err) || signal.aborted ? { state: 'ended' } : { state: 'error', error: errorText(err) };
-      }
-      if (this.disposed || signal.aborted) return;
-      this.emit();
+      await this.refreshPreview();
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, retryMs);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          this.previewWake = undefined;
+          resolve();
+        };
+        const t = setTimeout(done, ms);
+        this.previewWake = done;
+        signal.addEventListener('abort', done, { once: true });
       });
     }
-  }
-
-  /** Keep the selection on the same session; if it went away, stay at the same row (clamped). */
-  private reselect(rows: readonly DashboardRow[]): void {
-    let i = this.selectedId ? rows.findIndex((r) => r.id === this.selectedId) : -1;
-    if (i < 0) i = rows.length ? Math.min(Math.max(this.selectedIndex, 0), rows.length - 1) : -1;
-    this.selectedIndex = i;
-    this.selectedId = i >= 0 ? rows[i]?.id : undefined;
-  }
-
-  private build(): DashboardSnapshot {
-    const asksBy = new Map<string, number>();
-    for (const a of this.asks) asksBy.set(a.session, (asksBy.get(a.session) ?? 0) + 1);
-    const all = [...this.rows.values()];
-    const children = new Map<string, DashboardRow[]>();
-    for (const r of all) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-    const treeUsd = (r: DashboardRow, seen = new Set<string>()): number => {
-      if (seen.has(r.id)) return 0;
-      seen.add(r.id);
-      return spendUsd(r.spend) + (children.get(r.id) ?? []).reduce((n, c) => n + treeUsd(c, seen), 0);
-    };
-    const rows = all
-      .map((r): DashboardRow => {
-        const out: DashboardRow = { ...r, spend: { ...r.spend, unpricedModels: [...r.spend.unpricedModels] }, asks: asksBy.get(r.id) ?? 0 };
-        delete out.budgetSpendUsd;
-        if (r.budget?.scope === 'session') out.budgetSpendUsd = spendUsd(r.spend);
-        else if (r.budget?.scope === 'tree') out.budgetSpendUsd = round(treeUsd(r));
-        return out;
-      })
-      .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    this.reselect(rows);
-    return {
-      rows,
-      asks: [...this.asks],
-      selected: this.selectedIndex,
-      selectedId: this.selectedId,
-      totalUsd: round(rows.reduce((n, r) => n + spendUsd(r.spend), 0)),
-      loaded: this.loaded,
-      events: this.conn.events.state,
-      approvals: this.conn.approvals.state,
-      error: this.conn.events.error ?? this.conn.approvals.error ?? this.listError,
-      message: this.message,
-    };
-  }
-
-  private emit(): void {
-    if (this.disposed) return;
-    this.snapshot = this.build();
-    for (const l of [...this.listeners]) l();
   }
 }
 
@@ -454,3 +171,4 @@ export async function loadDashboard(source: DashboardSource): Promise<DashboardS
   store.dispose();
   return snap;
 }
+

@@ -1,0 +1,64 @@
+/** The dashboard's geometry as plain functions (no React): column widths and when ages next change. */
+
+export interface Columns {
+  /** The cursor and the broadcast mark. */
+  mark: number;
+  name: number;
+  harness: number;
+  status: number;
+  age: number;
+  asks: number;
+  /** What is left: the spend figure comes first in it, the bar only when it fits. */
+  spend: number;
+}
+
+/**
+ * Column widths for a terminal `width` cells wide. At 80 columns the spend keeps 27 cells
+ * (`$12.34 / $50 soft tree` and notes); wider terminals give the room to status, then name.
+ * One cell stays free on the right so a full row never wraps.
+ */
+export function columnWidths(width: number): Columns {
+  const w = Math.max(50, Math.floor(width) || 80);
+  const c: Columns = { mark: 3, name: 16, harness: 8, status: 14, age: 6, asks: 5, spend: 0 };
+  let extra = w - 80;
+  if (extra < 0) {
+    // Narrower than 80: status and name give way first, never below a readable minimum.
+    const fromStatus = Math.min(-extra, c.status - 8);
+    c.status -= fromStatus;
+    extra += fromStatus;
+    const fromName = Math.min(-extra, c.name - 10);
+    c.name -= fromName;
+    extra += fromName;
+  }
+  const grow = (k: 'status' | 'name' | 'harness' | 'age' | 'asks', max: number) => {
+    const n = Math.max(0, Math.min(max, extra));
+    c[k] += n;
+    extra -= n;
+  };
+  grow('status', 13);
+  grow('name', 6);
+  grow('harness', 1);
+  grow('age', 1);
+  grow('asks', 1);
+  c.spend = Math.max(10, w - 1 - (c.mark + c.name + c.harness + c.status + c.age + c.asks));
+  return c;
+}
+
+/**
+ * How long until one of these ages (formatAge: `42s`, `5m`, `2h05m`, `3d`) reads differently,
+ * so the view redraws when a figure changes and not on a blind 1 s tick.
+ */
+export function nextAgeChangeMs(isoTimes: readonly string[], now: number): number {
+  let best = 3_600_000;
+  for (const iso of isoTimes) {
+    const ms = now - Date.parse(iso);
+    if (!Number.isFinite(ms)) continue;
+    const age = Math.max(0, ms);
+    // formatAge rounds seconds under a minute, and floors minutes (and hours) above.
+    const step = age < 59_500 ? 1000 : age < 86_400_000 ? 60_000 : 3_600_000;
+    const offset = step === 1000 ? 500 : 0;
+    const wait = step - ((age + offset) % step);
+    best = Math.min(best, Math.max(50, wait));
+  }
+  return best;
+}
