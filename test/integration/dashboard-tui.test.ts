@@ -51,7 +51,7 @@ describe('the dashboard in a real terminal', () => {
 
   it('fits 80 columns with the spend, and previews the selected session live', async () => {
     const s = await untilScreen((s) => Boolean(rowOf(s, 'alpha') && rowOf(s, 'beta') && /scripted>/.test(s)), 'both rows and the preview');
-    for (const name of ['alpha', 'beta']) expect(rowOf(s, name), s).toMatch(/\$0\s*$/); // the spend, on the row's own line
+    for (const name of ['alpha', 'beta']) expect(rowOf(s, name), s).toMatch(/ (-|\$[0-9.]+)\s*$/); // the spend ("-": nothing spent yet), on the row's own line
     expect(s).toMatch(/─ alpha \(idle\) ─/);
     // The preview follows the pane: something typed in alpha's own pane shows in the dashboard.
     await sendText(t, 'alpha', 'from outside');
