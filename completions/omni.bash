@@ -1,19 +1,21 @@
 # bash completion for omni / omnigent.  source this file, or copy it to
 # /etc/bash_completion.d/ (or ~/.local/share/bash-completion/completions/omni).
-# Dynamic words come from `omni … --json`: sessions, pending approvals, policy names.
+# Dynamic words come from `omni … --json`: sessions, tags, pending approvals, policy names.
 
-# _omni_json FIELD [FILTER] -- omni args...: one FIELD a line from the JSON array omni prints.
-# FILTER: live | ended | pending (by status), or - for every item.
+# _omni_json FIELDS FILTER -- omni args...: each FIELD (comma-separated; an array field gives
+# each element) of the items of the JSON array omni prints, one a line, each word once.
+# FILTER: live | ended | pending (by status), =REF (the item whose id or name is REF), or - for every item.
 _omni_json() {
   local field=$1 filter=$2; shift 3
   omni "$@" --json 2>/dev/null | node -e '
-    const [field, filter] = process.argv.slice(1); let s = "";
+    const [fields, filter] = process.argv.slice(1); let s = ""; const seen = new Set();
     process.stdin.on("data", (d) => (s += d)).on("end", () => {
       try {
         for (const x of JSON.parse(s)) {
           const ended = x.status === "exited" || x.status === "failed";
           if ((filter === "live" && ended) || (filter === "ended" && !ended) || (filter === "pending" && x.status !== "pending")) continue;
-          console.log(x[field]);
+          if (filter.startsWith("=") && x.id !== filter.slice(1) && x.name !== filter.slice(1)) continue;
+          for (const f of fields.split(",")) for (const w of [x[f]].flat()) if (w != null && !seen.has(w)) seen.add(w), console.log(w);
         }
       } catch {}
     });' "$field" "$filter"
@@ -21,88 +23,133 @@ _omni_json() {
 _omni_sessions() { _omni_json name live -- ls; }
 _omni_all_sessions() { _omni_json name - -- ls --all; }
 _omni_ended_sessions() { _omni_json name ended -- ls --all; }
-_omni_approval_ids() { _omni_json id pending -- approvals; }
-_omni_policies() {
-  COMPREPLY=($(compgen -W "$(_omni_json name - -- policy names)" -- "$cur") $(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -S / -- "$cur"))
+_omni_tags() { _omni_json tags - -- ls --all; }
+# What approve/deny take: a pending ask's id, or a session that has one.
+_omni_approval_targets() { _omni_json id,sessionName pending -- approvals; }
+_omni_yaml() {
+  COMPREPLY+=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -S / -- "$cur"))
   compopt -o nospace 2>/dev/null
+}
+_omni_policies() {
+  COMPREPLY=($(compgen -W "$(_omni_json name - -- policy names)" -- "$cur"))
+  _omni_yaml
+}
+
+# _omni_valued CMD FLAG: does FLAG of CMD take a value (so the next word is that value, not an argument)?
+_omni_valued() {
+  case "$2" in
+    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--older-than|--session|-s|--reason|-r|--by|--provider|--registry) return 0 ;;
+    -n) case "$1" in claude|codex|pi|run) return 0 ;; esac ;; # elsewhere -n is --dry-run
+    -f) [ "$1" = send ] && return 0 ;;                         # elsewhere -f is --follow or --force
+  esac
+  return 1
 }
 
 _omni() {
   local cur prev words cword
+  COMPREPLY=()
   _init_completion 2>/dev/null || { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; cword=$COMP_CWORD; words=("${COMP_WORDS[@]}"); }
-  local commands="claude codex pi run dashboard doctor ls list attach send wait events stop rm prune resume interrupt policy approvals approve deny status-line cost prices daemon help"
+  local commands="claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy approvals approve deny status-line cost prices daemon help"
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return
   fi
   local cmd=${words[1]} sub=${words[2]}
   # The value of a flag first: what follows --policy, --by, --for… is never another flag.
-  case "$prev" in
-    --policy|-p) case "$cmd" in claude|codex|pi) _omni_policies; return ;; esac ;;
-    --by) COMPREPLY=($(compgen -W "session harness model day" -- "$cur")); return ;;
-    --for) COMPREPLY=($(compgen -W "idle waiting running exited" -- "$cur")); return ;;
-    --harness|-H) COMPREPLY=($(compgen -W "claude codex pi" -- "$cur")); return ;;
-    --cwd|-C) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --file|-f) case "$cmd" in send) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac ;;
-    --bin) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --name|-n|--model|-m|--since|--timeout|-t|--reason|-r|--provider|--registry|--older-than) COMPREPLY=(); return ;;
-  esac
-  # The first argument after the command, when it is not a flag.
-  local nargs=0 i
-  for ((i = 2; i < cword; i++)); do [[ ${words[i]} != -* ]] && nargs=$((nargs + 1)); done
+  if _omni_valued "$cmd" "$prev"; then
+    case "$prev" in
+      --policy|-p) _omni_policies ;;
+      --by) COMPREPLY=($(compgen -W "session harness model day" -- "$cur")) ;;
+      --for) COMPREPLY=($(compgen -W "idle waiting running exited attention" -- "$cur")) ;;
+      --harness|-H) COMPREPLY=($(compgen -W "claude codex pi" -- "$cur")) ;;
+      --cwd|-C) COMPREPLY=($(compgen -d -- "$cur")) ;;
+      --file|-f|--bin) COMPREPLY=($(compgen -f -- "$cur")) ;;
+      --tag|-t) [ "$cmd" != wait ] && COMPREPLY=($(compgen -W "$(_omni_tags)" -- "$cur")) ;;
+      --to) # comma-separated: complete the last one, keep those before it
+        local pre="" last=$cur
+        [[ $cur == *,* ]] && pre=${cur%,*}, last=${cur##*,}
+        COMPREPLY=($(compgen -P "$pre" -W "$(_omni_sessions)" -- "$last")); compopt -o nospace 2>/dev/null ;;
+      --session|-s)
+        # approve's --session takes a value only when one follows; a flag may come instead.
+        if [[ $cmd == approve && $cur == -* ]]; then :; else COMPREPLY=($(compgen -W "$(_omni_approval_targets)" -- "$cur")); return; fi ;;
+      *) COMPREPLY=() ;;
+    esac
+    [[ $prev == --session || $prev == -s ]] || return
+  fi
+  # Arguments given so far (words that are neither flags nor a flag's value).
+  local nargs=0 i first=""
+  for ((i = 2; i < cword; i++)); do
+    if [[ ${words[i]} == -* ]]; then _omni_valued "$cmd" "${words[i]}" && ((i++))
+    else nargs=$((nargs + 1)); [ -z "$first" ] && first=${words[i]}; fi
+  done
+  local arg=""; [[ $cur != -* ]] && arg=$nargs # which argument is being typed ("" for a flag)
   local flags=""
   case "$cmd" in
-    claude|codex|pi) flags="--name --cwd --model --detach --json --bin --policy --sandbox --no-sandbox" ;;
+    claude|codex|pi) flags="--name --cwd --model --detach --json --bin --policy --sandbox --no-sandbox --tag" ;;
     run)
-      flags="--harness --model --name --cwd --detach --json --sandbox --no-sandbox"
-      if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -S / -- "$cur")); compopt -o nospace 2>/dev/null; return; fi ;;
+      flags="--harness --model --name --cwd --detach --json --sandbox --no-sandbox --tag"
+      if [ "$arg" = 0 ]; then _omni_yaml; return; fi ;;
     dashboard|doctor) flags="--json" ;;
-    ls|list) flags="--all --wide --json" ;;
+    ls|list) flags="--all --wide --tag --json" ;;
+    tag)
+      flags="--json"
+      case "$arg:$cur" in
+        0:*) COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return ;;
+        # +TAG adds a tag known anywhere (so does a bare one); -TAG removes one this session has.
+        *:+*) COMPREPLY=($(compgen -P + -W "$(_omni_tags)" -- "${cur#+}")); return ;;
+        :--*) ;;
+        :-*) [ -n "$first" ] && COMPREPLY=($(compgen -P - -W "$(_omni_json tags "=$first" -- ls --all)" -- "${cur#-}")) ;;
+        *) COMPREPLY=($(compgen -W "$(_omni_tags)" -- "$cur")); return ;;
+      esac ;;
     attach|stop|interrupt)
       flags="--json"; [ "$cmd" = attach ] && flags=""
-      if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
+      if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
     send)
-      flags="--file --no-submit --force --json"
-      if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
+      flags="--tag --to --file --no-submit --force --json"
+      # With --tag or --to the sessions are given; the arguments are the text.
+      local many=""; for ((i = 2; i < cword; i++)); do case "${words[i]}" in --tag|-t|--to) many=1 ;; esac; done
+      if [[ $arg == 0 && -z $many ]]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
     wait)
       flags="--for --timeout --json"
-      if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
+      if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
     events)
       flags="--follow --json --since"
-      if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi ;;
+      if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi ;;
     rm)
       flags="--dry-run --json"
-      if [[ $cur != -* ]]; then COMPREPLY=($(compgen -W "$(_omni_ended_sessions)" -- "$cur")); return; fi ;;
+      if [ -n "$arg" ]; then COMPREPLY=($(compgen -W "$(_omni_ended_sessions)" -- "$cur")); return; fi ;;
     prune) flags="--older-than --dry-run --json" ;;
     resume)
       flags="--detach --json"
-      if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_ended_sessions)" -- "$cur")); return; fi ;;
+      if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_ended_sessions)" -- "$cur")); return; fi ;;
+    rename)
+      flags="--json"
+      if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi
+      [ "$arg" = 1 ] && return ;; # the new name
     cost)
       flags="--by --json"
-      if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi ;;
+      if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi ;;
     approve|deny)
-      flags="--session --json"; [ "$cmd" = deny ] && flags="--reason --json"
-      if [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "$(_omni_approval_ids)" -- "$cur")); return; fi ;;
+      flags="--all --session --json"; [ "$cmd" = deny ] && flags="--all --session --reason --json"
+      if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_approval_targets)" -- "$cur")); return; fi ;;
     approvals) flags="--all --json" ;;
     status-line) flags="--tmux --timeout --json" ;;
     prices)
       flags="--harness --provider --json"
       if [ "$sub" = update ]; then flags="--registry --force --json"
-      elif [[ $cur != -* && $nargs -eq 0 ]]; then COMPREPLY=($(compgen -W "update" -- "$cur")); return; fi ;;
+      elif [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "update" -- "$cur")); return; fi ;;
     daemon)
       if [ "$cword" -eq 2 ]; then COMPREPLY=($(compgen -W "start stop status run" -- "$cur")); return; fi
       case "$sub" in start) flags="--quiet --json" ;; stop|status) flags="--json" ;; esac ;;
     policy)
       if [ "$cword" -eq 2 ]; then COMPREPLY=($(compgen -W "add ls names test" -- "$cur")); return; fi
       flags="--json"
-      if [[ $cur != -* ]]; then
-        case "$sub:$nargs" in
-          add:1|ls:1) COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return ;;
-          add:2) _omni_policies; return ;;
-          test:1) COMPREPLY=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -S / -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
-        esac
-      fi ;;
+      case "$sub:$arg" in
+        add:1|ls:1) COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return ;;
+        add:2) _omni_policies; return ;;
+        test:1) _omni_yaml; return ;;
+      esac ;;
     help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
   esac
-  COMPREPLY=($(compgen -W "$flags --help" -- "$cur"))
+  COMPREPLY+=($(compgen -W "$flags --help" -- "$cur"))
 }
 complete -F _omni omni omnigent
