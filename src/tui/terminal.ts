@@ -37,10 +37,13 @@ export function altScreen(out: NodeJS.WriteStream = process.stdout): AltScreen {
 }
 
 /**
- * React's production build for the TUIs, unless NODE_ENV says otherwise. Call it before the
- * first `import('react')`; the caller keeps its own copy of the environment for the agents it
+ * React's production build for the TUIs, unless NODE_ENV says otherwise, and Ink's live drawing
+ * on a terminal. Call it before the first `import('react')` / `import('ink')`; the caller keeps its own copy of the environment for the agents it
  * starts (they must not inherit a NODE_ENV the user never set).
  */
-export function preferProductionReact(env: NodeJS.ProcessEnv = process.env): void {
+export function preferProductionReact(env: NodeJS.ProcessEnv = process.env, out: NodeJS.WriteStream = process.stdout): void {
   env.NODE_ENV ??= 'production';
+  // Ink draws only a last frame at exit when `CI` is set (read once, when Ink loads). A view on a
+  // real terminal is for a person, whatever the shell exports, so it draws as usual there.
+  if (out.isTTY) for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) if (k in env) env[k] = 'false';
 }

@@ -8,7 +8,8 @@ import { answerCodexTitles, codexUserEnv, writeCodexUserConfig } from '../confor
 import { writePiUserConfig } from '../conformance/profiles/pi.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents } from '../helpers/events.js';
-import { claudeEnv, makeTestEnv, pinnedCli, until, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
+import { makeTestEnv, pinnedCli, until, type TestEnv } from '../helpers/omni.js';
 
 /**
  * Scripts can trust `send` and `wait` (issue 13, items 1-3), with the real Claude Code, which
@@ -18,14 +19,7 @@ describe('a prompt blocked by policy (real claude, fake model)', () => {
   let fake: FakeModel;
   let t: TestEnv;
 
-  beforeEach(async () => {
-    fake = await startFakeModel();
-    t = makeTestEnv(claudeEnv(fake.url));
-  });
-  afterEach(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  claudeWorld((w) => ({ fake, t } = w));
 
   const userTexts = async (name: string) =>
     parseEvents((await t.omni(['events', name, '--json'])).stdout)

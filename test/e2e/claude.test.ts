@@ -1,25 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
-import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import type { FakeModel } from '../fake-model/server.js';
 import { parseEvents } from '../helpers/events.js';
-import { ROOT, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
+import { ROOT, until, type TestEnv } from '../helpers/omni.js';
 
 describe('Claude Code end to end (real claude in omni tmux, fake model)', () => {
   let fake: FakeModel;
   let t: TestEnv;
 
-  beforeEach(async () => {
-    fake = await startFakeModel();
-    t = makeTestEnv(claudeEnv(fake.url));
-  });
-
-  afterEach(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  claudeWorld((w) => ({ fake, t } = w));
 
   it('runs a Bash tool call from a sent prompt and logs tool.call, tool.result and the reply', async () => {
     const target = path.join(t.work, 'made-by-claude.txt');

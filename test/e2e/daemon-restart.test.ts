@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../src/core/session.js';
-import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import type { FakeModel } from '../fake-model/server.js';
 import { parseEvents } from '../helpers/events.js';
-import { claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
+import { until, type TestEnv } from '../helpers/omni.js';
 
 const events = parseEvents;
 
@@ -12,15 +13,7 @@ describe('daemon survives kill -9 (real claude in omni tmux, fake model)', () =>
   let fake: FakeModel;
   let t: TestEnv;
 
-  beforeEach(async () => {
-    fake = await startFakeModel();
-    t = makeTestEnv(claudeEnv(fake.url));
-  });
-
-  afterEach(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  claudeWorld((w) => ({ fake, t } = w));
 
   it('re-adopts the live session with its log intact, and a hook restarts a dead daemon', async () => {
     fake.script({ match: 'FIRST-TURN', turns: [{ text: 'first answer' }] });

@@ -1,27 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/approvals/types.js';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
-import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import type { FakeModel } from '../fake-model/server.js';
 import { parseEvents, toolResultText as toolResultOf } from '../helpers/events.js';
-import { OMNI_JS, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { OMNI_JS, until, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
 
 /** The real Claude Code under omni policies, against the fake model. */
 describe('policies and approvals end to end', () => {
   let fake: FakeModel;
   let t: TestEnv;
 
-  beforeEach(async () => {
-    fake = await startFakeModel();
-    t = makeTestEnv(claudeEnv(fake.url));
-  });
-  afterEach(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  claudeWorld((w) => ({ fake, t } = w));
 
   const CLAUDE_ARGS = ['--', '--permission-mode', 'default', '--allowedTools', 'Bash'];
   const events = async (name: string) => parseEvents((await t.omni(['events', name, '--json'])).stdout);

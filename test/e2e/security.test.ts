@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/approvals/types.js';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
-import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import type { FakeModel } from '../fake-model/server.js';
 import { parseEvents, toolResultText } from '../helpers/events.js';
-import { HARNESS_BIN, OMNI_JS, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { HARNESS_BIN, OMNI_JS, until, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
 
 /**
  * The real Claude Code against the fake model: ways out of a session that the runtime (not the
@@ -18,14 +19,7 @@ describe('no way out, and a harness under $HOME in the sandbox', () => {
   let fake: FakeModel;
   let t: TestEnv;
 
-  beforeEach(async () => {
-    fake = await startFakeModel();
-    t = makeTestEnv(claudeEnv(fake.url));
-  });
-  afterEach(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  claudeWorld((w) => ({ fake, t } = w));
 
   const events = async (name: string) => parseEvents((await t.omni(['events', name, '--json'])).stdout);
 

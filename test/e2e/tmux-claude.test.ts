@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shQuote } from '../../src/core/fsutil.js';
 import type { SessionRecord } from '../../src/core/session.js';
-import { startFakeModel, type FakeModel } from '../fake-model/server.js';
-import { HARNESS_BIN, claudeEnv, makeTestEnv, pinnedCli, until, type TestEnv } from '../helpers/omni.js';
+import type { FakeModel } from '../fake-model/server.js';
+import { HARNESS_BIN, pinnedCli, until, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
 
 const FOCUS_HINT = /focus-events/;
 
@@ -11,15 +12,7 @@ describe.skipIf(!pinnedCli('claude'))("Claude Code in omni's tmux (real claude, 
   let fake: FakeModel;
   let t: TestEnv;
 
-  beforeEach(async () => {
-    fake = await startFakeModel();
-    t = makeTestEnv(claudeEnv(fake.url));
-  });
-
-  afterEach(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  claudeWorld((w) => ({ fake, t } = w));
 
   const screen = async (target: string) => String((await t.tmux(['capture-pane', '-p', '-t', target])).stdout);
 

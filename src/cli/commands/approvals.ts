@@ -74,6 +74,7 @@ export async function approvalPopupCommand(id: string): Promise<number> {
     process.stdout.write(describeResolution(found) + '\n');
     return ExitCode.ok;
   }
+  preferProductionReact();
   const [{ render }, React, { ApprovalPopup }] = await Promise.all([import('ink'), import('react'), import('../../tui/approvals/popup.js')]);
   const abort = new AbortController();
   // The daemon opened this popup with a one-time nonce; without it an answer from under omni's tmux server is refused.

@@ -13,20 +13,21 @@ export interface Columns {
 }
 
 /**
- * Column widths for a terminal `width` cells wide. At 80 columns the spend keeps 27 cells
- * (`$12.34 / $50 soft tree` and notes); wider terminals give the room to status, then name.
+ * Column widths for a terminal `width` cells wide. At 80 columns the spend keeps 22 cells
+ * (`$12.34 / $50 soft tree`) and the status 24, room for `waiting (ap_…)` with the whole id (an
+ * id is shown whole or not at all); wider terminals give the room to status, then name.
  * One cell stays free on the right so a full row never wraps.
  */
 export function columnWidths(width: number): Columns {
   const w = Math.max(50, Math.floor(width) || 80);
-  const c: Columns = { mark: 3, name: 16, harness: 8, status: 14, age: 6, asks: 5, spend: 0 };
+  const c: Columns = { mark: 3, name: 11, harness: 8, status: 24, age: 6, asks: 5, spend: 0 };
   let extra = w - 80;
   if (extra < 0) {
     // Narrower than 80: status and name give way first, never below a readable minimum.
     const fromStatus = Math.min(-extra, c.status - 8);
     c.status -= fromStatus;
     extra += fromStatus;
-    const fromName = Math.min(-extra, c.name - 10);
+    const fromName = Math.min(-extra, c.name - 8);
     c.name -= fromName;
     extra += fromName;
   }
