@@ -83,20 +83,17 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   // Built in dependency order, no forward references: the log and the pane writer first (the
   // policy service emits, sets statuses and interrupts through them), then the policy and
   // sandbox services, then the hook dispatch that needs the policy port, then the manager.
-  // Repricing (docs/COST.md): totals are built with the current book; the price watch rebuilds
-  // them when the prices change. `watch` is set just below, before any event can be logged.
-  let watch: PriceWatch | undefined;
+  // Repricing (docs/COST.md): totals are built with the current book; `reprice` (below, once the
+  // log and the ledger exist) rebuilds them when the prices change.
+  const watch = new PriceWatch({ fingerprint: () => meter.fingerprint(), file: path.join(paths.stateDir, 'prices-applied.json'), log });
+  const stale = (at: Date) => watch.stale(at);
   const events = new SessionLog({
     store,
     bus,
     log,
-    priceUsage: (rec, usage, at) => {
-      watch?.check();
-      return meter.price(rec, usage, at);
-    },
+    priceUsage: (rec, usage, at) => meter.price(rec, usage, at),
     repriceUsage: (rec, usage, at) => (stale(at) ? repriceWith(meter, rec, usage, at) : usage),
   });
-  const stale = (at: Date) => !watch || watch.stale(at);
   const costArchive = new CostArchive(path.join(paths.stateDir, 'cost-archive'));
   const panes = new PaneIO({ tmux, harnesses, events });
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
@@ -121,15 +118,8 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       (harness, usage, at) => (stale(at) ? repriceWith(meter, { harness }, usage, at) : usage),
     );
   const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seed: ledgerSeed }).load();
-  watch = new PriceWatch({
-    fingerprint: () => meter.fingerprint(),
-    file: path.join(paths.stateDir, 'prices-applied.json'),
-    sessions: () => store.all(),
-    rebuildCost: (rec) => events.rebuildCost(rec),
-    rebuildLedger: () => ledger.rebuild(),
-    log,
-  });
-  watch.check();
+  const reprice = () => watch.check({ sessions: () => store.all(), rebuildCost: (rec) => events.rebuildCost(rec), rebuildLedger: () => ledger.rebuild() });
+  reprice();
   const policies = new PolicyService({
     approvals,
     sessionDir: (id) => store.sessionDir(id),
@@ -220,7 +210,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     ready: ready.promise,
     shutdown: () => void shutdown('stop requested'),
     cost: (q) => costReport({ sessions: sessions.list(), eventsFile: (id) => sessions.eventsFile(id), meter, stale, archived: () => costArchive.inputs() }, q),
-    refreshCost: () => watch?.check(),
+    refreshCost: () => reprice(),
     removal: new SessionRemoval({ store, archive: costArchive, closeLog: (id) => events.close(id), forget: (id) => policies.forget(id), log }),
   });
 
@@ -267,7 +257,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     polling = true;
     // Prices edited while nothing was logged or listed still reach the budgets within a tick.
     try {
-      watch?.check();
+      reprice();
     } catch (err) {
       log(`prices: ${(err as Error).message}`);
     }

@@ -9,20 +9,25 @@ import type { SessionRecord } from '../core/session.js';
  * about it. The fingerprint of the prices the totals were built with is kept in `file`, so a
  * change made while the daemon was down is caught when it starts. The logs are never rewritten.
  */
+/** What a change of prices rebuilds; passed to `check` by whoever owns the totals. */
+export interface RepriceWork {
+  sessions: () => SessionRecord[];
+  /** Re-derive one session's totals from its log with the current book (SessionLog.rebuildCost). */
+  rebuildCost: (rec: SessionRecord) => void;
+  /** Rebuild the day ledger from every log with the current book. */
+  rebuildLedger: () => void;
+}
+
 export class PriceWatch {
   private applied: string | undefined;
   private appliedAtMs = 0;
 
+  // Knows only the prices, so the session log (which asks `stale`) can be built after it.
   constructor(
     private readonly deps: {
       /** Which prices are in force now (src/cost/meter.ts). */
       fingerprint: () => string;
       file: string;
-      sessions: () => SessionRecord[];
-      /** Re-derive one session's totals from its log with the current book (SessionLog.rebuildCost). */
-      rebuildCost: (rec: SessionRecord) => void;
-      /** Rebuild the day ledger from every log with the current book. */
-      rebuildLedger: () => void;
       log?: (msg: string) => void;
     },
   ) {
@@ -45,7 +50,7 @@ export class PriceWatch {
   }
 
   /** Rebuild the totals if the prices changed since they were built; true when it did. */
-  check(): boolean {
+  check(work: RepriceWork): boolean {
     let now: string;
     try {
       now = this.deps.fingerprint();
@@ -58,9 +63,9 @@ export class PriceWatch {
     // From here on every event logged so far is stale, so the rebuild reprices all of them.
     this.applied = now;
     this.appliedAtMs = t0;
-    const recs = this.deps.sessions();
-    for (const rec of recs) this.deps.rebuildCost(rec);
-    this.deps.rebuildLedger();
+    const recs = work.sessions();
+    for (const rec of recs) work.rebuildCost(rec);
+    work.rebuildLedger();
     try {
       writeFileAtomic(this.deps.file, JSON.stringify({ fingerprint: now, at: new Date(t0).toISOString() }) + '\n');
     } catch (err) {

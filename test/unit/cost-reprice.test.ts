@@ -28,6 +28,7 @@ describe('repricing and removal (daemon parts on a real store, real files)', () 
   let archive: CostArchive;
   let watch: () => PriceWatch;
   let current: PriceWatch | undefined;
+  const work = () => ({ sessions: () => store.all(), rebuildCost: (r: SessionRecord) => log.rebuildCost(r), rebuildLedger: () => ledger.rebuild() });
   const stale = (at: Date) => !current || current.stale(at);
   const configDir = () => path.join(dir, 'config');
   const price = (input: number) => fs.writeFileSync(path.join(configDir(), 'prices.yaml'), `models:\n  ${MODEL}:\n    input: ${input}\n    output: 3\n`);
@@ -52,9 +53,6 @@ describe('repricing and removal (daemon parts on a real store, real files)', () 
       (current = new PriceWatch({
         fingerprint: () => meter.fingerprint(),
         file: path.join(dir, 'state', 'prices-applied.json'),
-        sessions: () => store.all(),
-        rebuildCost: (r) => log.rebuildCost(r),
-        rebuildLedger: () => ledger.rebuild(),
       }));
   });
   afterEach(() => {
@@ -73,7 +71,7 @@ describe('repricing and removal (daemon parts on a real store, real files)', () 
 
   it('prices old unpriced usage in the session totals, the day ledger and omni cost once the model is priced; the log keeps what it said', () => {
     const w = watch();
-    w.check();
+    w.check(work());
     const rec = session('s_aaaaaaaa');
     spend(rec);
     spend(rec);
@@ -81,18 +79,18 @@ describe('repricing and removal (daemon parts on a real store, real files)', () 
     expect(ledger.day(new Date())).toMatchObject({ usd: 0, unpricedModels: [MODEL] });
 
     price(1);
-    expect(w.check()).toBe(true);
+    expect(w.check(work())).toBe(true);
     expect(rec.cost).toMatchObject({ computedUsd: 0.008, messages: 2 });
     expect(rec.cost?.unpricedModels).toBeUndefined();
     expect(ledger.day(new Date())).toEqual({ date: localDate(new Date()), usd: 0.008, unpricedModels: [] });
     expect(costReport({ sessions: store.all(), eventsFile: (id) => store.eventsFile(id), meter }, { by: 'session' }).total).toMatchObject({ computedUsd: 0.008, unpricedMessages: 0 });
     expect(readUsage(store.eventsFile(rec.id)).every((e) => e.data.unpriced === true && e.data.computedCostUsd === undefined)).toBe(true);
-    expect(w.check()).toBe(false); // nothing changed since
+    expect(w.check(work())).toBe(false); // nothing changed since
 
     // A changed price reprices history too; a reopened log (daemon restart) agrees.
     price(2);
     log.emit(rec, { type: 'usage', data: u() }); // priced with the new book; the watch runs first in the daemon
-    w.check();
+    w.check(work());
     expect(rec.cost?.computedUsd).toBe(0.015);
     log.close(rec.id);
     log.opened(rec);
@@ -105,23 +103,23 @@ describe('repricing and removal (daemon parts on a real store, real files)', () 
     log.opened(rec);
     expect(rec.cost?.computedUsd).toBe(1.015);
     price(1);
-    w.check();
+    w.check(work());
     expect(rec.cost?.computedUsd).toBe(0.016);
   });
 
   it('a price change made while the daemon was down is applied at start', () => {
-    watch().check();
+    watch().check(work());
     const rec = session('s_bbbbbbbb');
     spend(rec);
     price(1);
     const restarted = watch(); // reads the fingerprint it last applied
-    expect(restarted.check()).toBe(true);
+    expect(restarted.check(work())).toBe(true);
     expect(rec.cost?.computedUsd).toBe(0.004);
   });
 
   it('rm refuses a live session, keeps an ended one’s cost history for omni cost, the ledger and repricing', () => {
     price(1);
-    watch().check();
+    watch().check(work());
     const live = session('s_cccccccc');
     spend(live);
     const removal = new SessionRemoval({ store, archive, closeLog: (id) => log.close(id), forget: () => {} });
