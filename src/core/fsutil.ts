@@ -34,3 +34,21 @@ export function shQuote(word: string): string {
   if (word !== '' && /^[A-Za-z0-9_\/.,:=+@%-]+$/.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * The first executable regular file `name` in `pathVar` (a PATH value), or undefined. Relative
+ * entries are skipped: in the daemon they would resolve against its own cwd, not the caller's.
+ */
+export function findOnPath(name: string, pathVar: string | undefined): string | undefined {
+  for (const dir of (pathVar ?? '').split(':')) {
+    if (!dir || !path.isAbsolute(dir)) continue;
+    const file = path.join(dir, name);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OmniEvent } from '../core/events.js';
+import { findOnPath } from '../core/fsutil.js';
 import type { SessionRecord } from '../core/session.js';
 import type { NotifyChannel, NotifyConfig, NotifyKind } from './notify-config.js';
 
@@ -143,12 +144,12 @@ export class Notifier {
     const env = this.deps.env ?? process.env;
     const body = oneLine(n.body, 300);
     if (platform === 'darwin') {
-      const osascript = which('osascript', env);
+      const osascript = findOnPath('osascript', env.PATH);
       // argv, not an interpolated script: nothing in a reason can break out of the string.
       if (osascript) await this.exec(osascript, ['-e', 'on run argv', '-e', 'display notification (item 2 of argv) with title (item 1 of argv)', '-e', 'end run', n.title, body]);
       return;
     }
-    const notifySend = which('notify-send', env);
+    const notifySend = findOnPath('notify-send', env.PATH);
     if (notifySend) await this.exec(notifySend, ['--app-name=omni', n.kind === 'approval' || n.kind === 'dialog' ? '--urgency=critical' : '--urgency=normal', n.title, body]);
   }
 }
@@ -156,21 +157,6 @@ export class Notifier {
 function oneLine(s: string, max: number): string {
   const flat = s.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-/** The first executable `name` on PATH. */
-export function which(name: string, env: Record<string, string | undefined>): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
 }
 
 function run(file: string, args: string[]): Promise<string> {

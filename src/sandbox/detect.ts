@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { execa } from 'execa';
+import { findOnPath } from '../core/fsutil.js';
 import { SandboxUnavailable } from './errors.js';
 import { seccompProgram } from './seccomp.js';
 
@@ -13,20 +13,7 @@ export interface BwrapInfo {
   version: string;
 }
 
-/** First executable `name` on `PATH`, or undefined. */
-export function findOnPath(name: string, pathVar: string | undefined): string | undefined {
-  for (const dir of (pathVar ?? '').split(':')) {
-    if (!dir || !path.isAbsolute(dir)) continue; // a relative PATH entry would depend on the daemon's cwd
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+export { findOnPath };
 
 /**
  * The smallest invocation using every kernel feature the real launch needs: a user namespace

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { findOnPath } from '../core/fsutil.js';
 
 /**
  * A harness found on the caller's PATH may live in a tree the sandbox hides ($HOME is a tmpfs):
@@ -74,20 +75,6 @@ function interpreter(file: string): { name: string; abs?: string } | undefined {
   return words[0] ? { name: path.basename(words[0]), abs: words[0] } : undefined;
 }
 
-function which(name: string, envPath: string | undefined): string | undefined {
-  for (const dir of (envPath ?? '').split(':')) {
-    if (!dir) continue;
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
-
 export function harnessPath(command: string, opts: { path?: string; home?: string; hidden: string[] }): HarnessPath {
   const chain = hops(command);
   const real = chain.at(-1)!;
@@ -95,7 +82,7 @@ export function harnessPath(command: string, opts: { path?: string; home?: strin
   let missingInterpreter: string | undefined;
   const interp = interpreter(real);
   if (interp) {
-    const found = interp.abs ?? which(interp.name, opts.path);
+    const found = interp.abs ?? findOnPath(interp.name, opts.path);
     if (!found) missingInterpreter = interp.name;
     else {
       const ichain = hops(found);
