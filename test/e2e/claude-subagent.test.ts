@@ -1,10 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { CostReport } from '../../src/cost/aggregate.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { startFakeModel, type CapturedRequest, type FakeModel } from '../fake-model/server.js';
 import { parseEvents } from '../helpers/events.js';
-import { claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { until, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
 
 // Claude Sonnet 4.5 in the bundled @pydantic/genai-prices 0.1.8, USD per million tokens: input 3,
 // output 15, cache read 0.30, cache write (5 min) 3.75.
@@ -27,16 +28,7 @@ describe('Claude Code sub-agents count toward the omni session (real claude, fak
   let fake: FakeModel;
   let t: TestEnv;
 
-  beforeEach(async () => {
-    fake = await startFakeModel();
-    fake.defaultUsage = { input_tokens: 2_000, output_tokens: 5_000, cache_read_input_tokens: 40_000, cache_creation_input_tokens: 10_000 };
-    t = makeTestEnv(claudeEnv(fake.url));
-  });
-
-  afterEach(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  claudeWorld((w) => ({ fake, t } = w), { defaultUsage: { input_tokens: 2_000, output_tokens: 5_000, cache_read_input_tokens: 40_000, cache_creation_input_tokens: 10_000 } });
 
   it('meters the Agent tool’s sub-agent at its exact cost into the session, and omni cost totals parent + sub-agent', async () => {
     fake.script({

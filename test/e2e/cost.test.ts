@@ -7,7 +7,8 @@ import type { SessionRecord } from '../../src/core/session.js';
 import { answerCodexTitles, codexUserEnv, writeCodexUserConfig } from '../conformance/profiles/codex.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents } from '../helpers/events.js';
-import { claudeEnv, makeTestEnv, until, pinnedCli, type TestEnv } from '../helpers/omni.js';
+import { makeTestEnv, until, pinnedCli, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
 
 // Claude Sonnet 4.5 in the bundled @pydantic/genai-prices 0.1.8, USD per million tokens:
 // input 3, output 15, cache read 0.30, cache write (5 min) 3.75. Every answer of the fake model
@@ -34,16 +35,7 @@ describe('cost metering end to end (real claude, fake model with fixed token cou
   let fake: FakeModel;
   let t: TestEnv;
 
-  beforeEach(async () => {
-    fake = await startFakeModel();
-    fake.defaultUsage = { input_tokens: 2_000, output_tokens: 5_000, cache_read_input_tokens: 40_000, cache_creation_input_tokens: 10_000 };
-    t = makeTestEnv(claudeEnv(fake.url));
-  });
-
-  afterEach(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  claudeWorld((w) => ({ fake, t } = w), { defaultUsage: { input_tokens: 2_000, output_tokens: 5_000, cache_read_input_tokens: 40_000, cache_creation_input_tokens: 10_000 } });
 
   it('every usage event carries the computed cost, omni cost totals it, and Claude reports the same through its status line', async () => {
     // The user's own status line keeps showing: omni's status line runs it after reading the cost.

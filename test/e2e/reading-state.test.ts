@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/approvals/types.js';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import type { CostReport } from '../../src/cost/aggregate.js';
-import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import type { FakeModel } from '../fake-model/server.js';
 import { parseEvents } from '../helpers/events.js';
-import { OMNI_JS, claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { OMNI_JS, until, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
 
 // Every answer of the fake model spends 2,000 input + 5,000 output + 40,000 cache-read + 10,000
 // cache-write tokens. claude-mystery-9 is in no price book until the test prices it at $1 per
@@ -21,15 +22,7 @@ describe('reading the state: one spend everywhere, repricing, rm/prune, 80 colum
   let fake: FakeModel;
   let t: TestEnv;
 
-  beforeEach(async () => {
-    fake = await startFakeModel();
-    fake.defaultUsage = { input_tokens: 2_000, output_tokens: 5_000, cache_read_input_tokens: 40_000, cache_creation_input_tokens: 10_000 };
-    t = makeTestEnv(claudeEnv(fake.url));
-  });
-  afterEach(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  claudeWorld((w) => ({ fake, t } = w), { defaultUsage: { input_tokens: 2_000, output_tokens: 5_000, cache_read_input_tokens: 40_000, cache_creation_input_tokens: 10_000 } });
 
   const usageOf = async (name: string) => parseEvents((await t.omni(['events', name, '--json'])).stdout).filter((e) => e.type === 'usage') as OmniEvent<'usage'>[];
   const record = async (name: string) => (await t.omniJson<SessionRecord[]>(['ls', '--all'])).find((s) => s.name === name);
