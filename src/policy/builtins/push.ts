@@ -1,10 +1,9 @@
 import { matchCommand, parsePattern, type ShellCommand } from '../shell.js';
 import { expandCommandBraces } from '../shell/braces.js';
 import type { Finding } from './deletes.js';
-import { clip, commandLine } from './util.js';
+import { clip, commandLine, GIT_VALUE_OPTS } from './util.js';
 
 const GIT_PUSH = parsePattern('git push');
-const GIT_VALUE_OPTS = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env', '--super-prefix']);
 /** `--forc`, `--mirr`: git takes unique prefixes of long options. */
 const long = (a: string, name: string, min: number): boolean => {
   const n = a.slice(2).split('=')[0]!;

@@ -44,7 +44,8 @@ export function stableJson(v: unknown): string {
 
 export const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
-const GIT_VALUE_OPTS = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env', '--super-prefix']);
+/** git's global options that take the next word as their value (`git -C dir push`). */
+export const GIT_VALUE_OPTS: ReadonlySet<string> = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env', '--super-prefix']);
 
 /** `git [global options] <sub> args…` → `{ sub, args }` (undefined if not git or no subcommand). */
 export function gitSubcommand(cmd: Pick<ShellCommand, 'program' | 'args'>): { sub: string; args: string[] } | undefined {
