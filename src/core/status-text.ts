@@ -1,5 +1,11 @@
 import type { SessionStatus } from './events.js';
 
+/** `s` on one line (runs of whitespace become one space), cut to `max` characters with `…`. */
+export function oneLine(s: string, max = Infinity): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? t.slice(0, Math.max(0, max - 1)) + '…' : t;
+}
+
 /** An omni id in a sentence (`ap_…`, `s_…`): shown whole or not at all, never cut. */
 const ID = /\b(?:ap|s)_[a-z0-9]+\b/;
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OmniEvent } from '../core/events.js';
 import { findOnPath } from '../core/fsutil.js';
+import { oneLine } from '../core/status-text.js';
 import type { SessionRecord } from '../core/session.js';
 import type { NotifyChannel, NotifyConfig, NotifyKind } from './notify-config.js';
 
@@ -152,11 +153,6 @@ export class Notifier {
     const notifySend = findOnPath('notify-send', env.PATH);
     if (notifySend) await this.exec(notifySend, ['--app-name=omni', n.kind === 'approval' || n.kind === 'dialog' ? '--urgency=critical' : '--urgency=normal', n.title, body]);
   }
-}
-
-function oneLine(s: string, max: number): string {
-  const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 function run(file: string, args: string[]): Promise<string> {

@@ -2,10 +2,9 @@ import type { Approval } from '../../approvals/types.js';
 
 /** Plain-text helpers shared by the approvals TUI, the popup and the CLI listing (no React). */
 
-export function oneLine(s: string, max = Infinity): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > max ? t.slice(0, Math.max(0, max - 1)) + '…' : t;
-}
+import { oneLine } from '../../core/status-text.js';
+
+export { oneLine };
 
 /** Seconds, minutes, hours+minutes, days: the same scale as `omni ls`. */
 export function formatAge(fromIso: string, now: number): string {
