@@ -13,8 +13,9 @@
 //      none        buildToolSubject + evaluatePolicies([])
 //      20 policies buildToolSubject + evaluatePolicies(<the 20 policies>), state carried along
 //      parse only  parseShell(script) alone, for the shell calls
-//    and, apart, the daemon's state file write that follows a decision with updates
-//    (writeFileAtomic of policy-state.json, as PolicyService.saveState does).
+//    and, apart, the daemon's persisting of a decision's updates (PolicyStateStore.append: one
+//    line on the session's policy-state journal, a snapshot every 1000 lines), next to the
+//    full state file rewrite it replaced (writeFileAtomic of policy-state.json).
 //    State updates are applied after each decision as the daemon does (allow/none at once; an
 //    ask as if a person approved it once; a deny never). evaluatePolicies never waits for an
 //    approval (only the daemon's PolicyService does), so asks here are just verdicts.
@@ -306,7 +307,7 @@ function buildStream() {
 async function loadEngine() {
   if (!fs.existsSync(DIST)) throw new Error('dist/ is missing: run `npm run build` first');
   const imp = (p) => import(pathToFileURL(path.join(DIST, p)).href);
-  const [{ evaluatePolicies }, { parsePolicyText }, { PolicyState }, { buildToolSubject }, { parseShell }, { writeFileAtomic }, { claudeAdapter }] = await Promise.all([
+  const [{ evaluatePolicies }, { parsePolicyText }, { PolicyState }, { buildToolSubject }, { parseShell }, { writeFileAtomic }, { claudeAdapter }, { PolicyStateStore }] = await Promise.all([
     imp('policy/engine.js'),
     imp('policy/rules.js'),
     imp('policy/state.js'),
@@ -314,8 +315,9 @@ async function loadEngine() {
     imp('policy/shell.js'),
     imp('core/fsutil.js'),
     imp('harnesses/claude/index.js'),
+    imp('daemon/policy-state-store.js'),
   ]);
-  return { evaluatePolicies, parsePolicyText, PolicyState, buildToolSubject, parseShell, writeFileAtomic, adapter: claudeAdapter };
+  return { evaluatePolicies, parsePolicyText, PolicyState, buildToolSubject, parseShell, writeFileAtomic, adapter: claudeAdapter, PolicyStateStore };
 }
 
 const SESSION = { id: 'bench0000', name: 'bench', harness: 'claude', cwd: work };
@@ -342,7 +344,8 @@ async function inProcess(E, policies) {
   const state20 = new E.PolicyState();
   const state0 = new E.PolicyState();
   const keys = ['none', 'p20', 'parse'];
-  const times = { none: [], p20: [], parse: [], persist: [] };
+  const times = { none: [], p20: [], parse: [], persist: [], rewrite: [] };
+  const updateSample = [];
   let persisted = 0;
   const byClass = {};
   const verdicts = { none: {}, p20: {} };
@@ -371,7 +374,10 @@ async function inProcess(E, policies) {
       const res = await decide(E, p, st, item, callId);
       const t1 = now();
       applyAsDaemon(st, res);
-      if (k === 'p20' && measured && res.verdict !== 'deny' && res.updates.length) persisted++;
+      if (k === 'p20' && measured && res.verdict !== 'deny' && res.updates.length) {
+        persisted++;
+        if (updateSample.length < 3000) updateSample.push(res.updates);
+      }
       if (!measured) continue;
       const t = us(t0, t1);
       times[k].push(t);
@@ -381,17 +387,28 @@ async function inProcess(E, policies) {
     }
   }
   const elapsed = (Date.now() - tStart) / 1000;
-  // The daemon also persists the state after every decision whose updates it applies
-  // (PolicyService.saveState: writeFileAtomic of policy-state.json, a temp file + rename). Timed
-  // apart, after the decisions (disk writes between them would disturb them): the end state.
+  // The daemon also persists the updates of every decision it applies (PolicyStateStore.append:
+  // one journal line, the snapshot rewritten every 1000 lines) before it answers. Timed apart,
+  // after the decisions (disk writes between them would disturb them), with the updates the
+  // decisions above made; and the full rewrite of the end state that it replaced.
+  const stateDir = fs.mkdtempSync(path.join(dir, 'pstate-'));
+  const store = new E.PolicyStateStore(stateDir);
+  const live = store.load();
+  for (let i = 0; i < updateSample.length; i++) {
+    live.apply(updateSample[i]);
+    const w0 = now();
+    store.append(live, { u: updateSample[i] });
+    if (i >= 100) times.persist.push(us(w0, now()));
+  }
+  store.close(live);
   const stateFile = path.join(dir, 'policy-state.json');
   const stateText = JSON.stringify(state20.toJSON(), null, 2) + '\n';
   for (let i = 0; i < Math.min(2000, opts.n) + 100; i++) {
     const w0 = now();
     E.writeFileAtomic(stateFile, stateText);
-    if (i >= 100) times.persist.push(us(w0, now()));
+    if (i >= 100) times.rewrite.push(us(w0, now()));
   }
-  const figures = { none: stats(times.none), p20: stats(times.p20), parse: stats(times.parse), persist: stats(times.persist) };
+  const figures = { none: stats(times.none), p20: stats(times.p20), parse: stats(times.parse), persist: stats(times.persist), rewrite: stats(times.rewrite) };
   const classes = Object.fromEntries(Object.entries(byClass).map(([c, v]) => [c, { none: stats(v.none), p20: stats(v.p20) }]));
   return {
     unit: 'us',
@@ -583,14 +600,15 @@ async function main() {
   L.push(row('no policies', inproc.figures.none, 40));
   L.push(row('20 policies', inproc.figures.p20, 40));
   L.push(row(`shell parse alone (${inproc.figures.parse.n} shell calls)`, inproc.figures.parse, 40));
-  L.push(row(`state file write (${inproc.statePersist.stateBytes} B, apart)`, inproc.figures.persist, 40));
+  L.push(row(`state journal append (apart)`, inproc.figures.persist, 40));
+  L.push(row(`old: state file rewrite (${inproc.statePersist.stateBytes} B)`, inproc.figures.rewrite, 40));
   L.push(`ratio 20/none: p50 ${inproc.ratio.p50}x, p90 ${inproc.ratio.p90}x, p99 ${inproc.ratio.p99}x, mean ${inproc.ratio.mean}x; added p50 ${inproc.added.p50} µs, p99 ${inproc.added.p99} µs`);
   L.push('by subject, p50 / p99 µs:');
   for (const [c, v] of Object.entries(inproc.classes)) {
     L.push(`  ${c.padEnd(22)} none ${f2(v.none.p50, 7)} /${f2(v.none.p99, 7)}   20 policies ${f2(v.p20.p50, 7)} /${f2(v.p20.p99, 7)}   (n ${v.p20.n})`);
   }
   L.push(`verdicts with 20 policies: ${JSON.stringify(inproc.verdicts.p20)} (asks are returned, never awaited: slowest ask ${inproc.maxAskUs} µs)`);
-  L.push(`${inproc.statePersist.decisionsWithUpdates} of ${inproc.n} 20-policy decisions had updates to apply: the daemon writes the state file after each`);
+  L.push(`${inproc.statePersist.decisionsWithUpdates} of ${inproc.n} 20-policy decisions had updates to apply: the daemon journals them before it answers`);
   if (e2e) {
     L.push('');
     L.push(`2. end to end, PreToolUse through the daemon, ${e2e.n} runs each, ${e2e.warmup} warm-up, interleaved, ms, ${e2e.elapsedS} s`);

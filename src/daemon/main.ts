@@ -193,6 +193,10 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     log,
   });
   bus.subscribe(null, (ev) => notifier.onEvent(ev));
+  // An ended session's policy-state journal is folded into its snapshot and its fd closed.
+  bus.subscribe(null, (ev) => {
+    if (ev.type === 'session.exited') policies.close(ev.session);
+  });
 
   const info = { pid: process.pid, version: OMNI_VERSION, startedAt: new Date().toISOString(), socket: paths.socket, home: paths.home, tmuxSocket: paths.tmuxSocket };
   let stopping = false;
@@ -224,6 +228,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     await sandbox.closeAll();
     await agents.closeAll();
     await sessions.shutdown();
+    policies.closeAll();
     try {
       fs.unlinkSync(paths.socket);
     } catch {

@@ -8,6 +8,7 @@ import { isLive, type SessionRecord } from '../core/session.js';
 import { localDate, type CostLedger } from '../cost/ledger.js';
 import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
+import { PolicyStateStore } from './policy-state-store.js';
 import { evaluatePolicies } from '../policy/engine.js';
 import { YamlError } from '../core/yaml.js';
 import { compileSnapshot, type PolicySnapshot } from '../policy/snapshot.js';
@@ -30,6 +31,8 @@ interface SessionPolicies {
   snapshots: PolicySnapshot[];
   policies: LoadedPolicy[];
   state: PolicyState;
+  /** Where the state persists: snapshot + journal (policy-state-store.ts). */
+  store: PolicyStateStore;
 }
 
 export interface PolicyServiceDeps {
@@ -156,7 +159,7 @@ export class PolicyService {
     });
     if (result.verdict === 'deny') return { verdict: 'deny', reason: result.reason, policy: result.policies[0] };
     if (result.verdict !== 'ask') {
-      this.applyUpdates(rec, cur, result.updates);
+      this.applyUpdates(cur, result.updates);
       return { verdict: result.verdict, reason: result.reason, policy: result.policies[0] };
     }
 
@@ -193,9 +196,10 @@ export class PolicyService {
     if (rec.status === 'waiting') this.deps.setStatus(rec, before === 'waiting' ? 'running' : before, undefined);
     const r = done.resolution!;
     if (done.status === 'approved') {
-      this.applyUpdates(rec, cur, result.updates);
-      if (r.scope === 'session') for (const a of result.asks) cur.state.grant(a.policy, a.grantKey);
-      this.saveState(rec, cur);
+      const grants: Array<[string, string]> = r.scope === 'session' ? result.asks.map((a) => [a.policy, a.grantKey]) : [];
+      cur.state.apply(result.updates);
+      for (const [p, k] of grants) cur.state.grant(p, k);
+      cur.store.append(cur.state, { u: result.updates, g: grants });
       return { verdict: 'allow', reason: `approved by ${r.by} via ${r.via} (${approval.id})`, policy: result.policies[0] };
     }
     if (done.status === 'cancelled') return { verdict: 'deny', reason: `ask ${approval.id} withdrawn: ${r.reason ?? 'the agent stopped waiting'}`, policy: result.policies[0] };
@@ -235,7 +239,7 @@ export class PolicyService {
           this.deps.emit(target, { type: 'policy.decision', data: { phase: 'usage', verdict: 'ask', policy: result.policies.join(', '), ...(result.reason ? { reason: result.reason } : {}) } });
           return;
         }
-        this.applyUpdates(target, cur, result.updates);
+        this.applyUpdates(cur, result.updates);
       };
       const prev = this.usageChains.get(target.id) ?? Promise.resolve();
       const next = prev.then(run).catch((err) => this.deps.log?.(`${target.id}: usage policies: ${(err as Error).message}`));
@@ -273,8 +277,25 @@ export class PolicyService {
     return this.deps.approvals.resolve(id, { verdict, ...opts });
   }
 
+  /** The session's directory is going away: drop what is held, write nothing. */
   forget(id: string): void {
+    this.sessions.get(id)?.store.dispose();
     this.sessions.delete(id);
+  }
+
+  /** The session ended (or the daemon stops): fold its state journal into the snapshot, close its fd. */
+  close(id: string): void {
+    const cur = this.sessions.get(id);
+    if (!cur) return;
+    try {
+      cur.store.close(cur.state);
+    } catch (err) {
+      this.deps.log?.(`${id}: closing policy state: ${(err as Error).message}`);
+    }
+  }
+
+  closeAll(): void {
+    for (const id of this.sessions.keys()) this.close(id);
   }
 
   // ---- internals ----
@@ -315,14 +336,24 @@ export class PolicyService {
     if (cur) return cur;
     const dir = this.deps.sessionDir(rec.id);
     let snapshots: PolicySnapshot[] = [];
-    let stateData;
     try {
       snapshots = readJsonFile<PolicySnapshot[]>(path.join(dir, 'policies.json')) ?? [];
-      stateData = readJsonFile<ReturnType<PolicyState['toJSON']>>(path.join(dir, 'policy-state.json'));
     } catch (err) {
       this.deps.log?.(`${rec.id}: cannot read policy files: ${(err as Error).message}`);
     }
+    const log = (msg: string) => this.deps.log?.(`${rec.id}: ${msg}`);
+    const store = new PolicyStateStore(dir, { log });
     const policies: LoadedPolicy[] = [];
+    let state: PolicyState;
+    try {
+      state = store.load();
+    } catch (err) {
+      // Unreadable state must not pass for empty state (a lost taint would let a push through).
+      const message = (err as Error).message;
+      log(`cannot read policy state: ${message}`);
+      state = new PolicyState();
+      policies.push({ level: 'session', policy: { name: 'broken:policy-state', phases: ['prompt', 'tool_call'], evaluate: () => ({ verdict: 'deny', reason: `this session's policy state cannot be read: ${message}` }) } });
+    }
     for (const s of snapshots) {
       try {
         policies.push(...this.compile(s, rec.cwd));
@@ -332,7 +363,7 @@ export class PolicyService {
         policies.push({ level: s.level, policy: { name: `broken:${s.source}`, phases: ['prompt', 'tool_call'], evaluate: () => ({ verdict: 'deny', reason: `policy ${s.source} cannot be loaded: ${message}` }) } });
       }
     }
-    cur = { snapshots, policies, state: new PolicyState(stateData) };
+    cur = { snapshots, policies, state, store };
     this.sessions.set(rec.id, cur);
     return cur;
   }
@@ -362,14 +393,11 @@ export class PolicyService {
     return { phase: 'tool_call', session, tool, spend };
   }
 
-  private applyUpdates(rec: SessionRecord, cur: SessionPolicies, updates: Parameters<PolicyState['apply']>[0]): void {
+  /** Applied and journaled before the verdict that depends on them is returned. */
+  private applyUpdates(cur: SessionPolicies, updates: Parameters<PolicyState['apply']>[0]): void {
     if (!updates.length) return;
     cur.state.apply(updates);
-    this.saveState(rec, cur);
-  }
-
-  private saveState(rec: SessionRecord, cur: SessionPolicies): void {
-    writeFileAtomic(path.join(this.deps.sessionDir(rec.id), 'policy-state.json'), JSON.stringify(cur.state.toJSON(), null, 2) + '\n');
+    cur.store.append(cur.state, { u: updates });
   }
 }
 
