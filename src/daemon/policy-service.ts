@@ -14,7 +14,7 @@ import { YamlError } from '../core/yaml.js';
 import { compileSnapshot, type PolicySnapshot } from '../policy/snapshot.js';
 import { PolicyState } from '../policy/state.js';
 import { buildToolSubject } from '../policy/subject.js';
-import type { DecisionRequest, Level, LoadedPolicy, PolicySubject, Spend, SpendView, Verdict } from '../policy/types.js';
+import { RECENT_MESSAGES, type DecisionRequest, type Level, type LoadedPolicy, type PolicySubject, type Spend, type SpendView, type Verdict } from '../policy/types.js';
 
 export type { PolicySnapshot } from '../policy/snapshot.js';
 
@@ -68,6 +68,8 @@ export class PolicyService {
   private usageChains = new Map<string, Promise<void>>();
   /** Sessions being interrupted for a hard limit (one interrupt at a time). */
   private interrupting = new Set<string>();
+  /** Per session, its last priced message costs (SpendView.recentMessagesUsd); in memory only. */
+  private recent = new Map<string, number[]>();
 
   constructor(private readonly deps: PolicyServiceDeps) {
     deps.usage.onUsage((rec, u) => void this.onUsage(rec, u));
@@ -147,17 +149,21 @@ export class PolicyService {
     // With no policies of its own, a session's log records only what the guards actually did.
     // Egress requests log themselves (`egress.request`); only their denies and asks are decisions worth a line.
     const record = req.phase === 'egress' ? result.verdict === 'deny' || result.verdict === 'ask' : mine.length > 0 || result.verdict !== 'none';
+    const stopping = result.verdict === 'deny' && result.stop && (req.phase === 'tool_call' || req.phase === 'tool_result') && this.canInterrupt(rec);
     if (record) this.deps.emit(rec, {
       type: 'policy.decision',
       data: {
         phase: req.phase,
         verdict: result.verdict,
         ...(result.policies.length ? { policy: result.policies.join(', ') } : {}),
-        ...(result.reason ? { reason: result.reason } : {}),
+        ...(result.reason ? { reason: stopping ? `${result.reason}; interrupting the session` : result.reason } : {}),
         ...(callId ? { callId } : {}),
       },
     });
-    if (result.verdict === 'deny') return { verdict: 'deny', reason: result.reason, policy: result.policies[0] };
+    if (result.verdict === 'deny') {
+      if (stopping) void this.interruptFor(rec);
+      return { verdict: 'deny', reason: result.reason, policy: result.policies[0] };
+    }
     if (result.verdict !== 'ask') {
       this.applyUpdates(cur, result.updates);
       return { verdict: result.verdict, reason: result.reason, policy: result.policies[0] };
@@ -218,6 +224,7 @@ export class PolicyService {
   onUsage(rec: SessionRecord, usage: UsageData): Promise<void> {
     const now = this.now();
     this.deps.ledger?.add(usage, now);
+    if (typeof usage.computedCostUsd === 'number') this.recent.set(rec.id, [...(this.recent.get(rec.id) ?? []), usage.computedCostUsd].slice(-RECENT_MESSAGES));
     const others = (this.deps.listSessions?.() ?? []).filter((s) => s.id !== rec.id && isLive(s.status));
     const runs: Promise<void>[] = [];
     for (const target of [rec, ...others]) {
@@ -270,7 +277,7 @@ export class PolicyService {
       stack.push(...(children.get(r.id) ?? []));
     }
     const day = this.deps.ledger?.day(this.now()) ?? { date: localDate(this.now()), usd: 0, unpricedModels: [] };
-    return { session: own(rec), tree, day };
+    return { session: own(rec), tree, day, recentMessagesUsd: [...(this.recent.get(rec.id) ?? [])] };
   }
 
   answer(id: string, verdict: 'approve' | 'deny', opts: { scope?: ApprovalScope; via: ApprovalVia; by: string; reason?: string }): Approval {
@@ -281,6 +288,7 @@ export class PolicyService {
   forget(id: string): void {
     this.sessions.get(id)?.store.dispose();
     this.sessions.delete(id);
+    this.recent.delete(id);
   }
 
   /** The session ended (or the daemon stops): fold its state journal into the snapshot, close its fd. */
@@ -310,16 +318,25 @@ export class PolicyService {
     const pending = this.deps.approvals.list({ session: rec.id });
     if (!own && !inFlight && !pending.length) return; // an idle session elsewhere: its gates deny
     const why = reason ?? 'a hard limit was reached';
-    const interrupt = inFlight && !!this.deps.interrupt && !this.interrupting.has(rec.id);
+    const interrupt = this.canInterrupt(rec);
     this.deps.emit(rec, {
       type: 'policy.decision',
       data: { phase: 'usage', verdict: 'deny', ...(policies.length ? { policy: policies.join(', ') } : {}), reason: interrupt ? `${why}; interrupting the session` : why },
     });
     for (const a of pending) this.deps.approvals.cancel(a.id, why);
-    if (!interrupt) return;
+    if (interrupt) await this.interruptFor(rec);
+  }
+
+  /** A generation in flight (running or waiting) that no interrupt is already stopping. */
+  private canInterrupt(rec: SessionRecord): boolean {
+    return (rec.status === 'running' || rec.status === 'waiting') && !!this.deps.interrupt && !this.interrupting.has(rec.id);
+  }
+
+  private async interruptFor(rec: SessionRecord): Promise<void> {
+    if (this.interrupting.has(rec.id) || !this.deps.interrupt) return;
     this.interrupting.add(rec.id);
     try {
-      await this.deps.interrupt!(rec);
+      await this.deps.interrupt(rec);
     } catch (err) {
       this.deps.log?.(`${rec.id}: interrupt for a hard limit: ${(err as Error).message}`);
     } finally {

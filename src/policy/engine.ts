@@ -30,7 +30,7 @@ export async function evaluatePolicies(policies: readonly LoadedPolicy[], subjec
     if (decision.verdict === 'deny') {
       votes.push({ policy: policy.name, level, verdict: 'deny', reason: decision.reason });
       const reason = decision.reason ?? `denied by policy ${policy.name}`;
-      return { verdict: 'deny', reason, policies: [policy.name], votes, asks: [], updates: [] };
+      return { verdict: 'deny', reason, policies: [policy.name], votes, asks: [], updates: [], ...(decision.stop ? { stop: true } : {}) };
     }
     if (decision.updates) updates.push(...decision.updates);
     if (decision.verdict === 'ask') {

@@ -90,7 +90,16 @@ export interface SpendView {
   tree: Spend;
   /** Every session since local midnight (the daemon's cost ledger); `date` is YYYY-MM-DD. */
   day: Spend & { date: string };
+  /**
+   * What this session's last few model messages cost (priced ones, oldest first, at most
+   * RECENT_MESSAGES): what a budget projects the next one from. Empty until one is metered
+   * (also after a daemon restart).
+   */
+  recentMessagesUsd?: number[];
 }
+
+/** How many of a session's recent message costs the daemon keeps for `SpendView.recentMessagesUsd`. */
+export const RECENT_MESSAGES = 3;
 
 /** Per-session policy state, shared by the session's policies (one can set what another tests). */
 export interface StateView {
@@ -115,6 +124,12 @@ export interface PolicyDecision {
   reason?: string;
   /** Applied only if the action goes ahead: at once when it does, on approval for an ask. */
   updates?: StateUpdate[];
+  /**
+   * With a deny at `tool_call`/`tool_result`: the session must not go on (a spending limit). A
+   * denied tool call is answered by another model message, so the daemon also interrupts the
+   * generation in flight, as it does for a deny at `usage`.
+   */
+  stop?: boolean;
   /**
    * For an ask, what "approve for the rest of the session" covers: later asks of this policy
    * with the same key are allowed without asking. Default: the tool name (or the phase).
@@ -157,4 +172,6 @@ export interface EngineResult {
   asks: Array<{ policy: string; reason?: string; grantKey: string }>;
   /** To apply if the action goes ahead. */
   updates: StateUpdate[];
+  /** The deny asks the daemon to stop the session too (PolicyDecision.stop). */
+  stop?: boolean;
 }

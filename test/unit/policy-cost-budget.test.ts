@@ -22,9 +22,9 @@ function view(v: { session?: Spend; tree?: Spend; day?: Spend }): SpendView {
   return { session: s, tree: v.tree ?? s, day: { date: '2025-06-01', ...(v.day ?? s) } };
 }
 /** A gate (prompt or tool call) or a usage event, with the spend so far. */
-function at(phase: Phase, usd: number, opts: { unpriced?: string[]; tree?: Spend; day?: Spend } = {}): PolicySubject {
+function at(phase: Phase, usd: number, opts: { unpriced?: string[]; tree?: Spend; day?: Spend; recent?: number[] } = {}): PolicySubject {
   const base = phase === 'prompt' ? prompt('go on') : phase === 'tool_call' ? bash('ls') : { phase, session: session() };
-  const s: PolicySubject = { ...base, phase, spend: view({ session: spendOf(usd, opts.unpriced), tree: opts.tree, day: opts.day }) };
+  const s: PolicySubject = { ...base, phase, spend: { ...view({ session: spendOf(usd, opts.unpriced), tree: opts.tree, day: opts.day }), ...(opts.recent ? { recentMessagesUsd: opts.recent } : {}) } };
   if (phase === 'usage') s.usage = { model: 'm', inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, source: 't', sessionCostUsd: usd };
   return s;
 }
@@ -95,6 +95,32 @@ describe('cost_budget', () => {
     expect((await step(budget({ ask_every_usd: 1, soft_limit_usd: 1.5 }), at('usage', 5), new PolicyState())).verdict).toBe('none');
     expect(ps[0]!.policy.phases).toEqual(['prompt', 'tool_call', 'usage']);
     expect((await step(ps, { ...bash('ls'), phase: 'tool_result', result: { ok: true, output: '' }, spend: view({ session: spendOf(9) }) }, st)).verdict).toBe('none');
+  });
+
+  it('denies at a gate when the next message, projected from the recent ones, would pass the hard limit', async () => {
+    const ps = budget({ hard_limit_usd: 1 });
+    const st = new PolicyState();
+    // The costliest of the last messages: $0.80 + $0.25 > $1.
+    for (const phase of ['prompt', 'tool_call'] as const) {
+      const r = await step(ps, at(phase, 0.8, { recent: [0.25, 0.1] }), st, 'approve');
+      expect(r).toMatchObject({ verdict: 'deny', policies: ['cost_budget'], reason: 'cost budget: $0.80 spent in this session + ~$0.25 for the next model message (as much as the costliest of the last 2) would pass the hard limit of $1' });
+    }
+    expect(await ps[0]!.policy.evaluate(at('tool_call', 0.8, { recent: [0.25] }), st)).toMatchObject({ verdict: 'deny', reason: expect.stringContaining('(as much as the last one)'), stop: true });
+    // Landing exactly on the limit is not passing it; nothing metered yet, no projection.
+    expect((await step(ps, at('tool_call', 0.75, { recent: [0.25] }), st)).verdict).toBe('none');
+    expect((await step(ps, at('tool_call', 0.99), st)).verdict).toBe('none');
+    expect((await step(ps, at('tool_call', 0.99, { recent: [] }), st)).verdict).toBe('none');
+    // At usage only the spend itself counts (the message is over; the next gate projects).
+    expect((await step(ps, at('usage', 0.9, { recent: [0.5] }), st)).verdict).toBe('none');
+    // Off by choice; and without a hard limit there is nothing to project against.
+    expect((await step(budget({ hard_limit_usd: 1, project_next: false }), at('prompt', 0.9, { recent: [0.5] }), st)).verdict).toBe('none');
+    expect((await step(budget({ soft_limit_usd: 5 }), at('prompt', 0.9, { recent: [9] }), st)).verdict).toBe('none');
+    // The scope's spend, this session's messages: a day budget with another session's spend.
+    expect((await step(budget({ hard_limit_usd: 10, scope: 'day' }), at('prompt', 0.1, { day: spendOf(9.5), recent: [0.6] }), st)).reason).toBe(
+      'cost budget: $9.50 spent today (2025-06-01, all sessions) + ~$0.60 for the next model message (as much as the last one) would pass the hard limit of $10',
+    );
+    // A hard deny also asks the daemon to stop the session.
+    expect(await ps[0]!.policy.evaluate(at('tool_call', 1), st)).toMatchObject({ verdict: 'deny', stop: true });
   });
 
   it('asks once per unpriced model, never counting it as $0', async () => {
@@ -259,7 +285,8 @@ describe('PolicyService budgets (usage phase)', () => {
 
   it('holds a checkpoint at the next gate; approved, it is not asked again; the hard limit withdraws pending asks', async () => {
     const w = world();
-    const rec = w.add('s_b', 'cost_budget:{"ask_every_usd": 1, "hard_limit_usd": 3}');
+    // Without the projection: here the spend crosses the limit while an ask is held.
+    const rec = w.add('s_b', 'cost_budget:{"ask_every_usd": 1, "hard_limit_usd": 3, "project_next": false}');
     await w.spend(rec, 1.1);
     expect(w.decisions('s_b')).toEqual([]); // nothing is held at usage
     const held = w.svc.decide(rec, { phase: 'tool_call', callId: 't1', tool: 'Bash', input: { command: 'ls' }, call: { kind: 'shell', script: 'ls' } });
@@ -293,6 +320,35 @@ describe('PolicyService budgets (usage phase)', () => {
     expect(w.decisions(idle.id)).toEqual([]); // idle elsewhere: nothing to stop, its gates deny
     expect(await w.svc.decide(idle, { phase: 'prompt', text: 'x' })).toMatchObject({ verdict: 'deny' });
     expect(w.decisions(b.id)).toEqual([]); // no budget of its own
+  });
+
+  it('projects the next message from the last three metered, denies the gate that would pass the limit, and interrupts at a tool call', async () => {
+    const w = world();
+    const rec = w.add('s_proj', 'cost_budget:{"hard_limit_usd": 1}');
+    await w.spend(rec, 0.1);
+    await w.spend(rec, 0.05);
+    await w.spend(rec, 0.3);
+    await w.spend(rec, 0.1);
+    expect(w.svc.spend(rec).recentMessagesUsd).toEqual([0.05, 0.3, 0.1]); // oldest first, three kept
+    const call = (id: string) => ({ phase: 'tool_call' as const, callId: id, tool: 'Bash', input: { command: 'ls' }, call: { kind: 'shell' as const, script: 'ls' } });
+    // $0.55 + ~$0.30 = $0.85: under the limit.
+    expect(await w.svc.decide(rec, call('t1'))).toMatchObject({ verdict: 'none' });
+    await w.spend(rec, 0.2); // $0.75 + ~$0.30 > $1
+    expect(w.interrupt).not.toHaveBeenCalled();
+    const v = await w.svc.decide(rec, call('t2'));
+    expect(v).toMatchObject({ verdict: 'deny', policy: 'cost_budget', reason: 'cost budget: $0.75 spent in this session + ~$0.30 for the next model message (as much as the costliest of the last 3) would pass the hard limit of $1' });
+    expect(w.decisions('s_proj').at(-1)).toMatchObject({ phase: 'tool_call', verdict: 'deny', reason: `${v.reason}; interrupting the session` });
+    await vi.waitFor(() => expect(w.interrupt).toHaveBeenCalledTimes(1));
+    // A denied prompt needs no interrupt (nothing is generating).
+    rec.status = 'idle';
+    expect(await w.svc.decide(rec, { phase: 'prompt', text: 'more' })).toMatchObject({ verdict: 'deny', reason: expect.stringContaining('would pass the hard limit of $1') });
+    expect(w.decisions('s_proj').at(-1)).toMatchObject({ phase: 'prompt', verdict: 'deny', reason: expect.not.stringContaining('interrupting') });
+    expect(w.interrupt).toHaveBeenCalledTimes(1);
+    // Unpriced messages add nothing to the projection.
+    const u = { ...usage(0), computedCostUsd: undefined, unpriced: true as const };
+    addUsage(rec, u);
+    await w.svc.onUsage(rec, u);
+    expect(w.svc.spend(rec).recentMessagesUsd).toEqual([0.3, 0.1, 0.2]);
   });
 
   it('a tree budget counts the session and its descendants', async () => {

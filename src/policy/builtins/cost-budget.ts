@@ -20,6 +20,10 @@ function where(scope: Scope, date: string | undefined): string {
   return `today (${date}, all sessions)`;
 }
 
+function basis(n: number): string {
+  return n === 1 ? 'as much as the last one' : `as much as the costliest of the last ${n}`;
+}
+
 /** The highest checkpoint index recorded as approved (`checkpoint:<k>` in the set). */
 function approvedCheckpoint(values: ReadonlySet<string>): number {
   let k = 0;
@@ -31,11 +35,25 @@ function approvedCheckpoint(values: ReadonlySet<string>): number {
 }
 
 /**
+ * The next model message's cost, projected from the session's recent ones: the most any of the
+ * last few cost. A model call re-sends at least the context of the previous one (plus what came
+ * since: a tool result, a prompt), so the last message is a floor more than a guess; the
+ * maximum over a few keeps one cheap message (a short answer, a cache hit) from hiding the trend.
+ * 0 with nothing metered yet: then only spend already at the limit denies.
+ */
+export function estimateNextMessageUsd(recent: readonly number[] | undefined): number {
+  return Math.max(0, ...(recent ?? []));
+}
+
+/**
  * A spending budget. The daemon gives every subject the spend so far (`subject.spend`: session,
  * tree and day); usage events arrive from ingestion, where nothing can be held, so:
  *
- * - at `prompt` and `tool_call` (the gates): spend at or past `hard_limit_usd` denies; otherwise
- *   it asks, in one approval, about what is new: each checkpoint (every `ask_every_usd`), the
+ * - at `prompt` and `tool_call` (the gates): spend at or past `hard_limit_usd` denies, and so
+ *   does spend that the next model message would take past it (`project_next`, on by default:
+ *   spend + estimateNextMessageUsd(this session's recent messages) > the limit), since what the
+ *   gate lets through leads to another model message; a deny at a tool call also asks the
+ *   daemon to interrupt (`stop`), as the model would otherwise answer the deny. Otherwise it asks, in one approval, about what is new: each checkpoint (every `ask_every_usd`), the
  *   soft limit, and each unpriced model (its spend is unknown, never counted as $0);
  * - at `usage`: spend at or past the hard limit denies, which makes the daemon interrupt a
  *   generation in flight.
@@ -53,6 +71,11 @@ export const costBudget: Builtin = {
     soft_limit_usd: { type: 'number', default: 0, min: 0, doc: 'past this spend, ask once (0: none)' },
     hard_limit_usd: { type: 'number', default: 0, min: 0, doc: 'at this spend, deny prompts and tool calls and interrupt a generation in flight (0: none)' },
     scope: { type: 'enum', values: ['session', 'tree', 'day'], default: 'session', doc: "whose spend counts: this session, this session and its sub-agents, or every session's today (local time)" },
+    project_next: {
+      type: 'boolean',
+      default: true,
+      doc: 'at prompts and tool calls, also deny when the next model message (estimated as the costliest of the last 3 in this session) would take the spend past hard_limit_usd',
+    },
   },
   check(p) {
     const every = p.ask_every_usd as number;
@@ -67,6 +90,7 @@ export const costBudget: Builtin = {
     const soft = p.soft_limit_usd as number;
     const hard = p.hard_limit_usd as number;
     const scope = p.scope as Scope;
+    const project = p.project_next as boolean;
     const set = `${ctx.name}:approved`;
     return {
       name: ctx.name,
@@ -79,9 +103,17 @@ export const costBudget: Builtin = {
         const usd = spend.usd;
         const spent = `${formatUsd(usd)} spent ${where(scope, view.day.date)}`;
         if (hard && usd + EPS >= hard) {
-          return { verdict: 'deny', reason: `cost budget: ${spent} reached the hard limit of ${formatUsd(hard)}` };
+          return { verdict: 'deny', reason: `cost budget: ${spent} reached the hard limit of ${formatUsd(hard)}`, stop: true };
         }
         if (s.phase === 'usage') return {};
+        const next = project && hard ? estimateNextMessageUsd(view.recentMessagesUsd) : 0;
+        if (next > 0 && usd + next > hard + EPS) {
+          return {
+            verdict: 'deny',
+            reason: `cost budget: ${spent} + ~${formatUsd(next)} for the next model message (${basis(view.recentMessagesUsd!.length)}) would pass the hard limit of ${formatUsd(hard)}`,
+            stop: true,
+          };
+        }
 
         const approved = state.set(set);
         const items: Array<{ key: string; reason: string }> = [];
