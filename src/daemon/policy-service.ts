@@ -404,7 +404,7 @@ export class PolicyService {
     const session = this.subjectSession(rec);
     const spend = this.spend(rec);
     if (req.phase === 'prompt') return { phase: 'prompt', session, prompt: { text: req.text }, spend };
-    if (req.phase === 'egress') return { phase: 'egress', session, egress: { host: req.host, port: req.port, method: req.method, path: req.path, scheme: req.scheme }, spend };
+    if (req.phase === 'egress') return { phase: 'egress', session, egress: { host: req.host, port: req.port, method: req.method, path: req.path, scheme: req.scheme, ...(req.model ? { model: true } : {}) }, spend };
     const tool = buildToolSubject({ name: req.tool, callId: req.callId, input: req.input, call: req.call }, rec.cwd);
     if (req.phase === 'tool_result') return { phase: 'tool_result', session, tool, result: { ok: req.ok, output: req.output }, spend };
     return { phase: 'tool_call', session, tool, spend };

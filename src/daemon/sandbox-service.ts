@@ -260,6 +260,7 @@ export class SandboxService {
         throw new OmniError(`sandbox.network.upstream_ca: cannot read ${f} (${(err as NodeJS.ErrnoException).code})`, 'config_invalid');
       }
     });
+    const modelEndpoints = new Set(p.model.endpoints.map(endpointHostPort));
     const proxy = new EgressProxy({
       listen: { path: path.join(adir, 'proxy.sock') },
       ca,
@@ -269,7 +270,8 @@ export class SandboxService {
       trusted: p.model.endpoints.map(endpointHostPort),
       upstreamCa,
       upstreamContexts: this.upstreamContexts,
-      decide: (req, signal) => this.decide(rec, req, signal, network),
+      // A request to a model endpoint is the next model message: budgets may refuse it (cost_budget).
+      decide: (req, signal) => this.decide(rec, modelEndpoints.has(`${req.host}:${req.port}`) ? { ...req, model: true } : req, signal, network),
       onEvent: (ev) => this.deps.emit(rec, { type: 'egress.request', data: ev }),
       log: (msg) => this.deps.log(`${rec.id}: egress: ${msg}`),
     });
@@ -277,7 +279,7 @@ export class SandboxService {
     this.running.set(rec.id, { proxy, network });
   }
 
-  private async decide(rec: SessionRecord, req: EgressRequest, signal: AbortSignal, network: LoadedPolicy): Promise<EgressDecision> {
+  private async decide(rec: SessionRecord, req: EgressRequest & { model?: boolean }, signal: AbortSignal, network: LoadedPolicy): Promise<EgressDecision> {
     const v = await this.deps.decide(rec, { phase: 'egress', ...req }, signal, [network]);
     // The network policy always has an opinion; `none` can only mean no policy ran at all.
     if (v.verdict === 'allow') return { verdict: 'allow', reason: v.reason };

@@ -37,7 +37,7 @@ export type DecisionRequest =
   /** `key` identifies the prompt so a hook retried after a daemon restart joins the same ask. */
   | { phase: 'prompt'; text: string; key?: string }
   /** A request through a sandboxed session's egress proxy (after TLS termination). */
-  | { phase: 'egress'; scheme: 'http' | 'https'; host: string; port: number; method: string; path: string };
+  | { phase: 'egress'; scheme: 'http' | 'https'; host: string; port: number; method: string; path: string; model?: boolean };
 
 export type Verdict = { verdict: 'allow' | 'deny' | 'ask' | 'none'; reason?: string; policy?: string };
 
@@ -72,7 +72,8 @@ export interface PolicySubject {
    * every session's spend, so it can stop a generation in flight anywhere in its scope).
    */
   usage?: UsageData & { sessionCostUsd?: number; session?: string };
-  egress?: { host: string; port?: number; method?: string; path?: string; scheme?: 'http' | 'https' };
+  /** `model`: the request goes to one of the session's model endpoints (its harness's model API, as the daemon knows it). */
+  egress?: { host: string; port?: number; method?: string; path?: string; scheme?: 'http' | 'https'; model?: boolean };
   /** Spend so far, filled by the daemon at every phase (budgets: builtins/cost-budget.ts). */
   spend?: SpendView;
 }

@@ -57,7 +57,8 @@ describe('cost budgets end to end (real claude, fake model with fixed token coun
         { text: 'Finished.' },
       ],
     });
-    await start('b1', ['--policy', 'cost_budget:{"ask_every_usd": 0.25, "hard_limit_usd": 0.6}']);
+    // Without the projection (the next test): here a message is let through and crosses the limit.
+    await start('b1', ['--policy', 'cost_budget:{"ask_every_usd": 0.25, "hard_limit_usd": 0.6, "project_next": false}']);
 
     // $0.2805: past the $0.25 checkpoint. Nothing is held at usage; the next gate asks.
     expect((await t.omni(['send', 'b1', 'SPEND-ONE'])).exitCode).toBe(0);
@@ -110,6 +111,30 @@ describe('cost budgets end to end (real claude, fake model with fixed token coun
     expect(sentToModel('AFTER-HARD')).toEqual([]);
     const ev = await events('b1');
     expect(ev.filter((e) => e.type === 'approval.resolved').map((e) => (e.data as { id: string; verdict: string }).verdict)).toEqual(['approve']);
+  });
+
+  it('the prompt whose answer would pass the hard limit is denied before the model sees it', async () => {
+    fake.script({ match: 'SPEND-ONE', turns: [{ text: 'Spent some.', usage: costing(15_000) }] });
+    fake.script({ match: 'CHEAP', turns: [{ text: 'Cheap.', usage: costing(0) }] });
+    await start('p1', ['--policy', 'cost_budget:{"hard_limit_usd": 0.6}']);
+    // Nothing metered yet: nothing to project from, the prompt goes.
+    expect((await t.omni(['send', 'p1', 'SPEND-ONE'])).exitCode).toBe(0);
+    expect((await t.omni(['wait', 'p1', '--for', 'idle', '--timeout', '90'])).exitCode).toBe(0);
+    await until(async () => (await spent('p1')) >= USD_15K, 20_000, 'the first spend to be metered');
+    // $0.2805 + ~$0.2805 = $0.561: under $0.60, it goes; it costs $0.0555.
+    expect((await t.omni(['send', 'p1', 'CHEAP'])).exitCode).toBe(0);
+    expect((await t.omni(['wait', 'p1', '--for', 'idle', '--timeout', '90'])).exitCode).toBe(0);
+    await until(async () => (await spent('p1')) >= USD_15K + 0.0555 - 1e-9, 20_000, 'the second spend to be metered');
+    // $0.336 + ~$0.2805 (the costlier of the last two) would pass $0.60: denied, never sent.
+    expect((await t.omni(['send', 'p1', 'WOULD-CROSS'])).exitCode).toBe(9);
+    const denied = await until(async () => (await decisions('p1')).find((d) => d.data.phase === 'prompt' && d.data.verdict === 'deny'), 30_000, 'the prompt to be denied');
+    expect(denied.data).toMatchObject({
+      policy: 'cost_budget',
+      reason: 'cost budget: $0.336 spent in this session + ~$0.2805 for the next model message (as much as the costliest of the last 2) would pass the hard limit of $0.60',
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sentToModel('WOULD-CROSS')).toEqual([]);
+    expect(await spent('p1')).toBeLessThan(0.6);
   });
 
   it('a day budget interrupts another session generating when a session without a budget spends past it', async () => {

@@ -93,7 +93,7 @@ describe('cost_budget', () => {
     expect((await step(ps, at('tool_call', 2.6), st, 'approve-session')).verdict).toBe('deny');
     // Checkpoints and soft limits never ask at usage (nothing can be held there).
     expect((await step(budget({ ask_every_usd: 1, soft_limit_usd: 1.5 }), at('usage', 5), new PolicyState())).verdict).toBe('none');
-    expect(ps[0]!.policy.phases).toEqual(['prompt', 'tool_call', 'usage']);
+    expect(ps[0]!.policy.phases).toEqual(['prompt', 'tool_call', 'usage', 'egress']);
     expect((await step(ps, { ...bash('ls'), phase: 'tool_result', result: { ok: true, output: '' }, spend: view({ session: spendOf(9) }) }, st)).verdict).toBe('none');
   });
 
@@ -121,6 +121,23 @@ describe('cost_budget', () => {
     );
     // A hard deny also asks the daemon to stop the session.
     expect(await ps[0]!.policy.evaluate(at('tool_call', 1), st)).toMatchObject({ verdict: 'deny', stop: true });
+  });
+
+  it('refuses a request to the model endpoint that would pass the hard limit; other requests are not its business', async () => {
+    const ps = budget({ ask_every_usd: 0.1, hard_limit_usd: 1 });
+    const st = new PolicyState();
+    const egress = (usd: number, model: boolean, recent?: number[]): PolicySubject => ({
+      phase: 'egress',
+      session: session(),
+      egress: { host: 'api.example.com', port: 443, method: 'POST', path: '/v1/messages', scheme: 'https', ...(model ? { model: true } : {}) },
+      spend: { ...view({ session: spendOf(usd) }), ...(recent ? { recentMessagesUsd: recent } : {}) },
+    });
+    expect(await step(ps, egress(0.8, true, [0.3]), st)).toMatchObject({ verdict: 'deny', reason: 'cost budget: $0.80 spent in this session + ~$0.30 for the next model message (as much as the last one) would pass the hard limit of $1' });
+    expect(await step(ps, egress(1, true), st)).toMatchObject({ verdict: 'deny', reason: 'cost budget: $1 spent in this session reached the hard limit of $1' });
+    // Under the limit: no checkpoint asks here (a held model request is no place for them).
+    expect((await step(ps, egress(0.5, true, [0.3]), st)).verdict).toBe('none');
+    // Not a model request: none of its business, even past the limit.
+    expect((await step(ps, egress(5, false, [0.3]), st)).verdict).toBe('none');
   });
 
   it('asks once per unpriced model, never counting it as $0', async () => {
@@ -349,6 +366,17 @@ describe('PolicyService budgets (usage phase)', () => {
     addUsage(rec, u);
     await w.svc.onUsage(rec, u);
     expect(w.svc.spend(rec).recentMessagesUsd).toEqual([0.3, 0.1, 0.2]);
+  });
+
+  it('a sandboxed session\'s request to its model endpoint is refused at the projection (egress)', async () => {
+    const w = world();
+    const rec = w.add('s_egress', 'cost_budget:{"hard_limit_usd": 1}');
+    await w.spend(rec, 0.7);
+    const req = (model: boolean) => ({ phase: 'egress' as const, scheme: 'https' as const, host: 'api.example.com', port: 443, method: 'POST', path: '/v1/messages', ...(model ? { model: true } : {}) });
+    expect(await w.svc.decide(rec, req(false))).toMatchObject({ verdict: 'none' });
+    expect(await w.svc.decide(rec, req(true))).toMatchObject({ verdict: 'deny', reason: expect.stringContaining('$0.70 spent in this session + ~$0.70 for the next model message') });
+    expect(w.decisions('s_egress')).toEqual([expect.objectContaining({ phase: 'egress', verdict: 'deny' })]);
+    expect(w.interrupt).not.toHaveBeenCalled(); // the refused request is the stop
   });
 
   it('a tree budget counts the session and its descendants', async () => {

@@ -94,11 +94,12 @@ export const costBudget: Builtin = {
     const set = `${ctx.name}:approved`;
     return {
       name: ctx.name,
-      phases: ['prompt', 'tool_call', 'usage'],
+      phases: ['prompt', 'tool_call', 'usage', 'egress'],
       source: ctx.source,
       evaluate(s, state): PolicyDecision {
         const view = s.spend;
         if (!view) return {}; // outside the daemon: no meter, no opinion
+        if (s.phase === 'egress' && !s.egress?.model) return {}; // only model requests spend
         const spend: Spend = view[scope];
         const usd = spend.usd;
         const spent = `${formatUsd(usd)} spent ${where(scope, view.day.date)}`;
@@ -126,7 +127,8 @@ export const costBudget: Builtin = {
           const k = Math.floor((usd + EPS) / every);
           if (k >= 1 && approvedCheckpoint(approved) < k) items.push({ key: `checkpoint:${k}`, reason: `past the ${formatUsd(k * every)} checkpoint (one every ${formatUsd(every)})` });
         }
-        if (!items.length) return {};
+        // A model request is no place to ask (it would hold a streamed call): the gates ask.
+        if (!items.length || s.phase === 'egress') return {};
         const updates: StateUpdate[] = [{ op: 'add', set, values: items.map((i) => i.key) }];
         const limits = hard ? `; hard limit ${formatUsd(hard)}` : '';
         return {
