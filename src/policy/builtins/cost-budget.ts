@@ -56,7 +56,9 @@ export function estimateNextMessageUsd(recent: readonly number[] | undefined): n
  *   daemon to interrupt (`stop`), as the model would otherwise answer the deny. Otherwise it asks, in one approval, about what is new: each checkpoint (every `ask_every_usd`), the
  *   soft limit, and each unpriced model (its spend is unknown, never counted as $0);
  * - at `usage`: spend at or past the hard limit denies, which makes the daemon interrupt a
- *   generation in flight.
+ *   generation in flight;
+ * - at `egress`, for a sandboxed session's request to its model endpoint (`egress.model`): the
+ *   hard limit and the projection deny (the request is refused); nothing asks there.
  *
  * What a person approved is recorded in the state set `<name>:approved` (`checkpoint:<k>`,
  * `soft`, `unpriced:<model>`), applied on approval whatever its scope: an approved checkpoint
