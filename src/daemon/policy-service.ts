@@ -9,12 +9,13 @@ import { localDate, type CostLedger } from '../cost/ledger.js';
 import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import { PolicyStateStore } from './policy-state-store.js';
+import { sessionSpend, treeSpend } from './policy-spend.js';
 import { evaluatePolicies } from '../policy/engine.js';
 import { YamlError } from '../core/yaml.js';
 import { compileSnapshot, type PolicySnapshot } from '../policy/snapshot.js';
 import { PolicyState } from '../policy/state.js';
 import { buildToolSubject } from '../policy/subject.js';
-import { RECENT_MESSAGES, type DecisionRequest, type Level, type LoadedPolicy, type PolicySubject, type Spend, type SpendView, type Verdict } from '../policy/types.js';
+import { RECENT_MESSAGES, type DecisionRequest, type Level, type LoadedPolicy, type PolicySubject, type SpendView, type Verdict } from '../policy/types.js';
 
 export type { PolicySnapshot } from '../policy/snapshot.js';
 
@@ -261,23 +262,8 @@ export class PolicyService {
 
   /** The spend a policy sees (subject.spend): this session, its tree, and today's (local). */
   spend(rec: SessionRecord): SpendView {
-    const own = (r: SessionRecord): Spend => ({ usd: r.cost?.computedUsd ?? 0, unpricedModels: [...(r.cost?.unpricedModels ?? [])] });
-    const all = this.deps.listSessions?.() ?? [];
-    const children = new Map<string, SessionRecord[]>();
-    for (const r of all) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-    const tree: Spend = own(rec);
-    const seen = new Set([rec.id]);
-    const stack = [...(children.get(rec.id) ?? [])];
-    while (stack.length) {
-      const r = stack.pop()!;
-      if (seen.has(r.id)) continue;
-      seen.add(r.id);
-      tree.usd = Math.round((tree.usd + (r.cost?.computedUsd ?? 0)) * 1e9) / 1e9;
-      for (const m of r.cost?.unpricedModels ?? []) if (!tree.unpricedModels.includes(m)) tree.unpricedModels.push(m);
-      stack.push(...(children.get(r.id) ?? []));
-    }
     const day = this.deps.ledger?.day(this.now()) ?? { date: localDate(this.now()), usd: 0, unpricedModels: [] };
-    return { session: own(rec), tree, day, recentMessagesUsd: [...(this.recent.get(rec.id) ?? [])] };
+    return { session: sessionSpend(rec), tree: treeSpend(rec, this.deps.listSessions?.() ?? []), day, recentMessagesUsd: [...(this.recent.get(rec.id) ?? [])] };
   }
 
   answer(id: string, verdict: 'approve' | 'deny', opts: { scope?: ApprovalScope; via: ApprovalVia; by: string; reason?: string }): Approval {
