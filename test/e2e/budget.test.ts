@@ -5,7 +5,7 @@ import type { Approval } from '../../src/approvals/types.js';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
-import { parseEvents } from '../helpers/events.js';
+import { parseEvents, toolResultText } from '../helpers/events.js';
 import { claudeEnv, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
 
 // Claude Sonnet 4.5 in the bundled price book (see cost.test.ts): input $3, output $15, cache
@@ -135,6 +135,32 @@ describe('cost budgets end to end (real claude, fake model with fixed token coun
     await new Promise((r) => setTimeout(r, 1000));
     expect(sentToModel('WOULD-CROSS')).toEqual([]);
     expect(await spent('p1')).toBeLessThan(0.6);
+  });
+
+  it("a sandboxed session's model request that would pass the hard limit is refused at the egress proxy", async () => {
+    // sx's tool call is let through (nothing near the limit); while it runs, sy (no budget)
+    // spends $0.4305, so the day is at ~$0.486: under the $0.50 limit (no usage deny), but
+    // with sx's next message (~$0.0555, as its last) it would pass it. No gate lies between
+    // the tool's end and that model request: the proxy refuses the request itself.
+    fake.script({ match: 'SLOW-TOOL', turns: [{ toolUses: [{ id: 'toolu_slow', name: 'Bash', input: { command: 'sleep 20; echo SLEPT', timeout: 120000 } }], usage: costing(0) }, { text: 'After the sleep.' }] });
+    fake.script({ match: 'SPEND-B', turns: [{ text: 'Spent a lot.', usage: costing(25_000) }] });
+    await t.omniJson<SessionRecord>(['claude', '--sandbox', '--name', 'sx', '--policy', 'cost_budget:{"hard_limit_usd": 0.5, "scope": "day"}', ...CLAUDE_ARGS]);
+    expect((await t.omni(['wait', 'sx', '--for', 'idle', '--timeout', '90'])).exitCode).toBe(0);
+    await start('sy', []);
+
+    expect((await t.omni(['send', 'sx', 'SLOW-TOOL'])).exitCode).toBe(0);
+    await until(async () => (await events('sx')).some((e) => e.type === 'tool.call' && (e.data as { callId: string }).callId === 'toolu_slow'), 60_000, "sx's tool call");
+    expect((await t.omni(['send', 'sy', 'SPEND-B'])).exitCode).toBe(0);
+    expect((await t.omni(['wait', 'sy', '--for', 'idle', '--timeout', '90'])).exitCode).toBe(0);
+    await until(async () => (await spent('sy')) > 0.43, 20_000, "sy's spend to be metered");
+
+    const refused = await until(async () => (await decisions('sx')).find((d) => d.data.phase === 'egress' && d.data.verdict === 'deny'), 90_000, 'the model request to be refused');
+    expect(refused.data).toMatchObject({ policy: 'cost_budget' });
+    expect(refused.data.reason).toMatch(/^cost budget: \$0\.\d+ spent today \(\d{4}-\d\d-\d\d, all sessions\) \+ ~\$0\.0555 for the next model message \(as much as the last one\) would pass the hard limit of \$0\.50$/);
+    // The tool ran; its result never reached the model; nothing crossed the limit.
+    expect(toolResultText(fake, 'toolu_slow')).toBeUndefined();
+    expect((await decisions('sx')).filter((d) => d.data.phase !== 'egress' && d.data.verdict === 'deny')).toEqual([]);
+    expect((await spent('sx')) + (await spent('sy'))).toBeLessThan(0.5);
   });
 
   it('a day budget interrupts another session generating when a session without a budget spends past it', async () => {
