@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApprovalQueue } from '../../src/approvals/queue.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { PolicyService } from '../../src/daemon/policy-service.js';
@@ -98,9 +98,12 @@ describe('PolicyStateStore', () => {
 });
 
 describe('PolicyService policy state across a daemon restart', () => {
-  function service(): PolicyService {
-    const approvals = new ApprovalQueue(path.join(dir, 'approvals'));
-    approvals.load();
+  function queue(): ApprovalQueue {
+    const q = new ApprovalQueue(path.join(dir, 'approvals'));
+    q.load();
+    return q;
+  }
+  function service(approvals = queue()): PolicyService {
     return new PolicyService({
       approvals,
       sessionDir: (id) => {
@@ -133,6 +136,19 @@ describe('PolicyService policy state across a daemon restart', () => {
     b.close(rec.id);
     expect(JSON.parse(fs.readFileSync(path.join(dir, rec.id, SNAPSHOT_FILE), 'utf8')).labels).toEqual(['package-installed']);
     expect(fs.readFileSync(path.join(dir, rec.id, JOURNAL_FILE), 'utf8')).toBe('');
+  });
+
+  it('keeps an "approve for the session" grant across a restart', async () => {
+    const q = queue();
+    const a = service(q);
+    a.attach(rec, a.prepare([{ ref: 'ask_on_shell' }], '/tmp'));
+    const held = a.decide(rec, shell('c1', 'make deploy'));
+    await vi.waitFor(() => expect(q.list()).toHaveLength(1));
+    a.answer(q.list()[0]!.id, 'approve', { scope: 'session', via: 'cli', by: 'me' });
+    expect(await held).toMatchObject({ verdict: 'allow' });
+    const b = service(); // killed and restarted: the grant is read back from the journal
+    expect(await b.decide(rec, shell('c2', 'make deploy'))).toMatchObject({ verdict: 'allow' });
+    expect(b.describe(rec).state.grants).toHaveLength(1);
   });
 
   it('denies every gate when the state cannot be read, instead of starting from empty state', async () => {
