@@ -147,7 +147,8 @@ describe('PolicyService policy state across a daemon restart', () => {
     a.answer(q.list()[0]!.id, 'approve', { scope: 'session', via: 'cli', by: 'me' });
     expect(await held).toMatchObject({ verdict: 'allow' });
     const b = service(); // killed and restarted: the grant is read back from the journal
-    expect(await b.decide(rec, shell('c2', 'make deploy'))).toMatchObject({ verdict: 'allow' });
+    // (Without the grant it would ask: the agent gives up after 2 s, which denies.)
+    expect(await b.decide(rec, shell('c2', 'make deploy'), AbortSignal.timeout(2000))).toMatchObject({ verdict: 'allow' });
     expect(b.describe(rec).state.grants).toHaveLength(1);
   });
 
