@@ -3,19 +3,9 @@ import path from 'node:path';
 import type { UsageData } from '../core/events.js';
 import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../core/fsutil.js';
 import { usageEventsOf } from './aggregate.js';
+import { localDate, type LedgerDay } from './totals.js';
 
-/** One local day's computed spend over every session. */
-export interface LedgerDay {
-  usd: number;
-  /** Models used that day without a price (their spend is unknown, not in `usd`). */
-  unpricedModels?: string[];
-}
-
-/** `YYYY-MM-DD` of a moment in the daemon's local time zone (TZ). */
-export function localDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
+export { localDate, type LedgerDay } from './totals.js';
 
 const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
