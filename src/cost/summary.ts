@@ -96,15 +96,7 @@ export class CostFold {
 
   private addUsage(u: UsageData, ts: string): void {
     // The session's totals, as SessionRecord.cost has always been kept.
-    const c = (this.state.cost ??= { computedUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, messages: 0 });
-    c.messages += 1;
-    c.inputTokens += u.inputTokens;
-    c.outputTokens += u.outputTokens;
-    c.cacheReadTokens += u.cacheReadTokens;
-    c.cacheWriteTokens += u.cacheWriteTokens;
-    if (typeof u.computedCostUsd === 'number') c.computedUsd = roundSession(c.computedUsd + u.computedCostUsd);
-    if (typeof u.reportedCostUsd === 'number' && Number.isFinite(u.reportedCostUsd)) c.reportedUsd = roundSession((c.reportedUsd ?? 0) + u.reportedCostUsd);
-    if (u.unpriced && !c.unpricedModels?.includes(u.model)) c.unpricedModels = [...(c.unpricedModels ?? []), u.model];
+    this.state.cost = addSessionUsage(this.state.cost, u);
 
     // The report's buckets, as aggregateCost counts a message.
     const usd = typeof u.computedCostUsd === 'number' && Number.isFinite(u.computedCostUsd) ? u.computedCostUsd : undefined;
@@ -153,6 +145,20 @@ export class CostFold {
     }
     return b;
   }
+}
+
+/** Add one usage event to a session's totals (SessionRecord.cost); returns them (created if undefined). */
+export function addSessionUsage(cost: SessionCost | undefined, u: UsageData): SessionCost {
+  const c = cost ?? { computedUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, messages: 0 };
+  c.messages += 1;
+  c.inputTokens += u.inputTokens;
+  c.outputTokens += u.outputTokens;
+  c.cacheReadTokens += u.cacheReadTokens;
+  c.cacheWriteTokens += u.cacheWriteTokens;
+  if (typeof u.computedCostUsd === 'number') c.computedUsd = roundSession(c.computedUsd + u.computedCostUsd);
+  if (typeof u.reportedCostUsd === 'number' && Number.isFinite(u.reportedCostUsd)) c.reportedUsd = roundSession((c.reportedUsd ?? 0) + u.reportedCostUsd);
+  if (u.unpriced && !c.unpricedModels?.includes(u.model)) c.unpricedModels = [...(c.unpricedModels ?? []), u.model];
+  return c;
 }
 
 const bucketKey = (day: string, model: string, provider: string | undefined) => `${day}\0${model}\0${provider ?? ''}`;
