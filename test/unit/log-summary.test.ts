@@ -1,0 +1,242 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NewEvent, UsageData } from '../../src/core/events.js';
+import type { SessionRecord } from '../../src/core/session.js';
+import { aggregateCost, COST_GROUPINGS } from '../../src/cost/aggregate.js';
+import { costReport } from '../../src/cost/report.js';
+import { EventBus } from '../../src/daemon/bus.js';
+import { readEvents } from '../../src/daemon/eventlog.js';
+import { SessionLog } from '../../src/daemon/session-log.js';
+import { SessionStore } from '../../src/daemon/store.js';
+
+const usage = (over: Partial<UsageData> = {}): UsageData => ({ model: 'm1', inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0, source: 'test', computedCostUsd: 0.01, ...over });
+
+describe('session summaries (summary.json beside the log)', () => {
+  let dir: string;
+  let store: SessionStore;
+  let logs: SessionLog[];
+  let messages: string[];
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-summary-'));
+    store = new SessionStore(path.join(dir, 'state', 'sessions.json'), path.join(dir, 'state', 'sessions'));
+    store.load();
+    logs = [];
+    messages = [];
+  });
+  afterEach(() => {
+    for (const l of logs) l.closeAll();
+    store.flush();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A daemon's session log (a new one is a restart: nothing in memory). */
+  const daemon = () => {
+    const l = new SessionLog({ store, bus: new EventBus(), log: (m) => messages.push(m) });
+    logs.push(l);
+    return l;
+  };
+  const session = (id: string, status: SessionRecord['status'] = 'idle'): SessionRecord => {
+    const now = new Date().toISOString();
+    const rec: SessionRecord = { id, name: `n-${id}`, harness: 'pi', cwd: dir, status, createdAt: now, updatedAt: now, tmuxSession: id, command: [], lastSeq: 0 };
+    store.put(rec);
+    return rec;
+  };
+  const file = (rec: SessionRecord) => store.eventsFile(rec.id);
+  const summaryFile = (rec: SessionRecord) => path.join(store.sessionDir(rec.id), 'summary.json');
+  /** What the log itself says (every event read and totalled), to compare with. */
+  const fromLog = (rec: SessionRecord) => aggregateCost([{ session: rec, events: readEvents(file(rec)) }], 'model');
+  const fromSummary = (l: SessionLog, rec: SessionRecord) => costReport({ sessions: [rec], buckets: (r) => l.summaries.buckets(r) }, { session: rec });
+  /** A fresh record as the index holds it (the in-memory one of the first daemon is gone). */
+  const reload = (rec: SessionRecord): SessionRecord => ({ ...rec, cost: undefined, lastSeq: 0 });
+
+  /** Ten usage events and some noise, written and summarised by one daemon that then stops. */
+  const history = (rec: SessionRecord) => {
+    const l = daemon();
+    for (let i = 0; i < 10; i++) {
+      l.emit(rec, { type: 'message.user', data: { text: `prompt ${i} ✓ ünïcödé` } });
+      l.emit(rec, { type: 'usage', data: usage() });
+    }
+    l.closeAll();
+    return l;
+  };
+
+  it('a restart reads only the log past the summary: bytes before its offset are not read', () => {
+    const rec = session('s_tail0001');
+    history(rec);
+    const s = JSON.parse(fs.readFileSync(summaryFile(rec), 'utf8')) as { log: { offset: number; lastSeq: number } };
+    expect(s.log).toMatchObject({ offset: fs.statSync(file(rec)).size, lastSeq: 20 });
+    // Corrupt a usage line before the offset without changing its length: were it read, the
+    // tokens would change (and the line would no longer parse).
+    const text = fs.readFileSync(file(rec), 'utf8');
+    const at = text.indexOf('"inputTokens":1000');
+    fs.writeFileSync(file(rec), text.slice(0, at) + '"inputTokens":9999' + text.slice(at + 18));
+    // Appended after the summary was written (the daemon died before the next write).
+    fs.appendFileSync(file(rec), JSON.stringify({ seq: 21, ts: new Date().toISOString(), session: rec.id, type: 'usage', data: usage({ inputTokens: 5 }) }) + '\n');
+
+    const r = reload(rec);
+    daemon().load(r);
+    expect(r.lastSeq).toBe(21);
+    expect(r.cost).toMatchObject({ messages: 11, inputTokens: 10_005, computedUsd: 0.11 });
+    expect(messages.filter((m) => m.includes('summary'))).toEqual([]);
+  });
+
+  it('a torn (truncated) summary is rebuilt from the whole log, and says so', () => {
+    const rec = session('s_torn0001');
+    history(rec);
+    const text = fs.readFileSync(summaryFile(rec), 'utf8');
+    fs.writeFileSync(summaryFile(rec), text.slice(0, text.length / 2));
+    const r = reload(rec);
+    const l = daemon();
+    l.load(r);
+    expect(r.cost).toMatchObject({ messages: 10, inputTokens: 10_000, computedUsd: 0.1 });
+    expect(r.lastSeq).toBe(20);
+    expect(fromSummary(l, r).total).toEqual(fromLog(r).total);
+    expect(messages).toEqual([expect.stringMatching(/s_torn0001: summary torn \(not JSON\); rebuilt it from the event log \(\d+ bytes\)/)]);
+  });
+
+  it('a summary whose offset is not a line end (stale, or from another log) is rebuilt', () => {
+    const rec = session('s_stale001');
+    history(rec);
+    const s = JSON.parse(fs.readFileSync(summaryFile(rec), 'utf8')) as { log: { offset: number } };
+    s.log.offset -= 7;
+    fs.writeFileSync(summaryFile(rec), JSON.stringify(s));
+    const r = reload(rec);
+    daemon().load(r);
+    expect(r.cost).toMatchObject({ messages: 10, inputTokens: 10_000 });
+    expect(messages.join('\n')).toMatch(/s_stale001: summary (no line ends at|the line at \d+ is not seq)/);
+  });
+
+  it('a summary ahead of a log that was cut short is rebuilt from what the log still says', () => {
+    const rec = session('s_ahead001');
+    history(rec);
+    const lines = fs.readFileSync(file(rec), 'utf8').split('\n').filter(Boolean);
+    fs.writeFileSync(file(rec), lines.slice(0, 12).join('\n') + '\n'); // 6 usage events left
+    const r = reload(rec);
+    const l = daemon();
+    l.load(r);
+    expect(r.cost).toMatchObject({ messages: 6, inputTokens: 6000 });
+    expect(r.lastSeq).toBe(12);
+    expect(fromSummary(l, r).total).toEqual(fromLog(r).total);
+    expect(messages.join('\n')).toMatch(/s_ahead001: summary the log \(\d+ bytes\) is shorter than the summary's offset/);
+    // The next append continues the log's own numbering.
+    l.emit(r, { type: 'usage', data: usage() });
+    expect(readEvents(file(r)).at(-1)?.seq).toBe(13);
+  });
+
+  it('a log replaced under the same name (another inode) is not matched to the old summary', () => {
+    const rec = session('s_inode001');
+    history(rec);
+    const text = fs.readFileSync(file(rec), 'utf8');
+    // A copy renamed over it: written while the old file still exists, so another inode.
+    fs.writeFileSync(file(rec) + '.new', text);
+    fs.renameSync(file(rec) + '.new', file(rec));
+    const r = reload(rec);
+    daemon().load(r);
+    expect(r.cost).toMatchObject({ messages: 10 });
+    expect(messages.join('\n')).toMatch(/another inode/);
+  });
+
+  it('a summary that cannot be written does not fail the append (the log stays complete)', () => {
+    const rec = session('s_nospc001');
+    fs.mkdirSync(summaryFile(rec), { recursive: true }); // a directory where the file goes: every write fails
+    const l = daemon();
+    for (let i = 0; i < 3; i++) l.emit(rec, { type: 'usage', data: usage() });
+    l.closeAll();
+    expect(readEvents(file(rec))).toHaveLength(3);
+    expect(rec.cost).toMatchObject({ messages: 3 });
+    expect(messages.filter((m) => m.includes('cannot write its summary'))).toHaveLength(1);
+    fs.rmSync(summaryFile(rec), { recursive: true });
+    const r = reload(rec);
+    daemon().load(r);
+    expect(r.cost).toMatchObject({ messages: 3 });
+  });
+
+  it('start-up loads ended sessions without opening their logs; a late event of one reopens it only for a moment', async () => {
+    const rec = session('s_ended001', 'exited');
+    history(rec);
+    const l = daemon();
+    const r = reload(rec);
+    l.load(r);
+    expect(l.openCount).toBe(0);
+    expect(r.cost?.messages).toBe(10);
+    l.emit(r, { type: 'usage', data: usage() });
+    expect(r.cost?.messages).toBe(11);
+    await new Promise((res) => setImmediate(res));
+    expect(l.openCount).toBe(0);
+    // Closing wrote its summary: the next start reads nothing.
+    const again = reload(rec);
+    daemon().load(again);
+    expect(again.cost?.messages).toBe(11);
+  });
+
+  it('the report from summaries equals the report from the events, whatever the events and restarts (fast-check)', () => {
+    const ev = fc.oneof(
+      fc.record({
+        type: fc.constant('usage' as const),
+        model: fc.constantFrom('m1', 'm2', 'm3'),
+        provider: fc.constantFrom(undefined, 'p1'),
+        inputTokens: fc.nat(100_000),
+        outputTokens: fc.nat(10_000),
+        cacheReadTokens: fc.nat(1000),
+        micro: fc.option(fc.nat(1_000_000), { nil: undefined }),
+        reported: fc.option(fc.nat(1000), { nil: undefined }),
+      }),
+      fc.record({ type: fc.constant('cost.reported' as const), total: fc.nat(5000), hs: fc.constantFrom('h1', 'h2'), model: fc.constantFrom(undefined, 'm1') }),
+      fc.record({ type: fc.constant('message.user' as const), text: fc.string() }),
+      fc.record({ type: fc.constant('restart' as const) }),
+    );
+    let n = 0;
+    fc.assert(
+      fc.property(fc.array(ev, { maxLength: 60 }), fc.array(fc.nat(3 * 86_400_000), { minLength: 60, maxLength: 60 }), (evs, times) => {
+        const rec = session(`s_prop${String(n++).padStart(4, '0')}`);
+        let now = Date.parse('2026-03-01T22:00:00Z');
+        let l = new SessionLog({ store, bus: new EventBus(), now: () => new Date(now), log: (m) => messages.push(m) });
+        evs.forEach((e, i) => {
+          now += times[i]! % 7_200_000;
+          if (e.type === 'restart') {
+            l.closeAll();
+            l = new SessionLog({ store, bus: new EventBus(), now: () => new Date(now) });
+            rec.cost = undefined;
+            l.load(rec);
+            return;
+          }
+          const ne: NewEvent =
+            e.type === 'usage'
+              ? {
+                  type: 'usage',
+                  data: {
+                    model: e.model,
+                    ...(e.provider ? { provider: e.provider } : {}),
+                    inputTokens: e.inputTokens,
+                    outputTokens: e.outputTokens,
+                    cacheReadTokens: e.cacheReadTokens,
+                    cacheWriteTokens: 0,
+                    source: 'test',
+                    ...(e.micro !== undefined ? { computedCostUsd: e.micro / 1e6 } : { unpriced: true }),
+                    ...(e.reported !== undefined ? { reportedCostUsd: e.reported / 1e4 } : {}),
+                  },
+                }
+              : e.type === 'cost.reported'
+                ? { type: 'cost.reported', data: { totalUsd: e.total / 1e3, source: 'test', harnessSessionId: e.hs, ...(e.model ? { model: e.model } : {}) } }
+                : { type: 'message.user', data: { text: e.text } };
+          l.emit(rec, ne);
+        });
+        l.closeAll();
+        const fresh = daemon();
+        const r = reload(rec);
+        fresh.load(r);
+        for (const by of COST_GROUPINGS) {
+          const a = costReport({ sessions: [r], buckets: (x) => fresh.summaries.buckets(x) }, { by });
+          const b = aggregateCost([{ session: r, events: readEvents(file(r)) }], by);
+          expect(a).toEqual(b);
+        }
+        expect(messages.filter((m) => m.includes('summary'))).toEqual([]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
