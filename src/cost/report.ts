@@ -17,7 +17,7 @@ export function costReport(
     buckets: (rec: SessionRecord) => readonly CostBucket[];
     meter?: Meter;
     archived?: () => CostBucketsInput[];
-    /** Sessions whose totals are being rebuilt with new prices (they answer with the old ones meanwhile). */
+    /** Sessions whose totals are being rebuilt (new prices, or a summary that did not check out); they answer with older figures meanwhile. */
     repricing?: () => number;
   },
   query: { by?: string | null; session?: SessionRecord },
@@ -38,7 +38,7 @@ export function costReport(
     if (meter.error) warnings.push(`prices.yaml does not load, so the previous overrides apply: ${meter.error}`);
   }
   const pending = deps.repricing?.() ?? 0;
-  if (pending) warnings.push(`the prices changed: ${pending} session${pending === 1 ? ' is' : 's are'} being repriced from ${pending === 1 ? 'its log' : 'their logs'}, so some figures still use the previous prices; ask again in a moment`);
+  if (pending) warnings.push(`${pending} session${pending === 1 ? ' is' : 's are'} being totalled again from ${pending === 1 ? 'its log' : 'their logs'} (the prices changed, or a summary was rebuilt), so some figures are older or missing; ask again in a moment`);
   return aggregateBuckets(inputs, by, { ...(query.session ? { session: query.session.id } : {}), warnings });
 }
 

@@ -218,7 +218,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
           buckets: (rec) => events.summaries.buckets(rec),
           meter,
           archived: () => costArchive.bucketInputs(watch.fingerprint ?? '', archivePrice),
-          repricing: () => (watch.repricing || events.summaries.repricing ? store.all().filter((r) => !events.summaries.current(r)).length : 0),
+          repricing: () => events.summaries.repricing + (watch.repricing ? store.all().filter((r) => !events.summaries.current(r)).length : 0),
         },
         q,
       ),

@@ -60,6 +60,7 @@ export class SessionLog {
       summaryFile: (id) => path.join(deps.store.sessionDir(id), 'summary.json'),
       ...(deps.fingerprint ? { fingerprint: deps.fingerprint } : {}),
       reprice: (rec, u, ts) => this.repriced(rec, u, ts),
+      rebuilt: (rec) => deps.store.touch(rec),
       log: this.log,
       ...(deps.summaryFlushMs !== undefined ? { flushMs: deps.summaryFlushMs } : {}),
     });
@@ -124,10 +125,11 @@ export class SessionLog {
 
   /**
    * The session's totals and lastSeq, from its summary, without opening its log (start-up:
-   * ended sessions hold no fds).
+   * ended sessions hold no fds, and one whose summary must be rebuilt is rebuilt in the
+   * background).
    */
   load(rec: SessionRecord): void {
-    this.summaries.load(rec);
+    this.summaries.load(rec, { background: !isLive(rec.status) });
   }
 
   /** Open the log (once): the totals come from the summary; only the log past it is read. */

@@ -16,6 +16,8 @@ export interface SessionSummariesDeps {
   log: (msg: string) => void;
   /** How long appends are coalesced before the summaries are written (default 1 s). */
   flushMs?: number;
+  /** A record's totals changed by a rebuild (the index is written). */
+  rebuilt?: (rec: SessionRecord) => void;
 }
 
 interface Tracked {
@@ -48,8 +50,13 @@ export class SessionSummaries {
     return this.queued;
   }
 
-  /** The session's summary, loaded once (no fd is kept); sets its record's totals and lastSeq. */
-  load(rec: SessionRecord): Tracked {
+  /**
+   * The session's summary, loaded once (no fd is kept); sets its record's totals and lastSeq.
+   * One that does not check out is rebuilt from the whole log: at once, or with `background`
+   * (an ended session at start-up: nothing appends to it) in async steps, the record keeping
+   * the index's figures meanwhile and `omni cost` saying so.
+   */
+  load(rec: SessionRecord, opts: { background?: boolean } = {}): Tracked {
     let t = this.tracked.get(rec.id);
     if (t) return t;
     const file = this.deps.eventsFile(rec.id);
@@ -58,6 +65,12 @@ export class SessionSummaries {
     if (!why && typeof s !== 'string' && s.state.tz !== localZone()) why = `dated in another time zone (${s.state.tz})`;
     if (why || typeof s === 'string') {
       const fold = CostFold.empty(this.fp());
+      if (opts.background && fileSize(file) > 0) {
+        t = { fold, pos: { ...START }, dirty: false };
+        this.tracked.set(rec.id, t);
+        void this.rebuildLater(rec, true, why ?? 'missing');
+        return t;
+      }
       const r = scanLogSync(file, START, (ev) => this.fold(rec, fold, ev));
       t = { fold, pos: r.position, dirty: r.position.offset > 0 };
       if (r.position.offset > 0) this.deps.log(`${rec.id}: summary ${why}; rebuilt it from the event log (${r.position.offset} bytes)`);
@@ -66,7 +79,7 @@ export class SessionSummaries {
       // Only what was appended after the summary was written is read.
       const r = scanLogSync(file, s.log, (ev) => this.fold(rec, fold, ev));
       t = { fold, pos: r.position, dirty: r.position.offset !== s.log.offset };
-      if (fold.fingerprint !== this.fp()) this.rebuildLater(rec);
+      if (fold.fingerprint !== this.fp()) void this.rebuildLater(rec);
     }
     this.tracked.set(rec.id, t);
     rec.cost = t.fold.cost;
@@ -107,9 +120,9 @@ export class SessionSummaries {
   }
 
   /** Rebuild from the log in the background (queued: one log at a time). */
-  rebuildLater(rec: SessionRecord, force = false): Promise<void> {
+  rebuildLater(rec: SessionRecord, force = false, why?: string): Promise<void> {
     this.queued++;
-    const run = this.queue.then(() => this.rebuild(rec, force)).catch((err) => this.deps.log(`${rec.id}: repricing: ${(err as Error).message}`));
+    const run = this.queue.then(() => this.rebuild(rec, force, why)).catch((err) => this.deps.log(`${rec.id}: repricing: ${(err as Error).message}`));
     this.queue = run.finally(() => this.queued--);
     return this.queue;
   }
@@ -119,7 +132,7 @@ export class SessionSummaries {
    * small async chunks (the daemon keeps answering meanwhile). Appends made during the read are
    * read last, in the same turn that swaps the totals in, so none is missed or counted twice.
    */
-  async rebuild(rec: SessionRecord, force = false): Promise<void> {
+  async rebuild(rec: SessionRecord, force = false, why?: string): Promise<void> {
     const had = this.tracked.has(rec.id);
     if (had && !force && this.current(rec)) return;
     const file = this.deps.eventsFile(rec.id);
@@ -130,6 +143,9 @@ export class SessionSummaries {
     const tail = known && known.offset > r.position.offset ? scanLogSync(file, r.position, (ev) => this.fold(rec, fold, ev)).position : r.position;
     this.tracked.set(rec.id, { fold, pos: tail, dirty: true });
     rec.cost = fold.cost;
+    rec.lastSeq = tail.lastSeq;
+    this.deps.rebuilt?.(rec);
+    if (why) this.deps.log(`${rec.id}: summary ${why}; rebuilt it from the event log (${tail.offset} bytes)`);
     this.schedule();
   }
 
@@ -182,5 +198,13 @@ export class SessionSummaries {
       this.flush();
     }, this.deps.flushMs ?? 1000);
     this.timer.unref();
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
   }
 }
