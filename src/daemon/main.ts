@@ -118,7 +118,15 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   // reading every log: the ledger's rebuild, `omni cost`, repricing.
   const archivePrice = (harness: string, usage: UsageData, at: Date) => (stale(at) ? repriceWith(meter, { harness }, usage, at) : usage);
   const archived = () => costArchive.summaries(watch.fingerprint ?? '', archivePrice);
-  const ledgerSeedDays = () => [...store.all().map((r) => events.summaries.ledgerDays(r)), ...archived().map((a) => a.fold.ledgerDays)];
+  // An ended session without a usable summary is rebuilt in the background (SessionLog.load);
+  // the ledger is added up again once those are done (below, after adoption).
+  const ledgerSeedDays = () => [
+    ...store.all().map((r) => {
+      events.load(r);
+      return events.summaries.ledgerDays(r);
+    }),
+    ...archived().map((a) => a.fold.ledgerDays),
+  ];
   const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seedDays: ledgerSeedDays }).load();
   const reprice = () => watch.check({ sessions: () => store.all(), rebuildCost: (rec) => events.rebuildCost(rec), rebuildLedger: () => ledger.rebuild() });
   reprice();
@@ -265,6 +273,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     await listen(server, paths.socket);
     fs.chmodSync(paths.socket, 0o600);
     const { adopted, exited } = await sessions.adoptAll();
+    if (events.summaries.repricing) void events.summaries.settled().then(() => ledger.rebuild());
     ready.resolve();
     log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
     fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
