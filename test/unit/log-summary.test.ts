@@ -295,3 +295,23 @@ describe('repricing a summary from its log (off the event loop)', () => {
     }
   });
 });
+
+describe('IngestKeys after its session closed', () => {
+  it('a last ingestion pass still holding the keys appends by name, never through a closed (maybe reused) fd', async () => {
+    const { IngestKeys } = await import('../../src/daemon/ingest-keys.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-keys-'));
+    try {
+      const file = path.join(dir, 'ingested.keys');
+      const keys = IngestKeys.open(file);
+      keys.add('a');
+      keys.close();
+      const other = fs.openSync(path.join(dir, 'other'), 'w'); // may get the closed fd's number
+      keys.add('b');
+      fs.closeSync(other);
+      expect(fs.readFileSync(file, 'utf8')).toBe('a\nb\n');
+      expect(fs.readFileSync(path.join(dir, 'other'), 'utf8')).toBe('');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
