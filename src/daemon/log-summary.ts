@@ -24,7 +24,7 @@ export function readSummary(file: string): SummaryFile | string {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no summary' : `unreadable: ${(err as Error).message}`;
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable: ${(err as Error).message}`;
   }
   let v: Partial<SummaryFile>;
   try {

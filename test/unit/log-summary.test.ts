@@ -296,6 +296,38 @@ describe('repricing a summary from its log (off the event loop)', () => {
   });
 });
 
+describe('omni cost while summaries are rebuilt in the background', () => {
+  it('answers at once with the figures it has and a warning, then the full figures without one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-summary-'));
+    try {
+      const store = new SessionStore(path.join(dir, 'state', 'sessions.json'), path.join(dir, 'state', 'sessions'));
+      store.load();
+      const now = new Date().toISOString();
+      const rec: SessionRecord = { id: 's_bg000001', name: 'bg', harness: 'pi', cwd: dir, status: 'exited', createdAt: now, updatedAt: now, tmuxSession: 'x', command: [], lastSeq: 0 };
+      store.put(rec);
+      const writer = new SessionLog({ store, bus: new EventBus() });
+      for (let i = 0; i < 5; i++) writer.emit(rec, { type: 'usage', data: usage() });
+      writer.closeAll();
+      fs.rmSync(path.join(store.sessionDir(rec.id), 'summary.json')); // as before summaries existed
+      const messages: string[] = [];
+      const l = new SessionLog({ store, bus: new EventBus(), log: (m) => messages.push(m) });
+      const r = { ...rec, cost: undefined };
+      l.load(r); // an ended session: rebuilt in the background
+      const report = () => costReport({ sessions: [r], buckets: (x) => l.summaries.buckets(x), repricing: () => l.summaries.repricing }, { by: 'session' });
+      expect(report().warnings).toEqual([expect.stringMatching(/^1 session is being totalled again from its log/)]);
+      await l.summaries.settled();
+      expect(report().warnings).toEqual([]);
+      expect(report().total.messages).toBe(5);
+      expect(r.cost?.messages).toBe(5);
+      expect(messages).toEqual([expect.stringMatching(/s_bg000001: summary missing; rebuilt it from the event log/)]);
+      l.closeAll();
+      store.flush();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('IngestKeys after its session closed', () => {
   it('a last ingestion pass still holding the keys appends by name, never through a closed (maybe reused) fd', async () => {
     const { IngestKeys } = await import('../../src/daemon/ingest-keys.js');
