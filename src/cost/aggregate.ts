@@ -1,30 +1,12 @@
-import type { EventDataMap, OmniEvent, UsageData } from '../core/events.js';
-import { ReportedCost } from './reported.js';
+import type { OmniEvent, UsageData } from '../core/events.js';
+import { CostFold, type CostBucket } from './summary.js';
+import { addTotals, emptyTotals, type CostTotals } from './totals.js';
+
+export { emptyTotals, type CostTotals } from './totals.js';
 
 /** `omni cost` / `GET /v1/cost`: usage events totalled by session, harness, model or (UTC) day. */
 export const COST_GROUPINGS = ['session', 'harness', 'model', 'day'] as const;
 export type CostGrouping = (typeof COST_GROUPINGS)[number];
-
-export interface CostTotals {
-  /** Usage records (one per model message). */
-  messages: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  /** Tokens × the price book, over priced messages only. */
-  computedUsd: number;
-  /**
-   * What the harnesses reported: per message where they say (Pi; `reportedMessages` counts
-   * those), plus the growth of running totals (Claude's statusLine, `cost.reported`;
-   * `reportedTotals` counts the reports that added to it).
-   */
-  reportedUsd: number;
-  reportedMessages: number;
-  reportedTotals: number;
-  /** Messages whose model has no price: not in `computedUsd` (never counted as $0). */
-  unpricedMessages: number;
-}
 
 export interface CostGroup extends CostTotals {
   key: string;
@@ -71,75 +53,57 @@ export interface CostInput {
 /** Prices a logged usage record with the current price book (its tokens, at the time it was logged). */
 export type Repricer = (session: CostInput['session'], usage: UsageData, at: Date) => { usd?: number };
 
-export function emptyTotals(): CostTotals {
-  return { messages: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, computedUsd: 0, reportedUsd: 0, reportedMessages: 0, reportedTotals: 0, unpricedMessages: 0 };
+/** One session's cost already folded into buckets (its summary, src/cost/summary.ts). */
+export interface CostBucketsInput {
+  session: CostInput['session'];
+  buckets: readonly CostBucket[];
 }
 
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const round = (usd: number) => Math.round(usd * 1e10) / 1e10;
 
+/** Total the events of each session (folded into buckets first, as the daemon's summaries are). */
 export function aggregateCost(inputs: CostInput[], by: CostGrouping, opts: { reprice?: Repricer; session?: string; warnings?: string[] } = {}): CostReport {
+  return aggregateBuckets(inputs.map((i) => ({ session: i.session, buckets: foldEvents(i, opts.reprice) })), by, opts);
+}
+
+/** The buckets of one session's events; with a repricer every usage is priced with the current book (docs/COST.md, "Repricing"), without one as it was logged. */
+export function foldEvents(input: CostInput, reprice?: Repricer): readonly CostBucket[] {
+  const fold = CostFold.empty(undefined);
+  for (const ev of input.events) {
+    if (ev.type === 'usage' && reprice) {
+      const u = ev.data as UsageData;
+      const usd = reprice(input.session, u, new Date(ev.ts)).usd;
+      const { computedCostUsd: _c, unpriced: _u, ...raw } = u;
+      fold.add({ type: 'usage', ts: ev.ts, data: usd !== undefined ? { ...raw, computedCostUsd: usd } : raw });
+    } else fold.add(ev);
+  }
+  return fold.bucketList;
+}
+
+/** The report from every session's buckets: what `omni cost` answers without reading a log. */
+export function aggregateBuckets(inputs: CostBucketsInput[], by: CostGrouping, opts: { session?: string; warnings?: string[] } = {}): CostReport {
   const groups = new Map<string, CostGroup & { unpricedSet: Set<string> }>();
   const unpriced = new Map<string, UnpricedModel>();
   const total = emptyTotals();
   let sessions = 0;
   for (const input of inputs) {
     const s = input.session;
-    let counted = false;
-    const group = (model: string, ts: string) => {
-      const key = by === 'session' ? s.id : by === 'harness' ? s.harness : by === 'model' ? model : ts.slice(0, 10);
+    if (input.buckets.some((b) => b.messages > 0)) sessions++;
+    for (const b of input.buckets) {
+      const key = by === 'session' ? s.id : by === 'harness' ? s.harness : by === 'model' ? b.model : b.day;
       let g = groups.get(key);
       if (!g) {
         g = { key, label: by === 'session' ? s.name : key, ...(by === 'session' ? { harness: s.harness } : {}), ...emptyTotals(), unpricedModels: [], unpricedSet: new Set() };
         groups.set(key, g);
       }
-      return g;
-    };
-    // Running totals count by their growth, dated when reported, under the model then in use.
-    const reported = new ReportedCost();
-    for (const ev of input.events) {
-      if (ev.type === 'cost.reported') {
-        const d = ev.data as EventDataMap['cost.reported'];
-        const delta = reported.add(d);
-        if (!delta) continue;
-        for (const t of [group(d.model ?? 'unknown', ev.ts), total]) {
-          t.reportedUsd = round(t.reportedUsd + delta);
-          t.reportedTotals++;
-        }
-        continue;
-      }
-      if (ev.type !== 'usage') continue;
-      const u = ev.data as UsageData;
-      if (!counted) {
-        sessions++;
-        counted = true;
-      }
-      // With a repricer every event is priced with the current book (docs/COST.md, "Repricing");
-      // without one, as it was logged.
-      let usd: number | undefined = typeof u.computedCostUsd === 'number' && Number.isFinite(u.computedCostUsd) ? u.computedCostUsd : undefined;
-      if (opts.reprice) usd = opts.reprice(s, u, new Date(ev.ts)).usd;
-      const g = group(u.model, ev.ts);
-      for (const t of [g, total]) {
-        t.messages++;
-        t.inputTokens += num(u.inputTokens);
-        t.outputTokens += num(u.outputTokens);
-        t.cacheReadTokens += num(u.cacheReadTokens);
-        t.cacheWriteTokens += num(u.cacheWriteTokens);
-        if (usd !== undefined) t.computedUsd = round(t.computedUsd + usd);
-        else t.unpricedMessages++;
-        if (typeof u.reportedCostUsd === 'number' && Number.isFinite(u.reportedCostUsd)) {
-          t.reportedUsd = round(t.reportedUsd + u.reportedCostUsd);
-          t.reportedMessages++;
-        }
-      }
-      if (usd === undefined) {
-        g.unpricedSet.add(u.model);
-        const uk = `${s.harness}\0${u.provider ?? ''}\0${u.model}`;
-        const um = unpriced.get(uk) ?? { model: u.model, harness: s.harness, ...(u.provider ? { provider: u.provider } : {}), messages: 0, sessions: [] };
-        um.messages++;
-        if (!um.sessions.includes(s.id)) um.sessions.push(s.id);
-        unpriced.set(uk, um);
-      }
+      addTotals(g, b);
+      addTotals(total, b);
+      if (!b.unpricedMessages) continue;
+      g.unpricedSet.add(b.model);
+      const uk = `${s.harness}\0${b.provider ?? ''}\0${b.model}`;
+      const um = unpriced.get(uk) ?? { model: b.model, harness: s.harness, ...(b.provider ? { provider: b.provider } : {}), messages: 0, sessions: [] };
+      um.messages += b.unpricedMessages;
+      if (!um.sessions.includes(s.id)) um.sessions.push(s.id);
+      unpriced.set(uk, um);
     }
   }
   let list: CostGroup[] = [...groups.values()].map(({ unpricedSet, ...g }) => ({ ...g, unpricedModels: [...unpricedSet].sort() }));
@@ -163,7 +127,7 @@ export function aggregateCost(inputs: CostInput[], by: CostGrouping, opts: { rep
  * that spent nothing itself but has descendants that did gets a row of its own. A session whose
  * parent is not in the report is a root here.
  */
-export function sessionTrees(groups: CostGroup[], inputs: CostInput[]): CostGroup[] {
+export function sessionTrees(groups: CostGroup[], inputs: Array<{ session: CostInput['session'] }>): CostGroup[] {
   const sessions = new Map(inputs.map((i) => [i.session.id, i.session]));
   const byId = new Map(groups.map((g) => [g.key, g]));
   const rootOf = (id: string): string => {
@@ -222,20 +186,6 @@ export function sessionTrees(groups: CostGroup[], inputs: CostInput[]): CostGrou
     if (p) g.parent = p;
   }
   return out;
-}
-
-function addTotals(into: CostTotals, t: CostTotals): CostTotals {
-  into.messages += t.messages;
-  into.inputTokens += t.inputTokens;
-  into.outputTokens += t.outputTokens;
-  into.cacheReadTokens += t.cacheReadTokens;
-  into.cacheWriteTokens += t.cacheWriteTokens;
-  into.computedUsd = round(into.computedUsd + t.computedUsd);
-  into.reportedUsd = round(into.reportedUsd + t.reportedUsd);
-  into.reportedMessages += t.reportedMessages;
-  into.reportedTotals += t.reportedTotals;
-  into.unpricedMessages += t.unpricedMessages;
-  return into;
 }
 
 /** Usage and `cost.reported` events of one NDJSON event log, for `omni cost`. */

@@ -3,25 +3,20 @@ import path from 'node:path';
 import type { UsageData } from '../core/events.js';
 import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../core/fsutil.js';
 import { usageEventsOf } from './aggregate.js';
+import { localDate, type LedgerDay } from './totals.js';
 
-/** One local day's computed spend over every session. */
-export interface LedgerDay {
-  usd: number;
-  /** Models used that day without a price (their spend is unknown, not in `usd`). */
-  unpricedModels?: string[];
-}
-
-/** `YYYY-MM-DD` of a moment in the daemon's local time zone (TZ). */
-export function localDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
+export { localDate, type LedgerDay } from './totals.js';
 
 const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
 export interface CostLedgerOptions {
   /** Usage events of every session, to rebuild the ledger when its file is missing. */
   seed?: () => Iterable<{ ts: string; data: UsageData }>;
+  /**
+   * Every session's local-day spend as its summary keeps it (src/cost/summary.ts): the rebuild
+   * adds these up instead of reading logs. Takes precedence over `seed`.
+   */
+  seedDays?: () => Iterable<Readonly<Record<string, LedgerDay>>>;
   /** Days kept in the file (older ones are dropped). Default 62. */
   keepDays?: number;
   log?: (msg: string) => void;
@@ -31,8 +26,9 @@ export interface CostLedgerOptions {
  * Spend per local day across all sessions (`state/cost-ledger.json`: `{"YYYY-MM-DD": {usd,
  * unpricedModels?}}`), for day-scoped budgets. Session totals cannot give "today": a session
  * that started yesterday has spend on both sides of midnight. The daemon adds each usage event
- * as it is logged, dated when it is logged; if the file is missing it is rebuilt from every
- * session's event log (the log is the truth, the ledger a running sum of it).
+ * as it is logged, dated when it is logged; if the file is missing, or the prices change, it is
+ * rebuilt from every session's summary (which covers its log: the log is the truth, the ledger
+ * a running sum of it).
  */
 export class CostLedger {
   private days: Record<string, LedgerDay> = {};
@@ -61,6 +57,17 @@ export class CostLedger {
   /** Re-add every usage event from the seed (the file was missing, or the prices changed). */
   rebuild(): void {
     this.days = {};
+    if (this.opts.seedDays) {
+      for (const days of this.opts.seedDays()) {
+        for (const [date, d] of Object.entries(days)) {
+          const into = (this.days[date] ??= { usd: 0 });
+          into.usd = round(into.usd + d.usd);
+          for (const m of d.unpricedModels ?? []) if (!into.unpricedModels?.includes(m)) into.unpricedModels = [...(into.unpricedModels ?? []), m];
+        }
+      }
+      this.save();
+      return;
+    }
     for (const ev of this.opts.seed?.() ?? []) {
       const at = new Date(ev.ts);
       if (!Number.isNaN(at.getTime())) this.addTo(ev.data, at);

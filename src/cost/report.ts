@@ -1,22 +1,24 @@
-import fs from 'node:fs';
 import { OmniError } from '../core/errors.js';
 import type { SessionRecord } from '../core/session.js';
-import { COST_GROUPINGS, aggregateCost, costEventsOf, type CostGrouping, type CostInput, type CostReport } from './aggregate.js';
-import { repriceWith, type Meter } from './meter.js';
+import { COST_GROUPINGS, aggregateBuckets, type CostBucketsInput, type CostGrouping, type CostReport } from './aggregate.js';
+import type { Meter } from './meter.js';
+import type { CostBucket } from './summary.js';
 
 /**
- * The daemon's side of `GET /v1/cost`: read every (or one) session's usage events from its log
- * and total them, every usage event priced with the current book (repricing, docs/COST.md).
- * Sessions removed with `omni rm`/`omni prune` count through their kept cost events (`archived`).
+ * The daemon's side of `GET /v1/cost`: every (or one) session's cost summary, totalled. The
+ * summaries are kept as events are logged and repriced when the prices change (docs/COST.md),
+ * so no log is read here. Sessions removed with `omni rm`/`omni prune` count through their kept
+ * cost events (`archived`).
  */
 export function costReport(
   deps: {
     sessions: SessionRecord[];
-    eventsFile: (id: string) => string;
+    /** The session's cost summary (SessionSummaries). */
+    buckets: (rec: SessionRecord) => readonly CostBucket[];
     meter?: Meter;
-    /** Whether an event logged then may carry an older book's price (default: all may). */
-    stale?: (at: Date) => boolean;
-    archived?: () => CostInput[];
+    archived?: () => CostBucketsInput[];
+    /** Sessions whose totals are being rebuilt (new prices, or a summary that did not check out); they answer with older figures meanwhile. */
+    repricing?: () => number;
   },
   query: { by?: string | null; session?: SessionRecord },
 ): CostReport {
@@ -24,22 +26,20 @@ export function costReport(
   if (!COST_GROUPINGS.includes(by)) throw new OmniError(`cannot group cost by "${query.by}"; one of: ${COST_GROUPINGS.join(', ')}`, 'bad_request');
   // One session's report covers its descendants too (sessions started for it: sub-agents).
   const recs = query.session ? withDescendants(query.session, deps.sessions) : deps.sessions;
-  const inputs: CostInput[] = recs.map((s) => ({
+  const inputs: CostBucketsInput[] = recs.map((s) => ({
     session: { id: s.id, name: s.name, harness: s.harness, ...(s.parent ? { parent: s.parent } : {}) },
-    events: readUsage(deps.eventsFile(s.id)),
+    buckets: deps.buckets(s),
   }));
   if (!query.session) inputs.push(...(deps.archived?.() ?? []));
-  const meter = deps.meter;
   const warnings: string[] = [];
+  const meter = deps.meter;
   if (meter) {
     meter.current();
     if (meter.error) warnings.push(`prices.yaml does not load, so the previous overrides apply: ${meter.error}`);
   }
-  return aggregateCost(inputs, by, {
-    ...(query.session ? { session: query.session.id } : {}),
-    warnings,
-    ...(meter ? { reprice: (s, u, at) => ({ usd: (deps.stale?.(at) ?? true) ? repriceWith(meter, s, u, at).computedCostUsd : u.computedCostUsd }) } : {}),
-  });
+  const pending = deps.repricing?.() ?? 0;
+  if (pending) warnings.push(`${pending} session${pending === 1 ? ' is' : 's are'} being totalled again from ${pending === 1 ? 'its log' : 'their logs'} (the prices changed, or a summary was rebuilt), so some figures are older or missing; ask again in a moment`);
+  return aggregateBuckets(inputs, by, { ...(query.session ? { session: query.session.id } : {}), warnings });
 }
 
 /** The session, then every session below it (by `parent`), each once. */
@@ -55,13 +55,4 @@ export function withDescendants(root: SessionRecord, all: SessionRecord[]): Sess
     }
   }
   return out;
-}
-
-function readUsage(file: string) {
-  try {
-    return costEventsOf(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
 }

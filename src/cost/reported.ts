@@ -2,6 +2,12 @@ import type { EventDataMap } from '../core/events.js';
 
 type Reported = EventDataMap['cost.reported'];
 
+/** The fold's state, to persist (a session's summary) and to resume from. */
+export interface ReportedState {
+  last: Array<[string, number]>;
+  settled: number;
+}
+
 /**
  * Folds a session's `cost.reported` totals (cumulative per harness session) into one running
  * figure. Each harness session counts with its last total; a new harness session id (Claude
@@ -11,6 +17,17 @@ type Reported = EventDataMap['cost.reported'];
 export class ReportedCost {
   private last = new Map<string, number>();
   private settled = 0;
+
+  static from(state: ReportedState): ReportedCost {
+    const r = new ReportedCost();
+    for (const [k, v] of state.last) if (typeof k === 'string' && Number.isFinite(v)) r.last.set(k, v);
+    r.settled = Number.isFinite(state.settled) ? state.settled : 0;
+    return r;
+  }
+
+  state(): ReportedState {
+    return { last: [...this.last], settled: this.settled };
+  }
 
   private static key(d: Reported): string {
     return `${d.source}\0${d.harnessSessionId ?? ''}`;

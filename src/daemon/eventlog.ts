@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { NewEvent, OmniEvent } from '../core/events.js';
 import { JsonlCursor } from '../core/jsonl.js';
+import { START, scanLogSync, type LogPosition } from './log-scan.js';
 
 /**
  * A session's append-only NDJSON event log. One object per line, `seq` strictly increasing.
@@ -10,29 +11,46 @@ import { JsonlCursor } from '../core/jsonl.js';
 export class EventLog {
   private fd: number;
   private seq: number;
+  private size: number;
+  private lastLineStart: number;
   readonly tornBytes: number;
 
-  private constructor(readonly file: string, readonly session: string, fd: number, lastSeq: number, tornBytes: number) {
+  private constructor(readonly file: string, readonly session: string, fd: number, at: LogPosition, tornBytes: number) {
     this.fd = fd;
-    this.seq = lastSeq;
+    this.seq = at.lastSeq;
+    this.size = at.offset;
+    this.lastLineStart = at.lastLineStart;
     this.tornBytes = tornBytes;
   }
 
-  /** `onEvent` sees every complete event of the existing log, from the same single read. */
-  static open(file: string, session: string, onEvent?: (ev: OmniEvent) => void): EventLog {
-    const { lastSeq, goodBytes, totalBytes } = scan(file, onEvent);
-    if (goodBytes < totalBytes) fs.truncateSync(file, goodBytes);
+  /**
+   * Open for appending, reading only what lies past `from` (what a valid summary already
+   * covers is not read again). `onCostEvent` sees every complete `usage` and `cost.reported`
+   * event read, from the same single pass; other lines are not decoded (src/daemon/log-scan.ts).
+   */
+  static open(file: string, session: string, onCostEvent?: (ev: OmniEvent) => void, from: LogPosition = START): EventLog {
+    const { position, pendingBytes } = scanLogSync(file, from, (ev) => onCostEvent?.(ev));
+    // What no newline ends was cut short mid-append.
+    if (pendingBytes) fs.truncateSync(file, position.offset);
     const fd = fs.openSync(file, 'a', 0o600);
-    return new EventLog(file, session, fd, lastSeq, totalBytes - goodBytes);
+    return new EventLog(file, session, fd, position, pendingBytes);
   }
 
   get lastSeq(): number {
     return this.seq;
   }
 
+  /** How far the log is written (a summary records it). */
+  get position(): LogPosition {
+    return { offset: this.size, lastSeq: this.seq, lastLineStart: this.lastLineStart };
+  }
+
   append(ev: NewEvent, now: Date = new Date()): OmniEvent {
     const full = { seq: ++this.seq, ts: now.toISOString(), session: this.session, type: ev.type, data: ev.data } as OmniEvent;
-    fs.writeSync(this.fd, JSON.stringify(full) + '\n');
+    const line = JSON.stringify(full) + '\n';
+    fs.writeSync(this.fd, line);
+    this.lastLineStart = this.size;
+    this.size += Buffer.byteLength(line);
     return full;
   }
 
@@ -55,21 +73,4 @@ export function readEvents(file: string, since = 0): OmniEvent[] {
     if (ev != null && ev.seq > since) out.push(ev);
   });
   return out;
-}
-
-function scan(file: string, onEvent?: (ev: OmniEvent) => void): { lastSeq: number; goodBytes: number; totalBytes: number } {
-  const cursor = new JsonlCursor(file);
-  let lastSeq = 0;
-  // A corrupt complete line is skipped (readers skip it too); later lines still count.
-  cursor.read<OmniEvent | null>((ev) => {
-    if (typeof ev?.seq !== 'number') return;
-    lastSeq = Math.max(lastSeq, ev.seq);
-    try {
-      onEvent?.(ev);
-    } catch {
-      /* one event a replay cannot take does not keep the log from opening */
-    }
-  });
-  // What no newline ends was cut short mid-append.
-  return { lastSeq, goodBytes: cursor.offset, totalBytes: cursor.offset + cursor.pendingBytes };
 }

@@ -6,7 +6,8 @@ import fs from 'node:fs';
  */
 export class IngestKeys {
   private constructor(
-    private readonly fd: number,
+    private readonly file: string,
+    private fd: number | undefined,
     private readonly keys: Set<string>,
   ) {}
 
@@ -18,7 +19,7 @@ export class IngestKeys {
       /* new */
     }
     const keys = new Set(text.split('\n').filter(Boolean));
-    return new IngestKeys(fs.openSync(file, 'a', 0o600), keys);
+    return new IngestKeys(file, fs.openSync(file, 'a', 0o600), keys);
   }
 
   has(key: string): boolean {
@@ -28,14 +29,19 @@ export class IngestKeys {
   add(key: string): void {
     if (this.keys.has(key)) return;
     this.keys.add(key);
-    fs.writeSync(this.fd, key + '\n');
+    // Closed (the session ended) but still held by a last ingestion pass: append by name, never
+    // through an fd number the process may have reused.
+    if (this.fd === undefined) fs.appendFileSync(this.file, key + '\n', { mode: 0o600 });
+    else fs.writeSync(this.fd, key + '\n');
   }
 
   close(): void {
+    if (this.fd === undefined) return;
     try {
       fs.closeSync(this.fd);
     } catch {
       /* closed */
     }
+    this.fd = undefined;
   }
 }

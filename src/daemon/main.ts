@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { UsageData } from '../core/events.js';
 import { resolvePaths, type OmniPaths } from '../core/paths.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
 import { OMNI_VERSION } from '../core/version.js';
@@ -14,7 +15,7 @@ import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { EventBus } from './bus.js';
 import { ApprovalQueue } from '../approvals/queue.js';
-import { CostLedger, usageFromLogs } from '../cost/ledger.js';
+import { CostLedger } from '../cost/ledger.js';
 import { CostArchive } from '../cost/archive.js';
 import { Meter, repriceWith } from '../cost/meter.js';
 import { costReport } from '../cost/report.js';
@@ -93,6 +94,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     log,
     priceUsage: (rec, usage, at) => meter.price(rec, usage, at),
     repriceUsage: (rec, usage, at) => (stale(at) ? repriceWith(meter, rec, usage, at) : usage),
+    fingerprint: () => watch.fingerprint,
   });
   const costArchive = new CostArchive(path.join(paths.stateDir, 'cost-archive'));
   const panes = new PaneIO({ tmux, harnesses, events });
@@ -112,12 +114,20 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     if (item.type === 'resolved') gate.forget(item.approval.id);
   });
   const omniJs = path.join(PKG_ROOT, 'bin', 'omni.js');
-  const ledgerSeed = () =>
-    usageFromLogs(
-      [...store.all().map((r) => ({ file: store.eventsFile(r.id), harness: r.harness })), ...costArchive.list().map((a) => ({ file: a.file, harness: a.session.harness }))],
-      (harness, usage, at) => (stale(at) ? repriceWith(meter, { harness }, usage, at) : usage),
-    );
-  const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seed: ledgerSeed }).load();
+  // Totals come from the sessions' summaries (docs/COST.md, "How totals are kept"), never from
+  // reading every log: the ledger's rebuild, `omni cost`, repricing.
+  const archivePrice = (harness: string, usage: UsageData, at: Date) => (stale(at) ? repriceWith(meter, { harness }, usage, at) : usage);
+  const archived = () => costArchive.summaries(watch.fingerprint ?? '', archivePrice);
+  // An ended session without a usable summary is rebuilt in the background (SessionLog.load);
+  // the ledger is added up again once those are done (below, after adoption).
+  const ledgerSeedDays = () => [
+    ...store.all().map((r) => {
+      events.load(r);
+      return events.summaries.ledgerDays(r);
+    }),
+    ...archived().map((a) => a.fold.ledgerDays),
+  ];
+  const ledger = new CostLedger(path.join(paths.stateDir, 'cost-ledger.json'), { log, seedDays: ledgerSeedDays }).load();
   const reprice = () => watch.check({ sessions: () => store.all(), rebuildCost: (rec) => events.rebuildCost(rec), rebuildLedger: () => ledger.rebuild() });
   reprice();
   const policies = new PolicyService({
@@ -213,9 +223,28 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     log,
     ready: ready.promise,
     shutdown: () => void shutdown('stop requested'),
-    cost: (q) => costReport({ sessions: sessions.list(), eventsFile: (id) => sessions.eventsFile(id), meter, stale, archived: () => costArchive.inputs() }, q),
+    cost: (q) =>
+      costReport(
+        {
+          sessions: sessions.list(),
+          buckets: (rec) => events.summaries.buckets(rec),
+          meter,
+          archived: () => costArchive.bucketInputs(watch.fingerprint ?? '', archivePrice),
+          repricing: () => events.summaries.repricing + (watch.repricing ? store.all().filter((r) => !events.summaries.current(r)).length : 0),
+        },
+        q,
+      ),
     refreshCost: () => reprice(),
-    removal: new SessionRemoval({ store, archive: costArchive, closeLog: (id) => events.close(id), forget: (id) => policies.forget(id), log }),
+    removal: new SessionRemoval({
+      store,
+      archive: costArchive,
+      closeLog: (id) => {
+        events.close(id);
+        events.summaries.forget(id);
+      },
+      forget: (id) => policies.forget(id),
+      log,
+    }),
   });
 
   async function shutdown(why: string): Promise<void> {
@@ -249,6 +278,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     await listen(server, paths.socket);
     fs.chmodSync(paths.socket, 0o600);
     const { adopted, exited } = await sessions.adoptAll();
+    if (events.summaries.repricing) void events.summaries.settled().then(() => ledger.rebuild());
     ready.resolve();
     log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
     fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });

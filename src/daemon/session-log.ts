@@ -1,15 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import type { EventDataMap, NewEvent, OmniEvent, SessionStatus, UsageData } from '../core/events.js';
+import type { NewEvent, OmniEvent, SessionStatus, UsageData } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
-import { isLive, type SessionCost, type SessionRecord } from '../core/session.js';
-import { costEventsOf } from '../cost/aggregate.js';
-import { ReportedCost } from '../cost/reported.js';
+import { isLive, type SessionRecord } from '../core/session.js';
+import { addSessionUsage } from '../cost/summary.js';
 import type { IngestCursor } from '../harnesses/types.js';
 import type { EventBus } from './bus.js';
 import { EventLog } from './eventlog.js';
 import { IngestKeys } from './ingest-keys.js';
+import { SessionSummaries } from './session-summaries.js';
 import type { SessionStore } from './store.js';
 
 export type StatusSource = 'hook' | 'pane' | 'tmux' | 'daemon';
@@ -27,30 +26,44 @@ export interface SessionLogDeps {
    * docs/COST.md); without it, totals use the figure each event was logged with.
    */
   repriceUsage?: (rec: SessionRecord, usage: UsageData, at: Date) => UsageData;
+  /** The prices the totals are built with (PriceWatch's applied fingerprint), stamped on each summary. */
+  fingerprint?: () => string | undefined;
+  /** How long summary writes are coalesced (default 1 s). */
+  summaryFlushMs?: number;
 }
 
-/** One session's open log: the events file, the ingest keys, and the folded cost reports. */
+/** One session's open log: the events file and the ingest keys (live sessions only hold fds). */
 interface Open {
   log: EventLog;
-  keys: IngestKeys;
-  /** The harness's own cumulative cost reports (`cost.reported`), folded. */
-  reported: ReportedCost;
+  keys?: IngestKeys;
 }
 
 /**
  * Every session's event log: appends (priced, totalled, published), statuses, and waits on
  * them. The one writer of events and of the cost totals kept in the record. A log is opened on
- * first use and closed when its session ends; reopening re-derives the totals from the file.
+ * first use and closed when its session ends; the totals live in the session's summary
+ * (`summaries`, src/daemon/session-summaries.ts), which reopening reads instead of the log.
  */
 export class SessionLog {
   private open = new Map<string, Open>();
   private usageListeners = new Set<UsageListener>();
+  private closing = new Set<string>();
   private readonly now: () => Date;
   private readonly log: (msg: string) => void;
+  readonly summaries: SessionSummaries;
 
   constructor(private readonly deps: SessionLogDeps) {
     this.now = deps.now ?? (() => new Date());
     this.log = deps.log ?? (() => {});
+    this.summaries = new SessionSummaries({
+      eventsFile: (id) => deps.store.eventsFile(id),
+      summaryFile: (id) => path.join(deps.store.sessionDir(id), 'summary.json'),
+      ...(deps.fingerprint ? { fingerprint: deps.fingerprint } : {}),
+      reprice: (rec, u, ts) => this.repriced(rec, u, ts),
+      rebuilt: (rec) => deps.store.touch(rec),
+      log: this.log,
+      ...(deps.summaryFlushMs !== undefined ? { flushMs: deps.summaryFlushMs } : {}),
+    });
   }
 
   /** Told of every usage event once it is logged and the session's totals are updated (budgets). */
@@ -62,12 +75,13 @@ export class SessionLog {
   emit(rec: SessionRecord, ev: NewEvent): void {
     const open = this.opened(rec);
     // A harness repeats its running total on every status update; only a change is news.
-    if (ev.type === 'cost.reported' && !open.reported.changes(ev.data)) return;
+    if (ev.type === 'cost.reported' && !this.summaries.load(rec).fold.reported.changes(ev.data)) return;
     const now = this.now();
     if (ev.type === 'usage' && this.deps.priceUsage) ev = { type: 'usage', data: this.deps.priceUsage(rec, ev.data, now) };
     const full = open.log.append(ev, now);
-    if (ev.type === 'usage') addUsage(rec, ev.data);
-    else if (ev.type === 'cost.reported') addReported(rec, open.reported.add(ev.data));
+    this.summaries.appended(rec, full, open.log.position);
+    // An ended session's log is not kept open (late ingestion reopens it for a moment).
+    if (!isLive(rec.status)) this.closeSoon(rec.id);
     rec.lastSeq = full.seq;
     rec.updatedAt = full.ts;
     this.deps.store.touch(rec);
@@ -103,48 +117,46 @@ export class SessionLog {
 
   /** The keys of harness log records already turned into events (ingestion's cursor). */
   keys(rec: SessionRecord): IngestCursor {
-    return this.opened(rec).keys;
+    const o = this.opened(rec);
+    // Opened on first use: an ended session's late event does not read them.
+    o.keys ??= IngestKeys.open(path.join(this.deps.store.sessionDir(rec.id), 'ingested.keys'));
+    return o.keys;
   }
 
-  /** Open the log (once), rebuilding the record's totals and lastSeq from it. */
+  /**
+   * The session's totals and lastSeq, from its summary, without opening its log (start-up:
+   * ended sessions hold no fds, and one whose summary must be rebuilt is rebuilt in the
+   * background).
+   */
+  load(rec: SessionRecord): void {
+    this.summaries.load(rec, { background: !isLive(rec.status) });
+  }
+
+  /** Open the log (once): the totals come from the summary; only the log past it is read. */
   opened(rec: SessionRecord): Open {
     let o = this.open.get(rec.id);
     if (o) return o;
     ensurePrivateDir(this.deps.store.sessionDir(rec.id));
-    // Totals are derived from the log (the index may lag it after a crash); the log is the truth.
-    // reportedUsd too: Pi's per-message figures plus the last of Claude's running totals. They
-    // are rebuilt in the same pass that reopens the log.
-    rec.cost = undefined;
-    const reported = new ReportedCost();
-    const log = EventLog.open(this.deps.store.eventsFile(rec.id), rec.id, (ev) => {
-      if (ev.type === 'usage') addUsage(rec, this.repriced(rec, ev.data as UsageData, ev.ts));
-      else if (ev.type === 'cost.reported') addReported(rec, reported.add(ev.data as EventDataMap['cost.reported']));
-    });
+    const t = this.summaries.load(rec);
+    // The summary was checked against the log and its tail read; what is left is a torn line.
+    const log = EventLog.open(this.deps.store.eventsFile(rec.id), rec.id, (ev) => this.summaries.fold(rec, t.fold, ev), t.pos);
     if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from the event log`);
+    t.pos = log.position;
     rec.lastSeq = log.lastSeq;
-    const keys = IngestKeys.open(path.join(this.deps.store.sessionDir(rec.id), 'ingested.keys'));
-    o = { log, keys, reported };
+    rec.cost = t.fold.cost;
+    o = { log };
     this.open.set(rec.id, o);
+    if (!isLive(rec.status)) this.closeSoon(rec.id);
     return o;
   }
 
   /**
    * Re-derive a session's totals from its event log with the current price book (the prices
-   * changed). Works on any session, open or ended; the log itself is not touched.
+   * changed), off the event loop: the log is read in small async chunks. Works on any session,
+   * open or ended; the log itself is not touched.
    */
-  rebuildCost(rec: SessionRecord): void {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.deps.store.eventsFile(rec.id), 'utf8');
-    } catch {
-      return; // no log (yet): nothing to total
-    }
-    rec.cost = undefined;
-    const reported = new ReportedCost();
-    for (const ev of costEventsOf(text)) {
-      if (ev.type === 'usage') addUsage(rec, this.repriced(rec, ev.data as UsageData, ev.ts));
-      else addReported(rec, reported.add(ev.data as EventDataMap['cost.reported']));
-    }
+  async rebuildCost(rec: SessionRecord): Promise<void> {
+    await this.summaries.rebuild(rec, true);
     this.deps.store.touch(rec);
   }
 
@@ -158,17 +170,35 @@ export class SessionLog {
     }
   }
 
-  /** Close one session's files (it ended); a later event reopens them. */
+  /** Close one session's files (it ended) and write its summary; a later event reopens them. */
   close(id: string): void {
     const o = this.open.get(id);
     if (!o) return;
     o.log.close();
-    o.keys.close();
+    o.keys?.close();
     this.open.delete(id);
+    this.summaries.flush(id);
+  }
+
+  /** Close an ended session's files once the current turn is done (its events of this turn share one open). */
+  private closeSoon(id: string): void {
+    if (this.closing.has(id)) return;
+    this.closing.add(id);
+    setImmediate(() => {
+      this.closing.delete(id);
+      const rec = this.deps.store.get(id);
+      if (!rec || !isLive(rec.status)) this.close(id);
+    }).unref();
   }
 
   closeAll(): void {
     for (const id of [...this.open.keys()]) this.close(id);
+    this.summaries.flush();
+  }
+
+  /** How many logs are open (fds: live sessions only). */
+  get openCount(): number {
+    return this.open.size;
   }
 
   /** Resolve with the first event of the session that matches (from now on). */
@@ -216,28 +246,7 @@ export class SessionLog {
   }
 }
 
-const emptyCost = (): SessionCost => ({ computedUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, messages: 0 });
-const roundUsd = (usd: number) => Math.round(usd * 1e9) / 1e9;
-
-/**
- * Keep the session's running totals (shown by ls, the dashboard, budgets) in its record.
- * `reportedUsd` sums what the harness said each message cost (Pi).
- */
+/** Add one usage event to a record's running totals (for callers that keep a record without a log: tests of budgets). */
 export function addUsage(rec: SessionRecord, u: UsageData): void {
-  const c = (rec.cost ??= emptyCost());
-  c.messages += 1;
-  c.inputTokens += u.inputTokens;
-  c.outputTokens += u.outputTokens;
-  c.cacheReadTokens += u.cacheReadTokens;
-  c.cacheWriteTokens += u.cacheWriteTokens;
-  if (typeof u.computedCostUsd === 'number') c.computedUsd = roundUsd(c.computedUsd + u.computedCostUsd);
-  if (typeof u.reportedCostUsd === 'number' && Number.isFinite(u.reportedCostUsd)) c.reportedUsd = roundUsd((c.reportedUsd ?? 0) + u.reportedCostUsd);
-  if (u.unpriced && !c.unpricedModels?.includes(u.model)) c.unpricedModels = [...(c.unpricedModels ?? []), u.model];
-}
-
-/** Add the growth of a harness's cumulative cost report (`cost.reported`, Claude) to `reportedUsd`. */
-export function addReported(rec: SessionRecord, deltaUsd: number): void {
-  if (!deltaUsd) return;
-  const c = (rec.cost ??= emptyCost());
-  c.reportedUsd = roundUsd((c.reportedUsd ?? 0) + deltaUsd);
+  rec.cost = addSessionUsage(rec.cost, u);
 }

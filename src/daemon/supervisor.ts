@@ -29,7 +29,7 @@ export class Supervisor {
 
   constructor(private readonly deps: SupervisorDeps) {}
 
-  /** Rebuild state after a (re)start: reopen logs, re-adopt live panes, close out dead ones. */
+  /** Rebuild state after a (re)start: load summaries, re-adopt live panes, close out dead ones. */
   async adoptAll(): Promise<{ adopted: string[]; exited: string[] }> {
     const { store, events } = this.deps;
     const panes = await this.deps.tmux.listPanes();
@@ -37,11 +37,10 @@ export class Supervisor {
     const adopted: string[] = [];
     const exited: string[] = [];
     for (const rec of store.all()) {
-      events.opened(rec); // the log is the truth for totals and lastSeq
-      if (!isLive(rec.status)) {
-        events.close(rec.id);
-        continue;
-      }
+      // Totals and lastSeq from the session's summary (checked against its log): an ended
+      // session's log is not opened at all; a live one's is opened by its first event.
+      events.load(rec);
+      if (!isLive(rec.status)) continue;
       const pane = bySession.get(rec.tmuxSession);
       if (pane && !pane.dead) {
         await this.deps.agentSocket.open(rec.id);
