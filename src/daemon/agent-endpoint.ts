@@ -102,11 +102,19 @@ export class AgentEndpoints {
     } catch (err) {
       this.log(`hook ${m[1]} for ${sessionId} failed: ${(err as Error).stack ?? err}`);
       // A gate event fails closed (exit 2 blocks, with the reason); an observed one fails open.
-      reply = gate ? { exitCode: 2, stderr: `omni: blocked because the daemon failed to handle this hook: ${(err as Error).message}` } : {};
+      reply = gate ? { exitCode: 2, stderr: `omni: blocked because ${whyFailed(err)}` } : {};
     }
     const code = reply.exitCode ?? 0;
     const text = code === 0 ? (reply.stdout ?? '') : (reply.stderr ?? reply.stdout ?? '');
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(formatReply(code, text));
   }
+}
+
+/** Why a hook could not be handled, in the words the agent (and the person reading its screen) gets. */
+export function whyFailed(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  // What was not logged did not happen: with the state directory full, nothing is allowed.
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return 'omni cannot write its log: no space left on device (free some space in OMNI_HOME; nothing needs restarting)';
+  return `the daemon failed to handle this hook: ${e?.message ?? String(err)}`;
 }

@@ -10,12 +10,15 @@ import { JsonlCursor } from '../core/jsonl.js';
 export class EventLog {
   private fd: number;
   private seq: number;
+  /** Bytes of complete lines: where a failed append is cut back to. */
+  private size: number;
   readonly tornBytes: number;
 
   private constructor(readonly file: string, readonly session: string, fd: number, lastSeq: number, tornBytes: number) {
     this.fd = fd;
     this.seq = lastSeq;
     this.tornBytes = tornBytes;
+    this.size = fs.fstatSync(fd).size;
   }
 
   /** `onEvent` sees every complete event of the existing log, from the same single read. */
@@ -30,9 +33,29 @@ export class EventLog {
     return this.seq;
   }
 
+  /**
+   * All or nothing: a write that fails part-way (ENOSPC leaves a short write) is cut back off
+   * and thrown, so the log keeps whole lines and the seq is not used up.
+   */
   append(ev: NewEvent, now: Date = new Date()): OmniEvent {
-    const full = { seq: ++this.seq, ts: now.toISOString(), session: this.session, type: ev.type, data: ev.data } as OmniEvent;
-    fs.writeSync(this.fd, JSON.stringify(full) + '\n');
+    const full = { seq: this.seq + 1, ts: now.toISOString(), session: this.session, type: ev.type, data: ev.data } as OmniEvent;
+    const buf = Buffer.from(JSON.stringify(full) + '\n');
+    try {
+      for (let off = 0; off < buf.length; ) {
+        const n = fs.writeSync(this.fd, buf, off);
+        if (n <= 0) throw Object.assign(new Error(`ENOSPC: no space left on device, write ${this.file}`), { code: 'ENOSPC' });
+        off += n;
+      }
+    } catch (err) {
+      try {
+        fs.ftruncateSync(this.fd, this.size);
+      } catch {
+        /* the next open cuts a torn tail too */
+      }
+      throw err;
+    }
+    this.size += buf.length;
+    this.seq = full.seq;
     return full;
   }
 

@@ -53,8 +53,16 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   ensurePrivateDir(paths.runDir);
   ensurePrivateDir(paths.agentDir);
   ensurePrivateDir(paths.logDir);
-  const logStream = fs.createWriteStream(paths.daemonLog, { flags: 'a', mode: 0o600 });
-  const log = (msg: string) => logStream.write(`${new Date().toISOString()} [${process.pid}] ${msg}\n`);
+  // A write error (ENOSPC) must not crash the daemon: the stream is dropped and the next line reopens it.
+  let logStream: fs.WriteStream | undefined;
+  const openLog = (): fs.WriteStream => {
+    const s = fs.createWriteStream(paths.daemonLog, { flags: 'a', mode: 0o600 });
+    s.on('error', () => {
+      if (logStream === s) logStream = undefined;
+    });
+    return s;
+  };
+  const log = (msg: string) => void (logStream ??= openLog()).write(`${new Date().toISOString()} [${process.pid}] ${msg}\n`);
 
   // Check, bind and adopt under the start lock: of daemons started at once (several gate hooks
   // after a crash) exactly one serves; the others wait for it, find it serving and exit 0.
@@ -234,7 +242,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     } catch {
       /* gone */
     }
-    logStream.end();
+    logStream?.end();
     done.resolve(0);
   }
 
