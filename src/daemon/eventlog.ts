@@ -13,6 +13,8 @@ export class EventLog {
   /** Bytes of complete lines: where a failed append is cut back to. */
   private size: number;
   readonly tornBytes: number;
+  /** Complete lines that are not JSON (skipped, kept in the file): where they start and how long. */
+  skipped: Array<{ offset: number; bytes: number }> = [];
 
   private constructor(readonly file: string, readonly session: string, fd: number, lastSeq: number, tornBytes: number) {
     this.fd = fd;
@@ -23,10 +25,12 @@ export class EventLog {
 
   /** `onEvent` sees every complete event of the existing log, from the same single read. */
   static open(file: string, session: string, onEvent?: (ev: OmniEvent) => void): EventLog {
-    const { lastSeq, goodBytes, totalBytes } = scan(file, onEvent);
+    const { lastSeq, goodBytes, totalBytes, skipped } = scan(file, onEvent);
     if (goodBytes < totalBytes) fs.truncateSync(file, goodBytes);
     const fd = fs.openSync(file, 'a', 0o600);
-    return new EventLog(file, session, fd, lastSeq, totalBytes - goodBytes);
+    const log = new EventLog(file, session, fd, lastSeq, totalBytes - goodBytes);
+    log.skipped = skipped;
+    return log;
   }
 
   get lastSeq(): number {
@@ -80,9 +84,10 @@ export function readEvents(file: string, since = 0): OmniEvent[] {
   return out;
 }
 
-function scan(file: string, onEvent?: (ev: OmniEvent) => void): { lastSeq: number; goodBytes: number; totalBytes: number } {
+function scan(file: string, onEvent?: (ev: OmniEvent) => void): { lastSeq: number; goodBytes: number; totalBytes: number; skipped: EventLog['skipped'] } {
   const cursor = new JsonlCursor(file);
   let lastSeq = 0;
+  const skipped: EventLog['skipped'] = [];
   // A corrupt complete line is skipped (readers skip it too); later lines still count.
   cursor.read<OmniEvent | null>((ev) => {
     if (typeof ev?.seq !== 'number') return;
@@ -92,7 +97,7 @@ function scan(file: string, onEvent?: (ev: OmniEvent) => void): { lastSeq: numbe
     } catch {
       /* one event a replay cannot take does not keep the log from opening */
     }
-  });
+  }, (line, offset) => skipped.push({ offset, bytes: Buffer.byteLength(line) }));
   // What no newline ends was cut short mid-append.
-  return { lastSeq, goodBytes: cursor.offset, totalBytes: cursor.offset + cursor.pendingBytes };
+  return { lastSeq, goodBytes: cursor.offset, totalBytes: cursor.offset + cursor.pendingBytes, skipped };
 }

@@ -120,7 +120,9 @@ export class SessionLog {
       if (ev.type === 'usage') addUsage(rec, this.repriced(rec, ev.data as UsageData, ev.ts));
       else if (ev.type === 'cost.reported') addReported(rec, reported.add(ev.data as EventDataMap['cost.reported']));
     });
-    if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from the event log`);
+    const file = this.deps.store.eventsFile(rec.id);
+    if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from ${file}`);
+    for (const bad of log.skipped) this.log(`${rec.id}: skipped an unreadable line in ${file} at byte ${bad.offset} (${bad.bytes} bytes; left in place, the events around it are kept)`);
     rec.lastSeq = log.lastSeq;
     const keys = IngestKeys.open(path.join(this.deps.store.sessionDir(rec.id), 'ingested.keys'));
     o = { log, keys, reported };
