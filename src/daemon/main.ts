@@ -31,6 +31,7 @@ import { PaneIO } from './pane-io.js';
 import { SessionLog } from './session-log.js';
 import { SessionManager } from './sessions.js';
 import { acquireStartLock } from './start-lock.js';
+import { SocketKeeper, wakeRunningDaemon } from './socket-keeper.js';
 import { SessionStore } from './store.js';
 
 const PKG_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,6 +74,17 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     return 0;
   }
   if (!unlock) throw new Error(`another omni daemon holds ${path.join(paths.runDir, 'daemon.lock')} and does not serve ${paths.socket}`);
+  // A daemon whose socket file was deleted still runs: it listens again and this one steps aside.
+  try {
+    if (await wakeRunningDaemon(paths.pidFile, () => isAlive(paths.socket), log)) {
+      log('the running daemon listens again; exiting');
+      await unlock();
+      return 0;
+    }
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
 
   const store = new SessionStore(paths.sessionsIndex, paths.sessionsDir);
   store.load();
@@ -222,10 +234,13 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     removal: new SessionRemoval({ store, archive: costArchive, closeLog: (id) => events.close(id), forget: (id) => policies.forget(id), log }),
   });
 
+  const keeper = new SocketKeeper(server, paths.socket, (srv, sock) => listen(srv as import('node:http').Server, sock), log);
+
   async function shutdown(why: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`shutting down: ${why}`);
+    keeper.stop();
     clearInterval(timer);
     server.close();
     server.closeAllConnections();
@@ -251,6 +266,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   try {
     await listen(server, paths.socket);
     fs.chmodSync(paths.socket, 0o600);
+    keeper.start();
     const { adopted, exited } = await sessions.adoptAll();
     ready.resolve();
     log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
@@ -277,6 +293,11 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
 
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // From a daemon start that found this one running without its socket file: listen again.
+  process.on('SIGUSR2', () => {
+    void keeper.check();
+    void agents.checkAll();
+  });
   process.on('SIGHUP', () => {
     /* detached daemons ignore terminal hangups */
   });
