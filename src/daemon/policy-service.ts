@@ -277,6 +277,10 @@ export class PolicyService {
     this.sessions.delete(id);
   }
 
+  withdraw(rec: SessionRecord, why: string): void {
+    for (const a of this.deps.approvals.list({ session: rec.id })) this.deps.approvals.cancel(a.id, why);
+  }
+
   // ---- internals ----
 
   private now(): Date {

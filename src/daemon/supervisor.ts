@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { isLive, type SessionRecord } from '../core/session.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { HarnessSessions } from './harness-sessions.js';
@@ -17,6 +18,8 @@ export interface SupervisorDeps {
   sandbox: SandboxPort;
   agentSocket: AgentSocketPort;
   now: () => Date;
+  /** The session ended: its held asks are withdrawn (with why) before its socket closes. */
+  withdrawAsks?: (rec: SessionRecord, why: string) => void;
 }
 
 /**
@@ -52,7 +55,7 @@ export class Supervisor {
         this.deps.hooks.startIngest(rec);
         adopted.push(rec.id);
       } else {
-        await this.markExited(rec, pane ? pane.deadStatus : null, pane ? 'the harness exited while the daemon was down' : 'the tmux session is gone');
+        await this.markExited(rec, pane ? pane.deadStatus : null, pane ? `the harness exited while the daemon was down${pane.deadSignal != null ? ` (${signalled(pane)})` : ''}` : await this.goneReason());
         exited.push(rec.id);
       }
     }
@@ -72,7 +75,7 @@ export class Supervisor {
       if (this.deps.launcher.settling(rec.id, listedAt)) continue;
       const pane = panes.get(rec.tmuxSession);
       if (!pane || pane.dead) {
-        await this.markExited(rec, pane?.deadStatus ?? null, pane ? undefined : 'the tmux session is gone');
+        await this.markExited(rec, pane?.deadStatus ?? null, pane ? (pane.deadSignal != null ? `the harness was ${signalled(pane)}` : undefined) : await this.goneReason());
         continue;
       }
       this.deps.hooks.pollIngest(rec.id);
@@ -106,6 +109,11 @@ export class Supervisor {
     events.setStatus(rec, 'exited', reason, 'tmux');
     events.emit(rec, { type: 'session.exited', data: { code, ...(reason ? { reason } : {}) } });
     store.put(rec);
+    try {
+      this.deps.withdrawAsks?.(rec, `the session exited${reason ? `: ${reason}` : code != null ? ` with code ${code}` : ''}`);
+    } catch {
+      /* closing the socket below ends its held hooks, which withdraws them too */
+    }
     await this.deps.sandbox.close(rec.id, { forget: true });
     await this.deps.agentSocket.close(rec.id);
     await hooks.close(rec.id);
@@ -113,8 +121,21 @@ export class Supervisor {
     this.deps.launcher.forget(rec.id);
   }
 
+  /** Why a session's tmux session is missing: with it, or with the whole server. */
+  private async goneReason(): Promise<string> {
+    const pid = await this.deps.tmux.serverPid?.().catch(() => undefined);
+    return pid === undefined && this.deps.tmux.serverPid ? "omni's tmux server was killed (or exited), and the session with it" : 'the tmux session is gone';
+  }
+
   /** Shutdown: polls in flight stop reading tmux. */
   stop(): void {
     this.closed = true;
   }
+}
+
+/** `killed by SIGKILL (signal 9)`: how a signal ended the pane's process. */
+function signalled(pane: { deadSignal?: number | null }): string {
+  const n = pane.deadSignal;
+  const name = Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+  return `killed by ${name ?? 'a signal'} (signal ${n})`;
 }
