@@ -91,8 +91,8 @@ export async function wakeRunningDaemon(pidFile: string, answers: () => Promise<
   } catch {
     return undefined; // gone meanwhile
   }
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + waitMs;
+  while (performance.now() < deadline) {
     if (await answers()) return pid;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -55,7 +55,7 @@ export class Supervisor {
         this.deps.hooks.startIngest(rec);
         adopted.push(rec.id);
       } else {
-        await this.markExited(rec, pane ? pane.deadStatus : null, pane ? `the harness exited while the daemon was down${pane.deadSignal != null ? ` (${signalled(pane)})` : ''}` : await this.goneReason());
+        await this.markExited(rec, pane ? pane.deadStatus : null, pane ? `the harness exited while the daemon was down${pane.deadSignal != null ? ` (${signalled(pane)})` : ''}` : 'the tmux session is gone');
         exited.push(rec.id);
       }
     }
@@ -68,14 +68,17 @@ export class Supervisor {
     const { store, events } = this.deps;
     const liveRecs = store.all().filter((s) => isLive(s.status));
     if (liveRecs.length === 0) return;
-    const listedAt = Date.now();
+    const listedAt = performance.now(); // monotonic, like the launcher's launchedAt: a clock step must not read as "still settling"
     const panes = new Map((await this.deps.tmux.listPanes()).map((p) => [p.sessionName, p]));
+    // Every session gone at once with the server: it was killed (or crashed). One session gone
+    // with the server is ambiguous (tmux exits after its last session), so it says less.
+    const gone = panes.size === 0 && liveRecs.length >= 2 && (await this.serverGone()) ? "omni's tmux server was killed (or crashed), and the session with it" : 'the tmux session is gone';
     for (const rec of liveRecs) {
       if (this.closed) return;
       if (this.deps.launcher.settling(rec.id, listedAt)) continue;
       const pane = panes.get(rec.tmuxSession);
       if (!pane || pane.dead) {
-        await this.markExited(rec, pane?.deadStatus ?? null, pane ? (pane.deadSignal != null ? `the harness was ${signalled(pane)}` : undefined) : await this.goneReason());
+        await this.markExited(rec, pane?.deadStatus ?? null, pane ? (pane.deadSignal != null ? `the harness was ${signalled(pane)}` : undefined) : gone);
         continue;
       }
       this.deps.hooks.pollIngest(rec.id);
@@ -121,10 +124,9 @@ export class Supervisor {
     this.deps.launcher.forget(rec.id);
   }
 
-  /** Why a session's tmux session is missing: with it, or with the whole server. */
-  private async goneReason(): Promise<string> {
-    const pid = await this.deps.tmux.serverPid?.().catch(() => undefined);
-    return pid === undefined && this.deps.tmux.serverPid ? "omni's tmux server was killed (or exited), and the session with it" : 'the tmux session is gone';
+  private async serverGone(): Promise<boolean> {
+    if (!this.deps.tmux.serverPid) return false;
+    return (await this.deps.tmux.serverPid().catch(() => 0)) === undefined;
   }
 
   /** Shutdown: polls in flight stop reading tmux. */
