@@ -68,8 +68,10 @@ describe('socket files deleted while the daemon runs', () => {
   });
 
   it('the socket replaced by a plain file: the daemon takes its path back', async () => {
-    fs.rmSync(controlSocket());
-    fs.writeFileSync(controlSocket(), 'not a socket');
+    // Renamed over it in one step (the daemon would re-create a removed file before a write).
+    const plain = path.join(t.dir, 'plain');
+    fs.writeFileSync(plain, 'not a socket');
+    fs.renameSync(plain, controlSocket());
     await until(() => fs.statSync(controlSocket()).isSocket(), 5_000, 'the control socket to be back');
     expect((await t.omniJson<{ pid: number }>(['daemon', 'status'])).pid).toBe(pid);
     expect(daemonsHere()).toEqual([pid]);
@@ -77,8 +79,10 @@ describe('socket files deleted while the daemon runs', () => {
 
   it("a session's agent socket: put back at once, and the next gate hook is answered normally", async () => {
     const sock = agentSocket(t, rec.id);
+    const removedAt = performance.now();
     fs.rmSync(sock);
     await until(() => fs.existsSync(sock) && fs.statSync(sock).isSocket(), 5_000, 'the agent socket to be re-created');
+    console.log(`[figure] agent socket back ${Math.round(performance.now() - removedAt)} ms after rm (the test polls every 100 ms)`);
     const r = await hookCall(t, rec.id, 'PreTool', 'gate', { sessionId: 'h', cwd: t.work, callId: 'after_rm', tool: 'shell', input: { command: 'echo back' } });
     expect(r, r.stderr).toMatchObject({ code: 0 });
     const evs = await t.omni(['events', 'sock', '--json']);
