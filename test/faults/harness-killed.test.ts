@@ -3,7 +3,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OmniEvent } from '../../src/core/events.js';
 import { parseEvents } from '../helpers/events.js';
-import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import type { Approval } from '../../src/approvals/types.js';
+import type { SessionRecord } from '../../src/core/session.js';
+import type { FakeModel } from '../fake-model/server.js';
+import { makeTestEnv, pinnedCli, until, type TestEnv } from '../helpers/omni.js';
+import { claudeWorld } from '../helpers/world.js';
 import { api, createScripted, getSession, sendText, startScriptedDaemon, untilStatus, waitFor } from '../helpers/scripted.js';
 import { pidAlive } from './fault-kit.js';
 
@@ -82,5 +86,39 @@ describe('the harness killed -9 in its pane', () => {
     expect(pidAlive(daemonPid)).toBe(true);
     console.log(`[figure] harness kill -9 noticed after ${noticedMs} ms`);
     await until(() => !fs.existsSync(path.join(t.omniHome, 'run', 'agent', rec.id)), 5_000, 'the agent socket to be closed');
+  });
+});
+
+/** The same with the real Claude Code (pinned, test/harness-clis) against the fake model. */
+describe.skipIf(!pinnedCli('claude'))('Claude Code killed -9 in its pane while an ask is held', () => {
+  let fake: FakeModel;
+  let t: TestEnv;
+  claudeWorld((w) => ({ fake, t } = w));
+
+  it('exits with SIGKILL in the reason, keeps the turn, and leaves no ask pending', async () => {
+    const policy = path.join(t.dir, 'ask.yaml');
+    fs.writeFileSync(policy, ['policies:', '  - name: ask-touch', '    rules:', '      - when: { phase: tool_call, command: touch }', '        verdict: ask', '        reason: a human approves new files', ''].join('\n'));
+    const target = path.join(t.work, 'never.txt');
+    fake.script({ match: 'TOUCH-IT', turns: [{ toolUses: [{ id: 'toolu_kill_1', name: 'Bash', input: { command: `touch ${target}` } }] }, { text: 'done' }] });
+    const s = await t.omniJson<SessionRecord>(['claude', '--name', 'k9', '--policy', policy, '--', '--permission-mode', 'default', '--allowedTools', 'Bash']);
+    expect((await t.omni(['wait', 'k9', '--timeout', '90'])).exitCode).toBe(0);
+    expect((await t.omni(['send', 'k9', 'TOUCH-IT'])).exitCode).toBe(0);
+    const ask = await until(async () => (await t.omniJson<Approval[]>(['approvals'])).find((a) => a.sessionName === 'k9'), 60_000, 'the touch to be held');
+    const before = parseEvents((await t.omni(['events', 'k9', '--json'])).stdout);
+    expect(before.some((e) => e.type === 'approval.requested')).toBe(true);
+
+    const live = (await t.omniJson<SessionRecord[]>(['ls'])).find((x) => x.id === s.id)!;
+    process.kill(live.panePid!, 'SIGKILL'); // the pane runs Claude itself (launch.sh execs it)
+    const ended = await until(async () => {
+      const r = (await t.omniJson<SessionRecord[]>(['ls', '--all'])).find((x) => x.id === s.id);
+      return r?.status === 'exited' && r;
+    }, 20_000, 'k9 to be exited');
+    expect(ended.statusReason).toMatch(/killed by SIGKILL \(signal 9\)/);
+    const after = parseEvents((await t.omni(['events', 'k9', '--json'])).stdout);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(await t.omniJson<Approval[]>(['approvals'])).toEqual([]);
+    const all = await t.omniJson<Approval[]>(['approvals', '--all']);
+    expect(all.find((a) => a.id === ask.id)?.status).toBe('cancelled');
+    expect(fs.existsSync(target)).toBe(false);
   });
 });
