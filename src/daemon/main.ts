@@ -76,7 +76,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   if (!unlock) throw new Error(`another omni daemon holds ${path.join(paths.runDir, 'daemon.lock')} and does not serve ${paths.socket}`);
   // A daemon whose socket file was deleted still runs: it listens again and this one steps aside.
   try {
-    if (await wakeRunningDaemon(paths.pidFile, () => isAlive(paths.socket), log)) {
+    if (await wakeRunningDaemon(paths.pidFile, paths.home, () => isAlive(paths.socket), log)) {
       log('the running daemon listens again; exiting');
       await unlock();
       return 0;
@@ -235,6 +235,12 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   });
 
   const keeper = new SocketKeeper(server, paths.socket, (srv, sock) => listen(srv as import('node:http').Server, sock), log);
+  // From a daemon start that found this one running without its socket file: listen again.
+  // Set before the pid file is written: SIGUSR2's default action would end the process.
+  process.on('SIGUSR2', () => {
+    void keeper.check();
+    void agents.checkAll();
+  });
 
   async function shutdown(why: string): Promise<void> {
     if (stopping) return;
@@ -293,11 +299,6 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
 
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  // From a daemon start that found this one running without its socket file: listen again.
-  process.on('SIGUSR2', () => {
-    void keeper.check();
-    void agents.checkAll();
-  });
   process.on('SIGHUP', () => {
     /* detached daemons ignore terminal hangups */
   });

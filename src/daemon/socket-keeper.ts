@@ -77,14 +77,14 @@ function inode(file: string): number | undefined {
  * told (SIGUSR2) to listen again, and the new one steps aside once it answers. Two daemons must
  * never serve the same sessions. Returns the running daemon's pid, or undefined when none runs.
  */
-export async function wakeRunningDaemon(pidFile: string, answers: () => Promise<boolean>, log: (msg: string) => void, waitMs = 3000): Promise<number | undefined> {
+export async function wakeRunningDaemon(pidFile: string, home: string, answers: () => Promise<boolean>, log: (msg: string) => void, waitMs = 3000): Promise<number | undefined> {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
   } catch {
     return undefined;
   }
-  if (!(pid > 0) || pid === process.pid || !isDaemonProcess(pid)) return undefined;
+  if (!(pid > 0) || pid === process.pid || !isDaemonProcess(pid, home)) return undefined;
   log(`daemon ${pid} runs but its socket does not answer; asking it to listen again`);
   try {
     process.kill(pid, 'SIGUSR2');
@@ -96,20 +96,31 @@ export async function wakeRunningDaemon(pidFile: string, answers: () => Promise<
     if (await answers()) return pid;
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (!isDaemonProcess(pid)) return undefined;
+  if (!isDaemonProcess(pid, home)) return undefined;
   throw new Error(`omni daemon ${pid} is running but does not answer on its socket; stop it (kill ${pid}) and start again`);
 }
 
-/** A live process that is an omni daemon (a pid file can outlive its daemon, and pids are reused). */
-function isDaemonProcess(pid: number): boolean {
+/**
+ * A live process that is an omni daemon of this home (a pid file can outlive its daemon, and
+ * pids are reused: a stranger must not get a signal whose default action ends it).
+ */
+function isDaemonProcess(pid: number, home: string): boolean {
   try {
     process.kill(pid, 0);
   } catch {
     return false;
   }
+  let cmd: string;
   try {
-    return /daemon/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
   } catch {
-    return true; // no /proc (not Linux): a live pid from our own pid file is taken at its word
+    return false; // no /proc (not Linux): the watch alone puts the socket back
+  }
+  if (!/\bdaemon\b/.test(cmd)) return false;
+  if (/omni/.test(cmd)) return true;
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`OMNI_HOME=${home}`);
+  } catch {
+    return false;
   }
 }
