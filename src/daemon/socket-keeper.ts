@@ -77,7 +77,7 @@ function inode(file: string): number | undefined {
  * told (SIGUSR2) to listen again, and the new one steps aside once it answers. Two daemons must
  * never serve the same sessions. Returns the running daemon's pid, or undefined when none runs.
  */
-export async function wakeRunningDaemon(pidFile: string, home: string, answers: () => Promise<boolean>, log: (msg: string) => void, waitMs = 3000): Promise<number | undefined> {
+export async function wakeRunningDaemon(pidFile: string, home: string, answers: () => Promise<boolean>, log: (msg: string) => void, waitMs = 10_000): Promise<number | undefined> {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
@@ -94,6 +94,9 @@ export async function wakeRunningDaemon(pidFile: string, home: string, answers: 
   const deadline = performance.now() + waitMs;
   while (performance.now() < deadline) {
     if (await answers()) return pid;
+    // A daemon still shutting down (`omni daemon stop` returns once its socket is closed) is
+    // waited for, so the new one never adopts sessions the old one is still letting go of.
+    if (!isDaemonProcess(pid, home)) return undefined;
     await new Promise((r) => setTimeout(r, 100));
   }
   if (!isDaemonProcess(pid, home)) return undefined;
