@@ -48,7 +48,7 @@ describe.skipIf(!LIBFAKETIME)('the wall clock jumping back an hour', () => {
 
   it('keeps seq order, --since, wait timeouts and exit detection across the step', async () => {
     const a = await createScripted(t, { name: 'a' });
-    const b = await createScripted(t, { name: 'b' });
+    await createScripted(t, { name: 'b' });
     await waitFor(t, 'a', 'idle');
     await waitFor(t, 'b', 'idle');
     await sendText(t, 'a', 'before the step');
@@ -92,7 +92,6 @@ describe.skipIf(!LIBFAKETIME)('the wall clock jumping back an hour', () => {
     const noticedMs = performance.now() - exitSent;
     expect(pidAlive(pid)).toBe(true);
     console.log(`[figure] after a -1h step: a 4 s wait ended after ${Math.round(waitedMs)} ms; an exit was noticed after ${Math.round(noticedMs)} ms`);
-    expect(b.id).toBeDefined();
   });
 });
 
