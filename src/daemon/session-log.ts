@@ -89,11 +89,18 @@ export class SessionLog {
     if (status !== 'idle') rec.blocked = undefined;
     if (rec.status === status && rec.statusReason === reason) return;
     const previous = rec.status;
+    const before = { status: rec.status, statusReason: rec.statusReason, statusSource: rec.statusSource };
     rec.status = status;
     rec.statusReason = reason;
     rec.statusSource = source;
-    this.deps.store.put(rec);
-    this.emit(rec, { type: 'session.status', data: { status, previous, ...(reason ? { reason } : {}), source } });
+    try {
+      this.deps.store.put(rec);
+      this.emit(rec, { type: 'session.status', data: { status, previous, ...(reason ? { reason } : {}), source } });
+    } catch (err) {
+      // Not logged (a full disk): the status did not change, so waits and `ls` keep the truth.
+      Object.assign(rec, before);
+      throw err;
+    }
   }
 
   /** The seq of the session's last event (the open log's, else the record's). */

@@ -99,7 +99,8 @@ describe.skipIf(!canMount)('ENOSPC on OMNI_HOME (a full tmpfs)', () => {
     // Reads still answer, from the same daemon.
     const ls = await t.omni(['ls', '--json']);
     expect(ls.exitCode, String(ls.stderr)).toBe(0);
-    expect((JSON.parse(String(ls.stdout)) as SessionRecord[]).map((s) => s.name)).toContain('full');
+    // Still idle: a status change that could not be logged did not happen.
+    expect((JSON.parse(String(ls.stdout)) as SessionRecord[]).find((s) => s.name === 'full')).toMatchObject({ status: 'idle' });
     const evOut = await t.omni(['events', 'full', '--json']);
     expect(evOut.exitCode, String(evOut.stderr)).toBe(0);
     const shown = parseEvents(evOut.stdout);
@@ -116,8 +117,11 @@ describe.skipIf(!canMount)('ENOSPC on OMNI_HOME (a full tmpfs)', () => {
     const stateDir = path.join(t.omniHome, 'state');
     expect(() => JSON.parse(fs.readFileSync(path.join(stateDir, 'sessions.json'), 'utf8'))).not.toThrow();
     expect(() => JSON.parse(fs.readFileSync(path.join(stateDir, 'sessions', rec.id, 'session.json'), 'utf8'))).not.toThrow();
-    const tmp = fs.readdirSync(stateDir, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'));
-    expect(tmp).toEqual([]);
+    // A retry may hold a temp file for an instant; one still there a moment later was leaked.
+    const temps = () => fs.readdirSync(stateDir, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'));
+    const first = temps();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(temps().filter((f) => first.includes(f))).toEqual([]);
 
     // Space returns: the very next call is logged and answered, without a restart.
     fs.rmSync(filler());
