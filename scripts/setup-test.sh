@@ -3,6 +3,7 @@
 #   - system packages: tmux (sessions live there), git (worktrees), curl (the hook client),
 #     bubblewrap (the sandbox), iproute2 (`ss`, to tell who asks the daemon to approve),
 #     zsh and fish (the completion tests drive omni's completions in each shell);
+#     faketime (the clock-jump fault test moves the daemon's wall clock);
 #   - the real agent CLIs at the versions pinned in test/harness-clis/package-lock.json;
 #   - omni itself, built.
 # Safe to run again: it installs only what is missing.
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pair in tmux:tmux git:git curl:curl bwrap:bubblewrap ss:iproute2 zsh:zsh fish:fish; do
+for pair in tmux:tmux git:git curl:curl bwrap:bubblewrap ss:iproute2 zsh:zsh fish:fish faketime:faketime; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -52,8 +52,8 @@ export async function startDaemon(paths: OmniPaths, timeoutMs = 10_000): Promise
   child.once('exit', (code) => (exited = code));
   child.unref();
   fs.closeSync(out);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
     const st = await daemonStatus(paths);
     if (st.running) return { started: true, pid: st.pid };
     if (exited !== undefined) {
@@ -70,8 +70,8 @@ export async function stopDaemon(paths: OmniPaths, timeoutMs = 10_000): Promise<
   const st = await daemonStatus(paths);
   if (!st.running) return { stopped: false };
   await new OmniClient(paths).request('/v1/daemon/stop', { method: 'POST', timeoutMs: 3000 });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
     if (!(await daemonStatus(paths)).running) return { stopped: true, pid: st.pid };
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -10,8 +10,14 @@ export function ensurePrivateDir(dir: string, mode = 0o700): void {
 /** Write a file atomically (tmp + rename) so a crash never leaves half a file behind. */
 export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  fs.writeFileSync(tmp, data, { mode });
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, data, { mode });
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // The old file stays whole; a half-written temp file (ENOSPC) must not hold on to the space.
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** A file's text, or undefined when it does not exist (other errors are thrown). */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { formatReply } from '../core/agent-protocol.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
 import { readBody } from './http.js';
+import { SocketKeeper } from './socket-keeper.js';
 import type { HookReply } from '../harnesses/types.js';
 
 /** `signal` aborts when the hook hangs up before its answer (the harness stopped waiting). */
@@ -20,6 +21,8 @@ export type HookHandler = (sessionId: string, event: string, payload: Record<str
  */
 export class AgentEndpoints {
   private servers = new Map<string, http.Server>();
+  /** Each socket file is put back if it is deleted while its session lives (hooks would fail closed). */
+  private keepers = new Map<string, SocketKeeper>();
 
   constructor(
     private readonly dir: string,
@@ -51,22 +54,26 @@ export class AgentEndpoints {
     server.headersTimeout = 60_000;
     server.keepAliveTimeout = 5_000;
     server.on('clientError', (_err, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(sock, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenAt(server, sock);
     fs.chmodSync(sock, 0o600);
     this.servers.set(sessionId, server);
+    const keeper = new SocketKeeper(server, sock, (srv, at) => listenAt(srv, at), this.log);
+    keeper.start();
+    this.keepers.set(sessionId, keeper);
     return sock;
+  }
+
+  /** Put back every socket file that went missing (asked for by a daemon start, SIGUSR2). */
+  async checkAll(): Promise<void> {
+    await Promise.all([...this.keepers.values()].map((k) => k.check()));
   }
 
   async close(sessionId: string): Promise<void> {
     const server = this.servers.get(sessionId);
     if (!server) return;
     this.servers.delete(sessionId);
+    this.keepers.get(sessionId)?.stop();
+    this.keepers.delete(sessionId);
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     // The directory goes too (a sandboxed session's proxy socket and CA have been closed first).
@@ -102,11 +109,33 @@ export class AgentEndpoints {
     } catch (err) {
       this.log(`hook ${m[1]} for ${sessionId} failed: ${(err as Error).stack ?? err}`);
       // A gate event fails closed (exit 2 blocks, with the reason); an observed one fails open.
-      reply = gate ? { exitCode: 2, stderr: `omni: blocked because the daemon failed to handle this hook: ${(err as Error).message}` } : {};
+      reply = gate ? { exitCode: 2, stderr: `omni: blocked because ${whyFailed(err)}` } : {};
     }
     const code = reply.exitCode ?? 0;
     const text = code === 0 ? (reply.stdout ?? '') : (reply.stderr ?? reply.stdout ?? '');
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(formatReply(code, text));
   }
+}
+
+/** Why a hook could not be handled, in the words the agent (and the person reading its screen) gets. */
+export function whyFailed(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  // What was not logged did not happen: with the state directory full, nothing is allowed.
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return 'omni cannot write its log: no space left on device (free some space in OMNI_HOME; nothing needs restarting)';
+  return `the daemon failed to handle this hook: ${e?.message ?? String(err)}`;
+}
+
+/** Listen on a session's socket path; a file left there is ours to replace (the session is ours). */
+async function listenAt(server: import('node:net').Server, sock: string): Promise<void> {
+  // The directory too: the keeper re-creates a socket whose whole directory was removed.
+  ensurePrivateDir(path.dirname(sock));
+  fs.rmSync(sock, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(sock, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

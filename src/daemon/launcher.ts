@@ -47,11 +47,11 @@ export class Launcher {
       await this.launchNow(rec, req);
     } finally {
       this.launching.delete(id);
-      this.launchedAt.set(id, Date.now());
+      this.launchedAt.set(id, performance.now());
     }
   }
 
-  /** True while a pane list read at `listedAt` cannot know the session's pane yet. */
+  /** True while a pane list read at `listedAt` (performance.now()) cannot know the session's pane yet. */
   settling(id: string, listedAt: number): boolean {
     return this.launching.has(id) || (this.launchedAt.get(id) ?? 0) >= listedAt;
   }

@@ -33,6 +33,8 @@ export class LineScanner {
   constructor(
     from: LogPosition,
     private readonly onCostEvent: (ev: OmniEvent) => void,
+    /** Told of each complete line that is not an event (a torn write in the middle). */
+    private readonly onBadLine?: (offset: number, bytes: number) => void,
   ) {
     this.pos = { ...from };
   }
@@ -75,9 +77,13 @@ export class LineScanner {
       try {
         ev = JSON.parse(data.toString('utf8', start, end)) as OmniEvent;
       } catch {
+        this.onBadLine?.(at, end - start);
         return; // a torn line: skipped
       }
-      if (typeof ev?.seq !== 'number') return;
+      if (typeof ev?.seq !== 'number') {
+        this.onBadLine?.(at, end - start);
+        return;
+      }
       seq = ev.seq;
       if (ev.type === 'usage' || ev.type === 'cost.reported') {
         try {
@@ -105,8 +111,8 @@ export interface ScanResult {
 const CHUNK = 1 << 20;
 
 /** Scan a log from `from` to its end, synchronously (a tail, or a rebuild that cannot wait). */
-export function scanLogSync(file: string, from: LogPosition, onCostEvent: (ev: OmniEvent) => void): ScanResult {
-  const scanner = new LineScanner(from, onCostEvent);
+export function scanLogSync(file: string, from: LogPosition, onCostEvent: (ev: OmniEvent) => void, onBadLine?: (offset: number, bytes: number) => void): ScanResult {
+  const scanner = new LineScanner(from, onCostEvent, onBadLine);
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -133,8 +139,8 @@ export function scanLogSync(file: string, from: LogPosition, onCostEvent: (ev: O
  * The same scan off the event loop's critical path: reads in small chunks and yields between
  * them (setImmediate), so no turn holds the loop for more than a few ms (repricing, docs/COST.md).
  */
-export async function scanLogAsync(file: string, from: LogPosition, onCostEvent: (ev: OmniEvent) => void, chunkBytes = 256 << 10): Promise<ScanResult> {
-  const scanner = new LineScanner(from, onCostEvent);
+export async function scanLogAsync(file: string, from: LogPosition, onCostEvent: (ev: OmniEvent) => void, onBadLine?: (offset: number, bytes: number) => void, chunkBytes = 256 << 10): Promise<ScanResult> {
+  const scanner = new LineScanner(from, onCostEvent, onBadLine);
   let fh: fs.promises.FileHandle;
   try {
     fh = await fs.promises.open(file, 'r');

@@ -32,6 +32,7 @@ import { PaneIO } from './pane-io.js';
 import { SessionLog } from './session-log.js';
 import { SessionManager } from './sessions.js';
 import { acquireStartLock } from './start-lock.js';
+import { SocketKeeper, wakeRunningDaemon } from './socket-keeper.js';
 import { SessionStore } from './store.js';
 
 const PKG_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -54,8 +55,16 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   ensurePrivateDir(paths.runDir);
   ensurePrivateDir(paths.agentDir);
   ensurePrivateDir(paths.logDir);
-  const logStream = fs.createWriteStream(paths.daemonLog, { flags: 'a', mode: 0o600 });
-  const log = (msg: string) => logStream.write(`${new Date().toISOString()} [${process.pid}] ${msg}\n`);
+  // A write error (ENOSPC) must not crash the daemon: the stream is dropped and the next line reopens it.
+  let logStream: fs.WriteStream | undefined;
+  const openLog = (): fs.WriteStream => {
+    const s = fs.createWriteStream(paths.daemonLog, { flags: 'a', mode: 0o600 });
+    s.on('error', () => {
+      if (logStream === s) logStream = undefined;
+    });
+    return s;
+  };
+  const log = (msg: string) => void (logStream ??= openLog()).write(`${new Date().toISOString()} [${process.pid}] ${msg}\n`);
 
   // Check, bind and adopt under the start lock: of daemons started at once (several gate hooks
   // after a crash) exactly one serves; the others wait for it, find it serving and exit 0.
@@ -66,6 +75,17 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     return 0;
   }
   if (!unlock) throw new Error(`another omni daemon holds ${path.join(paths.runDir, 'daemon.lock')} and does not serve ${paths.socket}`);
+  // A daemon whose socket file was deleted still runs: it listens again and this one steps aside.
+  try {
+    if (await wakeRunningDaemon(paths.pidFile, paths.home, () => isAlive(paths.socket), log)) {
+      log('the running daemon listens again; exiting');
+      await unlock();
+      return 0;
+    }
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
 
   const store = new SessionStore(paths.sessionsIndex, paths.sessionsDir);
   store.load();
@@ -247,10 +267,19 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     }),
   });
 
+  const keeper = new SocketKeeper(server, paths.socket, (srv, sock) => listen(srv as import('node:http').Server, sock), log);
+  // From a daemon start that found this one running without its socket file: listen again.
+  // Set before the pid file is written: SIGUSR2's default action would end the process.
+  process.on('SIGUSR2', () => {
+    void keeper.check();
+    void agents.checkAll();
+  });
+
   async function shutdown(why: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`shutting down: ${why}`);
+    keeper.stop();
     clearInterval(timer);
     server.close();
     server.closeAllConnections();
@@ -268,7 +297,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     } catch {
       /* gone */
     }
-    logStream.end();
+    logStream?.end();
     done.resolve(0);
   }
 
@@ -277,6 +306,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   try {
     await listen(server, paths.socket);
     fs.chmodSync(paths.socket, 0o600);
+    keeper.start();
     const { adopted, exited } = await sessions.adoptAll();
     if (events.summaries.repricing) void events.summaries.settled().then(() => ledger.rebuild());
     ready.resolve();

@@ -106,8 +106,8 @@ export class PaneIO {
     await tmux.withPaneLock(pane, () => tmux.sendKeys(pane, adapter.interruptKeys));
     if (!wasRunning || !adapter.idleAfterInterrupt) return { idle: rec.status === 'idle' };
     // Watch the pane for the harness to settle, since no hook reports an interrupted turn.
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
+    const deadline = performance.now() + 10_000;
+    while (performance.now() < deadline) {
       await sleep(150);
       if (rec.status === 'idle' || !isLive(rec.status)) return { idle: rec.status === 'idle' };
       let text = '';
@@ -135,8 +135,8 @@ export class PaneIO {
     if (!adapter.restoresBlockedPrompt || !adapter.inputText || !adapter.clearInputKeys?.length) return Promise.resolve();
     const pane = paneTarget(rec);
     return this.deps.tmux.withPaneLock(pane, async () => {
-      const deadline = Date.now() + 3_000;
-      while (Date.now() < deadline) {
+      const deadline = performance.now() + 3_000;
+      while (performance.now() < deadline) {
         const typed = adapter.inputText!(await this.deps.tmux.capturePane(pane));
         if (typed) return this.clearInput(pane, adapter);
         await sleep(50);
@@ -181,8 +181,8 @@ export class PaneIO {
 
   /** Poll the pane until the harness draws its input box (or give up and type anyway). */
   private async untilInputReady(pane: string, ready: (text: string) => boolean, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
       try {
         if (ready(await this.deps.tmux.capturePane(pane))) return;
       } catch {

@@ -292,6 +292,10 @@ export class PolicyService {
     for (const id of this.sessions.keys()) this.close(id);
   }
 
+  withdraw(rec: SessionRecord, why: string): void {
+    for (const a of this.deps.approvals.list({ session: rec.id })) this.deps.approvals.cancel(a.id, why);
+  }
+
   // ---- internals ----
 
   private now(): Date {

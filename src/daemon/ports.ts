@@ -13,7 +13,9 @@ import type { PolicyRefInput, PolicySnapshot } from './policy-service.js';
 /** The slice of the tmux layer the session parts need (real tmux in tests, always). */
 export interface TmuxPort {
   newSession(opts: { name: string; windowName?: string; cwd: string; command: string; width?: number; height?: number }): Promise<{ paneId: string; panePid: number }>;
-  listPanes(): Promise<Array<{ sessionName: string; paneId: string; panePid: number; dead: boolean; deadStatus: number | null }>>;
+  listPanes(): Promise<Array<{ sessionName: string; paneId: string; panePid: number; dead: boolean; deadStatus: number | null; deadSignal?: number | null }>>;
+  /** The server's pid, undefined when none runs (a session gone with its server is said so). */
+  serverPid?(): Promise<number | undefined>;
   capturePane(target: string): Promise<string>;
   pasteText(target: string, text: string, opts?: { bracketed?: boolean }): Promise<void>;
   sendKeys(target: string, keys: string[]): Promise<void>;
@@ -29,6 +31,8 @@ export interface PolicyPort {
   decide(rec: SessionRecord, req: DecisionRequest, signal?: AbortSignal): Promise<Verdict>;
   /** Whether any policy of the session decides at `phase` (then every decision there is logged). */
   gates(rec: SessionRecord, phase: DecisionRequest['phase']): boolean;
+  /** The session ended: withdraw the asks it still holds, saying why. */
+  withdraw?(rec: SessionRecord, why: string): void;
 }
 
 /** The sandbox side (SandboxService in the daemon). */

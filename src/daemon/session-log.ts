@@ -103,11 +103,18 @@ export class SessionLog {
     if (status !== 'idle') rec.blocked = undefined;
     if (rec.status === status && rec.statusReason === reason) return;
     const previous = rec.status;
+    const before = { status: rec.status, statusReason: rec.statusReason, statusSource: rec.statusSource };
     rec.status = status;
     rec.statusReason = reason;
     rec.statusSource = source;
-    this.deps.store.put(rec);
-    this.emit(rec, { type: 'session.status', data: { status, previous, ...(reason ? { reason } : {}), source } });
+    try {
+      this.deps.store.put(rec);
+      this.emit(rec, { type: 'session.status', data: { status, previous, ...(reason ? { reason } : {}), source } });
+    } catch (err) {
+      // Not logged (a full disk): the status did not change, so waits and `ls` keep the truth.
+      Object.assign(rec, before);
+      throw err;
+    }
   }
 
   /** The seq of the session's last event (the open log's, else the record's). */
@@ -139,8 +146,10 @@ export class SessionLog {
     ensurePrivateDir(this.deps.store.sessionDir(rec.id));
     const t = this.summaries.load(rec);
     // The summary was checked against the log and its tail read; what is left is a torn line.
-    const log = EventLog.open(this.deps.store.eventsFile(rec.id), rec.id, (ev) => this.summaries.fold(rec, t.fold, ev), t.pos);
-    if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from the event log`);
+    const file = this.deps.store.eventsFile(rec.id);
+    const log = EventLog.open(file, rec.id, (ev) => this.summaries.fold(rec, t.fold, ev), t.pos);
+    if (log.tornBytes) this.log(`${rec.id}: cut a torn last line (${log.tornBytes} bytes) from ${file}`);
+    for (const bad of log.skipped) this.log(`${rec.id}: skipped an unreadable line in ${file} at byte ${bad.offset} (${bad.bytes} bytes; left in place, the events around it are kept)`);
     t.pos = log.position;
     rec.lastSeq = log.lastSeq;
     rec.cost = t.fold.cost;

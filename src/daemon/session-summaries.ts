@@ -71,13 +71,13 @@ export class SessionSummaries {
         void this.rebuildLater(rec, true, why ?? 'missing');
         return t;
       }
-      const r = scanLogSync(file, START, (ev) => this.fold(rec, fold, ev));
+      const r = scanLogSync(file, START, (ev) => this.fold(rec, fold, ev), this.badLine(rec, file));
       t = { fold, pos: r.position, dirty: r.position.offset > 0 };
       if (r.position.offset > 0) this.deps.log(`${rec.id}: summary ${why}; rebuilt it from the event log (${r.position.offset} bytes)`);
     } else {
       const fold = new CostFold(s.state);
       // Only what was appended after the summary was written is read.
-      const r = scanLogSync(file, s.log, (ev) => this.fold(rec, fold, ev));
+      const r = scanLogSync(file, s.log, (ev) => this.fold(rec, fold, ev), this.badLine(rec, file));
       t = { fold, pos: r.position, dirty: r.position.offset !== s.log.offset };
       if (fold.fingerprint !== this.fp()) void this.rebuildLater(rec);
     }
@@ -86,6 +86,11 @@ export class SessionSummaries {
     rec.lastSeq = t.pos.lastSeq;
     if (t.dirty) this.schedule();
     return t;
+  }
+
+  /** Reports a complete line that is not an event (a torn write in the middle): it is skipped, not lost silently. */
+  private badLine(rec: SessionRecord, file: string): (offset: number, bytes: number) => void {
+    return (offset, bytes) => this.deps.log(`${rec.id}: skipped an unreadable line in ${file} at byte ${offset} (${bytes} bytes; left in place, the events around it are kept)`);
   }
 
   /** Count an event read from the log (its usage repriced as the totals count it). */
@@ -137,7 +142,8 @@ export class SessionSummaries {
     if (had && !force && this.current(rec)) return;
     const file = this.deps.eventsFile(rec.id);
     const fold = CostFold.empty(this.fp());
-    const r = await scanLogAsync(file, START, (ev) => this.fold(rec, fold, ev));
+    // A rebuild for repricing reads lines already reported when the summary was first built.
+    const r = await scanLogAsync(file, START, (ev) => this.fold(rec, fold, ev), why ? this.badLine(rec, file) : undefined);
     if (had && !this.tracked.has(rec.id)) return; // removed meanwhile
     const known = this.tracked.get(rec.id)?.pos;
     const tail = known && known.offset > r.position.offset ? scanLogSync(file, r.position, (ev) => this.fold(rec, fold, ev)).position : r.position;

@@ -77,7 +77,7 @@ export class SessionManager {
     const log = deps.log ?? (() => {});
     const { store, tmux, events, sandbox, agentSocket } = deps;
     this.launcher = new Launcher({ store, tmux, events, sandbox, agentSocket, hookClient: deps.hookClient, log });
-    this.supervisor = new Supervisor({ store, tmux, harnesses: deps.harnesses, events, hooks: deps.hooks, launcher: this.launcher, sandbox, agentSocket, now: this.now });
+    this.supervisor = new Supervisor({ store, tmux, harnesses: deps.harnesses, events, hooks: deps.hooks, launcher: this.launcher, sandbox, agentSocket, now: this.now, withdrawAsks: (rec, why) => deps.policies.withdraw?.(rec, why) });
   }
 
   list(): SessionRecord[] {

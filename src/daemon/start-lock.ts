@@ -23,7 +23,7 @@ export interface StartLockOptions {
 export async function acquireStartLock(runDir: string, log: (msg: string) => void, opts: StartLockOptions = {}): Promise<Unlock | undefined> {
   const stale = Math.max(opts.staleMs ?? 5000, 5000);
   const waitMs = opts.waitMs ?? 30_000;
-  const deadline = Date.now() + waitMs;
+  const deadline = performance.now() + waitMs;
   for (;;) {
     try {
       const release = await lockfile.lock(path.join(runDir, 'daemon'), {
@@ -43,7 +43,7 @@ export async function acquireStartLock(runDir: string, log: (msg: string) => voi
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      if (Date.now() >= deadline) return undefined;
+      if (performance.now() >= deadline) return undefined;
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
     }
   }

@@ -78,11 +78,20 @@ export class SessionStore {
   /** Frequent small updates (lastSeq) are coalesced; flush() forces the write. */
   touch(rec: SessionRecord): void {
     this.sessions.set(rec.id, rec);
+    this.writeSoon(200);
+  }
+
+  private writeSoon(ms: number): void {
     if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
-      this.writeIndex();
-    }, 200);
+      try {
+        this.writeIndex();
+      } catch {
+        // A full disk (the old index stays whole): try again until it takes, never crash a timer.
+        this.writeSoon(1000);
+      }
+    }, ms);
     this.pending.unref();
   }
 

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { isLive, type SessionRecord } from '../core/session.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { HarnessSessions } from './harness-sessions.js';
@@ -17,6 +18,8 @@ export interface SupervisorDeps {
   sandbox: SandboxPort;
   agentSocket: AgentSocketPort;
   now: () => Date;
+  /** The session ended: its held asks are withdrawn (with why) before its socket closes. */
+  withdrawAsks?: (rec: SessionRecord, why: string) => void;
 }
 
 /**
@@ -51,7 +54,7 @@ export class Supervisor {
         this.deps.hooks.startIngest(rec);
         adopted.push(rec.id);
       } else {
-        await this.markExited(rec, pane ? pane.deadStatus : null, pane ? 'the harness exited while the daemon was down' : 'the tmux session is gone');
+        await this.markExited(rec, pane ? pane.deadStatus : null, pane ? `the harness exited while the daemon was down${pane.deadSignal != null ? ` (${signalled(pane)})` : ''}` : 'the tmux session is gone');
         exited.push(rec.id);
       }
     }
@@ -64,14 +67,17 @@ export class Supervisor {
     const { store, events } = this.deps;
     const liveRecs = store.all().filter((s) => isLive(s.status));
     if (liveRecs.length === 0) return;
-    const listedAt = Date.now();
+    const listedAt = performance.now(); // monotonic, like the launcher's launchedAt: a clock step must not read as "still settling"
     const panes = new Map((await this.deps.tmux.listPanes()).map((p) => [p.sessionName, p]));
+    // Every session gone at once with the server: it was killed (or crashed). One session gone
+    // with the server is ambiguous (tmux exits after its last session), so it says less.
+    const gone = panes.size === 0 && liveRecs.length >= 2 && (await this.serverGone()) ? "omni's tmux server was killed (or crashed), and the session with it" : 'the tmux session is gone';
     for (const rec of liveRecs) {
       if (this.closed) return;
       if (this.deps.launcher.settling(rec.id, listedAt)) continue;
       const pane = panes.get(rec.tmuxSession);
       if (!pane || pane.dead) {
-        await this.markExited(rec, pane?.deadStatus ?? null, pane ? undefined : 'the tmux session is gone');
+        await this.markExited(rec, pane?.deadStatus ?? null, pane ? (pane.deadSignal != null ? `the harness was ${signalled(pane)}` : undefined) : gone);
         continue;
       }
       this.deps.hooks.pollIngest(rec.id);
@@ -105,6 +111,11 @@ export class Supervisor {
     events.setStatus(rec, 'exited', reason, 'tmux');
     events.emit(rec, { type: 'session.exited', data: { code, ...(reason ? { reason } : {}) } });
     store.put(rec);
+    try {
+      this.deps.withdrawAsks?.(rec, `the session exited${reason ? `: ${reason}` : code != null ? ` with code ${code}` : ''}`);
+    } catch {
+      /* closing the socket below ends its held hooks, which withdraws them too */
+    }
     await this.deps.sandbox.close(rec.id, { forget: true });
     await this.deps.agentSocket.close(rec.id);
     await hooks.close(rec.id);
@@ -112,8 +123,20 @@ export class Supervisor {
     this.deps.launcher.forget(rec.id);
   }
 
+  private async serverGone(): Promise<boolean> {
+    if (!this.deps.tmux.serverPid) return false;
+    return (await this.deps.tmux.serverPid().catch(() => 0)) === undefined;
+  }
+
   /** Shutdown: polls in flight stop reading tmux. */
   stop(): void {
     this.closed = true;
   }
+}
+
+/** `killed by SIGKILL (signal 9)`: how a signal ended the pane's process. */
+function signalled(pane: { deadSignal?: number | null }): string {
+  const n = pane.deadSignal;
+  const name = Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+  return `killed by ${name ?? 'a signal'} (signal ${n})`;
 }
