@@ -12,6 +12,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
  * (no Ink, no React, no adapters).
  */
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnEpipe();
   const program = new Command();
   let exitCode: number = ExitCode.ok;
   const run =
@@ -135,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-f, --follow', 'keep streaming new events (ends when the session exits)')
     .option('--json', 'NDJSON output, one event per line')
     .option('--since <seq>', 'only events after this sequence number', '0')
+    .option('-n, --last <n>', 'only the last N events (of those after --since); with --follow, then the new ones')
     .action(run(async (ref: string, opts) => (await import('./commands/events.js')).eventsCommand(ref, opts)));
 
   program
@@ -316,6 +318,20 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     throw err;
+  }
+}
+
+/**
+ * The reader of omni's output went away (`omni events s | head -3`): stop there, quietly and
+ * with status 0, as any Unix tool does, whatever the command. (Node ignores SIGPIPE, so the
+ * broken pipe arrives as an EPIPE error on the stream, which unhandled would crash with a stack.)
+ */
+function exitQuietlyOnEpipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
   }
 }
 

@@ -49,6 +49,14 @@ export class OmniClient {
 
   /** Stream NDJSON objects until the daemon ends the response (or `signal` aborts). */
   async *stream<T = OmniEvent>(path: string, signal?: AbortSignal): AsyncGenerator<T> {
+    for await (const lines of this.streamLines(path, signal)) for (const line of lines) yield JSON.parse(line) as T;
+  }
+
+  /**
+   * The lines of an NDJSON answer as they arrive, a batch per chunk received (nothing waits for
+   * the whole answer). A response cut short (the daemon gone mid-stream) is an error, not an end.
+   */
+  async *streamLines(path: string, signal?: AbortSignal): AsyncGenerator<string[]> {
     const res = await this.raw(path, { signal });
     if ((res.statusCode ?? 500) >= 400) {
       const text = await readAll(res);
@@ -61,15 +69,24 @@ export class OmniClient {
       const code = e?.code ?? 'error';
       throw new OmniError(e?.message ?? `daemon answered ${res.statusCode}`, code, exitCodeFor(code) as ExitCodeValue);
     }
-    let buf = '';
-    for await (const chunk of res) {
-      buf += (chunk as Buffer).toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim()) yield JSON.parse(line) as T;
+    // Cut on newline bytes before decoding, so a character split across chunks arrives whole.
+    let carry: Buffer = Buffer.alloc(0);
+    try {
+      for await (const chunk of res) {
+        const data = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+        const lines: string[] = [];
+        let from = 0;
+        for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, from)) {
+          const line = data.toString('utf8', from, nl);
+          from = nl + 1;
+          if (line.trim()) lines.push(line);
+        }
+        carry = data.subarray(from);
+        if (lines.length) yield lines;
       }
+    } catch (err) {
+      if ((err as Error).name === 'AbortError' || signal?.aborted) throw err;
+      throw new OmniError(`the daemon's answer was cut short: ${(err as Error).message}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
     }
   }
 
