@@ -1,6 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
+import type { Command } from 'commander';
 import { ExitCode, OmniError } from '../core/errors.js';
-import { OMNI_VERSION } from '../core/version.js';
+import { LS_SWITCHES, quickCommand } from './quick.js';
 
 /** Harness subcommands (`omni claude`, …). Names only: adapters load lazily in the action. */
 export const HARNESS_COMMANDS = ['claude', 'codex', 'pi'] as const;
@@ -13,6 +13,17 @@ const collect = (value: string, previous: string[]) => [...previous, value];
  */
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnEpipe();
+  const quick = quickCommand(argv.slice(2));
+  if (quick) {
+    try {
+      return await quick();
+    } catch (err) {
+      return omniError(err);
+    }
+  }
+  // Loaded here, not at the top: `omni ls` (src/cli/quick.ts) starts without them.
+  const { Command, CommanderError, Option } = await import('commander');
+  const { OMNI_VERSION } = await import('../core/version.js');
   const program = new Command();
   let exitCode: number = ExitCode.ok;
   const run =
@@ -82,15 +93,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/doctor.js')).doctorCommand(opts)));
 
-  program
-    .command('ls')
-    .alias('list')
-    .description('list sessions: id, name, harness, status, cost, age, cwd')
-    .option('-a, --all', 'include exited sessions')
-    .option('-w, --wide', 'do not fit the terminal: whole status reasons and paths')
-    .option('-t, --tag <tag>', 'only sessions with this tag (repeatable: with every one)', collect, [])
-    .option('--json', 'JSON output')
-    .action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
+  const ls = program.command('ls').alias('list').description('list sessions: id, name, harness, status, cost, age, cwd');
+  for (const [flags, description] of LS_SWITCHES) ls.option(flags, description);
+  ls.option('-t, --tag <tag>', 'only sessions with this tag (repeatable: with every one)', collect, []).action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
 
   program
     .command('tag')
@@ -313,12 +318,17 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
       return ExitCode.usage; // already printed, in omni's form (omniErrors)
     }
-    if (err instanceof OmniError) {
-      process.stderr.write(`omni: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    return omniError(err);
   }
+}
+
+/** An OmniError is one line on stderr and its exit code; anything else is a bug, thrown on. */
+function omniError(err: unknown): number {
+  if (err instanceof OmniError) {
+    process.stderr.write(`omni: ${err.message}\n`);
+    return err.exitCode;
+  }
+  throw err;
 }
 
 /**

@@ -89,17 +89,17 @@ describe('events: streaming and seeking large logs', () => {
     // most of the 10k-event catch-up unsent while the session appends live events.
     const seqs: number[] = [];
     const types: string[] = [];
-    let partial = '';
+    let partial: Buffer = Buffer.alloc(0);
     let res!: http.IncomingMessage;
     const req = http.get({ socketPath: path.join(t.omniHome, 'run', 'omni.sock'), path: `/v1/sessions/${live.id}/events?last=${LIVE_EXTRA}&follow=1` });
     await new Promise<void>((resolve) => req.on('response', (r) => ((res = r), resolve())));
     const onData = (d: Buffer) => {
-      partial += d.toString('latin1'); // seq and type are ASCII; the rest is not looked at
-      const lines = partial.split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) {
-        seqs.push(Number(/^\{"seq":(\d+)/.exec(l)![1]));
-        types.push(/"type":"([^"]+)"/.exec(l)![1]!);
+      partial = Buffer.concat([partial, d]);
+      for (let nl = partial.indexOf(0x0a); nl !== -1; nl = partial.indexOf(0x0a)) {
+        const ev = JSON.parse(partial.toString('utf8', 0, nl)) as OmniEvent;
+        partial = partial.subarray(nl + 1);
+        seqs.push(ev.seq);
+        types.push(ev.type);
       }
     };
     await new Promise<void>((resolve) => res.once('data', (d: Buffer) => (onData(d), resolve())));

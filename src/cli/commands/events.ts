@@ -1,7 +1,6 @@
 import type { OmniEvent } from '../../core/events.js';
 import { ExitCode, OmniError } from '../../core/errors.js';
 import { client } from '../context.js';
-import { formatEvent, makeChalk } from '../output.js';
 
 /**
  * `omni events`: prints as the daemon sends (one write per batch received, nothing held for the
@@ -17,16 +16,23 @@ export async function eventsCommand(ref: string, opts: { follow?: boolean; json?
   if (opts.follow) q.set('follow', '1');
   const api = await client();
   const { session } = await api.session(ref);
-  const c = makeChalk();
+  const format = opts.json ? undefined : await textFormat();
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
   try {
     for await (const lines of api.streamLines(`/v1/sessions/${session.id}/events?${q}`, ac.signal)) {
-      const text = opts.json ? lines.join('\n') : lines.map((l) => formatEvent(JSON.parse(l) as OmniEvent, c)).join('\n');
+      const text = format ? lines.map(format).join('\n') : lines.join('\n');
       process.stdout.write(text + '\n');
     }
   } catch (err) {
     if ((err as Error).name !== 'AbortError') throw err;
   }
   return 0;
+}
+
+/** One line of text per event; --json does without it (and without chalk). */
+async function textFormat(): Promise<(line: string) => string> {
+  const { formatEvent, makeChalk } = await import('../output.js');
+  const c = makeChalk();
+  return (line) => formatEvent(JSON.parse(line) as OmniEvent, c);
 }
