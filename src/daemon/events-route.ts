@@ -24,7 +24,7 @@ export async function streamSessionEvents(
   let exitedLive = false;
   const held: OmniEvent[] = [];
   const send = (ev: OmniEvent): void => {
-    if (ev.seq <= last) return;
+    if (ev.seq <= last || res.destroyed || res.writableEnded) return;
     last = ev.seq;
     res.write(JSON.stringify(ev) + '\n');
   };
