@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, OmniError } from '../core/errors.js';
-import { LS_SWITCHES, quickCommand } from './quick.js';
+import { EVENTS_OPTIONS, LS_OPTIONS, quickCommand } from './quick.js';
 
 /** Harness subcommands (`omni claude`, …). Names only: adapters load lazily in the action. */
 export const HARNESS_COMMANDS = ['claude', 'codex', 'pi'] as const;
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(run(async (opts) => (await import('./commands/doctor.js')).doctorCommand(opts)));
 
   const ls = program.command('ls').alias('list').description('list sessions: id, name, harness, status, cost, age, cwd');
-  for (const [flags, description] of LS_SWITCHES) ls.option(flags, description);
+  for (const o of LS_OPTIONS) ls.option(o.flags, o.description, o.default);
   ls.option('-t, --tag <tag>', 'only sessions with this tag (repeatable: with every one)', collect, []).action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
 
   program
@@ -134,15 +134,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/wait.js')).waitCommand(ref, opts)));
 
-  program
-    .command('events')
-    .description("print a session's event stream")
-    .argument('<session>', 'session id or name')
-    .option('-f, --follow', 'keep streaming new events (ends when the session exits)')
-    .option('--json', 'NDJSON output, one event per line')
-    .option('--since <seq>', 'only events after this sequence number', '0')
-    .option('-n, --last <n>', 'only the last N events (of those after --since); with --follow, then the new ones')
-    .action(run(async (ref: string, opts) => (await import('./commands/events.js')).eventsCommand(ref, opts)));
+  const events = program.command('events').description("print a session's event stream").argument('<session>', 'session id or name');
+  for (const o of EVENTS_OPTIONS) events.option(o.flags, o.description, o.default);
+  events.action(run(async (ref: string, opts) => (await import('./commands/events.js')).eventsCommand(ref, opts)));
 
   program
     .command('stop')

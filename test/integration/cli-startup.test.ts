@@ -9,7 +9,7 @@ import { makeTestEnv, type TestEnv } from '../helpers/omni.js';
  * records every module node loads (a module-loader hook given with --import), so a top-level
  * import of Ink, React, yaml, execa or chalk on this path fails here.
  */
-describe('CLI start-up: what `omni ls --json` loads', () => {
+describe('CLI start-up: what `omni ls --json` and `omni events --json` load', () => {
   let t: TestEnv;
   let hook: string;
   beforeAll(async () => {
@@ -25,10 +25,10 @@ describe('CLI start-up: what `omni ls --json` loads', () => {
     await t?.cleanup();
   });
 
-  async function loaded(args: string[]): Promise<string[]> {
+  async function loaded(args: string[], exitCode = 0): Promise<string[]> {
     const log = path.join(t.dir, `loaded-${args.join('_').replace(/\W/g, '')}.txt`);
     const r = await t.omni(args, { env: { NODE_OPTIONS: `--import ${hook}`, OMNI_TEST_LOADED: log } });
-    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(r.exitCode, String(r.stderr)).toBe(exitCode);
     return fs.readFileSync(log, 'utf8').trim().split('\n');
   }
   const packages = (urls: string[]) => [...new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []))].sort();
@@ -37,6 +37,11 @@ describe('CLI start-up: what `omni ls --json` loads', () => {
     const urls = await loaded(['ls', '--json']);
     expect(packages(urls)).toEqual([]);
     expect(urls.filter((u) => /\/dist\/(tui|harnesses|daemon|policy|cost\/(?!format))/.test(u))).toEqual([]);
+  });
+
+  it('events --json: no chalk or commander either (an unknown session: its error comes from the stream)', async () => {
+    const urls = await loaded(['events', 'ghost', '--json', '--last', '5'], 3);
+    expect(packages(urls)).toEqual([]);
   });
 
   it('the recorder sees packages: an ls that commander must parse (a tag) loads commander', async () => {

@@ -15,12 +15,11 @@ export async function eventsCommand(ref: string, opts: { follow?: boolean; json?
   }
   if (opts.follow) q.set('follow', '1');
   const api = await client();
-  const { session } = await api.session(ref);
   const format = opts.json ? undefined : await textFormat();
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
   try {
-    for await (const lines of api.streamLines(`/v1/sessions/${session.id}/events?${q}`, ac.signal)) {
+    for await (const lines of api.streamLines(`/v1/sessions/${encodeURIComponent(ref)}/events?${q}`, ac.signal)) {
       const text = format ? lines.map(format).join('\n') : lines.join('\n');
       process.stdout.write(text + '\n');
     }
