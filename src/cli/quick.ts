@@ -48,6 +48,14 @@ const QUICK: Quick[] = [
 
 /** The command to run for `argv` (after node and the script), if it needs no parser; else undefined. */
 export function quickCommand(argv: string[]): (() => Promise<number>) | undefined {
+  const parsed = quickParse(argv);
+  if (!parsed) return undefined;
+  const cmd = QUICK.find((q) => q.names.includes(argv[0]!))!;
+  return () => cmd.run(parsed.args, parsed.opts);
+}
+
+/** The arguments and options `argv` gives a quick command, as commander would; undefined if it is not one. Exported for tests. */
+export function quickParse(argv: string[]): { args: string[]; opts: Record<string, string | true> } | undefined {
   const cmd = QUICK.find((q) => q.names.includes(argv[0] ?? ''));
   if (!cmd) return undefined;
   const opts: Record<string, string | true> = {};
@@ -69,5 +77,5 @@ export function quickCommand(argv: string[]): (() => Promise<number>) | undefine
     }
   }
   if (args.length !== cmd.args) return undefined;
-  return () => cmd.run(args, opts);
+  return { args, opts };
 }
