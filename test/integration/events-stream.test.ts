@@ -102,14 +102,22 @@ describe('events: streaming and seeking large logs', () => {
         types.push(ev.type);
       }
     };
-    await new Promise<void>((resolve) => res.once('data', (d: Buffer) => (onData(d), resolve())));
-    res.pause();
+    // Paused inside the first chunk's handler: a chunk emitted before a later pause would be lost.
+    await new Promise<void>((resolve) => {
+      let first = true;
+      res.on('data', (d: Buffer) => {
+        onData(d);
+        if (!first) return;
+        first = false;
+        res.pause();
+        resolve();
+      });
+    });
     await sendText(t, 'live', 'ping during the catch-up');
     await waitFor(t, 'live', 'idle');
     const after = (await getSession(t, 'live')).lastSeq!;
     expect(after).toBeGreaterThan(liveLast);
     expect(seqs.length).toBeLessThan(LIVE_EXTRA); // the catch-up was still under way
-    res.on('data', onData);
     res.resume();
     await until(() => seqs[seqs.length - 1] === after && types.includes('message.assistant'), 20_000, 'the live events to arrive');
     req.destroy();
