@@ -38,7 +38,7 @@ _omni_policies() {
 # _omni_valued CMD FLAG: does FLAG of CMD take a value (so the next word is that value, not an argument)?
 _omni_valued() {
   case "$2" in
-    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--older-than|--session|-s|--reason|-r|--by|--provider|--registry) return 0 ;;
+    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry) return 0 ;;
     -n) case "$1" in claude|codex|pi|run) return 0 ;; esac ;; # elsewhere -n is --dry-run
     -f) [ "$1" = send ] && return 0 ;;                         # elsewhere -f is --follow or --force
   esac
@@ -112,7 +112,7 @@ _omni() {
       flags="--for --timeout --json"
       if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
     events)
-      flags="--follow --json --since"
+      flags="--follow --json --since --last"
       if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi ;;
     rm)
       flags="--dry-run --json"

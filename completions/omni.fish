@@ -35,7 +35,7 @@ end
 # Does flag $argv[2] of command $argv[1] take a value (so the next word is that value, not an argument)?
 function __omni_valued
     switch $argv[2]
-        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --older-than --session -s --reason -r --by --provider --registry
+        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry
             return 0
         case -n # elsewhere -n is --dry-run
             contains -- $argv[1] claude codex pi run
@@ -154,6 +154,7 @@ complete -c omni -n "__omni_is wait" -s t -l timeout -x
 complete -c omni -n "__omni_is status-line" -l timeout -x
 complete -c omni -n "__omni_is events" -s f -l follow
 complete -c omni -n "__omni_is events" -l since -x
+complete -c omni -n "__omni_is events" -s n -l last -x
 complete -c omni -n "__omni_is cost" -l by -xa "session harness model day"
 complete -c omni -n "__omni_is approve" -s s -l session -d 'for the rest of the session; with --all, whose asks'
 complete -c omni -n "__omni_is deny" -s s -l session -xa "(__omni_json id,sessionName pending approvals)"

@@ -1,6 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
+import type { Command } from 'commander';
 import { ExitCode, OmniError } from '../core/errors.js';
-import { OMNI_VERSION } from '../core/version.js';
+import { EVENTS_OPTIONS, LS_OPTIONS, quickCommand } from './quick.js';
 
 /** Harness subcommands (`omni claude`, …). Names only: adapters load lazily in the action. */
 export const HARNESS_COMMANDS = ['claude', 'codex', 'pi'] as const;
@@ -12,6 +12,18 @@ const collect = (value: string, previous: string[]) => [...previous, value];
  * (no Ink, no React, no adapters).
  */
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnEpipe();
+  const quick = quickCommand(argv.slice(2));
+  if (quick) {
+    try {
+      return await quick();
+    } catch (err) {
+      return omniError(err);
+    }
+  }
+  // Loaded here, not at the top: `omni ls` (src/cli/quick.ts) starts without them.
+  const { Command, CommanderError, Option } = await import('commander');
+  const { OMNI_VERSION } = await import('../core/version.js');
   const program = new Command();
   let exitCode: number = ExitCode.ok;
   const run =
@@ -81,15 +93,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/doctor.js')).doctorCommand(opts)));
 
-  program
-    .command('ls')
-    .alias('list')
-    .description('list sessions: id, name, harness, status, cost, age, cwd')
-    .option('-a, --all', 'include exited sessions')
-    .option('-w, --wide', 'do not fit the terminal: whole status reasons and paths')
-    .option('-t, --tag <tag>', 'only sessions with this tag (repeatable: with every one)', collect, [])
-    .option('--json', 'JSON output')
-    .action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
+  const ls = program.command('ls').alias('list').description('list sessions: id, name, harness, status, cost, age, cwd');
+  for (const o of LS_OPTIONS) ls.option(o.flags, o.description, o.default);
+  ls.option('-t, --tag <tag>', 'only sessions with this tag (repeatable: with every one)', collect, []).action(run(async (opts) => (await import('./commands/ls.js')).lsCommand(opts)));
 
   program
     .command('tag')
@@ -128,14 +134,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/wait.js')).waitCommand(ref, opts)));
 
-  program
-    .command('events')
-    .description("print a session's event stream")
-    .argument('<session>', 'session id or name')
-    .option('-f, --follow', 'keep streaming new events (ends when the session exits)')
-    .option('--json', 'NDJSON output, one event per line')
-    .option('--since <seq>', 'only events after this sequence number', '0')
-    .action(run(async (ref: string, opts) => (await import('./commands/events.js')).eventsCommand(ref, opts)));
+  const events = program.command('events').description("print a session's event stream").argument('<session>', 'session id or name');
+  for (const o of EVENTS_OPTIONS) events.option(o.flags, o.description, o.default);
+  events.action(run(async (ref: string, opts) => (await import('./commands/events.js')).eventsCommand(ref, opts)));
 
   program
     .command('stop')
@@ -311,11 +312,30 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
       return ExitCode.usage; // already printed, in omni's form (omniErrors)
     }
-    if (err instanceof OmniError) {
-      process.stderr.write(`omni: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    return omniError(err);
+  }
+}
+
+/** An OmniError is one line on stderr and its exit code; anything else is a bug, thrown on. */
+function omniError(err: unknown): number {
+  if (err instanceof OmniError) {
+    process.stderr.write(`omni: ${err.message}\n`);
+    return err.exitCode;
+  }
+  throw err;
+}
+
+/**
+ * The reader of omni's output went away (`omni events s | head -3`): stop there, quietly and
+ * with status 0, as any Unix tool does, whatever the command. (Node ignores SIGPIPE, so the
+ * broken pipe arrives as an EPIPE error on the stream, which unhandled would crash with a stack.)
+ */
+function exitQuietlyOnEpipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
   }
 }
 

@@ -18,9 +18,7 @@ export function terminalWidth(stream: NodeJS.WriteStream = process.stdout, env: 
   return Number.isInteger(n) && n > 0 ? n : Infinity;
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
-}
+export { printJson } from './json-output.js';
 
 export function age(fromIso: string, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - Date.parse(fromIso)) / 1000));

@@ -1,9 +1,10 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { ExitCode, OmniError, exitCodeFor, type ExitCodeValue } from '../core/errors.js';
 import type { OmniEvent } from '../core/events.js';
 import type { OmniPaths } from '../core/paths.js';
 import type { SessionRecord } from '../core/session.js';
 import type { Approval, ApprovalScope, ApprovalStreamItem, ApprovalVia } from '../approvals/types.js';
+import { NotHttp, unixRequest } from './unix-http.js';
 
 export interface RequestOptions {
   method?: string;
@@ -31,24 +32,32 @@ export class OmniClient {
   ) {}
 
   async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.raw(path, opts);
-    const text = await readAll(res);
+    const res = await this.once(() => this.requestOnce(path, opts));
+    const text = res.body;
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
       throw notOmni(this.paths.socket, text);
     }
-    if ((res.statusCode ?? 500) >= 400) {
+    if (res.status >= 400) {
       const e = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
       const code = e?.code ?? 'error';
-      throw new OmniError(e?.message ?? `daemon answered ${res.statusCode}`, code, exitCodeFor(code) as ExitCodeValue, e?.details);
+      throw new OmniError(e?.message ?? `daemon answered ${res.status}`, code, exitCodeFor(code) as ExitCodeValue, e?.details);
     }
     return body as T;
   }
 
   /** Stream NDJSON objects until the daemon ends the response (or `signal` aborts). */
   async *stream<T = OmniEvent>(path: string, signal?: AbortSignal): AsyncGenerator<T> {
+    for await (const lines of this.streamLines(path, signal)) for (const line of lines) yield JSON.parse(line) as T;
+  }
+
+  /**
+   * The lines of an NDJSON answer as they arrive, a batch per chunk received (nothing waits for
+   * the whole answer). A response cut short (the daemon gone mid-stream) is an error, not an end.
+   */
+  async *streamLines(path: string, signal?: AbortSignal): AsyncGenerator<string[]> {
     const res = await this.raw(path, { signal });
     if ((res.statusCode ?? 500) >= 400) {
       const text = await readAll(res);
@@ -61,15 +70,24 @@ export class OmniClient {
       const code = e?.code ?? 'error';
       throw new OmniError(e?.message ?? `daemon answered ${res.statusCode}`, code, exitCodeFor(code) as ExitCodeValue);
     }
-    let buf = '';
-    for await (const chunk of res) {
-      buf += (chunk as Buffer).toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim()) yield JSON.parse(line) as T;
+    // Cut on newline bytes before decoding, so a character split across chunks arrives whole.
+    let carry: Buffer = Buffer.alloc(0);
+    try {
+      for await (const chunk of res) {
+        const data = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+        const lines: string[] = [];
+        let from = 0;
+        for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, from)) {
+          const line = data.toString('utf8', from, nl);
+          from = nl + 1;
+          if (line.trim()) lines.push(line);
+        }
+        carry = data.subarray(from);
+        if (lines.length) yield lines;
       }
+    } catch (err) {
+      if ((err as Error).name === 'AbortError' || signal?.aborted) throw err;
+      throw new OmniError(`the daemon's answer was cut short: ${(err as Error).message}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
     }
   }
 
@@ -102,18 +120,49 @@ export class OmniClient {
     return this.request(`/v1/approvals/${encodeURIComponent(id)}/deny`, { body: { reason: opts.reason, via: opts.via, nonce: opts.nonce } });
   }
 
-  private async raw(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {
+  private raw(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {
+    return this.once(() => this.rawOnce(path, opts));
+  }
+
+  /** `send`, and if nothing listened, the daemon started (once per client) and `send` again. */
+  private async once<R>(send: () => Promise<R>): Promise<R> {
     try {
-      return await this.rawOnce(path, opts);
+      return await send();
     } catch (err) {
       if (!(err instanceof NotListening) || !this.opts.start || this.started) throw err;
       this.started = true;
       await this.opts.start();
-      return this.rawOnce(path, opts);
+      return send();
     }
   }
 
-  private rawOnce(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {
+  /** A request answered whole, over node:net (src/client/unix-http.ts): no node:http to load for it. */
+  private async requestOnce(path: string, opts: RequestOptions): Promise<{ status: number; body: string }> {
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    try {
+      return await unixRequest(this.paths.socket, {
+        method: opts.method ?? (body ? 'POST' : 'GET'),
+        path,
+        body,
+        timeoutMs: opts.timeoutMs,
+        onTimeout: () => new OmniError(`the daemon did not answer within ${opts.timeoutMs} ms`, 'daemon_unreachable', ExitCode.daemonUnreachable),
+      });
+    } catch (err) {
+      throw this.socketError(err as NodeJS.ErrnoException);
+    }
+  }
+
+  private socketError(err: NodeJS.ErrnoException): Error {
+    if (err instanceof OmniError || err.name === 'AbortError') return err;
+    if (err instanceof NotHttp) return notOmni(this.paths.socket, err.text);
+    if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return new NotListening(this.paths.socket);
+    if (err.code?.startsWith('HPE_')) return notOmni(this.paths.socket, '');
+    return new OmniError(`cannot talk to the omni daemon on ${this.paths.socket}: ${err.message}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
+  }
+
+  /** Streams: node:http, loaded only by the commands that stream. */
+  private async rawOnce(path: string, opts: RequestOptions & { signal?: AbortSignal }): Promise<http.IncomingMessage> {
+    const http = await import('node:http');
     return new Promise((resolve, reject) => {
       const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
       const req = http.request(
@@ -127,15 +176,7 @@ export class OmniClient {
         resolve,
       );
       if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new OmniError(`the daemon did not answer within ${opts.timeoutMs} ms`, 'daemon_unreachable', ExitCode.daemonUnreachable)));
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err instanceof OmniError) return reject(err);
-        if (err.name === 'AbortError') return reject(err);
-        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-          return reject(new NotListening(this.paths.socket));
-        }
-        if (err.code === 'HPE_INVALID_CONSTANT' || err.code?.startsWith('HPE_')) return reject(notOmni(this.paths.socket, ''));
-        reject(new OmniError(`cannot talk to the omni daemon on ${this.paths.socket}: ${err.message}`, 'daemon_unreachable', ExitCode.daemonUnreachable));
-      });
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.socketError(err)));
       if (payload) req.write(payload);
       req.end();
     });

@@ -5,11 +5,11 @@ import type { ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import type { CostReport } from '../cost/aggregate.js';
 import type { ApprovalGate } from './approval-gate.js';
 import type { PolicyRefInput, PolicyService } from './policy-service.js';
-import { SESSION_STATUSES, type OmniEvent, type SessionStatus } from '../core/events.js';
+import { SESSION_STATUSES, type SessionStatus } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { EventBus } from './bus.js';
-import { readEvents } from './eventlog.js';
+import { streamSessionEvents } from './events-route.js';
 import { readJson, sendError, sendJson, startNdjson } from './http.js';
 import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
@@ -222,10 +222,10 @@ export function createControlServer(deps: {
     [
       'GET',
       /^\/v1\/sessions\/([^/]+)\/events$/,
-      async (req, res, [ref], url) => {
+      async (_q, res, [ref], url) => {
         const rec = sessions.resolve(ref!);
         const ended = rec.status === 'exited' || rec.status === 'failed';
-        streamEvents(req, res, rec.id, url, bus, ended, () => readEvents(sessions.eventsFile(rec.id), Number(url.searchParams.get('since') ?? '0') || 0));
+        await streamSessionEvents(res, { session: rec.id, file: sessions.eventsFile(rec.id), url, bus, ended, log: deps.log });
       },
     ],
     [
@@ -333,55 +333,6 @@ export function createControlServer(deps: {
   });
   server.requestTimeout = 0; // waits and follows are long-lived
   return server;
-}
-
-function streamEvents(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  session: string,
-  url: URL,
-  bus: EventBus,
-  ended: boolean,
-  backlog: () => OmniEvent[],
-): void {
-  // A follower of an ended session gets the backlog and the end of the stream.
-  const follow = url.searchParams.get('follow') === '1' && !ended;
-  const write = startNdjson(res);
-  // Subscribe before reading the backlog so nothing falls between the two; dedupe by seq.
-  const buffered: OmniEvent[] = [];
-  let replaying = true;
-  let last = 0;
-  const unsub = follow
-    ? bus.subscribe(session, (ev) => {
-        if (replaying) buffered.push(ev);
-        else if (ev.seq > last) {
-          last = ev.seq;
-          if (!write(ev)) unsub();
-          if (ev.type === 'session.exited') finish();
-        }
-      })
-    : () => {};
-  for (const ev of backlog()) {
-    last = ev.seq;
-    write(ev);
-  }
-  replaying = false;
-  let exited = false;
-  for (const ev of buffered) {
-    if (ev.seq <= last) continue;
-    last = ev.seq;
-    write(ev);
-    if (ev.type === 'session.exited') exited = true;
-  }
-  function finish(): void {
-    unsub();
-    res.end();
-  }
-  if (!follow || exited) {
-    finish();
-    return;
-  }
-  res.on('close', unsub);
 }
 
 /** `sandbox`: `true`/`false` (the flag), or layers as `omni run` sends them (spec, then flag). */

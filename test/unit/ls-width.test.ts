@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutPath, lsTable } from '../../src/cli/commands/ls.js';
+import { cutPath, lsTable } from '../../src/cli/commands/ls-table.js';
 import { shortReason, shortStatus } from '../../src/core/status-text.js';
 import type { SessionRecord } from '../../src/core/session.js';
 
