@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { formatReply } from '../core/agent-protocol.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
-import { readBody } from './http.js';
+import { readBody, requestUrl } from './http.js';
 import type { HookReply } from '../harnesses/types.js';
 
 /** `signal` aborts when the hook hangs up before its answer (the harness stopped waiting). */
@@ -78,9 +78,9 @@ export class AgentEndpoints {
   }
 
   private async serve(sessionId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://omni');
-    const m = /^\/hook\/([A-Za-z]+)$/.exec(url.pathname);
-    const gate = url.searchParams.get('mode') === 'gate';
+    const url = requestUrl(req);
+    const m = url && /^\/hook\/([A-Za-z]+)$/.exec(url.pathname);
+    const gate = url?.searchParams.get('mode') === 'gate';
     if (req.method !== 'POST' || !m) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('1\nomni agent endpoint: only POST /hook/<Event> exists here\n');

@@ -10,7 +10,7 @@ import { OmniError } from '../core/errors.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { EventBus } from './bus.js';
 import { readEvents } from './eventlog.js';
-import { readJson, sendError, sendJson, startNdjson } from './http.js';
+import { readJson, requestUrl, sendError, sendJson, startNdjson } from './http.js';
 import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
 import { hasTags, isLive, type SessionRecord } from '../core/session.js';
@@ -309,7 +309,8 @@ export function createControlServer(deps: {
   ];
 
   const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://omni');
+    const url = requestUrl(req);
+    if (!url) return sendError(res, new OmniError(`not a request path: ${JSON.stringify(req.url?.slice(0, 200))}`, 'bad_request'));
     try {
       await deps.ready;
       for (const [method, re, handler] of routes) {

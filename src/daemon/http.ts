@@ -17,10 +17,26 @@ export async function readBody(req: http.IncomingMessage, limit = MAX_BODY): Pro
 export async function readJson<T = Record<string, unknown>>(req: http.IncomingMessage): Promise<T> {
   const text = await readBody(req);
   if (!text.trim()) return {} as T;
+  let body: unknown;
   try {
-    return JSON.parse(text) as T;
+    body = JSON.parse(text);
   } catch (err) {
     throw new OmniError(`request body is not JSON: ${(err as Error).message}`, 'bad_json');
+  }
+  // Every route takes an object; `null` or `[]` would reach a handler as one and fail there as a 500.
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OmniError('request body must be a JSON object', 'bad_json');
+  return body as T;
+}
+
+/**
+ * The request's URL, or undefined when it does not parse (`GET //[ HTTP/1.1` passes Node's
+ * HTTP parser but makes `new URL` throw, which in a request handler would end the daemon).
+ */
+export function requestUrl(req: http.IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://omni');
+  } catch {
+    return undefined;
   }
 }
 
