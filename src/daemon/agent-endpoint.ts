@@ -3,8 +3,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { formatReply } from '../core/agent-protocol.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
-import { readBody, requestUrl } from './http.js';
+import { BodyTooLarge, HEADERS_TIMEOUT_MS, readBody, REQUEST_TIMEOUT_MS, requestUrl } from './http.js';
 import type { HookReply } from '../harnesses/types.js';
+
+/** Per session socket: far above an agent's parallel hooks (each held ask keeps one open). */
+const MAX_CONNECTIONS = 64;
 
 /** `signal` aborts when the hook hangs up before its answer (the harness stopped waiting). */
 export type HookHandler = (sessionId: string, event: string, payload: Record<string, unknown>, signal: AbortSignal) => Promise<HookReply>;
@@ -46,10 +49,14 @@ export class AgentEndpoints {
       /* not there */
     }
     const server = http.createServer((req, res) => void this.serve(sessionId, req, res));
-    // A held approval keeps a hook request open for as long as a person needs.
-    server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
+    // Receiving a request is bounded; answering it is not (a held approval keeps the answer
+    // waiting for as long as a person needs, and these timeouts end before it). A peer that
+    // never finishes its request is cut off, and one session's socket holds at most
+    // MAX_CONNECTIONS at once: an agent cannot run the daemon out of descriptors.
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
     server.keepAliveTimeout = 5_000;
+    server.maxConnections = MAX_CONNECTIONS;
     server.on('clientError', (_err, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -87,6 +94,7 @@ export class AgentEndpoints {
       return;
     }
     let reply: HookReply;
+    let close = false;
     const hangup = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) hangup.abort();
@@ -101,12 +109,13 @@ export class AgentEndpoints {
       reply = await this.handler(sessionId, m[1]!, payload, hangup.signal);
     } catch (err) {
       this.log(`hook ${m[1]} for ${sessionId} failed: ${(err as Error).stack ?? err}`);
+      close = err instanceof BodyTooLarge;
       // A gate event fails closed (exit 2 blocks, with the reason); an observed one fails open.
       reply = gate ? { exitCode: 2, stderr: `omni: blocked because the daemon failed to handle this hook: ${(err as Error).message}` } : {};
     }
     const code = reply.exitCode ?? 0;
     const text = code === 0 ? (reply.stdout ?? '') : (reply.stderr ?? reply.stdout ?? '');
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...(close ? { connection: 'close' } : {}) });
     res.end(formatReply(code, text));
   }
 }

@@ -10,7 +10,7 @@ import { OmniError } from '../core/errors.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { EventBus } from './bus.js';
 import { readEvents } from './eventlog.js';
-import { readJson, requestUrl, sendError, sendJson, startNdjson } from './http.js';
+import { HEADERS_TIMEOUT_MS, readJson, REQUEST_TIMEOUT_MS, requestUrl, sendError, sendJson, startNdjson } from './http.js';
 import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
 import { hasTags, isLive, type SessionRecord } from '../core/session.js';
@@ -332,7 +332,9 @@ export function createControlServer(deps: {
     else socket.destroy();
     deps.log(`client error: ${(err as Error).message}`);
   });
-  server.requestTimeout = 0; // waits and follows are long-lived
+  // Bounds receiving a request, not answering it: waits and follows stay as long as they need.
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   return server;
 }
 
