@@ -15,11 +15,12 @@ import { agentSocket, cpuMs, fmt, gateCall, readLog, stats, toolPayload } from '
  * start` does not know how to start), and the clients retry. Two calls are held on a policy ask
  * when the daemon dies. Nothing may be lost, logged twice or let through.
  *
- * OMNI_FAULT_LOAD_SECONDS sets the load's length (default 60; 10 is enough to iterate).
+ * OMNI_FAULT_LOAD_SECONDS sets the load's length (default 60; 10 is enough to iterate), and
+ * OMNI_FAULT_LOAD_RATE the calls a second per session (default 50).
  */
 const SECONDS = Number(process.env.OMNI_FAULT_LOAD_SECONDS ?? 60);
 const SESSIONS = 20;
-const PER_SECOND = 50;
+const PER_SECOND = Number(process.env.OMNI_FAULT_LOAD_RATE ?? 50);
 /** A session's calls outstanding at once (an agent's parallel tool calls); beyond it a tick is skipped and counted. */
 const MAX_OUTSTANDING = 5;
 const ASKED = 'deploy-now';
