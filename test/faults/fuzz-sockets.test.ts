@@ -190,9 +190,9 @@ describe('bad requests on both sockets', () => {
       fmt('valid hooks after', after),
     ];
     console.log([...lines, ...silent.map((x) => `  unanswered: ${x}`)].join('\n'));
-    // The bound, or on a machine so busy that hooks miss it with no fuzz at all (before), three
-    // times what they took then: the fuzz may cost the hooks some time, never starve them.
-    expect(during.p99).toBeLessThan(Math.max(P99_BOUND_MS, 3 * before.p99));
+    // The bound, or on a machine so busy that hooks come near it with no fuzz at all (before),
+    // four times what they took then: the fuzz may cost the hooks some time, never starve them.
+    expect(during.p99).toBeLessThan(Math.max(P99_BOUND_MS, 4 * before.p99));
   });
 });
 
