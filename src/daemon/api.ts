@@ -326,9 +326,13 @@ export function createControlServer(deps: {
       sendError(res, err);
     }
   });
-  // Garbage on the socket gets a 400 and a closed connection; the daemon keeps serving.
+  // Garbage on the socket gets a 400 (a request not sent in time a 408) and a closed
+  // connection; the daemon keeps serving.
   server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nomni: not an HTTP request\n');
+    const late = (err as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = late ? '408 Request Timeout' : '400 Bad Request';
+    const why = late ? `the request did not arrive within ${REQUEST_TIMEOUT_MS / 1000} s` : 'not an HTTP request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nomni: ${why}\n`);
     else socket.destroy();
     deps.log(`client error: ${(err as Error).message}`);
   });
