@@ -3,9 +3,12 @@ import http from 'node:http';
 import path from 'node:path';
 import { formatReply } from '../core/agent-protocol.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
-import { readBody } from './http.js';
+import { BodyTooLarge, HEADERS_TIMEOUT_MS, readBody, REQUEST_TIMEOUT_MS, requestUrl } from './http.js';
 import { SocketKeeper } from './socket-keeper.js';
 import type { HookReply } from '../harnesses/types.js';
+
+/** Per session socket: far above an agent's parallel hooks (each held ask keeps one open). */
+const MAX_CONNECTIONS = 64;
 
 /** `signal` aborts when the hook hangs up before its answer (the harness stopped waiting). */
 export type HookHandler = (sessionId: string, event: string, payload: Record<string, unknown>, signal: AbortSignal) => Promise<HookReply>;
@@ -49,10 +52,14 @@ export class AgentEndpoints {
       /* not there */
     }
     const server = http.createServer((req, res) => void this.serve(sessionId, req, res));
-    // A held approval keeps a hook request open for as long as a person needs.
-    server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
+    // Receiving a request is bounded; answering it is not (a held approval keeps the answer
+    // waiting for as long as a person needs, and these timeouts end before it). A peer that
+    // never finishes its request is cut off, and one session's socket holds at most
+    // MAX_CONNECTIONS at once: an agent cannot run the daemon out of descriptors.
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
     server.keepAliveTimeout = 5_000;
+    server.maxConnections = MAX_CONNECTIONS;
     server.on('clientError', (_err, socket) => socket.destroy());
     await listenAt(server, sock);
     fs.chmodSync(sock, 0o600);
@@ -85,15 +92,16 @@ export class AgentEndpoints {
   }
 
   private async serve(sessionId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://omni');
-    const m = /^\/hook\/([A-Za-z]+)$/.exec(url.pathname);
-    const gate = url.searchParams.get('mode') === 'gate';
+    const url = requestUrl(req);
+    const m = url && /^\/hook\/([A-Za-z]+)$/.exec(url.pathname);
+    const gate = url?.searchParams.get('mode') === 'gate';
     if (req.method !== 'POST' || !m) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('1\nomni agent endpoint: only POST /hook/<Event> exists here\n');
       return;
     }
     let reply: HookReply;
+    let close = false;
     const hangup = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) hangup.abort();
@@ -108,12 +116,13 @@ export class AgentEndpoints {
       reply = await this.handler(sessionId, m[1]!, payload, hangup.signal);
     } catch (err) {
       this.log(`hook ${m[1]} for ${sessionId} failed: ${(err as Error).stack ?? err}`);
+      close = err instanceof BodyTooLarge;
       // A gate event fails closed (exit 2 blocks, with the reason); an observed one fails open.
       reply = gate ? { exitCode: 2, stderr: `omni: blocked because ${whyFailed(err)}` } : {};
     }
     const code = reply.exitCode ?? 0;
     const text = code === 0 ? (reply.stdout ?? '') : (reply.stderr ?? reply.stdout ?? '');
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...(close ? { connection: 'close' } : {}) });
     res.end(formatReply(code, text));
   }
 }

@@ -10,7 +10,7 @@ import { OmniError } from '../core/errors.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { EventBus } from './bus.js';
 import { streamSessionEvents } from './events-route.js';
-import { readJson, sendError, sendJson, startNdjson } from './http.js';
+import { HEADERS_TIMEOUT_MS, readJson, REQUEST_TIMEOUT_MS, requestUrl, sendError, sendJson, startNdjson } from './http.js';
 import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
 import { hasTags, isLive, type SessionRecord } from '../core/session.js';
@@ -309,7 +309,8 @@ export function createControlServer(deps: {
   ];
 
   const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://omni');
+    const url = requestUrl(req);
+    if (!url) return sendError(res, new OmniError(`not a request path: ${JSON.stringify(req.url?.slice(0, 200))}`, 'bad_request'));
     try {
       await deps.ready;
       for (const [method, re, handler] of routes) {
@@ -325,13 +326,19 @@ export function createControlServer(deps: {
       sendError(res, err);
     }
   });
-  // Garbage on the socket gets a 400 and a closed connection; the daemon keeps serving.
+  // Garbage on the socket gets a 400 (a request not sent in time a 408) and a closed
+  // connection; the daemon keeps serving.
   server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nomni: not an HTTP request\n');
+    const late = (err as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = late ? '408 Request Timeout' : '400 Bad Request';
+    const why = late ? `the request did not arrive within ${REQUEST_TIMEOUT_MS / 1000} s` : 'not an HTTP request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nomni: ${why}\n`);
     else socket.destroy();
     deps.log(`client error: ${(err as Error).message}`);
   });
-  server.requestTimeout = 0; // waits and follows are long-lived
+  // Bounds receiving a request, not answering it: waits and follows stay as long as they need.
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   return server;
 }
 

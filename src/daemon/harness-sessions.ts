@@ -1,3 +1,4 @@
+import type { NewEvent } from '../core/events.js';
 import { isLive, type SessionRecord } from '../core/session.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { FlushHint, HarnessSession, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
@@ -42,7 +43,7 @@ export class HarnessSessions {
     const rec = this.deps.store.get(sessionId);
     if (!rec) return {};
     try {
-      return await this.opened(rec).session.handleHook(event, payload, this.signalContext(rec, signal));
+      return await this.opened(rec).session.handleHook(event, payload, this.signalContext(rec, signal, true));
     } finally {
       // A late hook of an ended session (SessionEnd after the pane died) must not keep it open.
       if (!isLive(rec.status)) {
@@ -113,11 +114,28 @@ export class HarnessSessions {
     return o;
   }
 
-  private signalContext(rec: SessionRecord, signal?: AbortSignal): SignalContext {
+  /**
+   * A hook's tool call or result is logged once per call id. A daemon killed while a gate hook
+   * waits (an ask, or just mid-answer) has logged the call; the hook client then sends the same
+   * payload again to the new daemon (docs/PROTOCOL.md, Retries), which must not log it twice.
+   * The keys persist beside the log (ingested.keys), so they outlive the daemon. The event is
+   * written before its key: a kill between the two can repeat it, never lose it.
+   */
+  private emitOnce(rec: SessionRecord, ev: NewEvent): void {
+    const callId = ev.type === 'tool.call' || ev.type === 'tool.result' ? (ev.data as { callId?: unknown } | undefined)?.callId : undefined;
+    if (typeof callId !== 'string' || !callId) return this.deps.events.emit(rec, ev);
+    const keys = this.deps.events.keys(rec);
+    const key = `hook:${ev.type}:${callId}`;
+    if (keys.has(key)) return;
+    this.deps.events.emit(rec, ev);
+    keys.add(key);
+  }
+
+  private signalContext(rec: SessionRecord, signal?: AbortSignal, fromHook = false): SignalContext {
     const { events, store } = this.deps;
     return {
       session: rec,
-      emit: (ev) => events.emit(rec, ev),
+      emit: (ev) => (fromHook ? this.emitOnce(rec, ev) : events.emit(rec, ev)),
       setStatus: (status, reason, source) => events.setStatus(rec, status, reason, source ?? 'hook'),
       update: (patch) => {
         const changed = Object.entries(patch).some(([k, v]) => v !== undefined && (rec as unknown as Record<string, unknown>)[k] !== v);

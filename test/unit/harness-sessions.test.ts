@@ -95,6 +95,25 @@ describe('per-session adapter instances (HarnessSessions)', () => {
     expect(count.opened).toHaveLength(2);
   });
 
+  it('logs a tool call and its result once when the hook client sends them again after a daemon restart', async () => {
+    record('s_r');
+    await hooks.handleHook('s_r', 'PreToolUse', hook('PreToolUse'));
+    await hooks.handleHook('s_r', 'PostToolUse', hook('PostToolUse'));
+    // A new daemon: new log and dispatch over the same state directory.
+    hooks.closeAll();
+    events.closeAll();
+    store.flush();
+    events = new SessionLog({ store, bus: new EventBus() });
+    hooks = new HarnessSessions({ store, harnesses: new HarnessRegistry([count.adapter]), events, policies, panes: { clearBlockedPrompt: async () => {} } });
+    const again = await hooks.handleHook('s_r', 'PreToolUse', hook('PreToolUse'));
+    expect(JSON.parse(again.stdout!)).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny' } }); // decided again, all the same
+    await hooks.handleHook('s_r', 'PostToolUse', hook('PostToolUse'));
+    const types = logged('s_r').map((e) => e.type);
+    expect(types.filter((t) => t === 'tool.call')).toHaveLength(1);
+    expect(types.filter((t) => t === 'tool.result')).toHaveLength(1);
+    expect(logged('s_r').map((e) => e.seq)).toEqual(types.map((_, i) => i + 1));
+  });
+
   it('a blocked prompt is remembered until the session runs again, and its input box is cleared first', async () => {
     const rec = record('s_p');
     cleared.length = 0;
