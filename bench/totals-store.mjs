@@ -26,7 +26,7 @@ const CHILD = path.join(HERE, 'totals-store-child.mjs');
 export const SQLITE_PKG = 'better-sqlite3@12.11.1';
 
 function parseArgs(argv) {
-  const o = { sessions: 100, events: 10000, rounds: 1, tail: 100, seed: 12, json: false, keep: false, reinstall: false, quick: false };
+  const o = { sessions: 100, events: 10000, rounds: 1, tail: 100, seed: 12, killAfterMs: 3000, json: false, keep: false, reinstall: false, quick: false };
   eachArg(argv, (a, flag, num) => {
     if (flag === '--quick') Object.assign(o, { quick: true, sessions: 10, events: 1000, rounds: 3, tail: 50 });
     else if (flag === '--sessions') o.sessions = num();
@@ -34,6 +34,7 @@ function parseArgs(argv) {
     else if (flag === '--rounds') o.rounds = Math.max(1, num());
     else if (flag === '--tail') o.tail = num();
     else if (flag === '--seed') o.seed = num();
+    else if (flag === '--kill-after') o.killAfterMs = num();
     else if (flag === '--json') o.json = true;
     else if (flag === '--keep') o.keep = true;
     else if (flag === '--reinstall') o.reinstall = true;
@@ -157,10 +158,21 @@ function main() {
       sqliteUsage: sizeOf(dirOf('sqlite', last), /\.db(-wal|-shm)?$/),
       sqliteAll: sizeOf(dirOf('sqlite-all', last), /\.db(-wal|-shm)?$/),
     };
+    // (e) kill -9 in the middle of appending, then what each store has.
+    const crash = {};
+    for (const v of ['summary', 'sqlite', 'sqlite-tx1s']) {
+      say(`crash: kill -9 during ${v} appends…`);
+      const dir = path.join(root, `crash-${v}`);
+      const res = spawnSync(process.execPath, [CHILD, 'append', v, dir, opts.sessions, 1e9, opts.seed, sqlite.dir, 0], { timeout: opts.killAfterMs, killSignal: 'SIGKILL' });
+      if (res.signal !== 'SIGKILL') throw new Error(`crash: the ${v} writer ended before the kill (${res.status}): ${res.stderr}`);
+      crash[v] = child('crash-check', v, dir, sqlite.dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     const sums = Object.values(c).map((x) => JSON.stringify(x.checksum) + x.lastSeqSum);
     const agree = sums.every((s) => s === sums[0]) && c.summary.rebuilt === 0 && c['summary-stale'].tailEvents === opts.sessions * opts.tail;
-    report(sqlite, probe, idle, a, c, disk, agree);
-    return agree ? 0 : 1;
+    const crashOk = crash.summary.tornLogs === 0 && crash.summary.summaryMatchesReplay && crash.sqlite.integrity === 'ok' && crash['sqlite-tx1s'].integrity === 'ok';
+    report(sqlite, probe, idle, a, c, disk, crash, agree && crashOk);
+    return agree && crashOk ? 0 : 1;
   } finally {
     if (opts.keep) say(`kept ${root}`);
     else fs.rmSync(root, { recursive: true, force: true });
@@ -171,7 +183,7 @@ function medianBy(xs, key) {
   return [...xs].sort((p, q) => p[key] - q[key])[Math.floor(xs.length / 2)];
 }
 
-function report(sqlite, probe, idle, a, c, disk, agree) {
+function report(sqlite, probe, idle, a, c, disk, crash, agree) {
   const base = a.ndjson.usPerEvent;
   const scan = c.scan.ms;
   const w = 42;
@@ -193,6 +205,8 @@ function report(sqlite, probe, idle, a, c, disk, agree) {
   say(`\n(d) disk: NDJSON ${r(disk.ndjson / 1048576, 1)} MiB; summaries +${r(disk.summaries / 1024, 1)} KiB; SQLite usage DB +${r(disk.sqliteUsage / 1048576, 1)} MiB; every event in SQLite ${r(disk.sqliteAll / 1048576, 1)} MiB (${r(disk.sqliteAll / disk.ndjson)}× NDJSON)`);
   say(`RSS: node idle ${idle.maxRssMiB} MiB, node + better-sqlite3 loaded ${probe.maxRssMiB} MiB`);
   say(`install: ${SQLITE_PKG} ${r(sqlite.installMs / 1000, 1)} s (${sqlite.compiled ? 'compiled from source' : 'prebuilt binary'}), ${r(sqlite.installBytes / 1048576, 1)} MiB in node_modules, addon ${r(sqlite.addonBytes / 1048576, 1)} MiB`);
+  const cs = crash.summary;
+  say(`(e) kill -9 after ${opts.killAfterMs} ms of appends: torn log lines ${cs.tornLogs}/${crash.sqlite.tornLogs}/${crash['sqlite-tx1s'].tornLogs}; summaries + tails = full replay: ${cs.summaryMatchesReplay} (${cs.tailEvents} tail events, ${cs.summariesRebuilt} rebuilt); SQLite integrity ${crash.sqlite.integrity}, DB behind its logs by ${crash.sqlite.dbBehindBy} usage messages (autocommit), ${crash['sqlite-tx1s'].dbBehindBy} (1 tx/s)`);
   say(agree ? 'totals agree across every approach' : 'MISMATCH: the approaches do not count the same totals');
   const summary = {
     bench: 'totals-store',
@@ -207,6 +221,7 @@ function report(sqlite, probe, idle, a, c, disk, agree) {
     costScanMs: r(c.scan.report_scan_ms, 1),
     disk,
     rss: { idle: idle.maxRssMiB, sqliteLoaded: probe.maxRssMiB },
+    crash,
   };
   process.stdout.write(JSON.stringify(summary) + '\n');
 }
