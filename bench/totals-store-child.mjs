@@ -1,7 +1,7 @@
 // One measurement of bench/totals-store.mjs, in a process of its own; prints one JSON line.
 //
 //   node bench/totals-store-child.mjs append <variant> <dir> <sessions> <events> <seed> <sqliteDir> <tail>
-//   node bench/totals-store-child.mjs cold <kind> <dir> <sqliteDir>
+//   node bench/totals-store-child.mjs cold <kind> <dir> <sqliteDir> [cost-scan]
 //   node bench/totals-store-child.mjs crash-check <variant> <dir> <sqliteDir>
 //   node bench/totals-store-child.mjs probe <sqliteDir>
 
@@ -95,9 +95,9 @@ function append(variant, dir, sessions, events, seed, sqliteDir, tail) {
   if (variant === 'summary') flush();
   if (variant === 'sqlite-tx1s') db.exec('COMMIT');
   const wallMs = performance.now() - wall;
+  const mem = memory(); // before the sort below, which is the bench's own
   const sorted = Array.from(times).sort((a, b) => a - b);
   const sumUs = sorted.reduce((a, b) => a + b, 0) * 1000;
-  const mem = memory();
   db?.close();
   for (const fd of fds) if (fd >= 0) fs.closeSync(fd);
   return { variant, events: k, usPerEvent: sumUs / k, p50Us: pct(sorted, 50) * 1000, p99Us: pct(sorted, 99) * 1000, maxMs: sorted[sorted.length - 1], wallMs, flushes, ...mem };
@@ -187,7 +187,7 @@ function reportFromTotals(totals, ids, by) {
   return out;
 }
 
-function cold(kind, dir, sqliteDir) {
+function cold(kind, dir, sqliteDir, costScan) {
   const t0 = performance.now();
   const ids = fs.readdirSync(path.join(dir, 'sessions')).sort();
   let rows = [];
@@ -214,7 +214,7 @@ function cold(kind, dir, sqliteDir) {
     Object.assign(out, memory());
     rows = totals.flatMap((t) => [...t.groups.values()]);
     for (const by of ['session', 'model', 'day']) out[`report_${by}_ms`] = median(() => reportFromTotals(totals, ids, by));
-    if (kind === 'scan') {
+    if (kind === 'scan' && costScan) {
       // Today's `omni cost`: read and decode every log, parse the usage lines, group.
       out.report_scan_ms = median(() => {
         const t = ids.map(() => new SessionTotals());
@@ -309,7 +309,7 @@ function crashCheck(variant, dir, sqliteDir) {
 const [action, ...a] = process.argv.slice(2);
 let result;
 if (action === 'append') result = append(a[0], a[1], Number(a[2]), Number(a[3]), Number(a[4]), a[5], Number(a[6]));
-else if (action === 'cold') result = cold(a[0], a[1], a[2]);
+else if (action === 'cold') result = cold(a[0], a[1], a[2], a[3] === 'cost-scan');
 else if (action === 'crash-check') result = crashCheck(a[0], a[1], a[2]);
 else if (action === 'probe') {
   const Database = loadSqlite(a[0]);
