@@ -194,15 +194,16 @@ function medianBy(xs, key) {
 function report(sqlite, probe, idle, a, c, disk, crash, agree) {
   const base = a.ndjson.usPerEvent;
   const scan = c.scan.ms;
-  const w = 42;
+  const w = 44;
   const row = (label, ...cols) => say(label.padEnd(w) + cols.map((x) => String(x ?? '-').padStart(10)).join(''));
   say(`\n${opts.sessions} sessions × ${opts.events} events (${r(disk.ndjson / 1048576, 1)} MiB of NDJSON), median of ${opts.rounds} append and ${opts.coldRounds} cold-start round(s); node ${process.version}\n`);
   say('(a) append, per event');
-  row('', 'µs mean', '× base', 'p50 µs', '× base', 'p99 µs', 'max ms', 'RSS MiB');
+  row('', 'µs mean', '× base', 'p50 µs', '× base', 'p99 µs', 'max ms', 'RSS MiB', 'flush ms', 'max');
   for (const [v, label] of APPENDS) {
     const x = a[v];
-    row(label, r(x.usPerEvent), r(x.usPerEvent / base), r(x.p50Us), r(x.p50Us / a.ndjson.p50Us), r(x.p99Us), r(x.maxMs), x.maxRssMiB);
+    row(label, r(x.usPerEvent), r(x.usPerEvent / base), r(x.p50Us), r(x.p50Us / a.ndjson.p50Us), r(x.p99Us), r(x.maxMs), x.maxRssMiB, r(x.flushP50Ms), r(x.flushMaxMs));
   }
+  say('(flush: one write of every changed summary, or one COMMIT, per second: p50 and max)');
   say('\n(b) cold start: every session\'s totals, and (c) a cost report (median of 5)');
   row('', 'start ms', '× scan', 'max RSS', 'session', 'model', 'day');
   for (const [k, label] of COLDS) {
@@ -225,7 +226,7 @@ function report(sqlite, probe, idle, a, c, disk, crash, agree) {
     coldRounds: opts.coldRounds,
     agree,
     install: { pkg: SQLITE_PKG, ms: sqlite.installMs, compiled: sqlite.compiled, bytes: sqlite.installBytes, sqlite: probe.sqlite },
-    append: Object.fromEntries(APPENDS.map(([v]) => [v, { usPerEvent: r(a[v].usPerEvent), ratio: r(a[v].usPerEvent / base), p50Us: r(a[v].p50Us), p50Ratio: r(a[v].p50Us / a.ndjson.p50Us), p99Us: r(a[v].p99Us), maxMs: r(a[v].maxMs), maxRssMiB: a[v].maxRssMiB }])),
+    append: Object.fromEntries(APPENDS.map(([v]) => [v, { usPerEvent: r(a[v].usPerEvent), ratio: r(a[v].usPerEvent / base), p50Us: r(a[v].p50Us), p50Ratio: r(a[v].p50Us / a.ndjson.p50Us), p99Us: r(a[v].p99Us), maxMs: r(a[v].maxMs), maxRssMiB: a[v].maxRssMiB, flushes: a[v].flushes, flushP50Ms: r(a[v].flushP50Ms), flushMaxMs: r(a[v].flushMaxMs) }])),
     cold: Object.fromEntries(COLDS.map(([k]) => [k, { ms: r(c[k].ms, 1), ratioToScan: r(c[k].ms / scan, 4), maxRssMiB: c[k].maxRssMiB, reportModelMs: r(c[k].report_model_ms, 3), reportDayMs: r(c[k].report_day_ms, 3) }])),
     costScanMs: r(c.scan.report_scan_ms, 1),
     disk,
