@@ -38,8 +38,8 @@ const T0 = Date.parse('2026-10-01T08:00:00Z');
 /**
  * Per session, Claude's turn shape: a prompt, then tool rounds (assistant text, its usage record,
  * a tool call, the policy decision, the result), status changes around it, and now and then the
- * statusLine's running cost. About 900 bytes an event, 1 in 6 a usage record, ~12 % non-ASCII
- * text, sessions spread over a month so totals fall on many UTC days.
+ * statusLine's running cost. About 680 bytes an event, 1 in 5 a usage record, non-ASCII text on
+ * more than half the lines, sessions spread over a month so totals fall on ~30 UTC days.
  */
 export function workload(seed, sessions) {
   const rand = rng(seed);
