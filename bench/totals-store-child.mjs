@@ -52,6 +52,7 @@ function append(variant, dir, sessions, events, seed, sqliteDir, tail) {
     }
   }
   const flushMs = [];
+  const lastWrite = new Array(sessions).fill(performance.now());
   const flush = () => {
     const t0 = performance.now();
     for (const i of dirty) writeAtomic(summaryOf(dir, ids[i]), JSON.stringify(totals[i]));
@@ -76,6 +77,16 @@ function append(variant, dir, sessions, events, seed, sqliteDir, tail) {
           t.fold(ev, t.offset + bytes);
           dirty.add(i);
           if (flushDue()) flush();
+        } else if (variant === 'summary-each') {
+          // Each session's summary on its own clock, written on its own append: one file at a time.
+          const t = totals[i];
+          t.fold(ev, t.offset + bytes);
+          const now = performance.now();
+          if (now - lastWrite[i] >= 1000) {
+            writeAtomic(summaryOf(dir, ids[i]), JSON.stringify(t));
+            lastWrite[i] = now;
+            flushMs.push(performance.now() - now);
+          }
         } else if (variant === 'sqlite' || variant === 'sqlite-tx1s') {
           const row = usageRow(totals[i], ev);
           if (row) insUsage.run(row);
@@ -89,10 +100,11 @@ function append(variant, dir, sessions, events, seed, sqliteDir, tail) {
       }
       times[k++] = performance.now() - t0;
       // The summary a kill -9 would leave: `tail` events short of the end (cold start reads them).
-      if (variant === 'summary' && e === events - tail - 1) writeAtomic(summaryOf(dir, ids[i], true), JSON.stringify(totals[i]));
+      if (variant.startsWith('summary') && e === events - tail - 1) writeAtomic(summaryOf(dir, ids[i], true), JSON.stringify(totals[i]));
     }
   }
   if (variant === 'summary') flush();
+  if (variant === 'summary-each') for (let i = 0; i < sessions; i++) writeAtomic(summaryOf(dir, ids[i]), JSON.stringify(totals[i]));
   if (variant === 'sqlite-tx1s') db.exec('COMMIT');
   const wallMs = performance.now() - wall;
   const mem = memory(); // before the sort below, which is the bench's own
