@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -16,6 +17,22 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600): void 
   } catch (err) {
     // The old file stays whole; a half-written temp file (ENOSPC) must not hold on to the space.
     fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * The same off the event loop (fs.promises): for periodic writes that must not stall the
+ * daemon when the disk is slow to flush. The temp name is unique per call, so overlapping
+ * writes of one file never share a temp file; the last rename wins.
+ */
+export async function writeFileAtomicAsync(file: string, data: string, mode = 0o600): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomUUID()}.tmp`);
+  try {
+    await fs.promises.writeFile(tmp, data, { mode });
+    await fs.promises.rename(tmp, file);
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
     throw err;
   }
 }

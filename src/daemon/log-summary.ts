@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { writeFileAtomic } from '../core/fsutil.js';
+import { writeFileAtomic, writeFileAtomicAsync } from '../core/fsutil.js';
 import { parseSummaryState, type CostSummaryState } from '../cost/summary.js';
 import type { LogPosition } from './log-scan.js';
 
@@ -78,4 +78,9 @@ export function checkSummary(s: SummaryFile, eventsFile: string): string | undef
 /** Persist (atomically: a reader sees the old or the new summary, never half). Throws on failure (ENOSPC). */
 export function writeSummary(file: string, s: SummaryFile): void {
   writeFileAtomic(file, JSON.stringify(s) + '\n');
+}
+
+/** The same without blocking the event loop (the periodic flush). */
+export function writeSummaryAsync(file: string, s: SummaryFile): Promise<void> {
+  return writeFileAtomicAsync(file, JSON.stringify(s) + '\n');
 }

@@ -4,7 +4,7 @@ import type { SessionRecord } from '../core/session.js';
 import { CostFold, localZone, type CostBucket } from '../cost/summary.js';
 import type { LedgerDay } from '../cost/totals.js';
 import { START, scanLogAsync, scanLogSync, type LogPosition } from './log-scan.js';
-import { checkSummary, readSummary, writeSummary } from './log-summary.js';
+import { checkSummary, readSummary, writeSummary, writeSummaryAsync } from './log-summary.js';
 
 export interface SessionSummariesDeps {
   eventsFile: (id: string) => string;
@@ -38,6 +38,8 @@ export class SessionSummaries {
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
   private writeFailed = false;
+  /** The background flush in progress (one at a time). */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: SessionSummariesDeps) {}
 
@@ -187,6 +189,28 @@ export class SessionSummaries {
     }
   }
 
+  /**
+   * The periodic flush: each dirty summary written in turn, off the event loop (a slow disk
+   * flush once held a synchronous write for 400 ms). An older summary landing after a newer one
+   * is still a valid prefix of its log: the next start reads a longer tail, nothing more.
+   */
+  private async flushInBackground(): Promise<void> {
+    for (const [i, t] of this.tracked) {
+      if (!t.dirty) continue;
+      t.dirty = false;
+      try {
+        const ino = t.pos.offset > 0 ? (await fs.promises.stat(this.deps.eventsFile(i))).ino : 0;
+        await writeSummaryAsync(this.deps.summaryFile(i), { state: t.fold.snapshot(), log: { ...t.pos, ino } });
+        this.writeFailed = false;
+      } catch (err) {
+        if (this.tracked.get(i) !== t) continue; // removed meanwhile (omni rm): nothing to keep
+        t.dirty = true;
+        if (!this.writeFailed) this.deps.log(`${i}: cannot write its summary (the event log stays complete): ${(err as Error).message}`);
+        this.writeFailed = true;
+      }
+    }
+  }
+
   /** Drop a removed session's summary from memory. */
   forget(id: string): void {
     this.tracked.delete(id);
@@ -201,7 +225,7 @@ export class SessionSummaries {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush();
+      this.flushing = this.flushing.then(() => this.flushInBackground());
     }, this.deps.flushMs ?? 1000);
     this.timer.unref();
   }

@@ -140,6 +140,20 @@ describe('session summaries (summary.json beside the log)', () => {
     expect(messages.join('\n')).toMatch(/another inode/);
   });
 
+  it('a live session\'s summary is written in the background while it runs, covering the whole log', async () => {
+    const rec = session('s_bgflush1');
+    const l = new SessionLog({ store, bus: new EventBus(), log: (m) => messages.push(m), summaryFlushMs: 20 });
+    logs.push(l);
+    for (let i = 0; i < 5; i++) l.emit(rec, { type: 'usage', data: usage() });
+    // No close, no shutdown: only the timer's flush can write it.
+    const deadline = Date.now() + 5000;
+    while (!fs.existsSync(summaryFile(rec)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const s = JSON.parse(fs.readFileSync(summaryFile(rec), 'utf8')) as { log: { offset: number; lastSeq: number } };
+    expect(s.log.offset).toBe(fs.statSync(file(rec)).size);
+    expect(s.log.lastSeq).toBe(5);
+    expect(fs.readdirSync(store.sessionDir(rec.id)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('a summary that cannot be written does not fail the append (the log stays complete)', () => {
     const rec = session('s_nospc001');
     fs.mkdirSync(summaryFile(rec), { recursive: true }); // a directory where the file goes: every write fails
