@@ -1,0 +1,382 @@
+#!/usr/bin/env node
+// Scale bench: the daemon and the CLI on a big history (default 100 sessions, 1,000,000 events,
+// ~0.9 GB), each figure against a baseline from the same run (`node -e 0`, `omni ls --json`).
+//
+//   npm run build && node bench/scale.mjs [--quick] [--sessions 100] [--events 1000000] [--live 5]
+//                      [--reps 5] [--hooks 300] [--fresh] [--json] [--keep]
+//
+// 1. State: generated once in the daemon's real format (bench/scale-gen.mjs) into a cache dir
+//    ($OMNI_BENCH_CACHE, default ~/.cache/omni-bench/v<N>-…), reused later (--fresh regenerates),
+//    then laid out as a temp $OMNI_HOME/state (exited logs hard-linked, the rest copied). The
+//    live sessions are Claude records whose tmux sessions (in omni's private tmux server) run
+//    `sleep`: the daemon adopts them and serves their agent sockets like any Claude session's.
+// 2. Daemon cold start, twice (`omni daemon run` spawned here): the first on state as generated
+//    (no per-session summaries, no cost ledger), the second on what the first left. Each: time to
+//    the first control answer (GET /v1/daemon) and to the first hook answer on a live session,
+//    CPU seconds, RSS and peak (/proc), then the same once its CPU has settled, and open fds.
+// 3. CLI wall times, median of --reps: `omni ls --json`, `omni cost --json` (and --by model,
+//    --by day), `omni events <the 10,000-event session> --json` full, `--since <last-100>` and
+//    `--last 100` (n/a where this omni has no --last).
+// 4. Hook latency: raw PreToolUse POSTs to a live session's agent socket, idle, then while
+//    `omni cost --json` and a full `omni events` of the largest session run in a loop.
+// See bench/README.md.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkState, ensureState, materialize } from './scale-gen.mjs';
+import { DIST, FIXTURE, OMNI_JS, createWorld, eachArg, f2, machine, ms, now, parseOptions, r2, rawPost, runMain, sayer, sleepSync, stats, waitGone } from './lib.mjs';
+
+// ---------------------------------------------------------------------------------- options
+function parseArgs(argv) {
+  const o = { sessions: 100, events: 1_000_000, live: 5, reps: 5, hooks: 300, loadRounds: 3, fresh: false, json: false, keep: false, quick: false };
+  const set = {};
+  eachArg(argv, (a, flag, num) => {
+    if (flag === '--sessions') set.sessions = num();
+    else if (flag === '--events') set.events = num();
+    else if (flag === '--live') set.live = num();
+    else if (flag === '--reps') set.reps = num();
+    else if (flag === '--hooks') set.hooks = num();
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--fresh') o.fresh = true;
+    else if (a === '--json') o.json = true;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write('usage: node bench/scale.mjs [--quick] [--sessions 100] [--events 1000000] [--live 5] [--reps 5] [--hooks 300] [--fresh] [--json] [--keep]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument: ${a}`);
+  });
+  // --quick: the same code paths on a small state, few repetitions.
+  if (o.quick) Object.assign(o, { sessions: 10, events: 20_000, live: 2, reps: 2, hooks: 40, loadRounds: 1 });
+  Object.assign(o, set);
+  if (o.sessions < 2 || o.live < 1 || o.live >= o.sessions) throw new Error('need --sessions ≥ 2 and 1 ≤ --live < --sessions');
+  if (o.events < o.sessions * 20) throw new Error('--events must be at least 20 per session');
+  if (o.reps < 1 || o.hooks < 1) throw new Error('--reps and --hooks must be at least 1');
+  return o;
+}
+
+const opts = parseOptions('scale', parseArgs);
+const say = sayer(opts);
+const world = createWorld({ prefix: 'oms-', say, keep: opts.keep });
+const { dir, env, omniHome, work } = world;
+const sock = path.join(omniHome, 'run', 'omni.sock');
+const tmuxSock = path.join(omniHome, 'run', 'tmux.sock');
+const daemonLog = path.join(omniHome, 'log', 'bench-daemon.out');
+let daemonPid;
+const MiB = 1024 * 1024;
+const ratio = (a, b) => (b > 0 && Number.isFinite(a) ? r2(a / b) : NaN);
+const median = (xs) => stats(xs).p50;
+
+// ------------------------------------------------------------------------------ /proc
+function procStat(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    let fds = NaN;
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      /* not ours to read */
+    }
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return { cpuS: (Number(f[11]) + Number(f[12])) / 100, rssMiB: r2((kb('VmRSS') * 1024) / MiB), hwmMiB: r2((kb('VmHWM') * 1024) / MiB), fds };
+  } catch {
+    return { cpuS: NaN, rssMiB: NaN, hwmMiB: NaN, fds: NaN };
+  }
+}
+
+// ------------------------------------------------------------------------------ requests
+const sleep = (msec) => new Promise((r) => setTimeout(r, msec));
+
+/** GET on the control socket; resolves { status, body } or { error }. */
+function getJson(urlPath) {
+  return new Promise((resolve) => {
+    import('node:http').then(({ default: http }) => {
+      const req = http.request({ socketPath: sock, path: urlPath, agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      });
+      req.on('error', (error) => resolve({ error }));
+      req.end();
+    });
+  });
+}
+
+/** Retries `attempt` every 5 ms until it returns true; the time since `t0` it first did. */
+async function firstSuccess(t0, attempt, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await attempt()) return ms(t0, now());
+    await sleep(5);
+  }
+  return NaN;
+}
+
+// ------------------------------------------------------------------------------ the daemon
+/**
+ * Spawns `omni daemon run` and measures its start: first control answer, first hook answer on a
+ * live session, /proc figures then and once its CPU has settled.
+ */
+async function coldStart(live) {
+  const out = fs.openSync(daemonLog, 'a');
+  const t0 = now();
+  const child = spawn(process.execPath, [OMNI_JS, 'daemon', 'run'], { env, cwd: '/', detached: true, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  child.unref();
+  daemonPid = child.pid;
+  let atAnswer;
+  const answer = firstSuccess(
+    t0,
+    async () => {
+      const r = await getJson('/v1/daemon');
+      if (r.status !== 200) return false;
+      atAnswer = procStat(child.pid);
+      return true;
+    },
+    180_000,
+  );
+  const hook = firstSuccess(t0, async () => (await rawPost(live.sock, live.payload(), { timeoutMs: 60_000 })).body === '0\n', 180_000);
+  const [answerMs, hookMs] = await Promise.all([answer, hook]);
+  if (!Number.isFinite(answerMs)) throw new Error(`the daemon never answered; see ${daemonLog}`);
+  // Settled: two quiet 250 ms windows in a row (≤ 1 clock tick of CPU each), at most 60 s.
+  let quiet = 0;
+  let last = procStat(child.pid).cpuS;
+  let settledMs = NaN;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    await sleep(250);
+    const cur = procStat(child.pid).cpuS;
+    quiet = cur - last <= 0.011 ? quiet + 1 : 0;
+    last = cur;
+    if (quiet === 2) {
+      settledMs = ms(t0, now()) - 500;
+      break;
+    }
+  }
+  const settled = procStat(child.pid);
+  return { pid: child.pid, answerMs: r2(answerMs), hookMs: r2(hookMs), cpuS: atAnswer.cpuS, rssMiB: atAnswer.rssMiB, hwmMiB: atAnswer.hwmMiB, settledMs: r2(settledMs), settledCpuS: settled.cpuS, settledRssMiB: settled.rssMiB, settledHwmMiB: settled.hwmMiB, fds: settled.fds };
+}
+
+function stopDaemon() {
+  if (!daemonPid) return;
+  world.omni(['daemon', 'stop'], { timeoutMs: 30_000 });
+  if (!waitGone(daemonPid, 15_000)) {
+    try {
+      process.kill(daemonPid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    waitGone(daemonPid, 3_000);
+  }
+  daemonPid = undefined;
+}
+
+// ------------------------------------------------------------------------------ commands
+/** Wall time of `node <args>` (or `omni <args>` with `omni: true`), median and min over `reps`. */
+function timeCmd(args, reps, { omni = true, check } = {}) {
+  const times = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = now();
+    const r = spawnSync(process.execPath, omni ? [OMNI_JS, ...args] : args, { env, cwd: work, encoding: 'utf8', maxBuffer: 2 ** 31 - 1, timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const t = ms(t0, now());
+    if (r.status !== 0) throw new Error(`${omni ? 'omni ' : 'node '}${args.join(' ')} exited ${r.status ?? r.error?.message}: ${(r.stderr ?? '').trim().slice(0, 400)}`);
+    const why = check?.(r.stdout);
+    if (why) throw new Error(`${omni ? 'omni ' : 'node '}${args.join(' ')}: ${why}`);
+    times.push(t);
+  }
+  const s = stats(times);
+  return { ms: s.p50, min: s.min, reps };
+}
+
+const lineCount = (out) => out.split('\n').filter(Boolean).length;
+
+/** `omni <args>` run again and again (async, output discarded) until `stop()` says so. */
+function loop(args, stop, counter, key) {
+  return (async () => {
+    while (!stop()) {
+      const code = await new Promise((resolve) => {
+        const c = spawn(process.execPath, [OMNI_JS, ...args], { env, cwd: work, stdio: ['ignore', 'ignore', 'ignore'] });
+        c.on('exit', resolve);
+        c.on('error', () => resolve(-1));
+      });
+      if (code !== 0) counter.failures++;
+      else counter[key]++;
+    }
+  })();
+}
+
+/**
+ * `n` sequential PreToolUse POSTs (at least; under load, until every load loop has finished
+ * `rounds` runs), 10 ms apart. With `loads`, those `omni` commands run in loops meanwhile.
+ */
+async function hookRun(live, n, loads = [], rounds = 0) {
+  const counter = { failures: 0, ...Object.fromEntries(loads.map(([k]) => [k, 0])) };
+  let done = false;
+  const loops = loads.map(([key, args]) => loop(args, () => done, counter, key));
+  if (loads.length) await sleep(300); // the loads under way
+  const times = [];
+  let failures = 0;
+  let firstWhy;
+  const enough = () => times.length + failures >= n && loads.every(([k]) => counter[k] >= rounds);
+  while (!enough() && times.length + failures < 50 * n) {
+    const r = await rawPost(live.sock, live.payload(), { timeoutMs: 60_000 });
+    if (r.error || r.status !== 200 || r.body !== '0\n') {
+      failures++;
+      firstWhy ??= r.error?.message ?? `HTTP ${r.status} ${JSON.stringify(r.body)}`;
+    } else times.push(r.t);
+    await sleep(10);
+  }
+  done = true;
+  await Promise.all(loops);
+  return { ...stats(times), failures, ...(firstWhy ? { firstWhy } : {}), loadRuns: Object.fromEntries(loads.map(([k]) => [k, counter[k]])), loadFailures: counter.failures };
+}
+
+// ------------------------------------------------------------------------------ main
+async function main() {
+  if (!fs.existsSync(DIST)) throw new Error('dist/ is missing: run `npm run build` first');
+  const tGen = now();
+  say(`state: ${opts.sessions} sessions, ${opts.events} events, ${opts.live} live`);
+  const gen = ensureState({ sessions: opts.sessions, events: opts.events, live: opts.live, fresh: opts.fresh, say });
+  const { manifest } = gen;
+  say(`${gen.reused ? 'reused' : 'generated'} ${gen.dir} (${(manifest.totalBytes / MiB).toFixed(0)} MiB) in ${(ms(tGen, now()) / 1000).toFixed(1)} s`);
+  const tLay = now();
+  const { linked } = materialize(gen.dir, manifest, path.join(omniHome, 'state'));
+  const layMs = ms(tLay, now());
+  say(`world ${dir}: state laid out in ${(layMs / 1000).toFixed(1)} s (${linked} logs linked)`);
+
+  // The live sessions' panes: omni's private tmux server, a session per record, named by its id.
+  const liveOnes = manifest.sessions.filter((s) => s.live);
+  fs.mkdirSync(path.dirname(tmuxSock), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.dirname(daemonLog), { recursive: true, mode: 0o700 });
+  for (const s of liveOnes) {
+    const r = spawnSync('tmux', ['-S', tmuxSock, '-f', '/dev/null', 'new-session', '-d', '-s', s.id, '-x', '120', '-y', '40', 'sleep 1000000'], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tmux new-session ${s.id}: ${r.stderr.trim()}`);
+  }
+  const recs = JSON.parse(fs.readFileSync(path.join(omniHome, 'state', 'sessions.json'), 'utf8')).sessions;
+  const liveRec = recs.find((r) => r.id === liveOnes[0].id);
+  const base = { ...JSON.parse(fs.readFileSync(FIXTURE, 'utf8')), cwd: work, session_id: liveRec.harnessSessionId, transcript_path: liveRec.transcriptPath, tool_input: { command: 'echo hi', description: 'bench' } };
+  let callNo = 0;
+  const live = { sock: path.join(omniHome, 'run', 'agent', liveRec.id, 'hook.sock'), payload: () => JSON.stringify({ ...base, tool_use_id: `toolu_scale_${++callNo}` }) };
+  const target = manifest.sessions[0];
+  const largest = [...manifest.sessions].sort((a, b) => b.events - a.events)[0];
+
+  // Baselines of this run.
+  say('baseline: node -e 0');
+  const node = timeCmd(['-e', '0'], Math.max(5, opts.reps * 2), { omni: false });
+
+  say('daemon cold start 1 (state as generated)');
+  const first = await coldStart(live);
+  stopDaemon();
+  say('daemon cold start 2 (what the first start left)');
+  const second = await coldStart(live);
+  const liveAfter = JSON.parse(world.must(['ls', '--json']).stdout).filter((r) => r.status !== 'exited' && r.status !== 'failed').length;
+
+  say(`commands, ${opts.reps} runs each`);
+  const ls = timeCmd(['ls', '--json'], opts.reps, { check: (o) => (JSON.parse(o).length === opts.live ? undefined : 'wrong live session count') });
+  const cost = timeCmd(['cost', '--json'], opts.reps, { check: (o) => (JSON.parse(o).total.messages > 0 ? undefined : 'no messages counted') });
+  const costByModel = timeCmd(['cost', '--json', '--by', 'model'], opts.reps);
+  const costByDay = timeCmd(['cost', '--json', '--by', 'day'], opts.reps);
+  const hwmAfterCost = procStat(second.pid).hwmMiB;
+  const expectAll = (n) => (o) => (lineCount(o) >= n ? undefined : `${lineCount(o)} events, expected ${n}`);
+  const eventsFull = timeCmd(['events', target.id, '--json'], opts.reps, { check: expectAll(target.events) });
+  const eventsSince = timeCmd(['events', target.id, '--json', '--since', String(target.events - 100)], opts.reps, { check: expectAll(100) });
+  const hasLast = /--last\b/.test(world.omni(['events', '--help']).stdout);
+  const eventsLast = hasLast ? timeCmd(['events', target.id, '--json', '--last', '100'], opts.reps, { check: expectAll(100) }) : 'n/a';
+
+  say(`hook latency: ${opts.hooks} POSTs idle, then under load (omni cost, omni events of ${largest.events} events)`);
+  const idle = await hookRun(live, opts.hooks);
+  const loaded = await hookRun(
+    live,
+    opts.hooks,
+    [
+      ['cost', ['cost', '--json']],
+      ['events', ['events', largest.id, '--json']],
+    ],
+    opts.loadRounds,
+  );
+  stopDaemon();
+  const integrity = checkState(gen.dir);
+
+  const x = (c) => (typeof c === 'string' ? c : { ...c, xNode: ratio(c.ms, node.ms), xLs: ratio(c.ms, ls.ms) });
+  const summary = {
+    bench: 'scale',
+    date: new Date().toISOString(),
+    machine: machine(),
+    quick: opts.quick,
+    state: { sessions: opts.sessions, events: manifest.totalEvents, live: opts.live, liveKind: 'claude records on sleep panes', bytes: manifest.totalBytes, cache: gen.dir, reused: gen.reused, generatedMs: manifest.generatedMs, laidOutMs: r2(layMs), eventsSession: { id: target.id, events: target.events }, largest: { id: largest.id, events: largest.events } },
+    baseline: { nodeMs: node.ms, lsMs: ls.ms },
+    start: {
+      first: { ...first, pid: undefined, xNode: ratio(first.answerMs, node.ms) },
+      second: { ...second, pid: undefined, xNode: ratio(second.answerMs, node.ms) },
+    },
+    liveAdopted: liveAfter,
+    rss: { afterStartMiB: second.settledRssMiB, peakMiB: second.settledHwmMiB, peakWithCostMiB: hwmAfterCost },
+    commands: { ls: x(ls), cost: x(cost), costByModel: x(costByModel), costByDay: x(costByDay), eventsFull: x(eventsFull), eventsSince: x(eventsSince), eventsLast: x(eventsLast) },
+    hooks: { unit: 'ms', idle, load: loaded, p99Ratio: ratio(loaded.p99, idle.p99), maxUnderLoad: loaded.max },
+    integrity: integrity ?? 'ok',
+  };
+  const failures = idle.failures + loaded.failures + loaded.loadFailures + (liveAfter === opts.live ? 0 : 1) + (integrity ? 1 : 0);
+  summary.failures = failures;
+
+  if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else process.stdout.write(table(summary) + '\n');
+  return failures === 0 ? 0 : 1;
+}
+
+function table(s) {
+  const L = [];
+  const w = 44;
+  const row = (label, v, unit, ratios = '') => L.push(`${label.padEnd(w)}${(typeof v === 'number' ? f2(v, 10) : String(v).padStart(10))} ${unit.padEnd(5)}${ratios}`);
+  const xr = (c) => (typeof c === 'string' ? '' : `${f2(c.xNode, 7)}× node -e 0 ${f2(c.xLs, 7)}× omni ls`);
+  L.push('');
+  L.push(`scale: ${s.state.sessions} sessions (${s.state.live} live), ${s.state.events} events, ${(s.state.bytes / MiB).toFixed(0)} MiB${s.quick ? ' (--quick)' : ''}`);
+  L.push(`${s.machine.cpus} CPUs (${s.machine.cpu}), Node ${s.machine.node}, ${s.machine.tmux}`);
+  L.push('');
+  row('baseline: node -e 0', s.baseline.nodeMs, 'ms');
+  row('baseline: omni ls --json', s.baseline.lsMs, 'ms', xr(s.commands.ls));
+  for (const [k, label] of [
+    ['first', 'daemon start 1 (no summaries)'],
+    ['second', 'daemon start 2 (what start 1 left)'],
+  ]) {
+    const d = s.start[k];
+    row(`${label}: first answer`, d.answerMs, 'ms', `${f2(d.xNode, 7)}× node -e 0`);
+    row('  first hook answer (live session)', d.hookMs, 'ms');
+    row('  CPU at first answer / settled', `${f2(d.cpuS, 0)} / ${f2(d.settledCpuS, 0)}`, 's');
+    row('  RSS at first answer / settled / peak', `${f2(d.rssMiB, 0)} / ${f2(d.settledRssMiB, 0)} / ${f2(d.settledHwmMiB, 0)}`, 'MiB');
+    row('  settled after', d.settledMs, 'ms');
+    row('  open fds (settled)', d.fds, '');
+  }
+  row('daemon peak RSS after the cost calls', s.rss.peakWithCostMiB, 'MiB');
+  const c = s.commands;
+  row('omni cost --json', c.cost.ms, 'ms', xr(c.cost));
+  row('omni cost --json --by model', c.costByModel.ms, 'ms', xr(c.costByModel));
+  row('omni cost --json --by day', c.costByDay.ms, 'ms', xr(c.costByDay));
+  row(`omni events <${s.state.eventsSession.events} events> --json`, c.eventsFull.ms, 'ms', xr(c.eventsFull));
+  row('  --since <last-100>', c.eventsSince.ms, 'ms', xr(c.eventsSince));
+  row('  --last 100', typeof c.eventsLast === 'string' ? c.eventsLast : c.eventsLast.ms, typeof c.eventsLast === 'string' ? '' : 'ms', xr(c.eventsLast));
+  const h = s.hooks;
+  row('hook p50 / p99, idle', `${f2(h.idle.p50, 0)} / ${f2(h.idle.p99, 0)}`, 'ms', `  n ${h.idle.n}`);
+  row('hook p50 / p99 / max, under cost+events', `${f2(h.load.p50, 0)} / ${f2(h.load.p99, 0)} / ${f2(h.load.max, 0)}`, 'ms', `  n ${h.load.n}, p99 ${f2(h.p99Ratio, 0)}× idle; load runs ${JSON.stringify(h.load.loadRuns)}`);
+  L.push('');
+  L.push(`live sessions adopted: ${s.liveAdopted} of ${s.state.live}; cache integrity: ${s.integrity}${s.failures ? `; FAILURES: ${s.failures}` : ''}`);
+  if (h.idle.firstWhy || h.load.firstWhy) L.push(`first hook failure: ${h.idle.firstWhy ?? h.load.firstWhy}`);
+  L.push('');
+  L.push(JSON.stringify(s));
+  return L.join('\n');
+}
+
+function cleanup() {
+  try {
+    stopDaemon();
+  } catch {
+    /* best effort */
+  }
+  spawnSync('tmux', ['-S', tmuxSock, 'kill-server'], { stdio: 'ignore' });
+  sleepSync(50);
+  world.cleanup();
+}
+
+await runMain('scale', main, cleanup);
