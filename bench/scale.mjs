@@ -3,7 +3,7 @@
 // ~0.9 GB), each figure against a baseline from the same run (`node -e 0`, `omni ls --json`).
 //
 //   npm run build && node bench/scale.mjs [--quick] [--sessions 100] [--events 1000000] [--live 5]
-//                      [--reps 5] [--hooks 300] [--fresh] [--reprice] [--json] [--keep]
+//                      [--reps 5] [--hooks 300] [--load-seconds 600] [--fresh] [--reprice] [--json] [--keep]
 //
 // 1. State: generated once in the daemon's real format (bench/scale-gen.mjs) into a cache dir
 //    ($OMNI_BENCH_CACHE, default ~/.cache/omni-bench/v<N>-…), reused later (--fresh regenerates),
@@ -31,7 +31,7 @@ import { DIST, FIXTURE, OMNI_JS, createWorld, eachArg, f2, machine, ms, now, par
 
 // ---------------------------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = { sessions: 100, events: 1_000_000, live: 5, reps: 5, hooks: 300, loadRounds: 3, fresh: false, json: false, keep: false, quick: false, reprice: false };
+  const o = { sessions: 100, events: 1_000_000, live: 5, reps: 5, hooks: 300, loadRounds: 3, loadSeconds: 600, fresh: false, json: false, keep: false, quick: false, reprice: false };
   const set = {};
   eachArg(argv, (a, flag, num) => {
     if (flag === '--sessions') set.sessions = num();
@@ -39,18 +39,19 @@ function parseArgs(argv) {
     else if (flag === '--live') set.live = num();
     else if (flag === '--reps') set.reps = num();
     else if (flag === '--hooks') set.hooks = num();
+    else if (flag === '--load-seconds') set.loadSeconds = num();
     else if (a === '--quick') o.quick = true;
     else if (a === '--fresh') o.fresh = true;
     else if (a === '--reprice') o.reprice = true;
     else if (a === '--json') o.json = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node bench/scale.mjs [--quick] [--sessions 100] [--events 1000000] [--live 5] [--reps 5] [--hooks 300] [--fresh] [--reprice] [--json] [--keep]\n');
+      process.stdout.write('usage: node bench/scale.mjs [--quick] [--sessions 100] [--events 1000000] [--live 5] [--reps 5] [--hooks 300] [--load-seconds 600] [--fresh] [--reprice] [--json] [--keep]\n');
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
   });
   // --quick: the same code paths on a small state, few repetitions.
-  if (o.quick) Object.assign(o, { sessions: 10, events: 20_000, live: 2, reps: 1, hooks: 40, loadRounds: 1 });
+  if (o.quick) Object.assign(o, { sessions: 10, events: 20_000, live: 2, reps: 1, hooks: 40, loadRounds: 1, loadSeconds: 120 });
   Object.assign(o, set);
   if (o.sessions < 2 || o.live < 1 || o.live >= o.sessions) throw new Error('need --sessions ≥ 2 and 1 ≤ --live < --sessions');
   if (o.events < o.sessions * 20) throw new Error('--events must be at least 20 per session');
@@ -60,6 +61,8 @@ function parseArgs(argv) {
 
 const opts = parseOptions('scale', parseArgs);
 const say = sayer(opts);
+// Before createWorld's own handlers (which clean its dir and exit): the daemon and tmux first.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopOurs());
 const world = createWorld({ prefix: 'oms-', say, keep: opts.keep });
 const { dir, env, omniHome, work } = world;
 const sock = path.join(omniHome, 'run', 'omni.sock');
@@ -191,31 +194,45 @@ function timeCmd(args, reps, { omni = true, check } = {}) {
     times.push(t);
   }
   const s = stats(times);
+  say(`  ${omni ? 'omni ' : 'node '}${args.join(' ')}: ${s.p50} ms (median of ${reps})`);
   return { ms: s.p50, min: s.min, reps };
 }
 
 const lineCount = (out) => out.split('\n').filter(Boolean).length;
 
-/** `omni <args>` run again and again (async, output discarded) until `stop()` says so. */
+/**
+ * `omni <args>` run again and again (async, output discarded) until `stop()` says so; `halt()`
+ * ends the run in flight too (not counted: it was cut short, not failed).
+ */
 function loop(args, stop, counter, key) {
-  return (async () => {
+  let child;
+  let halted = false;
+  const done = (async () => {
     while (!stop()) {
       const code = await new Promise((resolve) => {
-        const c = spawn(process.execPath, [OMNI_JS, ...args], { env, cwd: work, stdio: ['ignore', 'ignore', 'ignore'] });
-        c.on('exit', resolve);
-        c.on('error', () => resolve(-1));
+        child = spawn(process.execPath, [OMNI_JS, ...args], { env, cwd: work, stdio: ['ignore', 'ignore', 'ignore'] });
+        child.on('exit', resolve);
+        child.on('error', () => resolve(-1));
       });
+      if (halted) break;
       if (code !== 0) counter.failures++;
       else counter[key]++;
     }
   })();
+  return {
+    done,
+    halt: () => {
+      halted = true;
+      child?.kill();
+    },
+  };
 }
 
 /**
  * `n` sequential PreToolUse POSTs (at least; under load, until every load loop has finished
  * `rounds` runs), 10 ms apart. With `loads`, those `omni` commands run in loops meanwhile.
  */
-async function hookRun(live, n, loads = [], rounds = 0) {
+async function hookRun(live, n, loads = [], rounds = 0, capMs = Infinity) {
   const counter = { failures: 0, ...Object.fromEntries(loads.map(([k]) => [k, 0])) };
   let done = false;
   const loops = loads.map(([key, args]) => loop(args, () => done, counter, key));
@@ -223,8 +240,11 @@ async function hookRun(live, n, loads = [], rounds = 0) {
   const times = [];
   let failures = 0;
   let firstWhy;
-  const enough = () => times.length + failures >= n && loads.every(([k]) => counter[k] >= rounds);
-  while (!enough() && times.length + failures < 50 * n) {
+  // Under load: until every loop has done its rounds, or `capMs` has passed (then the rounds
+  // done are what the summary's loadRuns says).
+  const t0 = Date.now();
+  const enough = () => times.length + failures >= n && (loads.every(([k]) => counter[k] >= rounds) || Date.now() - t0 > capMs);
+  while (!enough()) {
     const r = await rawPost(live.sock, live.payload(), { timeoutMs: 60_000 });
     if (r.error || r.status !== 200 || r.body !== '0\n') {
       failures++;
@@ -233,8 +253,10 @@ async function hookRun(live, n, loads = [], rounds = 0) {
     await sleep(10);
   }
   done = true;
-  await Promise.all(loops);
-  return { ...stats(times), failures, ...(firstWhy ? { firstWhy } : {}), loadRuns: Object.fromEntries(loads.map(([k]) => [k, counter[k]])), loadFailures: counter.failures };
+  // Past the cap, the runs in flight are cut short; otherwise they finish.
+  if (Date.now() - t0 > capMs) for (const l of loops) l.halt();
+  await Promise.all(loops.map((l) => l.done));
+  return { ...stats(times), failures, ...(firstWhy ? { firstWhy } : {}), seconds: r2((Date.now() - t0) / 1000), loadRuns: Object.fromEntries(loads.map(([k]) => [k, counter[k]])), loadFailures: counter.failures };
 }
 
 // ------------------------------------------------------------------------------ main
@@ -281,9 +303,11 @@ async function main() {
 
   say('daemon cold start 1 (state as generated)');
   const first = await coldStart(live);
+  say(`  ${JSON.stringify(first)}`);
   stopDaemon();
   say('daemon cold start 2 (what the first start left)');
   const second = await coldStart(live);
+  say(`  ${JSON.stringify(second)}`);
   const liveAfter = JSON.parse(world.must(['ls', '--json']).stdout).filter((r) => r.status !== 'exited' && r.status !== 'failed').length;
 
   say(`commands, ${opts.reps} runs each`);
@@ -300,6 +324,7 @@ async function main() {
 
   say(`hook latency: ${opts.hooks} POSTs idle, then under load (omni cost, omni events of ${largest.events} events)`);
   const idle = await hookRun(live, opts.hooks);
+  say(`  idle: p50 ${idle.p50} ms, p99 ${idle.p99} ms, max ${idle.max} ms`);
   const loaded = await hookRun(
     live,
     opts.hooks,
@@ -308,6 +333,7 @@ async function main() {
       ['events', ['events', largest.id, '--json']],
     ],
     opts.loadRounds,
+    opts.loadSeconds * 1000,
   );
   stopDaemon();
   const integrity = checkState(gen.dir);
@@ -382,7 +408,7 @@ function table(s) {
   return L.join('\n');
 }
 
-function cleanup() {
+function stopOurs() {
   try {
     stopDaemon();
   } catch {
@@ -390,6 +416,10 @@ function cleanup() {
   }
   spawnSync('tmux', ['-S', tmuxSock, 'kill-server'], { stdio: 'ignore' });
   sleepSync(50);
+}
+
+function cleanup() {
+  stopOurs();
   world.cleanup();
 }
 
