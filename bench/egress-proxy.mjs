@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Egress proxy bench: what the per-session egress proxy (src/egress/proxy.ts) adds to a request.
 //
-//   npm run build && node bench/egress-proxy.mjs [--n 500] [--warmup 50] [--mb 64] [--runs 5] [--json]
+//   npm run build && node bench/egress-proxy.mjs [--quick] [--n 500] [--warmup 50] [--mb 64] [--runs 5] [--json]
 //
 // Three processes, as in the daemon: the local upstreams (HTTPS with their own CA, standing in
 // for api.github.com; plain HTTP), the proxy (dist/egress/proxy.js on a TCP port, TLS terminated
@@ -92,6 +92,9 @@ async function proxyRole() {
 }
 
 // ---------------------------------------------------------------------------------- options
+/** What --quick stands for: the short run CI makes (test/integration/bench.test.ts). */
+const QUICK = ['--n', '20', '--warmup', '2', '--mb', '2', '--runs', '1'];
+
 function parseArgs(argv) {
   const o = { n: 500, warmup: 50, mb: 64, runs: 5, json: false };
   eachArg(argv, (a, flag, num) => {
@@ -101,7 +104,7 @@ function parseArgs(argv) {
     else if (flag === '--runs') o.runs = num();
     else if (a === '--json') o.json = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node bench/egress-proxy.mjs [--n 500] [--warmup 50] [--mb 64] [--runs 5] [--json]\n');
+      process.stdout.write('usage: node bench/egress-proxy.mjs [--quick] [--n 500] [--warmup 50] [--mb 64] [--runs 5] [--json]\n');
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
   });
@@ -309,7 +312,7 @@ async function main(opts, say, children) {
 if (process.env.BENCH_ROLE === 'upstream') await upstreamRole();
 else if (process.env.BENCH_ROLE === 'proxy') await proxyRole();
 else {
-  const opts = parseOptions('egress-proxy', parseArgs);
+  const opts = parseOptions('egress-proxy', parseArgs, QUICK);
   const say = sayer(opts);
   const children = [];
   await runMain(

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Hook latency bench: how much time omni adds to Claude Code's PreToolUse round trip.
 //
-//   npm run build && node bench/hook-latency.mjs [--n 500] [--warmup 20] [--json] [--no-node] [--keep]
+//   npm run build && node bench/hook-latency.mjs [--quick] [--n 500] [--warmup 20] [--json] [--no-node] [--keep]
 //
 // Starts a real omni Claude session (pinned claude from test/harness-clis, idle, no model
 // traffic) in an isolated HOME/OMNI_HOME, reads the exact PreToolUse hook command omni wrote
@@ -19,6 +19,9 @@ import path from 'node:path';
 import { DIST, HARNESS_BIN, OMNI_JS, createWorld, eachArg, interleave, machine, parseOptions, rawPost, runMain, sayer, stats, statsDiff, statsHeader, statsRow } from './lib.mjs';
 
 // ---------------------------------------------------------------------------------- options
+/** What --quick stands for: the short run CI makes (test/integration/bench.test.ts). */
+const QUICK = ['--n', '10', '--warmup', '2', '--no-node'];
+
 function parseArgs(argv) {
   const o = { n: 500, warmup: 20, json: false, node: true, keep: false };
   eachArg(argv, (a, _flag, num) => {
@@ -28,7 +31,7 @@ function parseArgs(argv) {
     else if (a === '--no-node') o.node = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node bench/hook-latency.mjs [--n 500] [--warmup 20] [--json] [--no-node] [--keep]\n');
+      process.stdout.write('usage: node bench/hook-latency.mjs [--quick] [--n 500] [--warmup 20] [--json] [--no-node] [--keep]\n');
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
   });
@@ -36,7 +39,7 @@ function parseArgs(argv) {
   return o;
 }
 
-const opts = parseOptions('hook-latency', parseArgs);
+const opts = parseOptions('hook-latency', parseArgs, QUICK);
 const say = sayer(opts);
 const world = createWorld({ prefix: 'omb-', say, keep: opts.keep });
 const { dir, omni, must, runHook } = world;

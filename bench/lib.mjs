@@ -33,10 +33,14 @@ export function eachArg(argv, fn) {
   }
 }
 
-/** `parse(argv)`, or the error on stderr as `<name>: …` and exit 2. */
-export function parseOptions(name, parse) {
+/**
+ * `parse(argv)`, or the error on stderr as `<name>: …` and exit 2. With `quick` (the short
+ * options of the bench's --quick mode), `--quick` stands for them; options given after it win.
+ */
+export function parseOptions(name, parse, quick) {
   try {
-    return parse(process.argv.slice(2));
+    const argv = process.argv.slice(2);
+    return parse(quick ? argv.flatMap((a) => (a === '--quick' ? quick : [a])) : argv);
   } catch (err) {
     process.stderr.write(`${name}: ${err.message}\n`);
     process.exit(2);

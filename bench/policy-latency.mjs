@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Policy latency bench: what 20 loaded policies cost per decision, against none, in one run.
 //
-//   npm run build && node bench/policy-latency.mjs [--n 20000] [--warmup 2000]
+//   npm run build && node bench/policy-latency.mjs [--quick] [--n 20000] [--warmup 2000]
 //                      [--e2e-n 500] [--e2e-warmup 20] [--no-e2e] [--json] [--keep]
 //   node bench/policy-latency.mjs --explain   # the subject cycle and each verdict, then exit
 //
@@ -33,6 +33,9 @@ import { pathToFileURL } from 'node:url';
 import { DIST, HARNESS_BIN, ROOT, createWorld, eachArg, f2, interleave, machine, now, parseOptions, r2, rawPost, runMain, sayer, stats, statsDiff, statsHeader, statsRow, us } from './lib.mjs';
 
 // ---------------------------------------------------------------------------------- options
+/** What --quick stands for: the short run CI makes (test/integration/bench.test.ts). */
+const QUICK = ['--n', '300', '--warmup', '30', '--e2e-n', '10', '--e2e-warmup', '2'];
+
 function parseArgs(argv) {
   const o = { n: 20000, warmup: 2000, e2eN: 500, e2eWarmup: 20, e2e: true, json: false, keep: false, explain: false };
   eachArg(argv, (a, flag, num) => {
@@ -45,7 +48,7 @@ function parseArgs(argv) {
     else if (a === '--keep') o.keep = true;
     else if (a === '--explain') o.explain = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node bench/policy-latency.mjs [--n 20000] [--warmup 2000] [--e2e-n 500] [--e2e-warmup 20] [--no-e2e] [--json] [--keep] [--explain]\n');
+      process.stdout.write('usage: node bench/policy-latency.mjs [--quick] [--n 20000] [--warmup 2000] [--e2e-n 500] [--e2e-warmup 20] [--no-e2e] [--json] [--keep] [--explain]\n');
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
   });
@@ -54,7 +57,7 @@ function parseArgs(argv) {
   return o;
 }
 
-const opts = parseOptions('policy-latency', parseArgs);
+const opts = parseOptions('policy-latency', parseArgs, QUICK);
 const say = sayer(opts);
 const world = createWorld({ prefix: 'omp-', say, keep: opts.keep });
 const { dir, home, work, omni, must, runHook } = world;
