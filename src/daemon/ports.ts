@@ -13,7 +13,9 @@ import type { PolicyRefInput, PolicySnapshot } from './policy-service.js';
 /** The slice of the tmux layer the session parts need (real tmux in tests, always). */
 export interface TmuxPort {
   newSession(opts: { name: string; windowName?: string; cwd: string; command: string; width?: number; height?: number }): Promise<{ paneId: string; panePid: number }>;
-  listPanes(): Promise<Array<{ sessionName: string; paneId: string; panePid: number; dead: boolean; deadStatus: number | null }>>;
+  listPanes(): Promise<Array<{ sessionName: string; paneId: string; panePid: number; dead: boolean; deadStatus: number | null; deadSignal?: number | null }>>;
+  /** Block until omni's tmux hooks signal `channel` or the server goes (supervise-loop.ts). */
+  waitFor?(channel: string, signal?: AbortSignal): Promise<'woken' | 'gone' | 'aborted'>;
   capturePane(target: string): Promise<string>;
   pasteText(target: string, text: string, opts?: { bracketed?: boolean }): Promise<void>;
   sendKeys(target: string, keys: string[]): Promise<void>;

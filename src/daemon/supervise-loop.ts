@@ -1,0 +1,155 @@
+import { SUPERVISE_CHANNEL } from '../tmux/config.js';
+import type { TmuxPort } from './ports.js';
+
+export interface SuperviseLoopDeps {
+  /** One look at tmux (Supervisor.check). */
+  check: () => Promise<{ live: boolean; recheckMs?: number }>;
+  /** Read the screens that are due (Supervisor.screens): ms until the next, or undefined. */
+  screens: () => Promise<number | undefined>;
+  tmux: Pick<TmuxPort, 'waitFor'>;
+  /** The slow safety poll: a look at least this often, whatever the hints say. */
+  safetyMs: number;
+  /** Runs after every check (the daemon rides repricing on it). */
+  afterCheck?: () => void;
+  log?: (msg: string) => void;
+}
+
+/** A failed waiter is not restarted sooner than this (a server that keeps refusing must not spin). */
+const REARM_MIN_MS = 1000;
+
+/**
+ * When the daemon looks at tmux. Instead of listing panes on a timer it waits on omni's tmux
+ * hooks: a `tmux wait-for` client blocks until a pane dies or a session closes (tmux.conf's
+ * set-hook signals the channel) and exits when the server dies, so both are noticed at once,
+ * with no process spawned while nothing happens. Every wake-up is only a hint: the check lists
+ * the panes itself. A slow safety poll (`safetyMs`) covers whatever no hook reports.
+ *
+ * Screens (first-run dialogs) have their own timer, armed only while a session needs one.
+ */
+export class SuperviseLoop {
+  private stopped = false;
+  private checking: Promise<void> | undefined;
+  private again = false;
+  private checkTimer: ReturnType<typeof setTimeout> | undefined;
+  private screenTimer: ReturnType<typeof setTimeout> | undefined;
+  private screening = false;
+  private waiter: AbortController | undefined;
+  private goneAt = 0;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly deps: SuperviseLoopDeps) {
+    this.log = deps.log ?? (() => {});
+  }
+
+  start(): void {
+    this.hint();
+    this.wakeScreens();
+  }
+
+  /** Look now (coalesced: a hint during a check makes one more check after it). */
+  hint(): void {
+    if (this.stopped) return;
+    if (this.checking) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** A session started: wait on its server's hooks, and read its screen soon. */
+  started(): void {
+    this.arm();
+    this.wakeScreens();
+  }
+
+  /** Read the screens that need reading now, then as `screens` says. */
+  wakeScreens(): void {
+    if (this.stopped || this.screening) return;
+    clearTimeout(this.screenTimer);
+    this.screenTimer = setTimeout(() => void this.runScreens(), 0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.checkTimer);
+    clearTimeout(this.screenTimer);
+    this.waiter?.abort();
+    this.waiter = undefined;
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.checkTimer);
+    this.checkTimer = setTimeout(() => void this.runCheck(), ms);
+  }
+
+  private async runCheck(): Promise<void> {
+    if (this.stopped || this.checking) return;
+    clearTimeout(this.checkTimer);
+    let next = this.deps.safetyMs;
+    this.checking = (async () => {
+      try {
+        const r = await this.deps.check();
+        if (r.live) this.arm();
+        if (r.recheckMs !== undefined) next = Math.min(next, r.recheckMs);
+      } catch (err) {
+        this.log(`supervise: ${(err as Error).message}`);
+      }
+      try {
+        this.deps.afterCheck?.();
+      } catch (err) {
+        this.log(`supervise: ${(err as Error).message}`);
+      }
+    })();
+    await this.checking;
+    this.checking = undefined;
+    if (this.stopped) return;
+    if (this.again) {
+      this.again = false;
+      next = 0;
+    }
+    this.schedule(next);
+  }
+
+  private async runScreens(): Promise<void> {
+    if (this.stopped) return;
+    this.screening = true;
+    let next: number | undefined;
+    try {
+      next = await this.deps.screens();
+    } catch (err) {
+      this.log(`screens: ${(err as Error).message}`);
+      next = 1000;
+    } finally {
+      this.screening = false;
+    }
+    if (this.stopped || next === undefined) return;
+    clearTimeout(this.screenTimer);
+    this.screenTimer = setTimeout(() => void this.runScreens(), next);
+  }
+
+  /** Keep one `tmux wait-for` client waiting while omni's server has live sessions. */
+  private arm(): void {
+    const waitFor = this.deps.tmux.waitFor?.bind(this.deps.tmux);
+    if (this.stopped || this.waiter || !waitFor) return;
+    const wait = Math.max(0, this.goneAt + REARM_MIN_MS - Date.now());
+    const ac = new AbortController();
+    this.waiter = ac;
+    const go = async () => {
+      if (ac.signal.aborted) return;
+      const how = await waitFor(SUPERVISE_CHANNEL, ac.signal).catch((err: Error) => {
+        this.log(`supervise: tmux wait-for: ${err.message}`);
+        return 'gone' as const;
+      });
+      if (ac.signal.aborted || how === 'aborted') return;
+      this.waiter = undefined;
+      if (how === 'gone') this.goneAt = Date.now();
+      // Woken by a hook: wait again at once (a signal meanwhile is kept by tmux). Gone: the
+      // server died or never ran; the check finds what that means, and re-arms if it finds
+      // live panes again.
+      if (how === 'woken') this.arm();
+      this.hint();
+    };
+    if (wait > 0) setTimeout(() => void go(), wait);
+    else void go();
+  }
+}
