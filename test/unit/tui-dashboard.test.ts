@@ -613,7 +613,7 @@ describe('idle dashboard', () => {
     });
     await until(() => expect(store.getSnapshot().selectedId).toBe('s_a'));
     await tick(2000);
-    // A fixed 40 ms interval would have read it ~50 times; backing off (×1.5 up to 5 s) ~9.
+    // A fixed 40 ms interval would have read it ~50 times; backing off (×1.5) ~9.
     expect(reads).toBeGreaterThan(3);
     expect(reads).toBeLessThan(14);
     const before = reads;

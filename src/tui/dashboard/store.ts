@@ -145,8 +145,8 @@ export class DashboardStore extends DashboardFeed {
 
   /**
    * The selected session's screen, re-read every `previewMs` while it changes. A screen that
-   * does not change is read less and less often (up to PREVIEW_MAX_MS: an idle agent costs the
-   * daemon nothing); a change, a new selection (previewWake: now) or an event of the selected
+   * does not change is read less and less often (up to PREVIEW_MAX_MS, PREVIEW_BUSY_MAX_MS while
+   * the session works: an idle agent costs the daemon next to nothing); a change, a new selection (previewWake: now) or an event of the selected
    * session (previewNudge: within `previewMs`) brings it back.
    */
   private async followPreview(signal: AbortSignal): Promise<void> {
@@ -156,7 +156,11 @@ export class DashboardStore extends DashboardFeed {
     while (!signal.aborted && !this.disposed) {
       const before = this.preview;
       await this.refreshPreview();
-      delay = this.preview !== before ? base : Math.min(PREVIEW_MAX_MS, Math.round(delay * 1.5));
+      // A session at work changes its screen between events (streamed text); an idle one does
+      // not without an event, which nudges the preview back.
+      const status = this.selectedRow()?.status;
+      const cap = status === 'running' || status === 'starting' ? PREVIEW_BUSY_MAX_MS : PREVIEW_MAX_MS;
+      delay = this.preview !== before ? base : Math.min(cap, Math.round(delay * 1.5));
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(t);
@@ -188,8 +192,9 @@ export class DashboardStore extends DashboardFeed {
   }
 }
 
-/** The slowest the preview of a screen that does not change is re-read. */
-const PREVIEW_MAX_MS = 5000;
+/** The slowest the preview of a screen that does not change is re-read (at work, otherwise). */
+const PREVIEW_BUSY_MAX_MS = 2000;
+const PREVIEW_MAX_MS = 30_000;
 
 /** Everything once, for the non-TTY snapshot: the list, the pending asks and the budgets. Throws if the daemon does. */
 export async function loadDashboard(source: DashboardSource): Promise<DashboardSnapshot> {
