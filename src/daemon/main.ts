@@ -38,7 +38,7 @@ const PKG_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 export interface RunDaemonOptions {
   paths?: OmniPaths;
-  /** The slow safety poll of tmux (default 30 s; OMNI_SAFETY_POLL_MS, for tests). */
+  /** The slow safety poll of tmux (default 60 s; OMNI_SAFETY_POLL_MS, for tests). */
   pollMs?: number;
   /** The adapters to serve (default: the builtin ones); tests add a scripted one (test/helpers/scripted-daemon.mjs). */
   harnesses?: HarnessRegistry;
@@ -320,7 +320,7 @@ export function isAlive(sock: string, timeoutMs = 1000): Promise<boolean> {
 /** Tests stretch it (to show that nothing depends on it) or shrink it. */
 function safetyPollMs(env: NodeJS.ProcessEnv): number {
   const n = Number(env.OMNI_SAFETY_POLL_MS);
-  return Number.isFinite(n) && n >= 50 ? n : 30_000;
+  return Number.isFinite(n) && n >= 50 ? n : 60_000;
 }
 
 /** A promise and the function that settles it (Promise.withResolvers is Node 22+). */

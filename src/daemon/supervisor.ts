@@ -42,6 +42,8 @@ export class Supervisor {
   private closed = false;
   /** Checks so far that found a session's pane dead with its exit status not yet recorded. */
   private readonly pending = new Map<string, number>();
+  /** Sessions being closed out (markExited). */
+  private readonly exiting = new Map<string, Promise<void>>();
   /** Screen reading per session that needs it (see `screens`). */
   private readonly screenState = new Map<string, ScreenState>();
 
@@ -171,7 +173,17 @@ export class Supervisor {
 
   /** The session ended: read its harness log to the end, log the exit, and let go of it. */
   async markExited(rec: SessionRecord, code: number | null, reason?: string): Promise<void> {
+    // Once: `omni stop` and the check its session-closed hook wakes can both get here; the
+    // second waits for the first to finish.
+    const running = this.exiting.get(rec.id);
+    if (running) return running;
     if (!isLive(rec.status)) return;
+    const p = this.closeOut(rec, code, reason).finally(() => this.exiting.delete(rec.id));
+    this.exiting.set(rec.id, p);
+    return p;
+  }
+
+  private async closeOut(rec: SessionRecord, code: number | null, reason?: string): Promise<void> {
     reason ??= this.deps.sandbox.whyExited?.(rec, code);
     const { store, events, hooks } = this.deps;
     await hooks.runIngest(rec.id, true).catch(() => {});

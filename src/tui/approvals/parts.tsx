@@ -19,10 +19,23 @@ export function useAgeClock(now: () => number, times: readonly string[], enabled
   const t = now();
   useEffect(() => {
     if (!enabled || !times.length) return;
-    const timer = setTimeout(() => setTick((n) => n + 1), nextAgeChangeMs(times, now()));
+    const timer = setTimeout(() => setTick((n) => n + 1), ageRedrawMs(times, now()));
     return () => clearTimeout(timer);
   }); // re-armed after every render: the next change depends on the time of this one
   return t;
+}
+
+/**
+ * Minute labels ("5m") change at a different second for every row: redrawn one by one, 20 rows
+ * would cost 20 renders a minute. They are redrawn together on a wall-clock grid instead, at
+ * most AGE_BATCH_MS late; second labels (under a minute) still change on time.
+ */
+const AGE_BATCH_MS = 30_000;
+
+export function ageRedrawMs(times: readonly string[], now: number): number {
+  const wait = nextAgeChangeMs(times, now);
+  if (wait < 1000 && times.some((iso) => now - Date.parse(iso) < 59_500)) return wait;
+  return Math.ceil((now + wait) / AGE_BATCH_MS) * AGE_BATCH_MS - now;
 }
 
 /** Printable characters only: no newlines or escape sequences in a reason. */
