@@ -14,6 +14,9 @@ export interface SuperviseLoopDeps {
   log?: (msg: string) => void;
 }
 
+/** A check that failed (tmux busy, a spawn error) is tried again this soon. */
+const RETRY_MS = 1000;
+
 /** A failed waiter is not restarted sooner than this (a server that keeps refusing must not spin). */
 const REARM_MIN_MS = 1000;
 
@@ -92,7 +95,9 @@ export class SuperviseLoop {
         if (r.live) this.arm();
         if (r.recheckMs !== undefined) next = Math.min(next, r.recheckMs);
       } catch (err) {
+        // The hint that asked for this look must not wait for the safety poll.
         this.log(`supervise: ${(err as Error).message}`);
+        next = Math.min(next, RETRY_MS);
       }
       try {
         this.deps.afterCheck?.();
