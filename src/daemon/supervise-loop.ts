@@ -14,6 +14,9 @@ export interface SuperviseLoopDeps {
   log?: (msg: string) => void;
 }
 
+/** The second look after a wake-up (see followUp). */
+const FOLLOW_UP_MS = 500;
+
 /** A check that failed (tmux busy, a spawn error) is tried again this soon. */
 const RETRY_MS = 1000;
 
@@ -38,6 +41,7 @@ export class SuperviseLoop {
   private screening = false;
   private waiter: AbortController | undefined;
   private goneAt = 0;
+  private followTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly log: (msg: string) => void;
 
   constructor(private readonly deps: SuperviseLoopDeps) {
@@ -76,6 +80,7 @@ export class SuperviseLoop {
     this.stopped = true;
     clearTimeout(this.checkTimer);
     clearTimeout(this.screenTimer);
+    clearTimeout(this.followTimer);
     this.waiter?.abort();
     this.waiter = undefined;
   }
@@ -153,8 +158,24 @@ export class SuperviseLoop {
       // live panes again.
       if (how === 'woken') this.arm();
       this.hint();
+      this.followUp();
     };
     if (wait > 0) setTimeout(() => void go(), wait);
     else void go();
+    // Waiting again after the server was gone: a pane that died while nobody waited is looked
+    // for once the new wait is surely in place.
+    if (this.goneAt) this.followUp();
+  }
+
+  /**
+   * One more look shortly after a wake-up: under load the hook can run a moment before tmux
+   * shows the pane dead, and then the first look finds it alive and no hook comes again.
+   */
+  private followUp(): void {
+    if (this.stopped || this.followTimer) return;
+    this.followTimer = setTimeout(() => {
+      this.followTimer = undefined;
+      this.hint();
+    }, FOLLOW_UP_MS + Math.max(0, this.goneAt + REARM_MIN_MS - Date.now()));
   }
 }
