@@ -16,6 +16,8 @@ export interface TmuxPort {
   listPanes(): Promise<Array<{ sessionName: string; paneId: string; panePid: number; dead: boolean; deadStatus: number | null; deadSignal?: number | null }>>;
   /** Block until omni's tmux hooks signal `channel` or the server goes (supervise-loop.ts). */
   waitFor?(channel: string, signal?: AbortSignal): Promise<'woken' | 'gone' | 'aborted'>;
+  /** The tmux server's pid (to nudge its reaper, supervise-loop.ts). */
+  serverPid?(): Promise<number | undefined>;
   capturePane(target: string): Promise<string>;
   pasteText(target: string, text: string, opts?: { bracketed?: boolean }): Promise<void>;
   sendKeys(target: string, keys: string[]): Promise<void>;

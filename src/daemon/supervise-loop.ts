@@ -6,13 +6,16 @@ export interface SuperviseLoopDeps {
   check: () => Promise<{ live: boolean; recheckMs?: number }>;
   /** Read the screens that are due (Supervisor.screens): ms until the next, or undefined. */
   screens: () => Promise<number | undefined>;
-  tmux: Pick<TmuxPort, 'waitFor'>;
+  tmux: Pick<TmuxPort, 'waitFor' | 'serverPid'>;
   /** The slow safety poll: a look at least this often, whatever the hints say. */
   safetyMs: number;
   /** Runs after every check (the daemon rides repricing on it). */
   afterCheck?: () => void;
   log?: (msg: string) => void;
 }
+
+/** How often the tmux server's reaper is nudged while sessions live (see startNudging). */
+const NUDGE_MS = 1000;
 
 /** The second look after a wake-up (see followUp). */
 const FOLLOW_UP_MS = 500;
@@ -41,6 +44,9 @@ export class SuperviseLoop {
   private screening = false;
   private waiter: AbortController | undefined;
   private goneAt = 0;
+  /** The server the waiter waits on, and the timer that nudges its reaper. */
+  private serverPid: number | undefined;
+  private nudgeTimer: ReturnType<typeof setInterval> | undefined;
   private followTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly log: (msg: string) => void;
 
@@ -81,6 +87,7 @@ export class SuperviseLoop {
     clearTimeout(this.checkTimer);
     clearTimeout(this.screenTimer);
     clearTimeout(this.followTimer);
+    clearInterval(this.nudgeTimer);
     this.waiter?.abort();
     this.waiter = undefined;
   }
@@ -152,7 +159,12 @@ export class SuperviseLoop {
       });
       if (ac.signal.aborted || how === 'aborted') return;
       this.waiter = undefined;
-      if (how === 'gone') this.goneAt = Date.now();
+      if (how === 'gone') {
+        this.goneAt = Date.now();
+        this.serverPid = undefined;
+        clearInterval(this.nudgeTimer);
+        this.nudgeTimer = undefined;
+      }
       // Woken by a hook: wait again at once (a signal meanwhile is kept by tmux). Gone: the
       // server died or never ran; the check finds what that means, and re-arms if it finds
       // live panes again.
@@ -162,9 +174,34 @@ export class SuperviseLoop {
     };
     if (wait > 0) setTimeout(() => void go(), wait);
     else void go();
+    this.startNudging();
     // Waiting again after the server was gone: a pane that died while nobody waited is looked
     // for once the new wait is surely in place.
     if (this.goneAt) this.followUp();
+  }
+
+  /**
+   * tmux built with libutempter (Debian/Ubuntu) can lose a SIGCHLD (tmux#311): the agent has
+   * died but tmux does not know, so no pane-died hook runs until some other child exits. A
+   * SIGCHLD sent to the server now and then makes it reap (a syscall, no process spawned). The
+   * pid is the server the waiter waits on, which lives while the waiter does; and SIGCHLD's
+   * default action is to be ignored, so even a stale pid would come to no harm.
+   */
+  private startNudging(): void {
+    const serverPid = this.deps.tmux.serverPid?.bind(this.deps.tmux);
+    if (this.nudgeTimer || !serverPid) return;
+    this.nudgeTimer = setInterval(() => {
+      if (this.serverPid === undefined) {
+        void serverPid().then((pid) => (this.serverPid ??= pid)).catch(() => {});
+        return;
+      }
+      try {
+        process.kill(this.serverPid, 'SIGCHLD');
+      } catch {
+        this.serverPid = undefined;
+      }
+    }, NUDGE_MS);
+    this.nudgeTimer.unref?.();
   }
 
   /**
