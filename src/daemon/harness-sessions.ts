@@ -2,6 +2,7 @@ import type { NewEvent } from '../core/events.js';
 import { isLive, type SessionRecord } from '../core/session.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { FlushHint, HarnessSession, HookReply, Ingestor, SignalContext, Verdict } from '../harnesses/types.js';
+import { PathWatches, type WatchPath } from './file-watch.js';
 import type { PaneIO } from './pane-io.js';
 import type { PolicyPort } from './ports.js';
 import type { SessionLog } from './session-log.js';
@@ -15,6 +16,8 @@ export interface HarnessSessionsDeps {
   policies: Pick<PolicyPort, 'decide'>;
   /** Clears a blocked prompt the harness put back in its input box (PaneIO). */
   panes: Pick<PaneIO, 'clearBlockedPrompt'>;
+  /** File watches for the harness logs (default: fs.watch, file-watch.ts). */
+  watch?: WatchPath;
   log?: (msg: string) => void;
 }
 
@@ -23,6 +26,10 @@ interface Open {
   session: HarnessSession;
   ingestor?: Ingestor;
   ingesting?: Promise<void>;
+  /** The ingestor's files: a write there runs a pass (no timer while nothing is written). */
+  watches?: PathWatches;
+  /** A change arrived during a pass: read again after it. */
+  again?: boolean;
 }
 
 /**
@@ -60,10 +67,12 @@ export class HarnessSessions {
     void this.runIngest(rec.id);
   }
 
-  /** A supervision tick: read what is new, unless a pass is already running. */
+  /** The slow fallback poll (and a change of a watched file): read what is new, unless a pass is already running. */
   pollIngest(id: string): void {
     const o = this.open.get(id);
-    if (o?.ingestor && !o.ingesting) void this.runIngest(id);
+    if (!o?.ingestor) return;
+    if (o.ingesting) o.again = true;
+    else void this.runIngest(id);
   }
 
   /** Ingestion runs one pass at a time per session; `flush` also emits held-back records. */
@@ -81,6 +90,15 @@ export class HarnessSessions {
     } finally {
       o.ingesting = undefined;
     }
+    // What to watch can change with every pass (a new transcript, a sub-agent's directory).
+    if (this.open.get(id) === o && ing.watchPaths) {
+      o.watches ??= new PathWatches(() => this.pollIngest(id), this.deps.watch);
+      o.watches.sync(ing.watchPaths());
+    }
+    if (o.again && this.open.get(id) === o && !o.ingesting) {
+      o.again = false;
+      void this.runIngest(id);
+    }
   }
 
   /** The session ended: let its pass finish, then close its adapter instance. */
@@ -88,12 +106,16 @@ export class HarnessSessions {
     const o = this.open.get(id);
     if (!o) return;
     this.open.delete(id);
+    o.watches?.close();
     await o.ingesting?.catch(() => {});
     o.session.close();
   }
 
   closeAll(): void {
-    for (const o of this.open.values()) o.session.close();
+    for (const o of this.open.values()) {
+      o.watches?.close();
+      o.session.close();
+    }
     this.open.clear();
   }
 

@@ -28,6 +28,7 @@ import { PolicyService } from './policy-service.js';
 import { SandboxService } from './sandbox-service.js';
 import { HarnessSessions } from './harness-sessions.js';
 import { Notifier } from './notifier.js';
+import { PathWatches, watchPath } from './file-watch.js';
 import { PaneIO } from './pane-io.js';
 import { SessionLog } from './session-log.js';
 import { SessionManager } from './sessions.js';
@@ -39,6 +40,7 @@ const PKG_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 export interface RunDaemonOptions {
   paths?: OmniPaths;
+  /** The slow safety poll of tmux (default 60 s; OMNI_SAFETY_POLL_MS, for tests). */
   pollMs?: number;
   /** The adapters to serve (default: the builtin ones); tests add a scripted one (test/helpers/scripted-daemon.mjs). */
   harnesses?: HarnessRegistry;
@@ -280,7 +282,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     stopping = true;
     log(`shutting down: ${why}`);
     keeper.stop();
-    clearInterval(timer);
+    priceWatch.close();
     server.close();
     server.closeAllConnections();
     await sandbox.closeAll();
@@ -316,21 +318,21 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     await unlock();
   }
 
-  let polling = false;
-  const timer = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    // Prices edited while nothing was logged or listed still reach the budgets within a tick.
+  // Supervision (supervise-loop.ts): tmux's hooks wake a check; a slow safety poll covers what
+  // no hook reports. Prices edited while nothing was logged or listed reach the budgets through
+  // a watch of the price files' directories, and on every check.
+  const repriceQuietly = () => {
     try {
       reprice();
     } catch (err) {
       log(`prices: ${(err as Error).message}`);
     }
-    sessions
-      .poll()
-      .catch((err) => log(`poll: ${(err as Error).message}`))
-      .finally(() => (polling = false));
-  }, opts.pollMs ?? 500);
+  };
+  sessions.supervise({ safetyMs: opts.pollMs ?? safetyPollMs(process.env), afterCheck: repriceQuietly });
+  const priceDirs = [paths.configDir, paths.cacheDir];
+  // Re-synced on each change: a directory created later gets its own watch.
+  const priceWatch: PathWatches = new PathWatches(() => (repriceQuietly(), priceWatch.sync(priceDirs)), watchPath, 100);
+  priceWatch.sync(priceDirs);
 
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -378,6 +380,12 @@ export function isAlive(sock: string, timeoutMs = 1000): Promise<boolean> {
       resolve(false);
     });
   });
+}
+
+/** Tests stretch it (to show that nothing depends on it) or shrink it. */
+function safetyPollMs(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.OMNI_SAFETY_POLL_MS);
+  return Number.isFinite(n) && n >= 50 ? n : 60_000;
 }
 
 /** A promise and the function that settles it (Promise.withResolvers is Node 22+). */

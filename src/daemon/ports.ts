@@ -14,7 +14,9 @@ import type { PolicyRefInput, PolicySnapshot } from './policy-service.js';
 export interface TmuxPort {
   newSession(opts: { name: string; windowName?: string; cwd: string; command: string; width?: number; height?: number }): Promise<{ paneId: string; panePid: number }>;
   listPanes(): Promise<Array<{ sessionName: string; paneId: string; panePid: number; dead: boolean; deadStatus: number | null; deadSignal?: number | null }>>;
-  /** The server's pid, undefined when none runs (a session gone with its server is said so). */
+  /** Block until omni's tmux hooks signal `channel` or the server goes (supervise-loop.ts). */
+  waitFor?(channel: string, signal?: AbortSignal): Promise<'woken' | 'gone' | 'aborted'>;
+  /** The server's pid, undefined when none runs (a session gone with its server is said so; supervise-loop.ts nudges its reaper). */
   serverPid?(): Promise<number | undefined>;
   capturePane(target: string): Promise<string>;
   pasteText(target: string, text: string, opts?: { bracketed?: boolean }): Promise<void>;

@@ -16,6 +16,7 @@ import type { PolicyRefInput } from './policy-service.js';
 import type { AgentSocketPort, HookClientPaths, PolicyPort, SandboxPort, TmuxPort } from './ports.js';
 import type { SessionLog } from './session-log.js';
 import type { SessionStore } from './store.js';
+import { SuperviseLoop } from './supervise-loop.js';
 import { Supervisor } from './supervisor.js';
 import { callerTmux } from './notifier.js';
 
@@ -71,6 +72,8 @@ export class SessionManager {
   private readonly now: () => Date;
   /** `--version` probes, remembered while the daemon runs (a CLI can take a second to answer). */
   private readonly versions = new BinaryVersions();
+  /** Started by `supervise` (the daemon); absent in tests that drive the parts directly. */
+  private loop: SuperviseLoop | undefined;
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -145,6 +148,7 @@ export class SessionManager {
     this.deps.store.put(rec);
     this.deps.policies.attach(rec, policySnapshots);
     await this.launcher.launch(rec, { adapter, binary, env: req.env, extraArgs: req.args ?? [], sandbox: sandbox.enabled ? sandbox : undefined });
+    this.launched(rec);
     if (req.prompt) this.deps.panes.sendWhenReady(rec, req.prompt);
     this.deps.store.put(rec);
     return rec;
@@ -177,6 +181,7 @@ export class SessionManager {
     rec.callerTmux = withCallerTmux(env).callerTmux; // notifications follow the person who resumed it
     this.deps.store.put(rec);
     await this.launcher.launch(rec, { adapter, binary, env, extraArgs: args, resume: { harnessSessionId: rec.harnessSessionId }, sandbox });
+    this.launched(rec);
     return rec;
   }
 
@@ -195,9 +200,21 @@ export class SessionManager {
     return this.supervisor.adoptAll();
   }
 
-  /** One supervision tick: exits from tmux, first-run screens from the pane. */
-  poll(): Promise<void> {
-    return this.supervisor.poll();
+  /**
+   * Start watching the sessions (supervise-loop.ts): tmux's hooks wake a check, a slow safety
+   * poll runs every `safetyMs`, screens are read only while a session needs it.
+   */
+  supervise(opts: { safetyMs: number; afterCheck?: () => void }): void {
+    this.loop?.stop();
+    this.loop = new SuperviseLoop({
+      check: () => this.supervisor.check(),
+      screens: () => this.supervisor.screens(),
+      tmux: this.deps.tmux,
+      safetyMs: opts.safetyMs,
+      ...(opts.afterCheck ? { afterCheck: opts.afterCheck } : {}),
+      ...(this.deps.log ? { log: this.deps.log } : {}),
+    });
+    this.loop.start();
   }
 
   handleHook(sessionId: string, event: string, payload: Record<string, unknown>, signal?: AbortSignal): Promise<HookReply> {
@@ -254,10 +271,19 @@ export class SessionManager {
   }
 
   async shutdown(): Promise<void> {
+    this.loop?.stop();
     this.supervisor.stop();
     this.deps.hooks.closeAll();
     this.deps.events.closeAll();
     this.deps.store.flush();
+  }
+
+  /** A pane now runs the session: wait on its server's hooks, read its first screens. */
+  private launched(rec: SessionRecord): void {
+    this.supervisor.wakeScreens(rec.id);
+    this.loop?.started();
+    // A pane that died before the waiter was listening is caught by this look.
+    this.loop?.hint();
   }
 
   private defaultName(harness: string): string {

@@ -134,6 +134,13 @@ export interface Ingestor {
   poll(): Promise<void>;
   /** End of turn / exit: emit anything held back (e.g. usage of the last message). */
   flush(hint?: FlushHint): Promise<void>;
+  /**
+   * The files and directories whose change means "poll me" (the log being read now; a
+   * directory also reports writes to the files in it). The daemon watches them and polls on a
+   * change, re-asking after every pass; a path that does not exist yet is retried then. Without
+   * it, or for what a watch misses, the daemon's slow safety poll still calls `poll`.
+   */
+  watchPaths?(): string[];
 }
 
 /**

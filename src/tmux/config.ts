@@ -50,6 +50,12 @@ set -gw remain-on-exit on
 # skip it silently instead of reporting a config error.
 set -gqw remain-on-exit-format "[omni] process exited (#{?pane_dead_signal,signal #{pane_dead_signal},status #{pane_dead_status}})"
 
+# Wake the omni daemon when an agent exits or a session closes (docs/TMUX.md): it waits on
+# this channel instead of listing panes on a timer. In-server commands: no process is spawned.
+set-hook -g pane-died 'wait-for -S omni-supervise'
+set-hook -g pane-exited 'wait-for -S omni-supervise'
+set-hook -g session-closed 'wait-for -S omni-supervise'
+
 # Agents print long transcripts; omni captures history to show and summarize them.
 # Applies to panes created after this is set, which is all of omni's panes.
 set -g history-limit 50000
@@ -70,6 +76,14 @@ set -s escape-time 10
 # terminfo entry present on the host, and forcing another one could give agents a TERM
 # their host cannot resolve.
 `;
+
+/**
+ * The channel the hooks below signal and the daemon waits on (`tmux wait-for`). Waking it only
+ * makes the daemon list the panes once and decide for itself, so a forged signal can do no
+ * more than cause one check; a signal with no daemon waiting is a flag tmux keeps, never a
+ * blocked process.
+ */
+export const SUPERVISE_CHANNEL = 'omni-supervise';
 
 /** The config with the defaults (config.yaml not read). */
 export const TMUX_CONFIG = tmuxConfig();

@@ -9,7 +9,8 @@ export interface TmuxRunResult {
 
 /** The one seam between omni and the tmux binary; tests and the daemon can substitute it. */
 export interface TmuxRunner {
-  run(args: string[], opts?: { input?: string }): Promise<TmuxRunResult>;
+  /** `signal` ends a long-running client (a `wait-for`) early. */
+  run(args: string[], opts?: { input?: string; signal?: AbortSignal }): Promise<TmuxRunResult>;
 }
 
 export interface TmuxRunnerOptions {
@@ -59,10 +60,12 @@ export function createTmuxRunner(opts: TmuxRunnerOptions): TmuxRunner {
         // inherit ours (a TTY stdin would make some commands try to use the terminal).
         ...(runOpts.input !== undefined ? { input: runOpts.input } : { stdin: 'ignore' as const }),
         stripFinalNewline: false,
+        ...(runOpts.signal ? { cancelSignal: runOpts.signal } : {}),
       });
       if (result.code === 'ENOENT') {
         throw new TmuxError(TMUX_NOT_INSTALLED, { args: fullArgs, exitCode: null });
       }
+      if (result.isCanceled) return { stdout: '', stderr: 'canceled', exitCode: -1 };
       if (result.exitCode === undefined) {
         // Spawned but no exit code: killed by a signal or another spawn failure.
         throw new TmuxError(`tmux failed to run: ${result.message}`, { args: fullArgs, stderr: String(result.stderr ?? '') });

@@ -239,6 +239,18 @@ export class Tmux {
     ]);
   }
 
+  /**
+   * Block until `channel` is signalled (`wait-for -S`, which omni's tmux.conf hooks do when a
+   * pane dies or a session closes) or the server goes away. A signal sent while nobody waited
+   * is kept by tmux, so the next wait returns at once: no hint is lost between two waits.
+   * 'gone': no server (or it died meanwhile); 'woken': signalled; 'aborted': `signal` fired.
+   */
+  async waitFor(channel: string, signal?: AbortSignal): Promise<'woken' | 'gone' | 'aborted'> {
+    const res = await this.runner.run(['wait-for', channel], signal ? { signal } : {});
+    if (signal?.aborted) return 'aborted';
+    return res.exitCode === 0 ? 'woken' : 'gone';
+  }
+
   async killServer(): Promise<void> {
     const res = await this.runner.run(['kill-server']);
     if (res.exitCode !== 0 && !isNoServerError(res.stderr)) throw this.error(['kill-server'], res);

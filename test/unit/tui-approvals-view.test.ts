@@ -294,3 +294,24 @@ describe('ApprovalPopup', () => {
     }
   });
 });
+
+describe('idle approvals views', () => {
+  it('render nothing while nothing changes (ages in minutes): no blind tick', async () => {
+    const store = new ApprovalsStore({ actions: { approve: async () => ({}), deny: async () => ({}) } as unknown as ApprovalActions });
+    const f = feed<ApprovalStreamItem>();
+    void store.consume(f.iterable);
+    const old = (id: string) => ({ ...ap(id, 0), createdAt: new Date(Date.now() - 10 * 60_000 - 1000).toISOString() });
+    f.push({ type: 'snapshot', approvals: [old('ap_idle')] });
+    let commits = 0;
+    const count = (el: React.ReactElement) => React.createElement(React.Profiler, { id: 'v', onRender: () => void commits++ }, el);
+    const view = render(count(React.createElement(ApprovalsView, { store, now: Date.now })));
+    const popup = render(count(React.createElement(ApprovalPopup, { store, id: 'ap_idle', now: Date.now })));
+    unmounts.push(view.unmount, popup.unmount);
+    await until(() => expect(view.lastFrame()).toContain('sess-ap_idle'));
+    await until(() => expect(popup.lastFrame()).toContain('ap_idle'));
+    await new Promise((r) => setTimeout(r, 300));
+    const settled = commits;
+    await new Promise((r) => setTimeout(r, 2200)); // two of the old 1 s ticks
+    expect(commits).toBe(settled);
+  });
+});

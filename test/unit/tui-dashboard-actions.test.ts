@@ -5,6 +5,7 @@ import type { ApprovalStreamItem } from '../../src/approvals/types.js';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { matchesFilter, previewLines, runActions } from '../../src/tui/dashboard/actions.js';
+import { ageRedrawMs } from '../../src/tui/approvals/parts.js';
 import { columnWidths, nextAgeChangeMs } from '../../src/tui/dashboard/layout.js';
 import { DashboardStore, type DashboardActions, type DashboardSource } from '../../src/tui/dashboard/store.js';
 import { DashboardView } from '../../src/tui/dashboard/view.js';
@@ -275,6 +276,16 @@ describe('dashboard layout', () => {
     expect(nextAgeChangeMs(at(10_000), T0)).toBe(500); // 10s → 11s at 10.5 s (rounded)
     expect(nextAgeChangeMs(at(5 * 60_000 + 20_000), T0)).toBe(40_000); // 5m → 6m
     expect(nextAgeChangeMs([], T0)).toBe(3_600_000);
+  });
+
+  it('redraws minute ages of many rows together, on a 30 s grid; second ages on time', () => {
+    const grid = Date.parse('2030-01-01T00:00:00Z'); // a multiple of 30 s
+    const ages = (now: number, ...s: number[]) => s.map((x) => new Date(now - x * 1000).toISOString());
+    expect(ageRedrawMs(ages(grid, 10), grid)).toBe(500);
+    // Rows turning 6m, 7m and 8m 3, 11 and 19 s from now: one redraw, at the grid's next line.
+    const now = grid + 2_000;
+    expect(ageRedrawMs(ages(now, 5 * 60 + 57, 6 * 60 + 49, 7 * 60 + 41), now)).toBe(28_000);
+    expect(ageRedrawMs(ages(now, 5 * 60 + 57, 20), now)).toBe(500);
   });
 
   it('previews the last lines of a screen, without control characters', () => {

@@ -7,6 +7,7 @@ import type { EventDataMap, EventType, OmniEvent } from '../../src/core/events.j
 import type { SessionRecord } from '../../src/core/session.js';
 import { budgetFromPolicies, type Budget } from '../../src/tui/dashboard/budget.js';
 import { dashboardJson, describeSpend, formatDashboard, formatUsd, spendBar } from '../../src/tui/dashboard/format.js';
+import type { DashboardActions } from '../../src/tui/dashboard/actions.js';
 import { DashboardView, type DashboardOutcome } from '../../src/tui/dashboard/view.js';
 import { DashboardStore, loadDashboard, type DashboardSource } from '../../src/tui/dashboard/store.js';
 
@@ -574,5 +575,49 @@ describe('DashboardView', () => {
     const r = render(React.createElement(DashboardView, { store, now: () => T0, tickMs: 0 }));
     cleanups.push(r.unmount);
     await until(() => expect(r.lastFrame()).toContain("lost the daemon's event stream: socket hang up (retrying)"));
+  });
+});
+
+/** An idle dashboard costs nothing: no frame and no daemon request while nothing changes. */
+describe('idle dashboard', () => {
+  it('renders nothing while nothing changes (ages in minutes), and again when an event arrives', async () => {
+    const now = Date.now();
+    const t = started([rec('s_a', { createdAt: new Date(now - 5 * 60_000 - 1000).toISOString() })]);
+    // Every React commit counts (a Profiler), not only frames whose text changed: a re-render
+    // that draws the same text still costs CPU.
+    let commits = 0;
+    // The real clock, ticking: an age of 5m next reads differently in about a minute.
+    const view = React.createElement(DashboardView, { store: t.store, now: Date.now, tickMs: 1000 });
+    const r = render(React.createElement(React.Profiler, { id: 'dashboard', onRender: () => void commits++ }, view));
+    cleanups.push(r.unmount);
+    await until(() => expect(r.lastFrame()).toContain('sess-s_a'));
+    await tick(300);
+    const settled = commits;
+    await tick(2200); // two of the old 1 s ticks
+    expect(commits).toBe(settled);
+    t.events().push(status('s_a', 11, 'idle'));
+    await until(() => expect(commits).toBeGreaterThan(settled));
+    expect(r.lastFrame()).toContain('idle');
+  });
+
+  it('reads an unchanging preview less and less often; an event of the selected session brings it back', async () => {
+    const fake = fakeSource([rec('s_a')]);
+    let reads = 0;
+    const actions = { screen: async () => (reads++, 'same screen') } as unknown as DashboardActions;
+    const store = new DashboardStore({ source: fake.source, retryMs: 10, actions, previewMs: 40 });
+    const abort = new AbortController();
+    void store.follow(abort.signal);
+    cleanups.push(() => {
+      abort.abort();
+      store.dispose();
+    });
+    await until(() => expect(store.getSnapshot().selectedId).toBe('s_a'));
+    await tick(2000);
+    // A fixed 40 ms interval would have read it ~50 times; backing off (×1.5) ~9.
+    expect(reads).toBeGreaterThan(3);
+    expect(reads).toBeLessThan(14);
+    const before = reads;
+    fake.events().push(status('s_a', 11, 'idle'));
+    await until(() => expect(reads).toBeGreaterThan(before), 500);
   });
 });

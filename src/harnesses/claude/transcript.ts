@@ -87,6 +87,12 @@ export class ClaudeTranscript implements Ingestor {
     this.pollSubagents();
   }
 
+  /** The transcript, and the sub-agent directories (a write to a sub-agent's file shows there). */
+  watchPaths(): string[] {
+    const file = this.file();
+    return file ? [file, ...this.subDirs] : [];
+  }
+
   async flush(hint: FlushHint = {}): Promise<void> {
     await this.poll();
     const want = hint.lastText?.trim();

@@ -85,6 +85,11 @@ export class CodexRollout implements Ingestor {
     this.tail.read<RolloutLine>((row) => this.row(row));
   }
 
+  watchPaths(): string[] {
+    const file = this.file();
+    return file ? [file] : [];
+  }
+
   async flush(hint: FlushHint = {}): Promise<void> {
     await this.poll();
     const want = hint.lastText?.trim();

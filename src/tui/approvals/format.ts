@@ -16,6 +16,25 @@ export function formatAge(fromIso: string, now: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/**
+ * How long until one of these ages (formatAge: `42s`, `5m`, `2h05m`, `3d`) reads differently,
+ * so the view redraws when a figure changes and not on a blind 1 s tick.
+ */
+export function nextAgeChangeMs(isoTimes: readonly string[], now: number): number {
+  let best = 3_600_000;
+  for (const iso of isoTimes) {
+    const ms = now - Date.parse(iso);
+    if (!Number.isFinite(ms)) continue;
+    const age = Math.max(0, ms);
+    // formatAge rounds seconds under a minute, and floors minutes (and hours) above.
+    const step = age < 59_500 ? 1000 : age < 86_400_000 ? 60_000 : 3_600_000;
+    const offset = step === 1000 ? 500 : 0;
+    const wait = step - ((age + offset) % step);
+    best = Math.min(best, Math.max(50, wait));
+  }
+  return best;
+}
+
 export interface RequestDescription {
   /** What the text is: a shell command, paths, a prompt excerpt, a host, or a tool input. */
   label: 'command' | 'paths' | 'prompt' | 'url' | 'host' | 'input' | 'request';

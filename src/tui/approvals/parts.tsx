@@ -1,7 +1,7 @@
 import { Box, Text, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Approval } from '../../approvals/types.js';
-import { describeRequest, describeWhat } from './format.js';
+import { describeRequest, describeWhat, nextAgeChangeMs } from './format.js';
 import type { ApprovalsSnapshot, ApprovalsStore, ConnectionState, StatusMessage } from './store.js';
 
 /** Small pieces shared by the approvals view and the popup. State lives in ApprovalsStore. */
@@ -10,15 +10,32 @@ export function useApprovals(store: ApprovalsStore): ApprovalsSnapshot {
   return useSyncExternalStore(store.subscribe, store.getSnapshot);
 }
 
-/** The injected clock, re-read every `tickMs` so ages tick. */
-export function useNow(now: () => number, tickMs: number): number {
+/**
+ * The injected clock, re-read when a shown age would next read differently (not on a blind
+ * tick: an idle view does not redraw). `enabled: false` freezes it (tests).
+ */
+export function useAgeClock(now: () => number, times: readonly string[], enabled: boolean): number {
   const [, setTick] = useState(0);
+  const t = now();
   useEffect(() => {
-    if (!(tickMs > 0)) return;
-    const t = setInterval(() => setTick((n) => n + 1), tickMs);
-    return () => clearInterval(t);
-  }, [tickMs]);
-  return now();
+    if (!enabled || !times.length) return;
+    const timer = setTimeout(() => setTick((n) => n + 1), ageRedrawMs(times, now()));
+    return () => clearTimeout(timer);
+  }); // re-armed after every render: the next change depends on the time of this one
+  return t;
+}
+
+/**
+ * Minute labels ("5m") change at a different second for every row: redrawn one by one, 20 rows
+ * would cost 20 renders a minute. They are redrawn together on a wall-clock grid instead, at
+ * most AGE_BATCH_MS late; second labels (under a minute) still change on time.
+ */
+const AGE_BATCH_MS = 30_000;
+
+export function ageRedrawMs(times: readonly string[], now: number): number {
+  const wait = nextAgeChangeMs(times, now);
+  if (wait < 1000 && times.some((iso) => now - Date.parse(iso) < 59_500)) return wait;
+  return Math.ceil((now + wait) / AGE_BATCH_MS) * AGE_BATCH_MS - now;
 }
 
 /** Printable characters only: no newlines or escape sequences in a reason. */

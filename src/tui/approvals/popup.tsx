@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect } from 'react';
 import { formatAge, oneLine } from './format.js';
-import { ConnectionLine, MessageLine, ReasonPrompt, RequestText, editLine, useApprovals, useModalState, useNow } from './parts.js';
+import { ConnectionLine, MessageLine, ReasonPrompt, RequestText, editLine, useApprovals, useModalState, useAgeClock } from './parts.js';
 import type { ApprovalsStore } from './store.js';
 
 export interface PopupOutcome {
@@ -25,11 +25,11 @@ export interface ApprovalPopupProps {
 /** One ask, compact, for `tmux display-popup -E` over the agent's pane. */
 export function ApprovalPopup({ store, id, now = Date.now, tickMs = 1000, exitDelayMs = 800, onExit }: ApprovalPopupProps) {
   const snap = useApprovals(store);
-  const t = useNow(now, tickMs);
+  const approval = snap.pending.find((a) => a.id === id);
+  const t = useAgeClock(now, approval ? [approval.createdAt] : [], tickMs > 0);
   const { exit } = useApp();
   /** The deny reason being typed, or undefined. */
   const [reason, getReason, setReason] = useModalState<string | undefined>(undefined);
-  const approval = snap.pending.find((a) => a.id === id);
   const gone = snap.loaded && !approval;
 
   useEffect(() => {

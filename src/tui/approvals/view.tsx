@@ -2,14 +2,14 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect } from 'react';
 import type { Approval } from '../../approvals/types.js';
 import { formatAge, oneLine } from './format.js';
-import { ConnectionLine, MessageLine, ReasonPrompt, RequestText, editLine, useApprovals, useModalState, useNow } from './parts.js';
+import { ConnectionLine, MessageLine, ReasonPrompt, RequestText, editLine, useApprovals, useModalState, useAgeClock } from './parts.js';
 import type { ApprovalsStore } from './store.js';
 
 export interface ApprovalsViewProps {
   store: ApprovalsStore;
   /** The clock for ages (injected so tests control it). */
   now?: () => number;
-  /** How often ages re-render; 0 disables the tick. */
+  /** 0 freezes the clock (tests); any other value lets ages tick when their text changes. */
   tickMs?: number;
   /** Called on `q` (the view also exits the Ink app). */
   onQuit?: () => void;
@@ -20,7 +20,7 @@ const ROW_LINES = 3;
 /** Every pending ask across sessions: one row per ask, keys to answer. */
 export function ApprovalsView({ store, now = Date.now, tickMs = 1000, onQuit }: ApprovalsViewProps) {
   const snap = useApprovals(store);
-  const t = useNow(now, tickMs);
+  const t = useAgeClock(now, snap.pending.map((a) => a.createdAt), tickMs > 0);
   const { exit } = useApp();
   const { stdout } = useStdout();
   /** A deny reason being typed, for the approval selected at `d` (rows may move meanwhile). */
@@ -78,7 +78,8 @@ export function ApprovalsView({ store, now = Date.now, tickMs = 1000, onQuit }: 
         </Box>
       )}
       <MessageLine message={snap.message} />
-      {denying ? <ReasonPrompt label={`deny ${denying.id}`} text={denying.text} /> : <Footer />}
+      {/* Not for an ask that is gone: the effect above drops it a render later. */}
+      {denying && snap.pending.some((a) => a.id === denying.id) ? <ReasonPrompt label={`deny ${denying.id}`} text={denying.text} /> : <Footer />}
     </Box>
   );
 }

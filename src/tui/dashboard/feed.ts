@@ -43,6 +43,8 @@ export class DashboardFeed {
   private buffer: OmniEvent[] | undefined;
   private readonly listeners = new Set<() => void>();
   protected snapshot: DashboardSnapshot;
+  /** The last snapshot as JSON, to tell an emit that changes nothing. */
+  private snapshotKey: string | undefined;
   protected disposed = false;
   private filter = '';
   protected showEnded = false;
@@ -414,9 +416,18 @@ export class DashboardFeed {
     };
   }
 
+  /**
+   * A new snapshot for the view, only when it differs from the last one: the periodic refresh
+   * (the list, then each row's budget) mostly finds nothing new, and every snapshot the view
+   * gets is a full-screen render.
+   */
   protected emit(): void {
     if (this.disposed) return;
-    this.snapshot = this.build();
+    const next = this.build();
+    const key = JSON.stringify(next);
+    if (key === this.snapshotKey) return;
+    this.snapshotKey = key;
+    this.snapshot = next;
     for (const l of [...this.listeners]) l();
   }
 }

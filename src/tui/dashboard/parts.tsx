@@ -1,28 +1,16 @@
 import { Box, Text } from 'ink';
-import { useEffect, useState } from 'react';
 import type { Approval } from '../../approvals/types.js';
 import { formatAge } from '../approvals/format.js';
 import { previewLines } from './actions.js';
 import { describeAsk, describeSpend, spendBar, statusColor, statusText } from './format.js';
-import { nextAgeChangeMs, type Columns } from './layout.js';
+import { useAgeClock } from '../approvals/parts.js';
+import type { Columns } from './layout.js';
 import type { ConnectionState, DashboardRow, DashboardSnapshot } from './store.js';
 
 /** The dashboard's pieces. Plain props in, no state of their own beyond the clock. */
 
-/**
- * The injected clock, re-read when a shown age would next read differently (not on a blind
- * tick: an idle dashboard does not redraw). `enabled: false` freezes it (tests).
- */
-export function useAgeClock(now: () => number, times: readonly string[], enabled: boolean): number {
-  const [, setTick] = useState(0);
-  const t = now();
-  useEffect(() => {
-    if (!enabled || !times.length) return;
-    const timer = setTimeout(() => setTick((n) => n + 1), nextAgeChangeMs(times, now()));
-    return () => clearTimeout(timer);
-  }); // re-armed after every render: the next change depends on the time of this one
-  return t;
-}
+/** The clock ages are drawn with (shared with the approvals views). */
+export { useAgeClock };
 
 export function Cell(props: { width: number; text: string; dim?: boolean; bold?: boolean; color?: string }) {
   return (

@@ -1,4 +1,5 @@
 import type { Approval } from '../../approvals/types.js';
+import type { OmniEvent } from '../../core/events.js';
 import { isLive } from '../../core/session.js';
 import { runActions, type DashboardActions, type Preview } from './actions.js';
 import { DashboardFeed } from './feed.js';
@@ -109,6 +110,8 @@ export class DashboardStore extends DashboardFeed {
 
   // --- internals ---
 
+  private previewNudge: (() => void) | undefined;
+
   /** Follow the daemon, and the selected session's screen every `previewMs`. */
   override async follow(signal: AbortSignal): Promise<void> {
     await Promise.all([super.follow(signal), this.followPreview(signal)]);
@@ -140,25 +143,58 @@ export class DashboardStore extends DashboardFeed {
     this.emit();
   }
 
+  /**
+   * The selected session's screen, re-read every `previewMs` while it changes. A screen that
+   * does not change is read less and less often (up to PREVIEW_MAX_MS, PREVIEW_BUSY_MAX_MS while
+   * the session works: an idle agent costs the daemon next to nothing); a change, a new selection (previewWake: now) or an event of the selected
+   * session (previewNudge: within `previewMs`) brings it back.
+   */
   private async followPreview(signal: AbortSignal): Promise<void> {
-    const ms = this.opts.previewMs ?? 0;
-    if (!(ms > 0) || !this.opts.actions) return;
+    const base = this.opts.previewMs ?? 0;
+    if (!(base > 0) || !this.opts.actions) return;
+    let delay = base;
     while (!signal.aborted && !this.disposed) {
+      const before = this.preview;
       await this.refreshPreview();
+      // A session at work changes its screen between events (streamed text); an idle one does
+      // not without an event, which nudges the preview back.
+      const status = this.selectedRow()?.status;
+      const cap = status === 'running' || status === 'starting' ? PREVIEW_BUSY_MAX_MS : PREVIEW_MAX_MS;
+      delay = this.preview !== before ? base : Math.min(cap, Math.round(delay * 1.5));
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(t);
           signal.removeEventListener('abort', done);
           this.previewWake = undefined;
+          this.previewNudge = undefined;
           resolve();
         };
-        const t = setTimeout(done, ms);
-        this.previewWake = done;
+        let t = setTimeout(done, delay);
+        this.previewWake = () => {
+          delay = base;
+          done();
+        };
+        this.previewNudge = () => {
+          if (delay <= base) return;
+          delay = base;
+          clearTimeout(t);
+          t = setTimeout(done, base);
+        };
         signal.addEventListener('abort', done, { once: true });
       });
     }
   }
+
+  /** An event of the selected session: its screen likely changed too. */
+  override applyEvent(ev: OmniEvent): void {
+    super.applyEvent(ev);
+    if (ev.session === this.selectedId) this.previewNudge?.();
+  }
 }
+
+/** The slowest the preview of a screen that does not change is re-read (at work, otherwise). */
+const PREVIEW_BUSY_MAX_MS = 2000;
+const PREVIEW_MAX_MS = 30_000;
 
 /** Everything once, for the non-TTY snapshot: the list, the pending asks and the budgets. Throws if the daemon does. */
 export async function loadDashboard(source: DashboardSource): Promise<DashboardSnapshot> {
