@@ -51,7 +51,7 @@ describe('supervision by tmux hooks, not a poll', () => {
     const server = Number(String((await t.tmux(['display-message', '-p', '#{pid}'])).stdout).trim());
     expect(server).toBeGreaterThan(0);
     process.kill(server, 'SIGKILL');
-    for (const name of ['s1', 's2']) expect(await untilStatus(t, name, 'exited', 5000)).toMatchObject({ statusReason: 'the tmux session is gone' });
+    for (const name of ['s1', 's2']) expect(await untilStatus(t, name, 'exited', 5000)).toMatchObject({ statusReason: "omni's tmux server was killed (or crashed), and the session with it" });
     // A new server (started by the next session) is waited on again: its pane's death is seen.
     await createScripted(t, { name: 'n' });
     await waitFor(t, 'n', 'idle');
