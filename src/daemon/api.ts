@@ -10,6 +10,7 @@ import { OmniError } from '../core/errors.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { EventBus } from './bus.js';
 import { streamSessionEvents } from './events-route.js';
+import type { LoopWatch } from './loop-watch.js';
 import { HEADERS_TIMEOUT_MS, readJson, REQUEST_TIMEOUT_MS, requestUrl, sendError, sendJson, startNdjson } from './http.js';
 import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
@@ -47,6 +48,8 @@ export function createControlServer(deps: {
   refreshCost?: () => void;
   /** `DELETE /v1/sessions/:ref`, `POST /v1/sessions/prune` (src/daemon/session-removal.ts). */
   removal?: SessionRemoval;
+  /** Logs a request that holds the event loop past its bound (src/daemon/loop-watch.ts). */
+  loopWatch?: LoopWatch;
 }): http.Server {
   const { sessions, bus, harnesses, info, policies, approvals } = deps;
   const user = os.userInfo().username;
@@ -311,6 +314,8 @@ export function createControlServer(deps: {
   const server = http.createServer(async (req, res) => {
     const url = requestUrl(req);
     if (!url) return sendError(res, new OmniError(`not a request path: ${JSON.stringify(req.url?.slice(0, 200))}`, 'bad_request'));
+    const watched = deps.loopWatch?.begin(`${req.method} ${url.pathname}`);
+    if (watched) res.once('close', watched);
     try {
       await deps.ready;
       for (const [method, re, handler] of routes) {

@@ -13,6 +13,7 @@ import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
 import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
+import { LoopWatch } from './loop-watch.js';
 import { EventBus } from './bus.js';
 import { ApprovalQueue } from '../approvals/queue.js';
 import { CostLedger } from '../cost/ledger.js';
@@ -234,7 +235,9 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   let stopping = false;
   const done = deferred<number>();
   const ready = deferred<void>();
+  const loopWatch = new LoopWatch({ log });
   const server = createControlServer({
+    loopWatch,
     sessions,
     bus,
     harnesses,
@@ -283,6 +286,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     log(`shutting down: ${why}`);
     keeper.stop();
     priceWatch.close();
+    loopWatch.close();
     server.close();
     server.closeAllConnections();
     await sandbox.closeAll();

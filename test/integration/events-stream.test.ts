@@ -154,6 +154,18 @@ describe('events: streaming and seeking large logs', () => {
     expect(Math.max(...during), `ping latencies during the dump: ${during.join(',')}`).toBeLessThan(500);
   }, 120_000);
 
+  it('omni cost and a full dump together hold no turn of the daemon past its bound (the daemon logs any that do)', async () => {
+    const log = path.join(t.omniHome, 'log', 'omnid.log');
+    const before = fs.readFileSync(log, 'utf8').length;
+    const run = (args: string[]) => execa(process.execPath, [OMNI_JS, ...args], { env: t.env, reject: false });
+    const [dump, cost] = await Promise.all([run(['events', 'big', '--json']), run(['cost', '--json'])]);
+    expect(dump.exitCode, dump.stderr).toBe(0);
+    expect(cost.exitCode, cost.stderr).toBe(0);
+    expect(String(dump.stdout).split('\n').filter(Boolean).length).toBeGreaterThan(BIG);
+    const held = fs.readFileSync(log, 'utf8').slice(before).split('\n').filter((l) => l.includes('event loop held'));
+    expect(held).toEqual([]);
+  }, 120_000);
+
   it('a reader that goes away ends omni quietly with status 0 (`| head`)', async () => {
     const sh = (cmd: string) => execa('bash', ['-c', `set -o pipefail; ${cmd}`], { env: t.env, extendEnv: false, reject: false, cwd: t.work });
     const node = `${JSON.stringify(process.execPath)} ${JSON.stringify(OMNI_JS)}`;
