@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Idle bench: what omni costs while nothing happens.
 //
-//   npm run build && node bench/idle.mjs [--sessions 20] [--window 60] [--settle 60] [--claude 0] [--quick] [--json] [--keep]
+//   npm run build && node bench/idle.mjs [--sessions 20] [--window 60] [--settle 150] [--claude 0] [--quick] [--json] [--keep]
 //
 // Starts an isolated daemon (test/helpers/scripted-daemon.mjs: the real dist/ daemon with the
 // scripted test harness added) with N live idle sessions of the scripted harness
@@ -14,8 +14,8 @@
 //   tmux       omni's private tmux server (it answers whatever the daemon asks)
 // then starts `omni dashboard` in a pane of a separate tmux server (as a person would run it),
 // lets it settle and samples the dashboard and the daemon again over a second window.
-// The default settle (60 s) lets the dashboard's ages pass a minute: younger ones change, and
-// are redrawn, every second. `--quick`: 8 sessions, 2 s settle, 5 s windows (CI). Prints a table, or one JSON line with --json; exits 1
+// The default settle (150 s) lets the dashboard's ages pass a minute (younger ones change, and
+// are redrawn, every second) and its preview of an unchanged screen back off to its slowest. `--quick`: 8 sessions, 2 s settle, 5 s windows (CI). Prints a table, or one JSON line with --json; exits 1
 // if a figure is missing. See bench/README.md for what the figures mean.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,7 +26,7 @@ import { DIST, HARNESS_BIN, OMNI_JS, ROOT, alive, createWorld, eachArg, machine,
 
 // ---------------------------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = { sessions: 20, window: 60, settle: 60, claude: 0, quick: false, json: false, keep: false };
+  const o = { sessions: 20, window: 60, settle: 150, claude: 0, quick: false, json: false, keep: false };
   const set = { sessions: false, window: false, settle: false };
   eachArg(argv, (a, flag, num) => {
     if (flag === '--sessions') (o.sessions = num()), (set.sessions = true);
@@ -37,7 +37,7 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node bench/idle.mjs [--sessions 20] [--window 60] [--settle 60] [--claude 0] [--quick] [--json] [--keep]\n');
+      process.stdout.write('usage: node bench/idle.mjs [--sessions 20] [--window 60] [--settle 150] [--claude 0] [--quick] [--json] [--keep]\n');
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
   });

@@ -26,7 +26,7 @@ export async function dashboardCommand(opts: { json?: boolean } = {}): Promise<n
   const caller = { env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)), cwd: process.cwd() };
   preferProductionReact();
   const [{ render }, React, { DashboardView }] = await Promise.all([import('ink'), import('react'), import('../../tui/dashboard/view.js')]);
-  const store = new DashboardStore({ source: clientSource(c), actions: clientActions(c, caller), refreshMs: 30_000, previewMs: 700 });
+  const store = new DashboardStore({ source: clientSource(c), actions: clientActions(c, caller), refreshMs: 120_000, previewMs: 700 });
   const screen = altScreen();
   try {
     for (;;) {

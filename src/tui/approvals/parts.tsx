@@ -30,7 +30,7 @@ export function useAgeClock(now: () => number, times: readonly string[], enabled
  * would cost 20 renders a minute. They are redrawn together on a wall-clock grid instead, at
  * most AGE_BATCH_MS late; second labels (under a minute) still change on time.
  */
-const AGE_BATCH_MS = 30_000;
+const AGE_BATCH_MS = 60_000;
 
 export function ageRedrawMs(times: readonly string[], now: number): number {
   const wait = nextAgeChangeMs(times, now);

@@ -194,7 +194,7 @@ export class DashboardStore extends DashboardFeed {
 
 /** The slowest the preview of a screen that does not change is re-read (at work, otherwise). */
 const PREVIEW_BUSY_MAX_MS = 2000;
-const PREVIEW_MAX_MS = 30_000;
+const PREVIEW_MAX_MS = 120_000;
 
 /** Everything once, for the non-TTY snapshot: the list, the pending asks and the budgets. Throws if the daemon does. */
 export async function loadDashboard(source: DashboardSource): Promise<DashboardSnapshot> {
