@@ -77,6 +77,8 @@ export const BENCHES = [
       ['start', 'first', 'hookMs'],
       ['start', 'first', 'cpuS'],
       ['start', 'first', 'rssMiB'],
+      ['start', 'noHistory', 'answerMs'],
+      ['start', 'second', 'xNoHistory'],
       ['start', 'second', 'answerMs'],
       ['start', 'second', 'cpuS'],
       ['start', 'second', 'settledRssMiB'],

@@ -17,11 +17,12 @@ export function table(s) {
   row('baseline: node -e 0', s.baseline.nodeMs, 'ms');
   row('baseline: omni ls --json', s.baseline.lsMs, 'ms', xr(s.commands.ls));
   for (const [k, label] of [
+    ['noHistory', 'daemon start 0 (live sessions, no history)'],
     ['first', 'daemon start 1 (no summaries)'],
     ['second', 'daemon start 2 (what start 1 left)'],
   ]) {
     const d = s.start[k];
-    row(`${label}: first answer`, d.answerMs, 'ms', `${f2(d.xNode, 7)}× node -e 0`);
+    row(`${label}: first answer`, d.answerMs, 'ms', `${f2(d.xNode, 7)}× node -e 0${d.xNoHistory !== undefined ? ` ${f2(d.xNoHistory, 7)}× no history` : ''}`);
     row('  first hook answer (live session)', d.hookMs, 'ms');
     row('  CPU at first answer / settled', `${f2(d.cpuS, 0)} / ${f2(d.settledCpuS, 0)}`, 's');
     row('  RSS at first answer / settled / peak', `${f2(d.rssMiB, 0)} / ${f2(d.settledRssMiB, 0)} / ${f2(d.settledHwmMiB, 0)}`, 'MiB');

@@ -306,6 +306,29 @@ async function main() {
   const first = await coldStart(live);
   say(`  ${JSON.stringify(first)}`);
   stopDaemon();
+  // The baseline for the starts: the same live sessions with no history (the exited sessions'
+  // directories set aside and left out of the index), between start 1 and 2 so it pays no
+  // first-spawn disk reads the others do not, so "grows with live sessions, not with
+  // history" is a comparison of two starts in this run.
+  say('daemon cold start 0 (the live sessions only: no history)');
+  const stateDir = path.join(omniHome, 'state');
+  const indexFile = path.join(stateDir, 'sessions.json');
+  const aside = path.join(dir, 'history-aside');
+  const fullIndex = fs.readFileSync(indexFile, 'utf8');
+  const liveIds = new Set(liveOnes.map((s) => s.id));
+  fs.mkdirSync(aside);
+  const setAside = manifest.sessions.filter((s) => !liveIds.has(s.id)).map((s) => s.id);
+  for (const id of setAside) fs.renameSync(path.join(stateDir, 'sessions', id), path.join(aside, id));
+  const parsedIndex = JSON.parse(fullIndex);
+  fs.writeFileSync(indexFile, JSON.stringify({ ...parsedIndex, sessions: parsedIndex.sessions.filter((r) => liveIds.has(r.id)) }, null, 2) + '\n', { mode: 0o600 });
+  const empty = await coldStart(live);
+  say(`  ${JSON.stringify(empty)}`);
+  stopDaemon();
+  for (const id of setAside) fs.renameSync(path.join(aside, id), path.join(stateDir, 'sessions', id));
+  // The live sessions' records as that start left them (adopted), the rest as generated.
+  const afterEmpty = new Map(JSON.parse(fs.readFileSync(indexFile, 'utf8')).sessions.map((r) => [r.id, r]));
+  fs.writeFileSync(indexFile, JSON.stringify({ ...parsedIndex, sessions: parsedIndex.sessions.map((r) => afterEmpty.get(r.id) ?? r) }, null, 2) + '\n', { mode: 0o600 });
+
   say('daemon cold start 2 (what the first start left)');
   const second = await coldStart(live);
   say(`  ${JSON.stringify(second)}`);
@@ -350,8 +373,9 @@ async function main() {
     state: { sessions: opts.sessions, events: manifest.totalEvents, live: opts.live, liveKind: 'claude records on sleep panes', bytes: manifest.totalBytes, cache: gen.dir, reused: gen.reused, generatedMs: manifest.generatedMs, laidOutMs: r2(layMs), eventsSession: { id: target.id, events: target.events }, largest: { id: largest.id, events: largest.events } },
     baseline: { nodeMs: node.ms, lsMs: ls.ms },
     start: {
-      first: { ...first, pid: undefined, xNode: ratio(first.answerMs, node.ms) },
-      second: { ...second, pid: undefined, xNode: ratio(second.answerMs, node.ms) },
+      noHistory: { ...empty, pid: undefined, xNode: ratio(empty.answerMs, node.ms) },
+      first: { ...first, pid: undefined, xNode: ratio(first.answerMs, node.ms), xNoHistory: ratio(first.answerMs, empty.answerMs) },
+      second: { ...second, pid: undefined, xNode: ratio(second.answerMs, node.ms), xNoHistory: ratio(second.answerMs, empty.answerMs) },
     },
     liveAdopted: liveAfter,
     rss: { afterStartMiB: second.settledRssMiB, peakMiB: second.settledHwmMiB, peakWithCostMiB: hwmAfterCost },

@@ -5,8 +5,7 @@ import { OmniError } from '../core/errors.js';
 import type { NewEvent } from '../core/events.js';
 import { readJsonFile, writeFileAtomic } from '../core/fsutil.js';
 import type { SessionRecord } from '../core/session.js';
-import { caBundle, createSessionCa } from '../egress/ca.js';
-import { EgressProxy, UpstreamContexts } from '../egress/proxy.js';
+import type { EgressProxy, UpstreamContexts } from '../egress/proxy.js';
 import { compileRules, evaluateNetwork } from '../egress/rules.js';
 import type { EgressDecision, EgressRequest, ResolvedSecret, SessionCaPems } from '../egress/types.js';
 import type { DecisionRequest, HarnessAdapter, LaunchSpec, Verdict } from '../harnesses/types.js';
@@ -60,13 +59,27 @@ export interface SandboxServiceDeps {
  * the policy engine at the `egress` phase. Per-harness knowledge comes from the adapter's
  * `sandboxNeeds`; nothing here knows a harness by name.
  */
+interface EgressParts {
+  ca: typeof import('../egress/ca.js');
+  proxy: typeof import('../egress/proxy.js');
+  upstreamContexts: UpstreamContexts;
+}
+
 export class SandboxService {
   private running = new Map<string, Running>();
   /** Per session: when its sandbox was launched, and why its harness cannot start there, if known. */
   private launches = new Map<string, { at: number; harness: string; unreachable?: string }>();
-  private upstreamContexts = new UpstreamContexts();
+  private egressParts: Promise<EgressParts> | undefined;
 
   constructor(private readonly deps: SandboxServiceDeps) {}
+
+  /**
+   * The egress proxy and its CA code (x509: ~200 ms to load) are loaded when a first sandbox
+   * needs them, not on every daemon start: most daemons run no sandbox.
+   */
+  private egress(): Promise<EgressParts> {
+    return (this.egressParts ??= Promise.all([import('../egress/ca.js'), import('../egress/proxy.js')]).then(([ca, proxy]) => ({ ca, proxy, upstreamContexts: new proxy.UpstreamContexts() })));
+  }
 
   /** config.yaml's `sandbox:`/`secrets:` with the request's layers over it (agent spec, flag). */
   settings(layers: SandboxLayer[]): SandboxSettings {
@@ -123,7 +136,7 @@ export class SandboxService {
     const sdir = this.deps.sessionDir(rec.id);
     writeFileAtomic(path.join(sdir, 'sandbox.json'), JSON.stringify(persisted, null, 2) + '\n', 0o600);
     writeFileAtomic(path.join(sdir, 'secrets.json'), JSON.stringify(fromEnv) + '\n', 0o600);
-    const ca = await createSessionCa(`omni session ${rec.id}`);
+    const ca = await (await this.egress()).ca.createSessionCa(`omni session ${rec.id}`);
     writeFileAtomic(path.join(sdir, 'egress-ca.json'), JSON.stringify(ca) + '\n', 0o600);
     await this.startProxy(rec, persisted, ca, values);
 
@@ -238,6 +251,8 @@ export class SandboxService {
   }
 
   private async startProxy(rec: SessionRecord, p: Persisted, ca: SessionCaPems, values: Record<string, string>): Promise<void> {
+    const egress = await this.egress();
+    const { caBundle } = egress.ca;
     const adir = this.deps.agentDir(rec.id);
     fs.mkdirSync(adir, { recursive: true, mode: 0o700 });
     writeFileAtomic(path.join(adir, 'ca.pem'), ca.certPem, 0o644);
@@ -261,7 +276,7 @@ export class SandboxService {
       }
     });
     const modelEndpoints = new Set(p.model.endpoints.map(endpointHostPort));
-    const proxy = new EgressProxy({
+    const proxy = new egress.proxy.EgressProxy({
       listen: { path: path.join(adir, 'proxy.sock') },
       ca,
       secrets,
@@ -269,7 +284,7 @@ export class SandboxService {
       // The model endpoints the user configured may be on loopback (a local gateway, tests).
       trusted: p.model.endpoints.map(endpointHostPort),
       upstreamCa,
-      upstreamContexts: this.upstreamContexts,
+      upstreamContexts: egress.upstreamContexts,
       // A request to a model endpoint is the next model message: budgets may refuse it (cost_budget).
       decide: (req, signal) => this.decide(rec, modelEndpoints.has(`${req.host}:${req.port}`) ? { ...req, model: true } : req, signal, network),
       onEvent: (ev) => this.deps.emit(rec, { type: 'egress.request', data: ev }),
