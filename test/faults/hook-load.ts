@@ -3,6 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { TestEnv } from '../helpers/omni.js';
+import { strictEvents } from './fault-kit.js';
 
 /**
  * What the fault tests share: one gate hook call as a raw HTTP POST on a session's agent socket
@@ -82,19 +83,9 @@ export function stats(xs: number[]): Stats {
 
 export const fmt = (label: string, s: Stats): string => `${label.padEnd(28)} n=${String(s.n).padStart(6)}  p50 ${s.p50.toFixed(1).padStart(7)} ms  p99 ${s.p99.toFixed(1).padStart(7)} ms  max ${s.max.toFixed(1).padStart(7)} ms`;
 
-/** Every line of the session's log parsed (throws on a line that does not). */
+/** Every line of the session's log parsed (throws on a torn or unparseable line). */
 export function readLog(t: TestEnv, sessionId: string): OmniEvent[] {
-  const text = fs.readFileSync(path.join(t.omniHome, 'state', 'sessions', sessionId, 'events.ndjson'), 'utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as OmniEvent;
-      } catch (err) {
-        throw new Error(`${sessionId} events line ${i + 1} does not parse: ${(err as Error).message}: ${l.slice(0, 200)}`);
-      }
-    });
+  return strictEvents(path.join(t.omniHome, 'state', 'sessions', sessionId, 'events.ndjson'));
 }
 
 /** The open file descriptors of a process. */
