@@ -120,10 +120,13 @@ function isDaemonProcess(pid: number, home: string): boolean {
     return false; // no /proc (not Linux): the watch alone puts the socket back
   }
   if (!/\bdaemon\b/.test(cmd)) return false;
-  if (/omni/.test(cmd)) return true;
+  let theirs: string | undefined;
   try {
-    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`OMNI_HOME=${home}`);
+    theirs = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('OMNI_HOME='))?.slice('OMNI_HOME='.length);
   } catch {
-    return false;
+    /* not readable: judged by its command line alone */
   }
+  // Another home's daemon is not ours to wake (and would never answer on our socket).
+  if (theirs !== undefined) return theirs === home;
+  return /omni/.test(cmd);
 }
