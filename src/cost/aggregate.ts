@@ -202,18 +202,3 @@ export function costEventsOf(text: string): OmniEvent[] {
   }
   return out;
 }
-
-/** Usage events of one NDJSON event log (other lines are skipped without parsing them). */
-export function usageEventsOf(text: string): OmniEvent<'usage'>[] {
-  const out: OmniEvent<'usage'>[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.includes('"type":"usage"')) continue;
-    try {
-      const ev = JSON.parse(line) as OmniEvent;
-      if (ev.type === 'usage') out.push(ev as OmniEvent<'usage'>);
-    } catch {
-      /* a torn line */
-    }
-  }
-  return out;
-}

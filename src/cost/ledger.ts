@@ -1,20 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { UsageData } from '../core/events.js';
 import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../core/fsutil.js';
-import { usageEventsOf } from './aggregate.js';
-import { localDate, type LedgerDay } from './totals.js';
+import { addLedgerDay, addLedgerUsage, localDate, type LedgerDay } from './totals.js';
 
 export { localDate, type LedgerDay } from './totals.js';
 
-const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
-
 export interface CostLedgerOptions {
-  /** Usage events of every session, to rebuild the ledger when its file is missing. */
-  seed?: () => Iterable<{ ts: string; data: UsageData }>;
   /**
-   * Every session's local-day spend as its summary keeps it (src/cost/summary.ts): the rebuild
-   * adds these up instead of reading logs. Takes precedence over `seed`.
+   * Every session's local-day spend as its summary keeps it (src/cost/summary.ts): what a
+   * rebuild adds up (the file was missing, or the prices changed), instead of reading logs.
    */
   seedDays?: () => Iterable<Readonly<Record<string, LedgerDay>>>;
   /** Days kept in the file (older ones are dropped). Default 62. */
@@ -54,30 +48,16 @@ export class CostLedger {
     return this;
   }
 
-  /** Re-add every usage event from the seed (the file was missing, or the prices changed). */
+  /** Add up every session's local-day spend again (the file was missing, or the prices changed). */
   rebuild(): void {
     this.days = {};
-    if (this.opts.seedDays) {
-      for (const days of this.opts.seedDays()) {
-        for (const [date, d] of Object.entries(days)) {
-          const into = (this.days[date] ??= { usd: 0 });
-          into.usd = round(into.usd + d.usd);
-          for (const m of d.unpricedModels ?? []) if (!into.unpricedModels?.includes(m)) into.unpricedModels = [...(into.unpricedModels ?? []), m];
-        }
-      }
-      this.save();
-      return;
-    }
-    for (const ev of this.opts.seed?.() ?? []) {
-      const at = new Date(ev.ts);
-      if (!Number.isNaN(at.getTime())) this.addTo(ev.data, at);
-    }
+    for (const days of this.opts.seedDays?.() ?? []) for (const [date, d] of Object.entries(days)) addLedgerDay(this.days, date, d);
     this.save();
   }
 
   /** Count one usage event (priced or unpriced) at the moment it was logged. */
   add(usage: UsageData, at: Date): void {
-    if (this.addTo(usage, at)) this.save();
+    if (addLedgerUsage(this.days, usage, at)) this.save();
   }
 
   /** The day's spend (default: today). */
@@ -85,16 +65,6 @@ export class CostLedger {
     const date = localDate(at);
     const d = this.days[date];
     return { date, usd: d?.usd ?? 0, unpricedModels: [...(d?.unpricedModels ?? [])] };
-  }
-
-  private addTo(u: UsageData, at: Date): boolean {
-    const priced = typeof u.computedCostUsd === 'number' && u.computedCostUsd > 0;
-    if (!priced && !u.unpriced) return false;
-    const date = localDate(at);
-    const d = (this.days[date] ??= { usd: 0 });
-    if (priced) d.usd = round(d.usd + (u.computedCostUsd as number));
-    if (u.unpriced && !d.unpricedModels?.includes(u.model)) d.unpricedModels = [...(d.unpricedModels ?? []), u.model];
-    return true;
   }
 
   private save(): void {
@@ -106,25 +76,5 @@ export class CostLedger {
     } catch (err) {
       this.opts.log?.(`cost ledger: cannot write ${this.file}: ${(err as Error).message}`);
     }
-  }
-}
-
-/**
- * The usage events of these event logs (a ledger's seed), each through `price` when given (the
- * current book, for repricing). Unreadable logs are skipped.
- */
-export function* usageFromLogs(
-  files: Iterable<string | { file: string; harness: string }>,
-  price?: (harness: string, usage: UsageData, at: Date) => UsageData,
-): Generator<{ ts: string; data: UsageData }> {
-  for (const entry of files) {
-    const { file, harness } = typeof entry === 'string' ? { file: entry, harness: '' } : entry;
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const ev of usageEventsOf(text)) yield { ts: ev.ts, data: price ? price(harness, ev.data, new Date(ev.ts)) : ev.data };
   }
 }

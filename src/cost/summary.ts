@@ -1,6 +1,6 @@
 import type { EventDataMap, OmniEvent, UsageData } from '../core/events.js';
 import type { SessionCost } from '../core/session.js';
-import { emptyTotals, localDate, type CostTotals, type LedgerDay } from './totals.js';
+import { addLedgerUsage, emptyTotals, type CostTotals, type LedgerDay } from './totals.js';
 import { ReportedCost, type ReportedState } from './reported.js';
 
 /**
@@ -114,13 +114,7 @@ export class CostFold {
     }
 
     // The local-day ledger, as CostLedger counts it.
-    const priced = typeof u.computedCostUsd === 'number' && u.computedCostUsd > 0;
-    if (!priced && !u.unpriced) return;
-    const at = new Date(ts);
-    if (Number.isNaN(at.getTime())) return;
-    const d = (this.state.ledger[localDate(at)] ??= { usd: 0 });
-    if (priced) d.usd = roundSession(d.usd + (u.computedCostUsd as number));
-    if (u.unpriced && !d.unpricedModels?.includes(u.model)) d.unpricedModels = [...(d.unpricedModels ?? []), u.model];
+    addLedgerUsage(this.state.ledger, u, new Date(ts));
   }
 
   private addReported(d: EventDataMap['cost.reported'], ts: string): number {

@@ -1,4 +1,6 @@
-/** The figures every cost view adds up, and the local day they are dated by (no imports: the cost parts all build on it). */
+import type { UsageData } from '../core/events.js';
+
+/** The figures every cost view adds up, and the local day they are dated by (nothing of src/cost imported: the cost parts all build on it). */
 export interface CostTotals {
   /** Usage records (one per model message). */
   messages: number;
@@ -51,4 +53,27 @@ export interface LedgerDay {
 export function localDate(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+const roundDay = (usd: number) => Math.round(usd * 1e9) / 1e9;
+
+/**
+ * Count one usage record into local-day spend (the day ledger, a summary's share of it): priced
+ * spend, and the model when it has no price. False when it adds nothing (free, or no valid date).
+ */
+export function addLedgerUsage(days: Record<string, LedgerDay>, u: UsageData, at: Date): boolean {
+  const priced = typeof u.computedCostUsd === 'number' && u.computedCostUsd > 0;
+  if (!priced && !u.unpriced) return false;
+  if (Number.isNaN(at.getTime())) return false;
+  const d = (days[localDate(at)] ??= { usd: 0 });
+  if (priced) d.usd = roundDay(d.usd + (u.computedCostUsd as number));
+  if (u.unpriced && !d.unpricedModels?.includes(u.model)) d.unpricedModels = [...(d.unpricedModels ?? []), u.model];
+  return true;
+}
+
+/** Add one day's figures (a session's share) into the same day of `days`. */
+export function addLedgerDay(days: Record<string, LedgerDay>, date: string, d: Readonly<LedgerDay>): void {
+  const into = (days[date] ??= { usd: 0 });
+  into.usd = roundDay(into.usd + d.usd);
+  for (const m of d.unpricedModels ?? []) if (!into.unpricedModels?.includes(m)) into.unpricedModels = [...(into.unpricedModels ?? []), m];
 }

@@ -157,15 +157,6 @@ export class SessionSummaries {
     this.schedule();
   }
 
-  /** Synchronously, now (tests, and a caller that cannot wait). */
-  rebuildSync(rec: SessionRecord): void {
-    const fold = CostFold.empty(this.fp());
-    const r = scanLogSync(this.deps.eventsFile(rec.id), START, (ev) => this.fold(rec, fold, ev));
-    this.tracked.set(rec.id, { fold, pos: r.position, dirty: true });
-    rec.cost = fold.cost;
-    this.schedule();
-  }
-
   /** Write the dirty summaries now (all, or one session's). A failed write is logged, never thrown: the log is the truth. */
   flush(id?: string): void {
     const ids = id ? [id] : [...this.tracked.keys()];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatCostReport } from '../../src/cli/commands/cost.js';
 import type { OmniEvent, UsageData } from '../../src/core/events.js';
-import { aggregateCost, usageEventsOf, type CostInput } from '../../src/cost/aggregate.js';
+import { aggregateCost, costEventsOf, type CostInput } from '../../src/cost/aggregate.js';
 import { makeChalk } from '../../src/cli/output.js';
 
 let seq = 0;
@@ -104,10 +104,10 @@ describe('omni cost aggregation', () => {
     expect(aggregateCost(legacy, 'session').total).toMatchObject({ computedUsd: 0, unpricedMessages: 2 });
   });
 
-  it('reads usage events from a log, skipping other and torn lines', () => {
+  it('reads the cost events of a log (a removed session\'s archive), skipping other and torn lines', () => {
     const evs = [usage('s', '2026-01-01T00:00:00.000Z', { model: 'm' }), other('s'), usage('s', '2026-01-01T00:00:00.000Z', { model: 'n' })];
     const text = evs.map((e) => JSON.stringify(e)).join('\n') + '\n{"seq":99,"type":"usage","da';
-    expect(usageEventsOf(text).map((e) => e.data.model)).toEqual(['m', 'n']);
+    expect(costEventsOf(text).map((e) => (e.data as { model: string }).model)).toEqual(['m', 'n']);
   });
 
   it('prints a table with totals and an unpriced note', () => {

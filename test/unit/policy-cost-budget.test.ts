@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApprovalQueue } from '../../src/approvals/queue.js';
-import type { NewEvent, UsageData } from '../../src/core/events.js';
+import type { NewEvent, OmniEvent, UsageData } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
-import { CostLedger, localDate, usageFromLogs } from '../../src/cost/ledger.js';
+import { CostLedger, localDate } from '../../src/cost/ledger.js';
+import { CostFold } from '../../src/cost/summary.js';
 import { PolicyService } from '../../src/daemon/policy-service.js';
 import { addUsage } from '../../src/daemon/session-log.js';
 import { formatUsd } from '../../src/policy/builtins/cost-budget.js';
@@ -216,7 +217,7 @@ describe('CostLedger', () => {
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ '2025-06-01': { usd: 0.3, unpricedModels: ['mystery'] }, '2025-06-02': { usd: 1.5 } });
   });
 
-  it('is rebuilt from the event logs when its file is missing', () => {
+  it('is rebuilt from the sessions\' summaries of their logs when its file is missing', () => {
     const log = path.join(dir, 'events.ndjson');
     const ts = new Date(2025, 5, 1, 12).toISOString();
     fs.writeFileSync(
@@ -228,7 +229,10 @@ describe('CostLedger', () => {
         '',
       ].join('\n'),
     );
-    const ledger = new CostLedger(path.join(dir, 'ledger.json'), { seed: () => usageFromLogs([log, path.join(dir, 'missing.ndjson')]) }).load();
+    // What the daemon does: each session's summary folds its log; the ledger adds up their days.
+    const fold = CostFold.empty(undefined);
+    for (const line of fs.readFileSync(log, 'utf8').split('\n').filter(Boolean)) fold.add(JSON.parse(line) as OmniEvent);
+    const ledger = new CostLedger(path.join(dir, 'ledger.json'), { seedDays: () => [fold.ledgerDays, CostFold.empty(undefined).ledgerDays] }).load();
     expect(ledger.day(new Date(2025, 5, 1, 18))).toMatchObject({ date: localDate(new Date(ts)), usd: 0.75 });
   });
 });
