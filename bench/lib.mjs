@@ -317,3 +317,16 @@ export function rawPost(sock, body, { timeoutMs } = {}) {
     req.end(body);
   });
 }
+
+// ---------------------------------------------------------------------------------- randomness
+/** A small fast seeded PRNG (mulberry32): the same seed gives the same generated state every run. */
+export function seededRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -9,23 +9,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { seededRandom } from './lib.mjs';
 
 /** Bump when the generated content changes: old caches are then left alone and a new one made. */
 export const GEN_VERSION = 1;
 
 export const cacheRoot = () => process.env.OMNI_BENCH_CACHE || path.join(os.homedir(), '.cache', 'omni-bench');
-
-// ------------------------------------------------------------------------------ randomness
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ------------------------------------------------------------------------------ text pools
 // Mixed prose as people and Claude write it, non-ASCII included (BMP only, so a slice never
@@ -89,7 +78,7 @@ const DAY = 86_400_000;
 
 /** Generation state for one run: the PRNG and small helpers on it. */
 function makeRand(seed) {
-  const r = mulberry32(seed);
+  const r = seededRandom(seed);
   const int = (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const chars = (alpha, n) => {

@@ -6,20 +6,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { seededRandom } from './lib.mjs';
 
 // ------------------------------------------------------------------------------- workload
-/** A small fast PRNG (mulberry32): the same seed gives the same logs in every variant. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const WORDS = 'the a file test build fix error function return const import export module type value path state summary log event session model token cost daemon hook policy über naïve café — → ✓ 日本 résumé'.split(' ');
 function textPool(rand, n, min, max) {
   const out = [];
@@ -42,7 +31,7 @@ const T0 = Date.parse('2026-10-01T08:00:00Z');
  * more than half the lines, sessions spread over a month so totals fall on ~30 UTC days.
  */
 export function workload(seed, sessions) {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const texts = textPool(rand, 256, 40, 1600);
   const outputs = textPool(rand, 256, 80, 3000);
   const state = Array.from({ length: sessions }, (_, i) => ({
