@@ -25,7 +25,12 @@ export interface SessionRecord {
   transcriptPath?: string;
   /** argv the pane runs (environment not included: it may hold secrets). */
   command: string[];
+  /** The session that started this one through omni's MCP tools (`omni_spawn`); absent for a root. */
   parent?: string;
+  /** The git worktree omni made for it (a sub-agent with `worktree: true`, docs/AGENTS.md). */
+  worktree?: SessionWorktree;
+  /** It may start sub-agents: its spec has `spawn: true` (the grant is in its directory, spawn.json). */
+  spawn?: boolean;
   /** Running spend, from this session's usage events (kept by the daemon as they are logged). */
   cost?: SessionCost;
   /** Runs in omni's sandbox (settings in state/sessions/<id>/sandbox.json). */
@@ -45,6 +50,21 @@ export interface SessionRecord {
    */
   blocked?: PromptBlock;
   lastSeq: number;
+}
+
+/**
+ * A worktree omni made for a session: `git worktree add` of `repo` at `path` (under
+ * $OMNI_HOME/worktrees, outside the checkout), on a new `branch` (`omni/<name>`) from `base`.
+ */
+export interface SessionWorktree {
+  /** The main repository's top level (the lead's checkout, or the repo its worktree belongs to). */
+  repo: string;
+  path: string;
+  branch: string;
+  /** The commit the branch started from (a full sha). */
+  base: string;
+  /** The branch `base` was taken from, when it was one (the lead's branch, e.g. `main`): what "merged" is judged against. */
+  baseRef?: string;
 }
 
 /** Which policy blocked a prompt, and why. */
