@@ -142,6 +142,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('stop')
     .description('stop a session (its tmux session is closed; the log stays)')
     .argument('<session>', 'session id or name')
+    .option('--tree', 'also every session under it (its sub-agents), deepest first')
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/control.js')).stopCommand(ref, opts)));
 
