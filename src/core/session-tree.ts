@@ -13,7 +13,7 @@ export interface TreeNode<T> {
 
 /**
  * The sessions as a forest, roots and children each in the order given. A session whose parent
- * is not in the list is a root here; so is one caught in a parent loop (omni makes none, but a
+ * is not in the list is a root here; so is each one of a parent loop (omni makes none, but a
  * hand-edited state must not hang a view).
  */
 export function sessionTree<T extends { id: string; parent?: string }>(items: readonly T[]): Array<TreeNode<T>> {
@@ -22,7 +22,8 @@ export function sessionTree<T extends { id: string; parent?: string }>(items: re
   const inLoop = (it: T): boolean => {
     const seen = new Set([it.id]);
     for (let p = it.parent; p !== undefined && byId.has(p); p = byId.get(p)!.parent) {
-      if (seen.has(p)) return true;
+      if (p === it.id) return true;
+      if (seen.has(p)) return false; // a loop above it: it hangs under a member of that loop
       seen.add(p);
     }
     return false;
