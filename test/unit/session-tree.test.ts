@@ -66,9 +66,12 @@ describe('sessionTree', () => {
 describe('omni ls --tree', () => {
   it('tree spend on the rows with children, from the list; ended leads of live children kept', () => {
     expect([...treeCosts(list())]).toEqual([
-      ['s_lead', 7.25],
-      ['s_coder', 6],
+      ['s_lead', { usd: 7.25, any: true }],
+      ['s_coder', { usd: 6, any: true }],
     ]);
+    const quiet = [rec('s_p'), rec('s_k', { parent: 's_p', cost: { computedUsd: 0, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, messages: 1, unpricedModels: ['m'] } })];
+    expect(treeCosts(quiet).get('s_p')).toEqual({ usd: 0, unpriced: true, any: true });
+    expect(treeCosts([rec('s_p'), rec('s_k', { parent: 's_p' })]).get('s_p')).toEqual({ usd: 0, any: false });
     const shown = liveWithAncestors([...list(), rec('s_gone', { status: 'exited' })]);
     expect(shown.map((s) => s.id)).toEqual(['s_lead', 's_solo', 's_coder', 's_reviewer', 's_helper']);
     expect(liveWithAncestors(list().map((s) => (s.id === 's_helper' ? { ...s, status: 'exited' as const } : s))).map((s) => s.id)).toEqual(['s_lead', 's_solo', 's_reviewer']);

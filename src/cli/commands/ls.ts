@@ -15,7 +15,7 @@ export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: bo
   // and a live child's ended lead is shown (dimmed by its status) to keep the tree whole.
   const { sessions: fetched } = await (await client()).sessions(Boolean(opts.all || opts.tree), tags);
   const costs = treeCosts(fetched);
-  const record = (s: SessionRecord) => ({ ...s, tags: s.tags ?? [], ...(costs.has(s.id) ? { treeCost: { usd: costs.get(s.id)! } } : {}) });
+  const record = (s: SessionRecord) => ({ ...s, tags: s.tags ?? [], ...(costs.has(s.id) ? { treeCost: jsonCost(costs.get(s.id)!) } : {}) });
   const sessions = opts.tree && !opts.all ? liveWithAncestors(fetched) : fetched;
   const forest = opts.tree ? sessionTree(sessions) : [];
   if (opts.json) {
@@ -32,20 +32,34 @@ export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: bo
   }
   const { lsTable } = await import('./ls-table.js');
   const { terminalWidth } = await import('../output.js');
-  const { usdShort } = await import('../../cost/format.js');
+  const { spendText } = await import('../../cost/format.js');
   const width = opts.wide ? Infinity : terminalWidth();
   const rows = treeRows(forest);
   const tree = opts.tree
-    ? { prefix: new Map(rows.map((r) => [r.node.item.id, r.prefix])), spend: new Map([...costs].map(([id, usd]) => [id, usdShort(usd)])) }
+    ? { prefix: new Map(rows.map((r) => [r.node.item.id, r.prefix])), spend: new Map([...costs].map(([id, c]) => [id, c.any ? spendText(c.usd, Boolean(c.unpriced)) : '-'])) }
     : undefined;
   process.stdout.write(lsTable(tree ? rows.map((r) => r.node.item) : sessions, { width, wide: Boolean(opts.wide), ...(tree ? { tree } : {}) }) + '\n');
   return 0;
 }
 
-/** Own + descendants' computed spend, for each session of the list that has children. */
-export function treeCosts(sessions: readonly SessionRecord[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const n of flattenTree(sessionTree(sessions))) if (n.children.length) out.set(n.item.id, treeSum(n, (s) => s.cost?.computedUsd ?? 0));
+/** A tree's spend: own + descendants' computed USD; `unpriced` when some of it is on models without a price. */
+export interface TreeCost {
+  usd: number;
+  unpriced?: true;
+  /** Whether any session of the tree used a model (not in the JSON: `-` in the table otherwise). */
+  any: boolean;
+}
+
+/** The tree spend of each session of the list that has children. */
+export function treeCosts(sessions: readonly SessionRecord[]): Map<string, TreeCost> {
+  const out = new Map<string, TreeCost>();
+  for (const n of flattenTree(sessionTree(sessions))) {
+    if (!n.children.length) continue;
+    const members = flattenTree([n]).map((m) => m.item.cost);
+    const unpriced = members.some((c) => c?.unpricedModels?.length);
+    const any = members.some((c) => (c?.messages ?? 0) > 0);
+    out.set(n.item.id, { usd: treeSum(n, (s) => s.cost?.computedUsd ?? 0), ...(unpriced ? { unpriced: true as const } : {}), any });
+  }
   return out;
 }
 
@@ -59,3 +73,5 @@ export function liveWithAncestors(sessions: readonly SessionRecord[]): SessionRe
   }
   return sessions.filter((s) => keep.has(s.id));
 }
+
+const jsonCost = ({ any: _any, ...c }: TreeCost) => c;
