@@ -4,7 +4,7 @@ import { OmniError } from '../core/errors.js';
 import { looksLikePolicyFile } from './rules.js';
 
 /** A policy as POST /v1/sessions and POST /v1/policies take it: a file's text, or a name. */
-export interface PolicyRefInput {
+export interface PolicyRefBody {
   ref: string;
   source?: string;
   text?: string;
@@ -16,7 +16,7 @@ export interface PolicyRefInput {
  * config's policies/ folder) for the daemon to resolve. A path that names no file is an error
  * here (exit 2), in the caller's own words. Used by the CLI and by spawn grants (src/agents).
  */
-export function policyRefInput(ref: string, cwd = process.cwd(), home = process.env.HOME ?? ''): PolicyRefInput {
+export function policyRefInput(ref: string, cwd = process.cwd(), home = process.env.HOME ?? ''): PolicyRefBody {
   const file = path.resolve(cwd, ref.startsWith('~/') ? path.join(home, ref.slice(2)) : ref);
   let st: fs.Stats | undefined;
   try {
