@@ -99,6 +99,8 @@ describe('agent specs with sub-agents', () => {
     expect(planner.spawn?.agents[0]).toMatchObject({ name: 'helper', worktree: true, spawn: { agents: [], anyHarness: true, limits: {} } });
     expect(grant.agents[1]).toMatchObject({ name: 'fast', executor: { harness: 'pi', model: 'm1' }, worktree: false });
     expect(grant.agents[1]!.spawn).toBeUndefined();
+    // Plain JSON: the daemon keeps it as spawn.json and starts children from it after a restart.
+    expect(JSON.parse(JSON.stringify(grant))).toEqual(grant);
   });
 
   it('spawn: true alone lets the agent start any harness', () => {
