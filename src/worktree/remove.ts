@@ -45,6 +45,14 @@ export async function saveToRef(git: GitRunner, wt: SessionWorktree, opts: { exi
   return { ref, sha };
 }
 
+/** `removeWorktree` would lose work (dirty, unmerged) and was not forced. */
+export class WorktreeRefusal extends GitError {
+  constructor(message: string) {
+    super(message, [], '', -1);
+    this.name = 'WorktreeRefusal';
+  }
+}
+
 export interface RemoveResult {
   /** The worktree's folder was removed (false: it was already gone). */
   removed: boolean;
@@ -66,14 +74,14 @@ export function refusalOf(wt: SessionWorktree, s: WorktreeState): string | undef
 }
 
 /**
- * Remove the worktree and its branch. Without `force` it refuses (a GitError naming why) when the
+ * Remove the worktree and its branch. Without `force` it refuses (a WorktreeRefusal naming why) when the
  * worktree is dirty or its branch unmerged. With `force`, what would be lost (uncommitted work, or
  * unmerged commits) is first kept under `refs/omni/saved/<branch>`; then the folder goes and the branch is deleted.
  */
 export async function removeWorktree(git: GitRunner, wt: SessionWorktree, opts: { force?: boolean; target?: string } = {}): Promise<RemoveResult> {
   const state = await worktreeState(git, wt, opts.target);
   const refusal = refusalOf(wt, state);
-  if (refusal && !opts.force) throw new GitError(`refusing to remove: ${refusal}`, [], '', -1);
+  if (refusal && !opts.force) throw new WorktreeRefusal(`refusing to remove: ${refusal}`);
   const saved = refusal ? await saveToRef(git, wt, state) : undefined;
   if (state.exists) await gitOk(git, ['worktree', 'remove', '--force', wt.path], { cwd: wt.repo });
   else await git(['worktree', 'prune'], { cwd: wt.repo });
