@@ -1,10 +1,10 @@
 import path from 'node:path';
 import readline from 'node:readline/promises';
-import { execa } from 'execa';
 import { ExitCode, OmniError } from '../../core/errors.js';
 import { isLive } from '../../core/session.js';
 import { runMergeQueue } from '../../merge/queue.js';
-import type { CheckResult, MergeDeps, MergeItem, MergeResult } from '../../merge/types.js';
+import { shellCheck } from '../../merge/check.js';
+import type { MergeDeps, MergeItem, MergeResult } from '../../merge/types.js';
 import { currentBranch, resolveRepo } from '../../worktree/create.js';
 import { createGitRunner, gitTest, type GitRunner } from '../../worktree/git.js';
 import { client, paths } from '../context.js';
@@ -33,7 +33,7 @@ export async function mergeCommand(refs: string[], opts: MergeCommandOptions): P
   const deps: MergeDeps = {
     git,
     now: () => new Date(),
-    check: runCheck,
+    check: (cmd, cwd) => shellCheck(cmd, cwd),
     notify: async (id, text) => {
       await c.request(`/v1/sessions/${encodeURIComponent(id)}/input`, { body: { text, submit: true } });
     },
@@ -96,11 +96,6 @@ export async function resolveItems(git: GitRunner, sessions: readonly WorktreeSe
 function pickSession(list: readonly WorktreeSession[], match: (s: WorktreeSession) => boolean): WorktreeSession | undefined {
   const found = list.filter(match);
   return found.filter((s) => isLive(s.status)).pop() ?? found.pop();
-}
-
-async function runCheck(command: string, cwd: string): Promise<CheckResult> {
-  const r = await execa('sh', ['-c', command], { cwd, all: true, reject: false, stdin: 'ignore' });
-  return { exitCode: r.exitCode ?? 1, output: String(r.all ?? '') };
 }
 
 async function ask(question: string): Promise<boolean> {
