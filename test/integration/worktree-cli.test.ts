@@ -53,7 +53,7 @@ describe('omni worktree and omni merge (CLI)', () => {
   it('ls shows each worktree with its state and diffstat', async () => {
     const r = await run(['worktree', 'ls', '--json']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    const { worktrees } = JSON.parse(String(r.stdout)) as { worktrees: Array<Record<string, unknown>> };
+    const worktrees = JSON.parse(String(r.stdout)) as Array<Record<string, unknown>>;
     expect(worktrees.map((w) => [w.name, w.state, w.branch, w.files])).toEqual([
       ['coder-1', 'unmerged', 'omni/coder-1', 1],
       ['coder-2', 'dirty', 'omni/coder-2', 1],
@@ -108,15 +108,15 @@ describe('omni worktree and omni merge (CLI)', () => {
   });
 
   it('after the merge both are merged, and rm removes worktrees and branches', async () => {
-    const ls = JSON.parse(String((await run(['worktree', 'ls', '--json'])).stdout)) as { worktrees: Array<{ state: string }> };
-    expect(ls.worktrees.map((w) => w.state)).toEqual(['merged', 'merged']);
+    const ls = JSON.parse(String((await run(['worktree', 'ls', '--json'])).stdout)) as Array<{ state: string }>;
+    expect(ls.map((w) => w.state)).toEqual(['merged', 'merged']);
     const r = await run(['worktree', 'rm', 'coder-1', 'coder-2', '--json']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const { removed } = JSON.parse(String(r.stdout)) as { removed: Array<{ removed: boolean; branchDeleted: boolean; saved?: unknown }> };
     expect(removed.map((x) => [x.removed, x.branchDeleted, x.saved])).toEqual([[true, true, undefined], [true, true, undefined]]);
     expect(fs.existsSync(wts.one!.path)).toBe(false);
     expect(sh(repo, 'branch', '--list', 'omni/*')).toBe('');
-    const again = JSON.parse(String((await run(['worktree', 'ls', '--json'])).stdout)) as { worktrees: Array<{ state: string }> };
-    expect(again.worktrees.map((w) => w.state)).toEqual(['missing', 'missing']);
+    const again = JSON.parse(String((await run(['worktree', 'ls', '--json'])).stdout)) as Array<{ state: string }>;
+    expect(again.map((w) => w.state)).toEqual(['missing', 'missing']);
   });
 });

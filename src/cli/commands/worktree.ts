@@ -31,15 +31,16 @@ export async function worktreeLsCommand(opts: { json?: boolean }): Promise<numbe
     }),
   );
   if (opts.json) {
-    printJson({
-      worktrees: rows.map(({ s, st }) => ({
+    // An array, as `omni ls --json` (completions read `name` from it).
+    printJson(
+      rows.map(({ s, st }) => ({
         session: s.id,
         name: s.name,
         status: s.status,
         ...s.worktree,
         ...(st instanceof Error ? { state: 'error', error: st.message } : { state: labelOf(s, st), ...st }),
       })),
-    });
+    );
     return 0;
   }
   if (!rows.length) {
