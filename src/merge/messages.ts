@@ -15,7 +15,8 @@ export function tail(text: string, maxBytes = OUTPUT_TAIL_BYTES): string {
 /** The message a stopped branch's session gets: what failed, and what to do about it. */
 export function stoppedMessage(item: MergeItem, o: MergeOutcome, into: string, check?: string): string {
   const head = `omni merge: your branch ${item.branch} did not merge into ${into}`;
-  const todo = `To fix it: rebase ${item.branch} on ${into} (git fetch is not needed: it is a local branch; run git rebase ${into}), resolve, make sure it passes, commit, and say when it is ready to merge again.`;
+  // The worktree shares the repository, so the target is a local branch there: no fetch.
+  const todo = `To fix it: in your worktree run \`git rebase ${into}\` (rebase ${item.branch} on ${into}), resolve the conflicts or fix what failed, make sure it passes, commit, and say when it is ready to merge again.`;
   if (o.outcome === 'conflict') {
     return [`${head}: rebasing it on ${into} conflicts in ${(o.files ?? []).join(', ') || 'files git did not name'}.`, o.output ? `git said:\n${o.output}` : '', todo].filter(Boolean).join('\n\n');
   }

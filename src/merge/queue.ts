@@ -26,6 +26,7 @@ export async function runMergeQueue(deps: MergeDeps, opts: MergeOptions): Promis
   try {
     const outcomes: MergeOutcome[] = [];
     for (const item of opts.items) {
+      interrupted(opts);
       const o = await mergeOne(deps, opts, dir, item);
       outcomes.push(o);
       deps.progress(outcomeLine(o));
@@ -44,6 +45,7 @@ export async function runMergeQueue(deps: MergeDeps, opts: MergeOptions): Promis
       }
       if (!(await deps.confirm(question))) return { ...result, notUpdated: { reason: 'declined', message: `not confirmed: ${opts.into} stays at ${from.slice(0, 10)}` } };
     }
+    interrupted(opts);
     const refused = await updateTarget(git, opts.repo, opts.into, from, to);
     if (refused) return { ...result, notUpdated: { reason: 'git_refused', message: refused } };
     deps.progress(`updated ${opts.into}: ${from.slice(0, 10)} → ${to.slice(0, 10)}`);
@@ -53,6 +55,10 @@ export async function runMergeQueue(deps: MergeDeps, opts: MergeOptions): Promis
     fs.rmSync(dir, { recursive: true, force: true });
     await git(['worktree', 'prune'], { cwd: opts.repo });
   }
+}
+
+function interrupted(opts: MergeOptions): void {
+  if (opts.signal?.aborted) throw new GitError(`interrupted: ${opts.into} was not updated`, [], '', -1);
 }
 
 /** `20261205T181530123Z`: sortable, one folder per run. */
@@ -84,6 +90,7 @@ async function mergeOne(deps: MergeDeps, opts: MergeOptions, dir: string, item: 
   const id = await identityArgs(git, dir);
   const rebase = await git([...id, 'rebase', '--no-verify', '--no-autostash', before], { cwd: dir });
   if (rebase.exitCode !== 0) {
+    interrupted(opts); // a Ctrl-C that killed the rebase is no conflict to tell anyone about
     const files = (await git(['diff', '--name-only', '--diff-filter=U'], { cwd: dir })).stdout.split('\n').filter(Boolean);
     await git(['rebase', '--abort'], { cwd: dir });
     await gitOk(git, ['checkout', '-q', '--force', '--detach', before], { cwd: dir });
@@ -96,6 +103,7 @@ async function mergeOne(deps: MergeDeps, opts: MergeOptions, dir: string, item: 
     deps.progress(`checking ${item.branch}: ${opts.check}`);
     const r = await deps.check(opts.check, dir);
     if (r.exitCode !== 0) {
+      interrupted(opts);
       await gitOk(git, ['reset', '-q', '--hard', before], { cwd: dir });
       await git(['clean', '-fdq'], { cwd: dir });
       const o: MergeOutcome = { ...withSave, outcome: 'check_failed', output: tail(r.output), reason: `exit ${r.exitCode}` };

@@ -82,4 +82,6 @@ export interface MergeOptions {
   yes?: boolean;
   /** A person is at a terminal to confirm. */
   interactive: boolean;
+  /** Stop between branches (Ctrl-C): the integration worktree is still removed, the target not moved. */
+  signal?: AbortSignal;
 }

@@ -12,7 +12,11 @@ export async function withWorktreeIndex<T>(git: GitRunner, cwd: string, fn: (env
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-index-'));
   const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
   try {
-    await gitOk(git, ['read-tree', 'HEAD'], { cwd, env });
+    // Start from a copy of the worktree's own index: its stat data lets `add -A` hash only what
+    // changed (a fresh `read-tree HEAD` would re-hash every file). Nothing writes the original.
+    const own = await gitOk(git, ['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd });
+    if (fs.existsSync(own)) fs.copyFileSync(own, env.GIT_INDEX_FILE);
+    else await gitOk(git, ['read-tree', 'HEAD'], { cwd, env });
     await gitOk(git, ['add', '-A'], { cwd, env });
     return await fn(env);
   } finally {

@@ -196,6 +196,19 @@ describe('the merge queue', () => {
     expect(fs.readFileSync(path.join(live.path, 'l.txt'), 'utf8')).toBe('in progress\n');
   });
 
+  it('an interrupt stops before the next branch: the target stays, the integration worktree goes', async () => {
+    const before = sh(repo, 'rev-parse', 'main');
+    const ac = new AbortController();
+    const d = deps();
+    // Ctrl-C while the first branch's check runs (the check itself passes).
+    d.check = async (cmd, cwd) => (ac.abort(), shellCheck(cmd, cwd, TEST_GIT_ENV));
+    await expect(runMergeQueue(d, opts([{ ref: 'a', branch: 'a' }, { ref: 'b', branch: 'b' }], { check: 'true', signal: ac.signal }))).rejects.toThrow(/interrupted: main was not updated/);
+    expect(sh(repo, 'rev-parse', 'main')).toBe(before);
+    expect(d.lines.some((l) => l.includes('rebasing b'))).toBe(false);
+    expect(fs.readdirSync(workRoot)).toEqual([]);
+    expect(sh(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+  });
+
   it('a branch already in the target merges as nothing new; a missing branch is skipped', async () => {
     sh(repo, 'merge', '-q', '--ff-only', 'a');
     const r = await runMergeQueue(deps(), opts([{ ref: 'a', branch: 'a' }, { ref: 'nope', branch: 'nope' }]));

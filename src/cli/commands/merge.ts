@@ -41,9 +41,19 @@ export async function mergeCommand(refs: string[], opts: MergeCommandOptions): P
     confirm: ask,
   };
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !opts.json;
-  const result = await gitErrors(() =>
-    runMergeQueue(deps, { repo, into, items, check: opts.check, workRoot: path.join(paths().home, 'merge'), yes: opts.yes, interactive }),
-  );
+  // Ctrl-C: the git or check running now gets it too and fails; the queue stops before the next
+  // branch, removes its integration worktree, and leaves the target where it was.
+  const abort = new AbortController();
+  const onInt = () => abort.abort();
+  process.on('SIGINT', onInt);
+  let result: MergeResult;
+  try {
+    result = await gitErrors(() =>
+      runMergeQueue(deps, { repo, into, items, check: opts.check, workRoot: path.join(paths().home, 'merge'), yes: opts.yes, interactive, signal: abort.signal }),
+    );
+  } finally {
+    process.off('SIGINT', onInt);
+  }
   if (opts.json) printJson(result);
   else process.stdout.write(summary(result) + '\n');
   if (result.notUpdated) process.stderr.write(`omni merge: ${result.notUpdated.message}\n`);
@@ -98,10 +108,17 @@ function pickSession(list: readonly WorktreeSession[], match: (s: WorktreeSessio
   return found.filter((s) => isLive(s.status)).pop() ?? found.pop();
 }
 
+/** y/yes is yes; anything else, end of input or Ctrl-C is no. */
 async function ask(question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  const ac = new AbortController();
+  rl.on('SIGINT', () => ac.abort());
+  rl.on('close', () => ac.abort());
   try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
+    return /^y(es)?$/i.test((await rl.question(question, { signal: ac.signal })).trim());
+  } catch {
+    process.stdout.write('\n');
+    return false;
   } finally {
     rl.close();
   }
