@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveItems } from '../../src/cli/commands/merge.js';
+import type { WorktreeSession } from '../../src/cli/commands/worktree-sessions.js';
 import { shellCheck } from '../../src/merge/check.js';
 import { runMergeQueue } from '../../src/merge/queue.js';
 import type { MergeDeps, MergeItem, MergeOptions } from '../../src/merge/types.js';
@@ -93,6 +95,9 @@ describe('the merge queue', () => {
     expect(sh(repo, 'rev-parse', 'main')).toBe(r.to);
     expect(sh(repo, 'log', '--format=%s', 'main')).toBe(['b: b.txt', 'a2: shared', 'a: a.txt', 'shared', 'initial'].join('\n'));
     expect(sh(repo, 'rev-list', '--merges', 'main')).toBe('');
+    // a2 already sat on main: its own commits went in unchanged; b was rebased onto it.
+    expect(sh(repo, 'rev-parse', 'main~1')).toBe(sh(repo, 'rev-parse', 'a2'));
+    expect(sh(repo, 'rev-parse', 'main^')).not.toBe(sh(repo, 'rev-parse', 'b^'));
     // The main checkout followed (merge --ff-only there) and is clean.
     expect(fs.readFileSync(path.join(repo, 'b.txt'), 'utf8')).toBe('b\n');
     expect(sh(repo, 'status', '--porcelain')).toBe('');
@@ -207,6 +212,24 @@ describe('the merge queue', () => {
     expect(d.lines.some((l) => l.includes('rebasing b'))).toBe(false);
     expect(fs.readdirSync(workRoot)).toEqual([]);
     expect(sh(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+  });
+
+  it('resolves sessions (id or name) and plain branches; a branch of a session gets its session; unknown names list what exists', async () => {
+    const wt = await createWorktree(git, { repoDir: repo, root: path.join(tmp, 'home', 'worktrees'), id: 's_w1', name: 'w' });
+    const ts = new Date().toISOString();
+    const rec = (id: string, status: 'idle' | 'exited'): WorktreeSession => ({ id, name: 'w', harness: 'pi', cwd: wt.path, status, createdAt: ts, updatedAt: ts, tmuxSession: id, command: [], lastSeq: 0, worktree: wt });
+    const sessions = [rec('s_old', 'exited'), rec('s_w1', 'idle')];
+    const r = await resolveItems(git, sessions, ['w', 'a', 'omni/w', 's_old'], path.join(tmp));
+    expect(r.repo).toBe(repo);
+    expect(r.items).toEqual([
+      { ref: 'w', branch: 'omni/w', session: { id: 's_w1', name: 'w', live: true }, worktree: wt },
+      { ref: 'a', branch: 'a' },
+      { ref: 'omni/w', branch: 'omni/w', session: { id: 's_w1', name: 'w', live: true }, worktree: wt },
+      { ref: 's_old', branch: 'omni/w', session: { id: 's_old', name: 'w', live: false }, worktree: wt },
+    ]);
+    // Plain branches only: the current directory's repository (here a linked worktree of it).
+    expect((await resolveItems(git, [], ['a'], wt.path)).repo).toBe(repo);
+    await expect(resolveItems(git, sessions, ['nope'], repo)).rejects.toThrow(/no session with a worktree and no branch named "nope" .*sessions with a worktree: w\)/);
   });
 
   it('a branch already in the target merges as nothing new; a missing branch is skipped', async () => {

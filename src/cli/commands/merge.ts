@@ -88,7 +88,7 @@ export async function resolveItems(git: GitRunner, sessions: readonly WorktreeSe
     let s = bySession[i];
     if (!s) {
       if (!(await gitTest(git, ['show-ref', '--verify', '-q', `refs/heads/${ref}`], { cwd: repo }))) {
-        const known = sessions.map((x) => x.name);
+        const known = [...new Set(sessions.map((x) => x.name))];
         throw new OmniError(`no session with a worktree and no branch named "${ref}" in ${repo}${known.length ? ` (sessions with a worktree: ${known.join(', ')})` : ''}`, 'unknown_session');
       }
       s = pickSession(sessions, (x) => x.worktree.repo === repo && x.worktree.branch === ref);
