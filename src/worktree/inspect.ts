@@ -50,6 +50,8 @@ export interface WorktreeState {
   branchExists: boolean;
   /** Uncommitted changes or untracked files in the worktree. */
   dirty: boolean;
+  /** The worktree's HEAD is a commit no branch holds (commits made on a detached HEAD): removing it would lose them. */
+  strayHead: boolean;
   /** Commits on the branch since base. */
   ahead: number;
   /** Diffstat of the whole worktree (or the branch, when the folder is gone) against base. */
@@ -86,6 +88,7 @@ export async function worktreeState(git: GitRunner, wt: SessionWorktree, target?
   const ref = `refs/heads/${wt.branch}`;
   const branchExists = await gitTest(git, ['show-ref', '--verify', '-q', ref], { cwd: wt.repo });
   const dirty = exists && (await gitOk(git, ['status', '--porcelain', '--untracked-files=all'], { cwd: wt.path })) !== '';
+  const strayHead = exists && (await gitOk(git, ['for-each-ref', '--count=1', '--contains', 'HEAD', 'refs/heads/'], { cwd: wt.path })) === '';
   const ahead = branchExists ? Number(await gitOk(git, ['rev-list', '--count', `${wt.base}..${ref}`], { cwd: wt.repo })) : 0;
   let stat = { files: 0, insertions: 0, deletions: 0 };
   if (exists) {
@@ -97,5 +100,5 @@ export async function worktreeState(git: GitRunner, wt: SessionWorktree, target?
   const wanted = target ?? wt.baseRef;
   const against = wanted && (await gitTest(git, ['rev-parse', '--verify', '-q', `${wanted}^{commit}`], { cwd: wt.repo })) ? wanted : wt.base;
   const merged = branchExists ? await isMerged(git, wt.repo, against, ref) : true;
-  return { exists, branchExists, dirty, ahead, ...stat, merged, against };
+  return { exists, branchExists, dirty, strayHead, ahead, ...stat, merged, against };
 }

@@ -20,32 +20,37 @@ export async function saveUncommitted(git: GitRunner, wt: SessionWorktree, messa
 }
 
 /**
- * Keep the worktree's uncommitted work (or, when it has none, its branch tip) under
- * `refs/omni/saved/<branch>` without moving the branch or touching the worktree's index: a commit
- * of the whole worktree whose parent is HEAD (and the ref's previous value, so an earlier save
- * stays reachable). Returns the ref and the commit, or undefined when there is nothing to keep.
+ * Keep what removing the worktree would lose under `refs/omni/saved/<branch>`, without moving the
+ * branch or touching the worktree's index. A clean worktree whose HEAD is the branch tip: the tip
+ * itself. Otherwise a commit of the whole worktree (uncommitted and untracked files included)
+ * whose parents are its HEAD and the branch tip, so commits made on a detached HEAD stay
+ * reachable too. The ref's previous value is kept as a parent, so an earlier save is not lost.
  */
 export async function saveToRef(git: GitRunner, wt: SessionWorktree, opts: { exists: boolean; dirty: boolean }): Promise<{ ref: string; sha: string } | undefined> {
   const ref = savedRefOf(wt.branch);
-  const prev = await git(['rev-parse', '--verify', '-q', ref], { cwd: wt.repo });
-  const parents = prev.exitCode === 0 ? ['-p', prev.stdout.trim()] : [];
-  let sha: string;
-  if (opts.exists && opts.dirty) {
-    const cwd = wt.path;
-    const tree = await worktreeTree(git, cwd);
-    const head = await gitOk(git, ['rev-parse', 'HEAD'], { cwd });
-    const message = `omni: uncommitted work in ${wt.path} (branch ${wt.branch}), saved before the worktree was removed`;
-    sha = await gitOk(git, [...(await identityArgs(git, cwd)), 'commit-tree', tree, '-p', head, ...parents, '-m', message], { cwd });
-  } else {
-    const tip = await git(['rev-parse', '--verify', '-q', `refs/heads/${wt.branch}`], { cwd: wt.repo });
-    if (tip.exitCode !== 0) return undefined;
-    sha = tip.stdout.trim();
+  const revOf = async (rev: string, cwd: string) => {
+    const r = await git(['rev-parse', '--verify', '-q', rev], { cwd });
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  };
+  const prev = await revOf(ref, wt.repo);
+  const tip = await revOf(`refs/heads/${wt.branch}`, wt.repo);
+  const head = opts.exists ? await revOf('HEAD', wt.path) : undefined;
+  const start = head ?? tip;
+  if (!start) return undefined;
+  const others = [...new Set([tip, prev])].filter((p): p is string => p !== undefined && p !== start);
+  let sha = start;
+  if (opts.dirty || others.length) {
+    const cwd = head ? wt.path : wt.repo;
+    const tree = opts.dirty && head ? await worktreeTree(git, cwd) : await gitOk(git, ['rev-parse', `${start}^{tree}`], { cwd });
+    const parents = [start, ...others].flatMap((p) => ['-p', p]);
+    const message = `omni: work in ${wt.path} (branch ${wt.branch}) saved before the worktree was removed`;
+    sha = await gitOk(git, [...(await identityArgs(git, cwd)), 'commit-tree', tree, ...parents, '-m', message], { cwd });
   }
   await gitOk(git, ['update-ref', '-m', 'omni worktree rm --force', ref, sha], { cwd: wt.repo });
   return { ref, sha };
 }
 
-/** `removeWorktree` would lose work (dirty, unmerged) and was not forced. */
+/** `removeWorktree` would lose work (dirty, unmerged, a stray HEAD) and was not forced. */
 export class WorktreeRefusal extends GitError {
   constructor(message: string) {
     super(message, [], '', -1);
@@ -66,6 +71,7 @@ export interface RemoveResult {
 
 /** Why `rm` refuses without --force: undefined when it may go. */
 export function refusalOf(wt: SessionWorktree, s: WorktreeState): string | undefined {
+  if (s.strayHead) return `${wt.path} has commits on a detached HEAD that no branch holds (put them on a branch, or --force keeps them under ${savedRefOf(wt.branch)})`;
   if (s.dirty) return `${wt.path} has uncommitted changes (commit them, or --force saves them under ${savedRefOf(wt.branch)})`;
   if (s.branchExists && !s.merged) {
     return `branch ${wt.branch} has ${s.ahead} commit${s.ahead === 1 ? '' : 's'} not in ${s.against} (merge it, or --force keeps it under ${savedRefOf(wt.branch)})`;

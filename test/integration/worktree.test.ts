@@ -165,6 +165,26 @@ describe('saveUncommitted and removeWorktree', () => {
     expect(sh(repo, 'status', '--porcelain')).toBe('');
   });
 
+  it('commits on a detached HEAD are refused, and kept by --force; a second save keeps the first', async () => {
+    const wt = await createWorktree(git, { repoDir: repo, root, id: 's_1', name: 'c' });
+    sh(wt.path, 'checkout', '-q', '--detach');
+    const stray = commitFile(wt.path, 'stray.txt', 'only on a detached HEAD\n');
+    expect((await worktreeState(git, wt)).strayHead).toBe(true);
+    await expect(removeWorktree(git, wt)).rejects.toThrow(/commits on a detached HEAD that no branch holds/);
+    const r = await removeWorktree(git, wt, { force: true });
+    expect(sh(repo, 'show', `${r.saved!.ref}:stray.txt`)).toBe('only on a detached HEAD');
+    expect(sh(repo, 'rev-parse', `${r.saved!.ref}^1`)).toBe(stray);
+
+    // The same name again (its branch was deleted, so it is omni/c once more): a second forced save.
+    const again = await createWorktree(git, { repoDir: repo, root, id: 's_2', name: 'c' });
+    expect(again.branch).toBe('omni/c');
+    write(again.path, 'second.txt', 'second\n');
+    const r2 = await removeWorktree(git, again, { force: true });
+    expect(r2.saved!.ref).toBe(r.saved!.ref);
+    expect(sh(repo, 'show', `${r2.saved!.ref}:second.txt`)).toBe('second');
+    expect(sh(repo, 'rev-list', r2.saved!.ref)).toContain(r.saved!.sha);
+  });
+
   it('--force on a clean but unmerged branch keeps its tip under the saved ref', async () => {
     const wt = await createWorktree(git, { repoDir: repo, root, id: 's_1', name: 'c' });
     const tip = commitFile(wt.path, 'f.txt', 'x\n');

@@ -18,7 +18,7 @@ export function labelOf(s: WorktreeSession, st: WorktreeState): WorktreeLabel {
   if (!st.exists) return 'missing';
   if (isLive(s.status)) return 'live';
   if (st.dirty) return 'dirty';
-  return st.merged ? 'merged' : 'unmerged';
+  return st.merged && !st.strayHead ? 'merged' : 'unmerged';
 }
 
 export async function worktreeLsCommand(opts: { json?: boolean }): Promise<number> {
