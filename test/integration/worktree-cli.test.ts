@@ -33,7 +33,10 @@ beforeAll(async () => {
   commitFile(wts.one.path, 'one.txt', 'one\n');
   wts.two = await createWorktree(git, { repoDir: repo, root, id: 's_two00002', name: 'coder-2' });
   write(wts.two.path, 'two.txt', 'two, never committed\n');
-  const recs = [record('s_one00001', 'coder-1', wts.one), record('s_two00002', 'coder-2', wts.two)];
+  wts.three = await createWorktree(git, { repoDir: repo, root, id: 's_thr00003', name: 'coder-3' });
+  commitFile(wts.three.path, 'three.txt', 'three\n');
+  write(wts.three.path, 'three-wip.txt', 'not committed\n');
+  const recs = [record('s_one00001', 'coder-1', wts.one), record('s_two00002', 'coder-2', wts.two), record('s_thr00003', 'coder-3', wts.three)];
   const state = path.join(t.omniHome, 'state');
   for (const r of recs) {
     fs.mkdirSync(path.join(state, 'sessions', r.id), { recursive: true, mode: 0o700 });
@@ -57,6 +60,7 @@ describe('omni worktree and omni merge (CLI)', () => {
     expect(worktrees.map((w) => [w.name, w.state, w.branch, w.files])).toEqual([
       ['coder-1', 'unmerged', 'omni/coder-1', 1],
       ['coder-2', 'dirty', 'omni/coder-2', 1],
+      ['coder-3', 'dirty', 'omni/coder-3', 2],
     ]);
     const text = String((await run(['worktree', 'ls'])).stdout);
     expect(text).toMatch(/SESSION\s+STATUS\s+BRANCH\s+BASE\s+CHANGES\s+STATE/);
@@ -71,7 +75,7 @@ describe('omni worktree and omni merge (CLI)', () => {
     expect(String((await run(['worktree', 'diff', 'coder-1', '--stat'])).stdout)).toMatch(/one\.txt \| 1 \+/);
     const none = await run(['worktree', 'diff', 'nobody']);
     expect(none.exitCode).toBe(3);
-    expect(String(none.stderr)).toContain('no session "nobody" with a worktree; sessions with one: coder-1 (s_one00001), coder-2 (s_two00002)');
+    expect(String(none.stderr)).toContain('no session "nobody" with a worktree; sessions with one: coder-1 (s_one00001), coder-2 (s_two00002), coder-3 (s_thr00003)');
   });
 
   it('rm refuses unmerged and dirty worktrees without --force', async () => {
@@ -109,14 +113,24 @@ describe('omni worktree and omni merge (CLI)', () => {
 
   it('after the merge both are merged, and rm removes worktrees and branches', async () => {
     const ls = JSON.parse(String((await run(['worktree', 'ls', '--json'])).stdout)) as Array<{ state: string }>;
-    expect(ls.map((w) => w.state)).toEqual(['merged', 'merged']);
+    expect(ls.map((w) => w.state)).toEqual(['merged', 'merged', 'dirty']);
     const r = await run(['worktree', 'rm', 'coder-1', 'coder-2', '--json']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const { removed } = JSON.parse(String(r.stdout)) as { removed: Array<{ removed: boolean; branchDeleted: boolean; saved?: unknown }> };
     expect(removed.map((x) => [x.removed, x.branchDeleted, x.saved])).toEqual([[true, true, undefined], [true, true, undefined]]);
     expect(fs.existsSync(wts.one!.path)).toBe(false);
-    expect(sh(repo, 'branch', '--list', 'omni/*')).toBe('');
+    expect(sh(repo, 'branch', '--list', 'omni/coder-1', 'omni/coder-2')).toBe('');
     const again = JSON.parse(String((await run(['worktree', 'ls', '--json'])).stdout)) as Array<{ state: string }>;
-    expect(again.map((w) => w.state)).toEqual(['missing', 'missing']);
+    expect(again.map((w) => w.state)).toEqual(['missing', 'missing', 'dirty']);
+  });
+
+  it('rm --force keeps unmerged and uncommitted work under refs/omni/saved/ and says so', async () => {
+    const r = await run(['worktree', 'rm', 'coder-3', '--force']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stdout)).toMatch(/^removed the worktree of coder-3 .*; deleted branch omni\/coder-3; its unmerged or uncommitted work is kept under refs\/omni\/saved\/omni\/coder-3 \([0-9a-f]{10}; git show refs\/omni\/saved\/omni\/coder-3\)$/);
+    expect(sh(repo, 'show', 'refs/omni/saved/omni/coder-3:three-wip.txt')).toBe('not committed');
+    expect(sh(repo, 'show', 'refs/omni/saved/omni/coder-3:three.txt')).toBe('three');
+    expect(fs.existsSync(wts.three!.path)).toBe(false);
+    expect(sh(repo, 'branch', '--list', 'omni/*')).toBe('');
   });
 });
