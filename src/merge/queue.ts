@@ -22,7 +22,7 @@ export async function runMergeQueue(deps: MergeDeps, opts: MergeOptions): Promis
   const dir = path.join(opts.workRoot, stamp(deps.now()));
   fs.mkdirSync(opts.workRoot, { recursive: true });
   deps.progress(`merging ${opts.items.length} branch${opts.items.length === 1 ? '' : 'es'} into ${opts.into} (${from.slice(0, 10)}) in ${dir}`);
-  await gitOk(git, ['worktree', 'add', '--detach', dir, from], { cwd: opts.repo });
+  await gitOk(git, [...NO_HOOKS, 'worktree', 'add', '--detach', dir, from], { cwd: opts.repo });
   try {
     const outcomes: MergeOutcome[] = [];
     for (const item of opts.items) {
@@ -61,6 +61,12 @@ function interrupted(opts: MergeOptions): void {
   if (opts.signal?.aborted) throw new GitError(`interrupted: ${opts.into} was not updated`, [], '', -1);
 }
 
+/**
+ * The repository's hooks stay out of the integration worktree (a post-checkout that installs, a
+ * post-rewrite that pushes): the `--check` is the gate there. Your own checkout's hooks still run.
+ */
+const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+
 /** `20261205T181530123Z`: sortable, one folder per run. */
 const stamp = (d: Date) => d.toISOString().replace(/[-:.]/g, '');
 
@@ -86,14 +92,14 @@ async function mergeOne(deps: MergeDeps, opts: MergeOptions, dir: string, item: 
 
   const before = await gitOk(git, ['rev-parse', 'HEAD'], { cwd: dir });
   deps.progress(`rebasing ${item.branch} onto ${before.slice(0, 10)}…`);
-  await gitOk(git, ['checkout', '-q', '--detach', ref], { cwd: dir });
+  await gitOk(git, [...NO_HOOKS, 'checkout', '-q', '--detach', ref], { cwd: dir });
   const id = await identityArgs(git, dir);
-  const rebase = await git([...id, 'rebase', '--no-verify', '--no-autostash', before], { cwd: dir });
+  const rebase = await git([...NO_HOOKS, ...id, 'rebase', '--no-verify', '--no-autostash', before], { cwd: dir });
   if (rebase.exitCode !== 0) {
     interrupted(opts); // a Ctrl-C that killed the rebase is no conflict to tell anyone about
     const files = (await git(['diff', '--name-only', '--diff-filter=U'], { cwd: dir })).stdout.split('\n').filter(Boolean);
-    await git(['rebase', '--abort'], { cwd: dir });
-    await gitOk(git, ['checkout', '-q', '--force', '--detach', before], { cwd: dir });
+    await git([...NO_HOOKS, 'rebase', '--abort'], { cwd: dir });
+    await gitOk(git, [...NO_HOOKS, 'checkout', '-q', '--force', '--detach', before], { cwd: dir });
     const o: MergeOutcome = { ...withSave, outcome: 'conflict', files, output: tail(`${rebase.stdout}\n${rebase.stderr}`.trim()) };
     return tell(deps, opts, item, o);
   }
@@ -104,7 +110,7 @@ async function mergeOne(deps: MergeDeps, opts: MergeOptions, dir: string, item: 
     const r = await deps.check(opts.check, dir);
     if (r.exitCode !== 0) {
       interrupted(opts);
-      await gitOk(git, ['reset', '-q', '--hard', before], { cwd: dir });
+      await gitOk(git, [...NO_HOOKS, 'reset', '-q', '--hard', before], { cwd: dir });
       await git(['clean', '-fdq'], { cwd: dir });
       const o: MergeOutcome = { ...withSave, outcome: 'check_failed', output: tail(r.output), reason: `exit ${r.exitCode}` };
       return tell(deps, opts, item, o);

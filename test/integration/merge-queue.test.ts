@@ -201,6 +201,21 @@ describe('the merge queue', () => {
     expect(fs.readFileSync(path.join(live.path, 'l.txt'), 'utf8')).toBe('in progress\n');
   });
 
+  it("runs none of the repository's hooks in the integration worktree", async () => {
+    const log = path.join(tmp, 'hooks.log');
+    for (const hook of ['post-checkout', 'post-rewrite', 'pre-rebase']) {
+      fs.writeFileSync(path.join(repo, '.git', 'hooks', hook), `#!/bin/sh\necho ${hook} >> ${log}\n`, { mode: 0o755 });
+    }
+    sh(repo, 'checkout', '-q', 'a'); // the hooks do run for git itself here
+    sh(repo, 'checkout', '-q', 'main');
+    expect(fs.readFileSync(log, 'utf8')).toContain('post-checkout');
+    fs.rmSync(log);
+    sh(repo, 'branch', 'release', 'main');
+    const r = await runMergeQueue(deps(), opts([{ ref: 'a2', branch: 'a2' }, { ref: 'b', branch: 'b' }], { into: 'release' }));
+    expect(r.merged).toEqual(['a2', 'b']);
+    expect(fs.existsSync(log)).toBe(false);
+  });
+
   it('an interrupt stops before the next branch: the target stays, the integration worktree goes', async () => {
     const before = sh(repo, 'rev-parse', 'main');
     const ac = new AbortController();
