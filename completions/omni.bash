@@ -23,6 +23,7 @@ _omni_json() {
 _omni_sessions() { _omni_json name live -- ls; }
 _omni_all_sessions() { _omni_json name - -- ls --all; }
 _omni_ended_sessions() { _omni_json name ended -- ls --all; }
+_omni_worktree_sessions() { _omni_json name "$1" -- worktree ls; }
 _omni_tags() { _omni_json tags - -- ls --all; }
 # What approve/deny take: a pending ask's id, or a session that has one.
 _omni_approval_targets() { _omni_json id,sessionName pending -- approvals; }
@@ -38,7 +39,7 @@ _omni_policies() {
 # _omni_valued CMD FLAG: does FLAG of CMD take a value (so the next word is that value, not an argument)?
 _omni_valued() {
   case "$2" in
-    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry) return 0 ;;
+    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry|--into|--check) return 0 ;;
     -n) case "$1" in claude|codex|pi|run) return 0 ;; esac ;; # elsewhere -n is --dry-run
     -f) [ "$1" = send ] && return 0 ;;                         # elsewhere -f is --follow or --force
   esac
@@ -49,7 +50,7 @@ _omni() {
   local cur prev words cword
   COMPREPLY=()
   _init_completion 2>/dev/null || { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; cword=$COMP_CWORD; words=("${COMP_WORDS[@]}"); }
-  local commands="claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy approvals approve deny status-line cost prices daemon help"
+  local commands="claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge approvals approve deny status-line cost prices daemon help"
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return
   fi
@@ -148,6 +149,16 @@ _omni() {
         add:2) _omni_policies; return ;;
         test:1) _omni_yaml; return ;;
       esac ;;
+    worktree)
+      if [ "$cword" -eq 2 ]; then COMPREPLY=($(compgen -W "ls diff rm" -- "$cur")); return; fi
+      case "$sub" in ls) flags="--json" ;; diff) flags="--stat" ;; rm) flags="--force --json" ;; esac
+      case "$sub:$arg" in
+        diff:1) COMPREPLY=($(compgen -W "$(_omni_worktree_sessions -)" -- "$cur")); return ;;
+        rm:[1-9]*) COMPREPLY=($(compgen -W "$(_omni_worktree_sessions ended)" -- "$cur")); return ;;
+      esac ;;
+    merge)
+      flags="--into --check --yes --json"
+      if [ -n "$arg" ]; then COMPREPLY=($(compgen -W "$(_omni_worktree_sessions -)" -- "$cur")); return; fi ;;
     help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
   esac
   COMPREPLY+=($(compgen -W "$flags --help" -- "$cur"))

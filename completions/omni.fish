@@ -35,7 +35,7 @@ end
 # Does flag $argv[2] of command $argv[1] take a value (so the next word is that value, not an argument)?
 function __omni_valued
     switch $argv[2]
-        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry
+        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry --into --check
             return 0
         case -n # elsewhere -n is --dry-run
             contains -- $argv[1] claude codex pi run
@@ -106,7 +106,7 @@ function __omni_tag_changes
     end
 end
 
-set -l cmds claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy approvals approve deny status-line cost prices daemon help
+set -l cmds claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge approvals approve deny status-line cost prices daemon help
 complete -c omni -f
 complete -c omni -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 
@@ -128,6 +128,10 @@ complete -c omni -n "__omni_is policy; and __omni_sub add ls; and __omni_nargs 1
 complete -c omni -n "__omni_is policy; and __omni_sub add; and __omni_nargs 2" -a "(__omni_json name - policy names) (__omni_yaml_files)"
 complete -c omni -n "__omni_is policy; and __omni_sub test; and __omni_nargs 1" -a "(__omni_yaml_files)"
 complete -c omni -n "__omni_is help; and __omni_nargs 0" -a "$cmds"
+complete -c omni -n "__omni_is worktree; and __omni_nargs 0" -a "ls diff rm"
+complete -c omni -n "__omni_is worktree; and __omni_sub diff; and __omni_nargs 1" -a "(__omni_json name - worktree ls)"
+complete -c omni -n "__omni_is worktree; and __omni_sub rm; and not __omni_nargs 0" -a "(__omni_json name ended worktree ls)"
+complete -c omni -n "__omni_is merge" -a "(__omni_json name - worktree ls)"
 
 # Flags, and what their values can be.
 set -l start claude codex pi run
@@ -166,6 +170,13 @@ complete -c omni -n "__omni_is prices; and not __omni_sub update" -l provider -x
 complete -c omni -n "__omni_is prices; and __omni_sub update" -l registry -x
 complete -c omni -n "__omni_is prices; and __omni_sub update" -s f -l force
 complete -c omni -n "__omni_is daemon; and __omni_sub start" -s q -l quiet
+complete -c omni -n "__omni_is worktree; and __omni_sub diff" -l stat
+complete -c omni -n "__omni_is worktree; and __omni_sub rm" -s f -l force
+complete -c omni -n "__omni_is worktree; and __omni_sub ls rm" -l json
+complete -c omni -n "__omni_is merge" -l into -x
+complete -c omni -n "__omni_is merge" -l check -x
+complete -c omni -n "__omni_is merge" -s y -l yes
+complete -c omni -n "__omni_is merge" -l json
 complete -c omni -n "__omni_is $start dashboard doctor ls list tag send wait events stop rm prune resume rename interrupt approvals approve deny status-line cost prices" -l json
 complete -c omni -n "__omni_is policy; and __omni_sub add ls names test" -l json
 complete -c omni -n "__omni_is daemon; and __omni_sub start stop status" -l json

@@ -186,6 +186,36 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/control.js')).interruptCommand(ref, opts)));
 
+  const worktree = program.command('worktree').description('the git worktrees omni made for sessions (docs/WORKTREES.md)');
+  worktree
+    .command('ls')
+    .description('every worktree omni made: session, status, branch, base, diffstat, state (live, dirty, unmerged, merged, missing)')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/worktree.js')).worktreeLsCommand(opts)));
+  worktree
+    .command('diff')
+    .description("a session's worktree against its base: commits, uncommitted and untracked files (a unified diff)")
+    .argument('<session>', 'session id or name')
+    .option('--stat', 'a diffstat instead')
+    .action(run(async (ref: string, opts) => (await import('./commands/worktree.js')).worktreeDiffCommand(ref, opts)));
+  worktree
+    .command('rm')
+    .description('remove ended sessions\' worktrees and branches (refused while live, dirty or unmerged; --force keeps the work under refs/omni/saved/)')
+    .argument('<session...>', 'session ids or names')
+    .option('-f, --force', 'remove a dirty or unmerged one too, first saving its work under refs/omni/saved/<branch>')
+    .option('--json', 'JSON output')
+    .action(run(async (refs: string[], opts) => (await import('./commands/worktree.js')).worktreeRmCommand(refs, opts)));
+
+  program
+    .command('merge')
+    .description('the merge queue: rebase each branch on the result so far, check it, then fast-forward the target (exit 1 if any did not merge)')
+    .argument('<refs...>', 'sessions (id or name) or local branches, merged in this order')
+    .option('--into <branch>', "the target branch (default: the main checkout's current branch)")
+    .option('--check <cmd>', 'a shell command run after each branch in the integration worktree; failing drops that branch')
+    .option('-y, --yes', 'update the target without asking (needed without a terminal)')
+    .option('--json', 'JSON output')
+    .action(run(async (refs: string[], opts) => (await import('./commands/merge.js')).mergeCommand(refs, opts)));
+
   const policy = program.command('policy').description("a session's policies, and testing policies");
   policy
     .command('add')

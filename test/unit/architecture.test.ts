@@ -27,6 +27,8 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   egress: ['daemon', 'cli', 'client', 'tui'],
   daemon: ['cli', 'tui'],
   harnesses: ['daemon', 'cli'],
+  worktree: ['daemon', 'cli', 'client', 'tui', 'merge'],
+  merge: ['daemon', 'cli', 'client', 'tui'],
 };
 
 const HARNESS_NAMES = new Set(['claude', 'codex', 'pi']);
