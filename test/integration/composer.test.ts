@@ -212,3 +212,43 @@ function socketJson<T>(socketPath: string, urlPath: string, body: unknown): Prom
     req.end(data);
   });
 }
+
+describe('the composer across a daemon kill -9', () => {
+  let t: TestEnv;
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('keeps the live child, its parent link and its worktree; the lead still spawns (its saved environment)', async () => {
+    t = makeTestEnv();
+    initRepo(t.work);
+    const pid = await startScriptedDaemon(t);
+    const grant: SpawnGrant = { agents: [{ name: 'coder', file: '/specs/lead.yaml', executor: { harness: 'scripted' }, policies: [], worktree: true }], limits: {} };
+    const r = await api<{ session: SessionRecord }>(t, 'POST', '/v1/sessions', { harness: 'scripted', cwd: t.work, env: { ...t.env, OMNI_TEST_MARK: 'from-lead' }, name: 'lead', spawn: grant });
+    expect(r.status).toBe(201);
+    const lead = r.body.session;
+    await waitFor(t, 'lead', 'idle');
+    const sock = path.join(t.omniHome, 'run', 'agent', lead.id, 'hook.sock');
+    const spawned = await socketJson<McpCallReply>(sock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'coder', prompt: 'first' } });
+    expect(spawned.ok, JSON.stringify(spawned)).toBe(true);
+    const child = (spawned as { result: { session: string; worktree: string } }).result;
+    expect(await socketJson(sock, '/mcp/call', { tool: 'omni_wait', args: { sessions: [child.session], timeout_s: 30 } })).toMatchObject({ ok: true, result: { timedOut: false } });
+    await until(async () => /\nscripted>$/.test(String((await t.tmux(['capture-pane', '-p', '-t', `=${child.session}:`])).stdout).trimEnd()), 5_000, 'the child to show its prompt');
+
+    process.kill(pid, 'SIGKILL');
+    await until(async () => api(t, 'GET', '/v1/daemon').then(() => false, () => true), 5_000, 'the daemon to be gone');
+    await startScriptedDaemon(t);
+
+    const after = await getSession(t, child.session);
+    expect(after).toMatchObject({ status: 'idle', parent: lead.id, worktree: { path: child.worktree, branch: 'omni/coder-1' } });
+    expect(fs.existsSync(child.worktree)).toBe(true);
+    const list = await socketJson<McpCallReply>(sock, '/mcp/call', { tool: 'omni_sessions', args: {} });
+    expect(list).toMatchObject({ ok: true, result: { sessions: [{ session: child.session, parent: lead.id, status: 'idle' }] } });
+    const second = await socketJson<McpCallReply>(sock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'coder', prompt: 'tool: printenv OMNI_TEST_MARK > mark.txt' } });
+    expect(second).toMatchObject({ ok: true, result: { name: 'coder-2', branch: 'omni/coder-2' } });
+    const s2 = (second as { result: { session: string } }).result.session;
+    expect(await socketJson(sock, '/mcp/call', { tool: 'omni_wait', args: { sessions: [s2], timeout_s: 30 } })).toMatchObject({ ok: true, result: { timedOut: false, sessions: [{ status: 'idle' }] } });
+    // It launched with the lead's environment, read back from spawn-env.json by the new daemon.
+    expect(fs.readFileSync(path.join(t.omniHome, 'worktrees', s2, 'mark.txt'), 'utf8')).toBe('from-lead\n');
+  });
+});
