@@ -31,6 +31,8 @@ export interface ComposerDeps {
   };
   /** PolicyService.decide: every call of a session is decided at phase `mcp`. */
   decide(rec: SessionRecord, req: DecisionRequest, signal?: AbortSignal): Promise<Verdict>;
+  /** The person's calls: the global policies only (user-policies.ts). */
+  decideUser(req: Extract<DecisionRequest, { phase: 'mcp' }>, cwd: string): Promise<Verdict>;
   harnessNames(): string[];
   watch: ChildWatch;
   worktrees: WorktreePort;
@@ -53,7 +55,7 @@ export class Composer {
     try {
       const { tool: name, args } = checkArgs(tool, rawArgs);
       const lead = who.kind === 'session' ? this.session(who.id) : undefined;
-      if (lead) await this.allowed(lead, name, args, signal);
+      await this.allowed(who, lead, name, args, signal);
       return { ok: true, result: await this.run(who, lead, name, args, signal) };
     } catch (err) {
       const e = err instanceof OmniError ? err : new OmniError((err as Error)?.message ?? String(err), 'internal');
@@ -83,8 +85,9 @@ export class Composer {
     }
   }
 
-  private async allowed(lead: SessionRecord, tool: McpToolName, args: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-    const v = await this.deps.decide(lead, { phase: 'mcp', tool, args }, signal);
+  private async allowed(who: McpIdentity, lead: SessionRecord | undefined, tool: McpToolName, args: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
+    const req = { phase: 'mcp' as const, tool, args };
+    const v = lead ? await this.deps.decide(lead, req, signal) : await this.deps.decideUser(req, (who.kind === 'user' && who.env.PWD) || '/');
     if (v.verdict === 'deny') throw new OmniError(`${v.reason ?? 'denied by policy'}${v.policy ? ` (policy ${v.policy})` : ''}`, 'denied');
   }
 

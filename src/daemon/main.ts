@@ -13,6 +13,7 @@ import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
 import { ChildWatch } from './child-watch.js';
 import { Composer } from './composer.js';
+import { UserPolicies } from './user-policies.js';
 import type { McpCallReply } from '../mcp/tools.js';
 import { createGitRunner, createWorktree, worktreeDiff } from '../worktree/index.js';
 import { ApprovalGate } from './approval-gate.js';
@@ -231,10 +232,12 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   // omni's MCP tools (docs/ARCHITECTURE.md, "omni_spawn, hop by hop"); children tell their parents.
   const children = new ChildWatch({ bus, session: (id) => store.get(id), emit: (rec, ev) => events.emit(rec, ev) });
   const git = createGitRunner();
+  const userPolicies = new UserPolicies({ configDir: paths.configDir, listSessions: () => store.all(), day: () => ledger.day(new Date()), log });
   const composer: Composer = new Composer({
     store,
     sessions,
     decide: (rec, req, signal) => policies.decide(rec, req, signal),
+    decideUser: (req, cwd) => userPolicies.decide(req, cwd),
     harnessNames: () => harnesses.all().map((h) => h.name),
     watch: children,
     worktrees: { create: (o) => createWorktree(git, o), diff: (wt) => worktreeDiff(git, wt, { maxBytes: 64 * 1024 }) },

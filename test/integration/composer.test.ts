@@ -168,6 +168,25 @@ describe('the composer: omni MCP tools over the agent socket', () => {
     expect(JSON.parse(String(r2.stdout))).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining("session lead's environment") } });
   });
 
+  it('the person may start any harness (a root session), under the global policies only', async () => {
+    const user = (tool: string, args: Record<string, unknown>) => api<McpCallReply>(t, 'POST', '/v1/mcp/call', { tool, args, env: { ...t.env, PWD: t.work } });
+    const r = await user('omni_spawn', { harness: 'scripted', prompt: 'hi', name: 'adhoc' });
+    expect(r.body).toMatchObject({ ok: true, result: { name: 'adhoc', harness: 'scripted' } });
+    const rec = await getSession(t, 'adhoc');
+    expect(rec.parent).toBeUndefined();
+    expect(rec.cwd).toBe(t.work);
+    expect((await user('omni_wait', { sessions: ['adhoc'], timeout_s: 30 })).body).toMatchObject({ ok: true, result: { timedOut: false } });
+    const policies = path.join(t.omniHome, 'config', 'policies.yaml');
+    fs.mkdirSync(path.dirname(policies), { recursive: true });
+    fs.writeFileSync(policies, 'policies:\n  - name: no-user-spawns\n    rules:\n      - when: { mcp_tool: omni_spawn }\n        verdict: deny\n        reason: spawning is for leads\n');
+    try {
+      expect((await user('omni_spawn', { harness: 'scripted', prompt: 'hi' })).body).toEqual({ ok: false, error: { code: 'denied', message: 'spawning is for leads (policy no-user-spawns)' } });
+      expect((await user('omni_stop', { session: 'adhoc' })).body).toMatchObject({ ok: true, result: { stopped: [rec.id] } });
+    } finally {
+      fs.rmSync(policies);
+    }
+  });
+
   it('omni_stop stops the child; the lead logs child.exited', async () => {
     const r = await ok<{ stopped: string[] }>(lead.id, 'omni_stop', { session: 'coder-1' });
     expect(r.stopped).toEqual([coder.session]);
