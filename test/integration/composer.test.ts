@@ -187,6 +187,20 @@ describe('the composer: omni MCP tools over the agent socket', () => {
     }
   });
 
+  it('a tool round trip on the agent socket (omni_sessions, decided at phase mcp): p50/p99', async () => {
+    const ms: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      await ok(lead.id, 'omni_sessions');
+      ms.push(performance.now() - t0);
+    }
+    ms.sort((a, b) => a - b);
+    const p50 = ms[49]!;
+    const p99 = ms[98]!;
+    console.log(`omni_sessions round trip over the agent socket: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (100 calls)`);
+    expect(p50).toBeLessThan(250);
+  });
+
   it('omni_stop stops the child; the lead logs child.exited', async () => {
     const r = await ok<{ stopped: string[] }>(lead.id, 'omni_stop', { session: 'coder-1' });
     expect(r.stopped).toEqual([coder.session]);
