@@ -131,7 +131,7 @@ describe('a tree budget counts children on every harness', () => {
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-tree-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('a Claude lead, a Codex child and a Pi grandchild: the lead sees all three in spend.tree and omni_spawn is refused past max_tree_usd', async () => {
+  it('a Claude lead, a Codex child and a Pi grandchild: the lead sees all three in spend.tree; omni_spawn past max_tree_usd and a tree budget are refused', async () => {
     const recs = new Map<string, SessionRecord>();
     const events: Array<{ session: string; ev: NewEvent }> = [];
     const approvals = new ApprovalQueue(path.join(dir, 'approvals'));
@@ -165,6 +165,9 @@ describe('a tree budget counts children on every harness', () => {
     spend(pi, 0.25);
     expect(await svc.decide(lead, call)).toMatchObject({ verdict: 'deny', policy: 'spawn_bounds', reason: expect.stringContaining('max_tree_usd is $1') });
     expect(events.filter((e) => e.ev.type === 'policy.decision').map((e) => e.ev.data)).toContainEqual(expect.objectContaining({ phase: 'mcp', verdict: 'deny' }));
+    // And a `scope: tree` budget of the lead sees the same total.
+    svc.attach(lead, svc.prepare([{ ref: 'cost_budget:{"hard_limit_usd": 1, "scope": "tree"}' }], dir));
+    expect(await svc.decide(lead, { phase: 'prompt', text: 'go on' })).toMatchObject({ verdict: 'deny', reason: expect.stringContaining('$1 spent by this session and its sub-agents') });
   });
 });
 
