@@ -141,7 +141,7 @@ export class Composer {
       }
     }
     const prompt = [entry?.prompt, a.prompt as string].filter((p) => p && p.trim()).join('\n\n');
-    this.deps.watch.expectTurn(id);
+    if (prompt) this.deps.watch.expectTurn(id);
     let rec: SessionRecord;
     try {
       rec = await this.deps.sessions.create({
@@ -152,7 +152,7 @@ export class Composer {
         env,
         ...(entry?.executor.model ? { model: entry.executor.model } : {}),
         policies: entry?.policies ?? [],
-        prompt,
+        ...(prompt ? { prompt } : {}),
         ...(entry ? { agent: { name: entry.name, file: entry.file } } : {}),
         sandbox: entry?.sandbox ? [entry.sandbox] : [],
         ...(lead ? { parent: lead.id } : {}),
