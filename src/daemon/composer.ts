@@ -8,7 +8,8 @@ import { checkArgs } from './composer-args.js';
 import { compactEntries } from './composer-read.js';
 import { readEvents } from './eventlog.js';
 import { treeSpend } from './policy-spend.js';
-import { depthOf, descendants } from './session-tree.js';
+import { deepestFirst, findNode, sessionTree } from '../core/session-tree.js';
+import { depths, descendants } from './session-tree.js';
 import type { CreateSessionRequest } from './sessions.js';
 import type { SendResult } from './pane-io.js';
 import { loadGrant, loadSpawnEnv } from './spawn-grants.js';
@@ -202,10 +203,9 @@ export class Composer {
   /** The session and everything it started, deepest first. */
   private async stop(lead: SessionRecord | undefined, ref: string): Promise<unknown> {
     const rec = this.resolve(lead, ref);
-    const all = this.deps.store.all();
-    const order = [rec, ...descendants(rec.id, all)].map((r) => ({ r, depth: depthOf(r, all) })).sort((x, y) => y.depth - x.depth);
+    const node = findNode(sessionTree(this.deps.store.all()), rec.id);
     const stopped: string[] = [];
-    for (const { r } of order) {
+    for (const r of node ? deepestFirst(node) : [rec]) {
       if (!isLive(r.status)) continue;
       await this.deps.sessions.stop(r);
       stopped.push(r.id);
@@ -216,6 +216,7 @@ export class Composer {
   private list(lead: SessionRecord | undefined): unknown {
     const all = this.deps.store.all();
     const rows = this.scope(lead, all);
+    const depth = depths(all);
     return {
       sessions: rows.map((r) => ({
         session: r.id,
@@ -223,7 +224,7 @@ export class Composer {
         harness: r.harness,
         status: r.status,
         parent: r.parent ?? null,
-        depth: depthOf(r, all),
+        depth: depth.get(r.id) ?? 0,
         ...(r.worktree ? { worktree: r.worktree.path, branch: r.worktree.branch } : {}),
         costUsd: r.cost?.computedUsd ?? 0,
         treeCostUsd: treeSpend(r, all).usd,

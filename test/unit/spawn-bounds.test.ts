@@ -120,7 +120,7 @@ describe('the session tree', () => {
   });
   const all = [rec('root'), rec('a', 'root'), rec('b', 'root', { status: 'exited' }), rec('a1', 'a'), rec('other')];
   it('descendants, depth and the facts the mcp phase sees', () => {
-    expect(descendants('root', all).map((r) => r.id)).toEqual(['a', 'b', 'a1']);
+    expect(descendants('root', all).map((r) => r.id)).toEqual(['a', 'a1', 'b']);
     expect(depthOf(all[3]!, all)).toBe(2);
     expect(treeFacts(all[0]!, all)).toEqual({ children: 2, live: 2, depth: 0 });
   });
