@@ -10,7 +10,7 @@ import type { McpCallReply } from '../../src/mcp/tools.js';
 import { parseEvents } from '../helpers/events.js';
 import { initRepo, sh } from '../helpers/git-repo.js';
 import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
-import { api, createScripted, getSession, startScriptedDaemon, waitFor } from '../helpers/scripted.js';
+import { api, createScripted, getSession, sendText, startScriptedDaemon, waitFor } from '../helpers/scripted.js';
 
 /**
  * omni's MCP tools in the daemon (src/daemon/composer.ts), over the real wiring: a lead session
@@ -166,6 +166,14 @@ describe('the composer: omni MCP tools over the agent socket', () => {
       reject: false,
     });
     expect(JSON.parse(String(r2.stdout))).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining("session lead's environment") } });
+    // And a process in a pane's tree: a script the stranger's harness runs as a tool (the script
+    // file hides the socket from omni_guard, which would deny the command if it named it).
+    const script = path.join(t.dir, 'from-pane.sh');
+    const out = path.join(t.dir, 'from-pane.json');
+    fs.writeFileSync(script, `curl -s --unix-socket ${sock} -H 'content-type: application/json' -d '{"tool":"omni_sessions","args":{}}' http://omni/v1/mcp/call > ${out}\n`);
+    await sendText(t, 'stranger', `tool: sh ${script}`);
+    const body = await until(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').trim(), 15_000, 'the curl from the pane');
+    expect(JSON.parse(body)).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining("stranger's process tree") } });
   });
 
   it('the person may start any harness (a root session), under the global policies only', async () => {
