@@ -231,6 +231,26 @@ describe('the composer: omni MCP tools over the agent socket', () => {
     expect(w.sessions[0]!.status).toBe('running');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   });
+
+  it('an ask at phase mcp holds the call until a person answers', async () => {
+    await ok(lead.id, 'omni_wait', { sessions: ['helper-1'], timeout_s: 30 });
+    const policy = 'policies:\n  - name: sends-need-a-person\n    rules:\n      - when: { mcp_tool: omni_send }\n        verdict: ask\n        reason: a person reads what ${tool} types\n';
+    expect((await api(t, 'POST', `/v1/sessions/${lead.id}/policies`, { ref: 'sends.yaml', source: 'sends.yaml', text: policy })).status).toBe(201);
+    const pending = call(lead.id, 'omni_send', { session: 'helper-1', text: 'after approval' });
+    const ap = await until(async () => {
+      const r = await api<{ approvals: Array<{ id: string; phase: string; request: { tool?: string } }> }>(t, 'GET', `/v1/approvals?session=${lead.id}`);
+      return r.body.approvals[0];
+    }, 10_000, 'the ask');
+    expect(ap).toMatchObject({ phase: 'mcp', request: { tool: 'omni_send' } });
+    expect((await getSession(t, lead.id)).status).toBe('waiting');
+    expect((await api(t, 'POST', `/v1/approvals/${ap.id}/approve`, { via: 'api' })).status).toBe(200);
+    expect(await pending).toMatchObject({ ok: true, result: { accepted: true } });
+    // A denied ask is the call's denial.
+    const again = call(lead.id, 'omni_send', { session: 'helper-1', text: 'not this one' });
+    const ap2 = await until(async () => (await api<{ approvals: Array<{ id: string }> }>(t, 'GET', `/v1/approvals?session=${lead.id}`)).body.approvals[0], 10_000, 'the second ask');
+    await api(t, 'POST', `/v1/approvals/${ap2.id}/deny`, { reason: 'no' });
+    expect(await again).toMatchObject({ ok: false, error: { code: 'denied', message: expect.stringContaining('(policy sends-need-a-person)') } });
+  });
 });
 
 /** POST JSON over a Unix socket; the parsed JSON reply. */
