@@ -157,7 +157,7 @@ export class Composer {
         ...(entry ? { agent: { name: entry.name, file: entry.file } } : {}),
         sandbox: entry?.sandbox ? [entry.sandbox] : [],
         ...(lead ? { parent: lead.id } : {}),
-        ...(entry?.spawn ? { spawn: entry.spawn } : {}),
+        ...(entry?.spawn ? { spawn: withInheritedDepth(entry.spawn, grant?.limits?.maxDepth) } : {}),
         ...(worktree ? { worktree } : {}),
       });
     } catch (err) {
@@ -267,4 +267,14 @@ export class Composer {
     const taken = new Set(this.deps.store.all().map((s) => s.name));
     for (let n = 1; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
   }
+}
+
+/**
+ * A child's own grant, bounded by its parent's `maxDepth` too: depth counts from the root, so
+ * the root's bound holds for the whole tree, not only for the root's own spawns.
+ */
+function withInheritedDepth(grant: SpawnGrant, parentMax: number | undefined): SpawnGrant {
+  if (parentMax === undefined) return grant;
+  const own = grant.limits?.maxDepth;
+  return { ...grant, limits: { ...grant.limits, maxDepth: own === undefined ? parentMax : Math.min(own, parentMax) } };
 }

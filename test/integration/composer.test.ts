@@ -313,3 +313,60 @@ describe('the composer across a daemon kill -9', () => {
     expect(fs.readFileSync(path.join(t.omniHome, 'worktrees', s2, 'mark.txt'), 'utf8')).toBe('from-lead\n');
   });
 });
+
+describe('the composer: nested grants', () => {
+  let t: TestEnv;
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it("a child with its own grant spawns too, within the root's max_depth", async () => {
+    t = makeTestEnv();
+    initRepo(t.work);
+    await startScriptedDaemon(t);
+    const leaf = { name: 'leaf', file: '/specs/sub.yaml', executor: { harness: 'scripted' }, policies: [], worktree: false };
+    const grant: SpawnGrant = {
+      agents: [{ name: 'sub', file: '/specs/sub.yaml', executor: { harness: 'scripted' }, policies: [], worktree: false, spawn: { agents: [leaf], limits: { maxChildren: 5 } } }],
+      limits: { maxDepth: 1 },
+    };
+    const r = await api<{ session: SessionRecord }>(t, 'POST', '/v1/sessions', { harness: 'scripted', cwd: t.work, env: t.env, name: 'root', spawn: grant });
+    expect(r.status).toBe(201);
+    const root = r.body.session;
+    await waitFor(t, 'root', 'idle');
+    const rootSock = path.join(t.omniHome, 'run', 'agent', root.id, 'hook.sock');
+    const sub = await socketJson<McpCallReply>(rootSock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'sub', prompt: 'plan' } });
+    expect(sub.ok, JSON.stringify(sub)).toBe(true);
+    const subId = (sub as { result: { session: string } }).result.session;
+    await waitFor(t, subId, 'idle');
+    expect(await getSession(t, subId)).toMatchObject({ parent: root.id, spawn: true });
+    const subSock = path.join(t.omniHome, 'run', 'agent', subId, 'hook.sock');
+    expect(await socketJson(subSock, '/mcp/call', { tool: 'omni_agents', args: {} })).toMatchObject({ ok: true, result: { agents: [{ name: 'leaf' }], limits: { maxChildren: 5, maxDepth: 1 } } });
+    // The root's max_depth: 1 holds for the sub-agent's own spawns (its leaf would be at depth 2).
+    expect(await socketJson(subSock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'leaf', prompt: 'x' } })).toMatchObject({
+      ok: false,
+      error: { code: 'denied', message: expect.stringContaining('the child would be at depth 2, max_depth is 1') },
+    });
+    // The root sees its grandchildren's tree; the sub-agent only its own.
+    expect(await socketJson(rootSock, '/mcp/call', { tool: 'omni_sessions', args: {} })).toMatchObject({ ok: true, result: { sessions: [{ session: subId, depth: 1 }] } });
+
+    // Without a depth bound the sub-agent starts its leaf: a grandchild of the root.
+    const r2 = await api<{ session: SessionRecord }>(t, 'POST', '/v1/sessions', { harness: 'scripted', cwd: t.work, env: t.env, name: 'root2', spawn: { ...grant, limits: {} } });
+    const root2 = r2.body.session;
+    await waitFor(t, 'root2', 'idle');
+    const root2Sock = path.join(t.omniHome, 'run', 'agent', root2.id, 'hook.sock');
+    const sub2 = ((await socketJson<McpCallReply>(root2Sock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'sub', prompt: 'plan' } })) as { result: { session: string } }).result.session;
+    await waitFor(t, sub2, 'idle');
+    const sub2Sock = path.join(t.omniHome, 'run', 'agent', sub2, 'hook.sock');
+    const leafR = await socketJson<McpCallReply>(sub2Sock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'leaf', prompt: 'x' } });
+    expect(leafR).toMatchObject({ ok: true, result: { name: 'leaf-1' } });
+    const leafId = (leafR as { result: { session: string } }).result.session;
+    expect((await getSession(t, leafId)).parent).toBe(sub2);
+    const tree = await socketJson<McpCallReply>(root2Sock, '/mcp/call', { tool: 'omni_sessions', args: {} });
+    expect((tree as { result: { sessions: Array<{ session: string; depth: number; parent: string }> } }).result.sessions).toEqual([
+      expect.objectContaining({ session: sub2, depth: 1, parent: root2.id }),
+      expect.objectContaining({ session: leafId, depth: 2, parent: sub2 }),
+    ]);
+    // omni_stop of the sub-agent stops its leaf first.
+    expect(await socketJson(root2Sock, '/mcp/call', { tool: 'omni_stop', args: { session: sub2 } })).toEqual({ ok: true, result: { stopped: [leafId, sub2] } });
+  });
+});
