@@ -99,7 +99,7 @@ for (const harness of HARNESSES) {
       expect(call.data.tool).toBe(offered[0]);
       expect(call.data.kind).toBe('mcp');
       // No harness dialog stopped it: the session never waited on a person.
-      expect(events.filter((e) => e.type === 'status' && (e.data as { status?: string }).status === 'waiting')).toEqual([]);
+      expect(events.filter((e) => e.type === 'session.status' && (e as OmniEvent<'session.status'>).data.status === 'waiting')).toEqual([]);
     });
   });
 }
