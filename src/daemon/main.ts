@@ -11,6 +11,10 @@ import type { HarnessRegistry } from '../harnesses/registry.js';
 import { createTmuxRunner } from '../tmux/runner.js';
 import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
+import { ChildWatch } from './child-watch.js';
+import { Composer } from './composer.js';
+import type { McpCallReply } from '../mcp/tools.js';
+import { createGitRunner, createWorktree, worktreeDiff } from '../worktree/index.js';
 import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { LoopWatch } from './loop-watch.js';
@@ -186,7 +190,13 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     },
   });
   const hooks = new HarnessSessions({ store, harnesses, events, policies, panes, log });
-  const agents = new AgentEndpoints(paths.agentDir, (id, event, payload, signal) => hooks.handleHook(id, event, payload, signal), log);
+  // The sockets' MCP verb calls the composer, built last (below): no socket opens before it is.
+  const agents = new AgentEndpoints(
+    paths.agentDir,
+    (id, event, payload, signal) => hooks.handleHook(id, event, payload, signal),
+    log,
+    (id, tool, args, signal): Promise<McpCallReply> => composer.call({ kind: 'session', id }, tool, args, signal),
+  );
   const sandbox = new SandboxService({
     agentDir: (id) => agents.sessionDir(id),
     sessionDir: (id) => store.sessionDir(id),
@@ -218,6 +228,20 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     log,
   });
 
+  // omni's MCP tools (docs/ARCHITECTURE.md, "omni_spawn, hop by hop"); children tell their parents.
+  const children = new ChildWatch({ bus, session: (id) => store.get(id), emit: (rec, ev) => events.emit(rec, ev) });
+  const git = createGitRunner();
+  const composer: Composer = new Composer({
+    store,
+    sessions,
+    decide: (rec, req, signal) => policies.decide(rec, req, signal),
+    harnessNames: () => harnesses.all().map((h) => h.name),
+    watch: children,
+    worktrees: { create: (o) => createWorktree(git, o), diff: (wt) => worktreeDiff(git, wt, { maxBytes: 64 * 1024 }) },
+    worktreeRoot: path.join(paths.home, 'worktrees'),
+    log,
+  });
+
   // Tells the person (their tmux, their desktop) when a session needs them or is done.
   const notifier = new Notifier({
     config: () => loadConfig(paths.configDir).notify,
@@ -238,6 +262,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const loopWatch = new LoopWatch({ log });
   const server = createControlServer({
     loopWatch,
+    composer,
     sessions,
     bus,
     harnesses,
