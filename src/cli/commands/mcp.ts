@@ -59,7 +59,9 @@ export function controlForward(connect: () => Promise<OmniClient> = client): Mcp
   return async (tool, args) => {
     api ??= connect();
     try {
-      return await (await api).request<McpCallReply>('/v1/mcp/call', { body: { tool, args, env: callerEnv() } });
+      // PWD is where a spawned harness starts without a worktree: this process's own directory
+      // (an MCP client starts its servers with a cwd, and may pass on a PWD of its own).
+      return await (await api).request<McpCallReply>('/v1/mcp/call', { body: { tool, args, env: { ...callerEnv(), PWD: process.cwd() } } });
     } catch (err) {
       // A refusal (403 forbidden inside a session's pane, 404 from a daemon without the route) is the model's to read.
       if (err instanceof OmniError && err.code !== 'daemon_unreachable') return { ok: false, error: { code: err.code, message: err.message } };
