@@ -36,7 +36,8 @@ export function replyToContent(reply: McpCallReply): CallToolResult {
 export function createMcpServer(opts: Pick<McpServerOptions, 'version' | 'call' | 'progressEveryMs'>): Server {
   const server = new Server({ name: MCP_SERVER_NAME, version: opts.version }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: MCP_TOOLS.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
+    // A lead uses these every turn: Claude Code loads a tool marked anthropic/alwaysLoad up front instead of behind its ToolSearch.
+    tools: MCP_TOOLS.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, _meta: { 'anthropic/alwaysLoad': true } })),
   }));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const { name, arguments: args } = req.params;

@@ -172,6 +172,11 @@ export class Script {
   next(): Answer | undefined {
     return this.queue.shift();
   }
+
+  /** Serve `a` again next (its turn was replaced by a search for a tool it needs). */
+  putBack(a: Answer): void {
+    this.queue.unshift(a);
+  }
 }
 
 export interface Choice {
@@ -248,4 +253,16 @@ export function mcpCallFromPrompt(text: string): ScriptSpec | undefined {
   }
   const tool = m[1]!;
   return { name: `mcp-call:${tool}`, match: () => false, turns: [{ toolUses: [{ mcp: tool, input }] }, { text: `MCP-CALL ${tool} done.` }] };
+}
+
+/**
+ * Claude Code offers MCP tools of a server that is still connecting through its `ToolSearch`
+ * tool (which waits for them), as it tells the model. A model that needs such a tool searches
+ * first: this is that call, or undefined when the answer's MCP tools are all offered (or there
+ * is no ToolSearch to ask).
+ */
+export function toolSearchFirst(a: Answer, toolNames: readonly string[]): Answer | undefined {
+  const missing = (a.toolUses ?? []).filter((t) => t.mcp && !resolveMcpName(t.mcp, toolNames)).map((t) => t.mcp!);
+  if (!missing.length || !toolNames.includes('ToolSearch')) return undefined;
+  return { toolUses: [{ name: 'ToolSearch', input: { query: missing.join(' '), max_results: 10 } }] };
 }

@@ -15,6 +15,7 @@ import {
   mcpCallFromPrompt,
   resolveMcpName,
   Script,
+  toolSearchFirst,
   type Answer,
   type CapturedRequest,
   type Gate,
@@ -240,6 +241,12 @@ export class FakeModel {
     if (asked) {
       const script = this.script(asked);
       choice = { answer: script.next()!, servedBy: 'script', script };
+    }
+    // A scripted MCP call whose tool is not offered yet (its server still connecting): search for it first, as a model would.
+    const search = choice.script ? toolSearchFirst(choice.answer, cap.toolNames) : undefined;
+    if (search) {
+      choice.script!.putBack(choice.answer);
+      choice = { ...choice, answer: search };
     }
     const answer = this.resolve(choice.answer, codec, cap.toolNames);
     cap.servedBy = choice.servedBy;
