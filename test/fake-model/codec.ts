@@ -61,7 +61,10 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** Tool names in a request's `tools` (Anthropic / Responses `name`, Chat `function.name`, namespaces' inner tools). */
+/** The name a request's Responses `tool_search` tool goes by here, and a tool use that calls it. */
+export const TOOL_SEARCH = 'tool_search';
+
+/** Tool names in a request's `tools` (Anthropic / Responses `name`, Chat `function.name`, namespaces' tools as `ns/name`). */
 export function toolNamesOf(tools: unknown): string[] {
   if (!Array.isArray(tools)) return [];
   const out: string[] = [];
@@ -69,7 +72,10 @@ export function toolNamesOf(tools: unknown): string[] {
     if (!t || typeof t !== 'object') continue;
     const name = typeof t.name === 'string' ? t.name : typeof t.function?.name === 'string' ? t.function.name : undefined;
     if (name) out.push(name);
-    if (Array.isArray(t.tools)) out.push(...toolNamesOf(t.tools));
+    // Codex's client-side tool search (Responses `{type: "tool_search"}`): named by its type.
+    else if (t.type === 'tool_search') out.push(TOOL_SEARCH);
+    // A Responses namespace (Codex: `mcp__omni` holding `omni_agents`): its tools as `<namespace>/<name>`.
+    if (Array.isArray(t.tools)) out.push(...toolNamesOf(t.tools).map((n) => (name ? `${name}/${n}` : n)));
   }
   return out;
 }

@@ -31,7 +31,8 @@ export interface ToolUseSpec {
   /**
    * An MCP tool by its own name (e.g. `omni_spawn`), resolved against the request's `tools`:
    * the exact name, else the one ending in `__<mcp>` (Claude: `mcp__omni__omni_spawn`), else the
-   * one ending in `<mcp>`. So one script serves every harness's naming.
+   * one ending in `<mcp>`; Codex's namespaced `mcp__omni/omni_spawn` is sent as `namespace` +
+ * `name`. So one script serves every harness's naming.
    */
   mcp?: string;
   input: unknown;
@@ -232,7 +233,7 @@ export function cleanUserText(parts: string[]): string {
 
 /** The wire name of MCP tool `mcp` among a request's tools (undefined: the request does not offer it). */
 export function resolveMcpName(mcp: string, toolNames: readonly string[]): string | undefined {
-  return toolNames.find((n) => n === mcp) ?? toolNames.find((n) => n.endsWith(`__${mcp}`)) ?? toolNames.find((n) => n.endsWith(mcp));
+  return toolNames.find((n) => n === mcp) ?? toolNames.find((n) => n.endsWith(`__${mcp}`) || n.endsWith(`/${mcp}`)) ?? toolNames.find((n) => n.endsWith(mcp));
 }
 
 /**
@@ -257,12 +258,16 @@ export function mcpCallFromPrompt(text: string): ScriptSpec | undefined {
 
 /**
  * Claude Code offers MCP tools of a server that is still connecting through its `ToolSearch`
- * tool (which waits for them), as it tells the model. A model that needs such a tool searches
+ * tool (which waits for them), as it tells the model; Codex offers every MCP tool only through
+ * its `tool_search`. A model that needs such a tool searches
  * first: this is that call, or undefined when the answer's MCP tools are all offered (or there
  * is no ToolSearch to ask).
  */
 export function toolSearchFirst(a: Answer, toolNames: readonly string[]): Answer | undefined {
   const missing = (a.toolUses ?? []).filter((t) => t.mcp && !resolveMcpName(t.mcp, toolNames)).map((t) => t.mcp!);
-  if (!missing.length || !toolNames.includes('ToolSearch')) return undefined;
-  return { toolUses: [{ name: 'ToolSearch', input: { query: missing.join(' '), max_results: 10 } }] };
+  if (!missing.length) return undefined;
+  if (toolNames.includes('ToolSearch')) return { toolUses: [{ name: 'ToolSearch', input: { query: missing.join(' '), max_results: 10 } }] };
+  // Codex 0.169 offers every MCP tool behind its client-side `tool_search` (openai.ts encodes the call).
+  if (toolNames.includes('tool_search')) return { toolUses: [{ name: 'tool_search', input: { query: missing.join(' '), limit: 8 } }] };
+  return undefined;
 }
