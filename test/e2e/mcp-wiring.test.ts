@@ -15,7 +15,8 @@ import { claudeEnv, makeTestEnv, pinnedCli, until, type TestEnv } from '../helpe
  * model's scripted `omni_agents` call must run through omni's wiring (Claude: --mcp-config,
  * Codex: -c mcp_servers.omni, Pi: the extension's tools) without a harness dialog, its result
  * (the spec's agent names) must come back to the model, and the call must be in the log as a
- * tool.call of kind mcp. Run each harness alone: `npx vitest run test/e2e/mcp-wiring.test.ts -t claude`.
+ * tool.call of kind mcp. Each also in omni's sandbox (the server then runs inside it). Run one harness at a time:
+ * `npx vitest run test/e2e/mcp-wiring.test.ts -t claude`.
  */
 
 const HARNESSES = ['claude', 'codex', 'pi'] as const;
@@ -24,9 +25,10 @@ type Harness = (typeof HARNESSES)[number];
 /** Agent names no harness's own prompt contains, so finding them in a request means the tool result got there. */
 const AGENTS = ['zebra-coder', 'yak-reviewer'];
 
-function spec(harness: Harness): string {
+function spec(harness: Harness, sandbox: boolean): string {
   return [
     `name: lead-${harness}`,
+    ...(sandbox ? ['sandbox: true'] : []),
     'prompt: LIST-THE-AGENTS please',
     'executor:',
     `  harness: ${harness}`,
@@ -68,8 +70,9 @@ function setUp(harness: Harness, fake: FakeModel): TestEnv {
   return t;
 }
 
-for (const harness of HARNESSES) {
-  describe.skipIf(!pinnedCli(harness))(`omni's MCP tools in a ${harness} session (omni run, spawn: true)`, () => {
+for (const harness of HARNESSES) for (const sandbox of [false, true]) {
+  const label = `${harness}${sandbox ? ' in the sandbox' : ''}`;
+  describe.skipIf(!pinnedCli(harness))(`omni's MCP tools in a ${label} session (omni run, spawn: true)`, () => {
     let fake: FakeModel;
     let t: TestEnv;
     beforeEach(async () => {
@@ -81,12 +84,13 @@ for (const harness of HARNESSES) {
       await fake.close();
     });
 
-    it(`${harness}: the model's omni_agents call runs and its result reaches the model; the log has the tool.call`, async () => {
+    it(`${label}: the model's omni_agents call runs and its result reaches the model; the log has the tool.call`, async () => {
       const script = fake.script({ match: 'LIST-THE-AGENTS', turns: [{ toolUses: [{ mcp: 'omni_agents', input: {} }] }, { text: 'I can start two agents.' }] });
       const file = path.join(t.work, 'lead.yaml');
-      fs.writeFileSync(file, spec(harness));
+      fs.writeFileSync(file, spec(harness, sandbox));
       const session = await t.omniJson<SessionRecord>(['run', file]);
       expect(session.spawn).toBe(true);
+      if (sandbox) expect(session.sandbox).toBeTruthy();
 
       // The follow-up the harness sends once the tool ran: it carries the tool's result.
       const followup = await fake.waitForRequest((r) => r.script === script && r.servedBy === 'followup' && r.answer?.text === 'I can start two agents.', 120_000);
