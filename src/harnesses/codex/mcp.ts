@@ -13,6 +13,9 @@ import { tomlValue } from './config.js';
  *   auto|prompt|writes|approve, 0.169) would otherwise stop for a person on calls it judges
  *   side-effecting; omni's tools are decided by omni (the daemon's `mcp` policy phase and the
  *   PreToolUse hook).
+ * - Codex 0.169 offers MCP tools only through its client-side `tool_search` (always on): the
+ *   model finds the namespace `mcp__omni` and calls `omni_spawn` in it; its hooks name the call
+ *   `mcp__omni__omni_spawn` (kind `mcp`, tools.ts). Measured: test/e2e/mcp-wiring.test.ts.
  */
 export const CODEX_MCP_TOOL_TIMEOUT_S = 3900;
 
