@@ -1,12 +1,13 @@
-import { OmniClient } from '../../client/api.js';
-import { startDaemon } from '../../client/daemon-control.js';
+import type { OmniClient } from '../../client/api.js';
 import { unixRequest } from '../../client/unix-http.js';
 import { OmniError } from '../../core/errors.js';
 import { OMNI_VERSION } from '../../core/version.js';
 import type { McpForward } from '../../mcp/server.js';
 import type { McpCallReply } from '../../mcp/tools.js';
-import { client, paths } from '../context.js';
-import { callerEnv } from './start.js';
+
+// In a session the server starts with the harness (Claude's first turn may not wait for it):
+// what only the person's route or a daemon start needs is loaded when it is needed.
+const connectAsUser = async (): Promise<OmniClient> => (await import('../context.js')).client();
 
 export interface McpOptions {
   /** The session's agent socket: omni's wiring in a session passes it (the session's identity). */
@@ -45,6 +46,7 @@ export function agentSocketForward(socket: string, delays = [200, 500, 1000, 200
         if (!notListening(err) || attempt >= delays.length) throw err;
         if (!started && !process.env.OMNI_SANDBOXED) {
           started = true;
+          const [{ startDaemon }, { paths }] = await Promise.all([import('../../client/daemon-control.js'), import('../context.js')]);
           await startDaemon(paths()).catch(() => undefined);
         }
         await sleep(delays[attempt]!);
@@ -54,13 +56,14 @@ export function agentSocketForward(socket: string, delays = [200, 500, 1000, 200
 }
 
 /** `POST /v1/mcp/call` on the control socket as the user, with this shell's environment for what it spawns. */
-export function controlForward(connect: () => Promise<OmniClient> = client): McpForward {
+export function controlForward(connect: () => Promise<OmniClient> = connectAsUser): McpForward {
   let api: Promise<OmniClient> | undefined;
   return async (tool, args) => {
     api ??= connect();
     try {
       // PWD is where a spawned harness starts without a worktree: this process's own directory
       // (an MCP client starts its servers with a cwd, and may pass on a PWD of its own).
+      const { callerEnv } = await import('./start.js');
       return await (await api).request<McpCallReply>('/v1/mcp/call', { body: { tool, args, env: { ...callerEnv(), PWD: process.cwd() } } });
     } catch (err) {
       // A refusal (403 forbidden inside a session's pane, 404 from a daemon without the route) is the model's to read.
