@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -98,6 +99,25 @@ describe('omni mcp (MCP server over stdio)', () => {
       const unknown = await client.callTool({ name: 'omni_nope', arguments: {} });
       expect(unknown.isError).toBe(true);
       expect(stub.seen).toHaveLength(2);
+    } finally {
+      await stub.close();
+    }
+  });
+
+  it('exits once its client goes, even with a call still waiting on the daemon', async () => {
+    const stub = await stubAgentSocket(t.dir, () => ({ status: 200, body: { ok: true, result: {} } }), 600_000);
+    try {
+      const child = spawn(process.execPath, [OMNI_JS, 'mcp', '--agent-socket', stub.socket], { env: t.env, stdio: ['pipe', 'pipe', 'inherit'] });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const send = (m: unknown) => child.stdin.write(JSON.stringify(m) + '\n');
+      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'omni_wait', arguments: { sessions: ['x'], timeout_s: 600 } } });
+      await until(() => stub.seen.length === 1, 10_000, 'the call to reach the agent socket');
+      child.stdin.end();
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 5000))]);
+      if (code === 'still running') child.kill('SIGKILL');
+      expect(code).toBe(0);
     } finally {
       await stub.close();
     }

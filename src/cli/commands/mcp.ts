@@ -22,7 +22,9 @@ export async function mcpCommand(opts: McpOptions): Promise<number> {
   const { runMcpServer } = await import('../../mcp/server.js');
   const call = opts.agentSocket ? agentSocketForward(opts.agentSocket) : controlForward();
   await runMcpServer({ version: OMNI_VERSION, call });
-  return 0;
+  // The client is gone: a call still waiting on the daemon (omni_wait, a held ask) has no one to
+  // answer, and its open socket must not keep this process alive after the harness exited.
+  process.exit(0);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
