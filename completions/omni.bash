@@ -89,7 +89,7 @@ _omni() {
       flags="--harness --model --name --cwd --detach --json --sandbox --no-sandbox --tag"
       if [ "$arg" = 0 ]; then _omni_yaml; return; fi ;;
     dashboard|doctor) flags="--json" ;;
-    ls|list) flags="--all --wide --tag --json" ;;
+    ls|list) flags="--all --wide --tree --tag --json" ;;
     tag)
       flags="--json"
       case "$arg:$cur" in
@@ -101,7 +101,7 @@ _omni() {
         *) COMPREPLY=($(compgen -W "$(_omni_tags)" -- "$cur")); return ;;
       esac ;;
     attach|stop|interrupt)
-      flags="--json"; [ "$cmd" = attach ] && flags=""
+      flags="--json"; [ "$cmd" = attach ] && flags=""; [ "$cmd" = stop ] && flags="--tree --json"
       if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
     send)
       flags="--tag --to --file --no-submit --force --json"
@@ -126,7 +126,7 @@ _omni() {
       if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi
       [ "$arg" = 1 ] && return ;; # the new name
     cost)
-      flags="--by --json"
+      flags="--by --tree --json"
       if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi ;;
     approve|deny)
       flags="--all --session --json"; [ "$cmd" = deny ] && flags="--all --session --reason --json"

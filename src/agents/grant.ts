@@ -1,4 +1,6 @@
+import { policyRefInput } from '../policy/ref-input.js';
 import type { SandboxLayer } from '../sandbox/settings.js';
+import type { AgentSpec } from './spec.js';
 
 /**
  * What a session with `spawn: true` may start (docs/AGENTS.md): the spec's `agents:` and
@@ -39,4 +41,35 @@ export interface SubAgent {
   worktree: boolean;
   /** Its own sub-agents, when its spec says `spawn: true`. */
   spawn?: SpawnGrant;
+}
+
+/** A spec's policies as POST /v1/sessions takes them: files read here, on the caller's side; names sent as names. */
+export function agentPolicies(spec: Pick<AgentSpec, 'policies'>): SubAgent['policies'] {
+  return spec.policies.map((p) => ({ ...(p.file ? policyRefInput(p.file) : { ref: p.ref }), level: 'agent' as const }));
+}
+
+/**
+ * The grant of a spec with `spawn: true`: its `agents:` (nested grants for those that may spawn
+ * too) and `limits`, as plain JSON with every policy file read. No `agents:` = any harness ad hoc.
+ */
+export function grantFromSpec(spec: AgentSpec): SpawnGrant {
+  return {
+    agents: spec.agents.map(subAgent),
+    ...(spec.agents.length ? {} : { anyHarness: true }),
+    limits: { ...spec.limits },
+  };
+}
+
+function subAgent(a: AgentSpec): SubAgent {
+  return {
+    name: a.name,
+    ...(a.description !== undefined ? { description: a.description } : {}),
+    file: a.file,
+    executor: { ...a.executor },
+    ...(a.prompt !== undefined ? { prompt: a.prompt } : {}),
+    policies: agentPolicies(a),
+    ...(a.sandbox ? { sandbox: a.sandbox } : {}),
+    worktree: a.worktree,
+    ...(a.spawn ? { spawn: grantFromSpec(a) } : {}),
+  };
 }

@@ -148,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('stop')
     .description('stop a session (its tmux session is closed; the log stays)')
     .argument('<session>', 'session id or name')
+    .option('--tree', 'also every session under it (its sub-agents), deepest first')
     .option('--json', 'JSON output')
     .action(run(async (ref: string, opts) => (await import('./commands/control.js')).stopCommand(ref, opts)));
 
@@ -258,6 +259,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('spend from usage events: tokens, computed USD (price book), reported USD; unpriced models flagged')
     .argument('[session]', 'one session (id or name); default: all sessions')
     .addOption(new Option('--by <group>', 'group by (default: session; model for one session)').choices(['session', 'harness', 'model', 'day']))
+    .option('--tree', 'one row per session tree: each root with its sub-agents rolled up')
     .option('--json', 'JSON output')
     .action(run(async (ref: string | undefined, opts) => (await import('./commands/cost.js')).costCommand(ref, opts)));
 

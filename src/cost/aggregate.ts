@@ -1,4 +1,5 @@
 import type { OmniEvent, UsageData } from '../core/events.js';
+import { flattenTree, sessionTree, type TreeNode } from '../core/session-tree.js';
 import { CostFold, type CostBucket } from './summary.js';
 import { addTotals, emptyTotals, type CostTotals } from './totals.js';
 
@@ -18,11 +19,17 @@ export interface CostGroup extends CostTotals {
   parent?: string;
   /** `--by session`: the root of this session's tree, when that root is in the report. */
   root?: string;
+  /** `--by session`, with `root`: how far below the root (a child 1, a grandchild 2). */
+  depth?: number;
   /**
    * `--by session`, on a root with descendants in the report: its own spend plus theirs. The
    * descendants keep their own rows, right after their root; `total` counts each message once.
    */
   tree?: CostTotals;
+  /** `--tree` (rollUpTrees): the root's own spend; the group's figures are its tree's. */
+  own?: CostTotals;
+  /** `--tree`: sessions counted in the group (the root and its descendants in the report). */
+  treeSessions?: number;
 }
 
 export interface UnpricedModel {
@@ -122,70 +129,66 @@ export function aggregateBuckets(inputs: CostBucketsInput[], by: CostGrouping, o
 }
 
 /**
- * `--by session`: each descendant (by `parent`) goes right after its root, depth first, marked
- * with `root`, and the root gets a `tree` total (its spend and all of its descendants'). A root
- * that spent nothing itself but has descendants that did gets a row of its own. A session whose
- * parent is not in the report is a root here.
+ * `--by session`: each descendant (by `parent`, the one tree of src/core/session-tree.ts) goes
+ * right after its root, depth first, marked with `root` and `depth`, and the root gets a `tree`
+ * total (its spend and all of its descendants'). A root that spent nothing itself but has
+ * descendants that did gets a row of its own. A session whose parent is not in the report is a
+ * root here.
  */
 export function sessionTrees(groups: CostGroup[], inputs: Array<{ session: CostInput['session'] }>): CostGroup[] {
-  const sessions = new Map(inputs.map((i) => [i.session.id, i.session]));
+  const forest = sessionTree(inputs.map((i) => i.session));
+  const rootOf = new Map<string, TreeNode<CostInput['session']>>();
+  for (const r of forest) for (const n of flattenTree([r])) rootOf.set(n.item.id, r);
   const byId = new Map(groups.map((g) => [g.key, g]));
-  const rootOf = (id: string): string => {
-    const seen = new Set([id]);
-    let cur = id;
-    for (let p = sessions.get(cur)?.parent; p && sessions.has(p) && !seen.has(p); p = sessions.get(cur)?.parent) {
-      seen.add(p);
-      cur = p;
-    }
-    return cur;
-  };
-  const children = new Map<string, string[]>();
-  for (const i of inputs) {
-    const p = i.session.parent;
-    if (p && sessions.has(p) && rootOf(i.session.id) !== i.session.id) children.set(p, [...(children.get(p) ?? []), i.session.id]);
-  }
   const out: CostGroup[] = [];
-  const placed = new Set<string>();
-  const collect = (id: string, into: string[]) => {
-    if (placed.has(id)) return;
-    placed.add(id);
-    into.push(id);
-    for (const c of children.get(id) ?? []) collect(c, into);
-  };
   // Roots in the order their trees first spent (a root that spent nothing itself sits where
   // its first descendant would have).
-  const roots: string[] = [];
+  const roots: Array<TreeNode<CostInput['session']>> = [];
   for (const g of groups) {
-    const r = rootOf(g.key);
-    if (!roots.includes(r)) roots.push(r);
+    const r = rootOf.get(g.key);
+    if (r && !roots.includes(r)) roots.push(r);
   }
   for (const r of roots) {
-    const members: string[] = [];
-    collect(r, members);
-    if (!members.length) continue; // already placed (only in a parent loop, which omni never makes)
-    const descendants = members.filter((id) => id !== r && byId.has(id)).map((id) => byId.get(id)!);
-    let own = byId.get(r);
-    if (descendants.length && !own) {
-      const s = sessions.get(r)!;
-      own = { key: r, label: s.name, harness: s.harness, ...emptyTotals(), unpricedModels: [] };
-    }
+    const descendants = flattenTree([r]).filter((n) => n !== r && byId.has(n.item.id));
+    let own = byId.get(r.item.id);
+    if (descendants.length && !own) own = { key: r.item.id, label: r.item.name, harness: r.item.harness, ...emptyTotals(), unpricedModels: [] };
     if (!own) continue;
     out.push(own);
     if (!descendants.length) continue;
     const tree = addTotals(emptyTotals(), own);
-    for (const d of descendants) {
-      d.root = r;
+    for (const n of descendants) {
+      const d = byId.get(n.item.id)!;
+      d.root = r.item.id;
+      d.depth = n.depth;
       addTotals(tree, d);
       out.push(d);
     }
     own.tree = tree;
   }
   for (const g of groups) if (!out.includes(g)) out.push(g);
+  const sessions = new Map(inputs.map((i) => [i.session.id, i.session]));
   for (const g of out) {
     const p = sessions.get(g.key)?.parent;
     if (p) g.parent = p;
   }
   return out;
+}
+
+/**
+ * `omni cost --tree`: a `--by session` report rolled up to the roots — one group per tree, its
+ * figures the tree's (own + descendants'), `own` its own, `treeSessions` how many sessions it
+ * counts. The total is unchanged (every message once).
+ */
+export function rollUpTrees(report: CostReport): CostReport {
+  const groups = report.groups
+    .filter((g) => !g.root)
+    .map(({ tree, ...g }): CostGroup => {
+      const { key: _k, label: _l, harness: _h, unpricedModels: _u, parent: _p, depth: _d, ...own } = g;
+      const members = report.groups.filter((d) => d.root === g.key);
+      const unpricedModels = [...new Set([g, ...members].flatMap((d) => d.unpricedModels))].sort();
+      return { ...g, ...(tree ?? own), unpricedModels, own, treeSessions: 1 + members.length };
+    });
+  return { ...report, groups };
 }
 
 /** Usage and `cost.reported` events of one NDJSON event log, for `omni cost`. */

@@ -1,5 +1,6 @@
 import { OmniError } from '../core/errors.js';
 import type { SessionRecord } from '../core/session.js';
+import { findNode, flattenTree, sessionTree } from '../core/session-tree.js';
 import { COST_GROUPINGS, aggregateBuckets, type CostBucketsInput, type CostGrouping, type CostReport } from './aggregate.js';
 import type { Meter } from './meter.js';
 import type { CostBucket } from './summary.js';
@@ -44,15 +45,6 @@ export function costReport(
 
 /** The session, then every session below it (by `parent`), each once. */
 export function withDescendants(root: SessionRecord, all: SessionRecord[]): SessionRecord[] {
-  const out = [root];
-  const ids = new Set([root.id]);
-  for (let i = 0; i < out.length; i++) {
-    for (const s of all) {
-      if (s.parent === out[i]!.id && !ids.has(s.id)) {
-        ids.add(s.id);
-        out.push(s);
-      }
-    }
-  }
-  return out;
+  const node = findNode(sessionTree(all.some((s) => s.id === root.id) ? all : [root, ...all]), root.id);
+  return node ? flattenTree([node]).map((n) => n.item) : [root];
 }

@@ -8,7 +8,8 @@ import { checkArgs } from './composer-args.js';
 import { compactEntries } from './composer-read.js';
 import { readEvents } from './eventlog.js';
 import { treeSpend } from './policy-spend.js';
-import { depthOf, descendants } from './session-tree.js';
+import { deepestFirst, findNode, sessionTree } from '../core/session-tree.js';
+import { depths, descendants } from './session-tree.js';
 import type { CreateSessionRequest } from './sessions.js';
 import type { SendResult } from './pane-io.js';
 import { loadGrant, loadSpawnEnv } from './spawn-grants.js';
@@ -31,6 +32,8 @@ export interface ComposerDeps {
   };
   /** PolicyService.decide: every call of a session is decided at phase `mcp`. */
   decide(rec: SessionRecord, req: DecisionRequest, signal?: AbortSignal): Promise<Verdict>;
+  /** The person's calls: the global policies only (user-policies.ts). */
+  decideUser(req: Extract<DecisionRequest, { phase: 'mcp' }>, cwd: string): Promise<Verdict>;
   harnessNames(): string[];
   watch: ChildWatch;
   worktrees: WorktreePort;
@@ -53,7 +56,7 @@ export class Composer {
     try {
       const { tool: name, args } = checkArgs(tool, rawArgs);
       const lead = who.kind === 'session' ? this.session(who.id) : undefined;
-      if (lead) await this.allowed(lead, name, args, signal);
+      await this.allowed(who, lead, name, args, signal);
       return { ok: true, result: await this.run(who, lead, name, args, signal) };
     } catch (err) {
       const e = err instanceof OmniError ? err : new OmniError((err as Error)?.message ?? String(err), 'internal');
@@ -83,8 +86,9 @@ export class Composer {
     }
   }
 
-  private async allowed(lead: SessionRecord, tool: McpToolName, args: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-    const v = await this.deps.decide(lead, { phase: 'mcp', tool, args }, signal);
+  private async allowed(who: McpIdentity, lead: SessionRecord | undefined, tool: McpToolName, args: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
+    const req = { phase: 'mcp' as const, tool, args };
+    const v = lead ? await this.deps.decide(lead, req, signal) : await this.deps.decideUser(req, (who.kind === 'user' && who.env.PWD) || '/');
     if (v.verdict === 'deny') throw new OmniError(`${v.reason ?? 'denied by policy'}${v.policy ? ` (policy ${v.policy})` : ''}`, 'denied');
   }
 
@@ -138,7 +142,7 @@ export class Composer {
       }
     }
     const prompt = [entry?.prompt, a.prompt as string].filter((p) => p && p.trim()).join('\n\n');
-    this.deps.watch.expectTurn(id);
+    if (prompt) this.deps.watch.expectTurn(id);
     let rec: SessionRecord;
     try {
       rec = await this.deps.sessions.create({
@@ -149,11 +153,11 @@ export class Composer {
         env,
         ...(entry?.executor.model ? { model: entry.executor.model } : {}),
         policies: entry?.policies ?? [],
-        prompt,
+        ...(prompt ? { prompt } : {}),
         ...(entry ? { agent: { name: entry.name, file: entry.file } } : {}),
         sandbox: entry?.sandbox ? [entry.sandbox] : [],
         ...(lead ? { parent: lead.id } : {}),
-        ...(entry?.spawn ? { spawn: entry.spawn } : {}),
+        ...(entry?.spawn ? { spawn: withInheritedDepth(entry.spawn, grant?.limits?.maxDepth) } : {}),
         ...(worktree ? { worktree } : {}),
       });
     } catch (err) {
@@ -199,10 +203,9 @@ export class Composer {
   /** The session and everything it started, deepest first. */
   private async stop(lead: SessionRecord | undefined, ref: string): Promise<unknown> {
     const rec = this.resolve(lead, ref);
-    const all = this.deps.store.all();
-    const order = [rec, ...descendants(rec.id, all)].map((r) => ({ r, depth: depthOf(r, all) })).sort((x, y) => y.depth - x.depth);
+    const node = findNode(sessionTree(this.deps.store.all()), rec.id);
     const stopped: string[] = [];
-    for (const { r } of order) {
+    for (const r of node ? deepestFirst(node) : [rec]) {
       if (!isLive(r.status)) continue;
       await this.deps.sessions.stop(r);
       stopped.push(r.id);
@@ -213,6 +216,7 @@ export class Composer {
   private list(lead: SessionRecord | undefined): unknown {
     const all = this.deps.store.all();
     const rows = this.scope(lead, all);
+    const depth = depths(all);
     return {
       sessions: rows.map((r) => ({
         session: r.id,
@@ -220,7 +224,7 @@ export class Composer {
         harness: r.harness,
         status: r.status,
         parent: r.parent ?? null,
-        depth: depthOf(r, all),
+        depth: depth.get(r.id) ?? 0,
         ...(r.worktree ? { worktree: r.worktree.path, branch: r.worktree.branch } : {}),
         costUsd: r.cost?.computedUsd ?? 0,
         treeCostUsd: treeSpend(r, all).usd,
@@ -263,4 +267,14 @@ export class Composer {
     const taken = new Set(this.deps.store.all().map((s) => s.name));
     for (let n = 1; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
   }
+}
+
+/**
+ * A child's own grant, bounded by its parent's `maxDepth` too: depth counts from the root, so
+ * the root's bound holds for the whole tree, not only for the root's own spawns.
+ */
+function withInheritedDepth(grant: SpawnGrant, parentMax: number | undefined): SpawnGrant {
+  if (parentMax === undefined) return grant;
+  const own = grant.limits?.maxDepth;
+  return { ...grant, limits: { ...grant.limits, maxDepth: own === undefined ? parentMax : Math.min(own, parentMax) } };
 }

@@ -11,10 +11,8 @@ import type { HarnessRegistry } from '../harnesses/registry.js';
 import { createTmuxRunner } from '../tmux/runner.js';
 import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
-import { ChildWatch } from './child-watch.js';
-import { Composer } from './composer.js';
+import { buildComposer } from './composer-wiring.js';
 import type { McpCallReply } from '../mcp/tools.js';
-import { createGitRunner, createWorktree, worktreeDiff } from '../worktree/index.js';
 import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { LoopWatch } from './loop-watch.js';
@@ -229,18 +227,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   });
 
   // omni's MCP tools (docs/ARCHITECTURE.md, "omni_spawn, hop by hop"); children tell their parents.
-  const children = new ChildWatch({ bus, session: (id) => store.get(id), emit: (rec, ev) => events.emit(rec, ev) });
-  const git = createGitRunner();
-  const composer: Composer = new Composer({
-    store,
-    sessions,
-    decide: (rec, req, signal) => policies.decide(rec, req, signal),
-    harnessNames: () => harnesses.all().map((h) => h.name),
-    watch: children,
-    worktrees: { create: (o) => createWorktree(git, o), diff: (wt) => worktreeDiff(git, wt, { maxBytes: 64 * 1024 }) },
-    worktreeRoot: path.join(paths.home, 'worktrees'),
-    log,
-  });
+  const composer = buildComposer({ store, sessions, bus, events, policies, ledger, harnesses, paths, log });
 
   // Tells the person (their tmux, their desktop) when a session needs them or is done.
   const notifier = new Notifier({

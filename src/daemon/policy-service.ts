@@ -150,7 +150,8 @@ export class PolicyService {
     const callId = req.phase === 'tool_call' || req.phase === 'tool_result' ? req.callId : undefined;
     // With no policies of its own, a session's log records only what the guards actually did.
     // Egress requests log themselves (`egress.request`); only their denies and asks are decisions worth a line.
-    const record = req.phase === 'egress' ? result.verdict === 'deny' || result.verdict === 'ask' : mine.length > 0 || result.verdict !== 'none';
+    // An omni MCP call (omni_wait, omni_read… in a loop) is logged only when a policy had an opinion.
+    const record = req.phase === 'egress' ? result.verdict === 'deny' || result.verdict === 'ask' : req.phase === 'mcp' ? result.verdict !== 'none' : mine.length > 0 || result.verdict !== 'none';
     const stopping = result.verdict === 'deny' && result.stop && (req.phase === 'tool_call' || req.phase === 'tool_result') && this.canInterrupt(rec);
     if (record) this.deps.emit(rec, {
       type: 'policy.decision',

@@ -1,44 +1,25 @@
 import { isLive, type SessionRecord } from '../core/session.js';
+import { findNode, flattenTree, sessionTree } from '../core/session-tree.js';
 
 /**
- * The session tree (`SessionRecord.parent`, set by omni_spawn): who descends from whom, how
- * deep a session sits. Pure functions over the records, for the composer, the `mcp` policy
- * subject and `omni_sessions`.
+ * The session tree as the composer and the `mcp` policy phase need it, on the one tree every
+ * view uses (src/core/session-tree.ts): descendants, depth, and the facts subject.mcp.tree holds.
  */
 
-/** Children by parent id. */
-export function childrenIndex(all: readonly SessionRecord[]): Map<string, SessionRecord[]> {
-  const out = new Map<string, SessionRecord[]>();
-  for (const r of all) if (r.parent) out.set(r.parent, [...(out.get(r.parent) ?? []), r]);
-  return out;
-}
-
-/** Every descendant of `id`, parents before their children (breadth first). */
+/** Every descendant of `id`, each parent before its children. */
 export function descendants(id: string, all: readonly SessionRecord[]): SessionRecord[] {
-  const kids = childrenIndex(all);
-  const out: SessionRecord[] = [];
-  const seen = new Set([id]);
-  const queue = [...(kids.get(id) ?? [])];
-  while (queue.length) {
-    const r = queue.shift()!;
-    if (seen.has(r.id)) continue;
-    seen.add(r.id);
-    out.push(r);
-    queue.push(...(kids.get(r.id) ?? []));
-  }
-  return out;
+  const node = findNode(sessionTree(all), id);
+  return node ? flattenTree(node.children).map((n) => n.item) : [];
 }
 
-/** How deep `rec` sits: a root (no parent) is 0. A parent missing from `all` ends the walk. */
+/** How deep `rec` sits: a root (no parent among `all`) is 0. */
 export function depthOf(rec: SessionRecord, all: readonly SessionRecord[]): number {
-  const byId = new Map(all.map((r) => [r.id, r]));
-  let depth = 0;
-  const seen = new Set([rec.id]);
-  for (let p = rec.parent; p && byId.has(p) && !seen.has(p); p = byId.get(p)!.parent) {
-    seen.add(p);
-    depth++;
-  }
-  return depth;
+  return findNode(sessionTree(all), rec.id)?.depth ?? 0;
+}
+
+/** Depth of every session by id (one tree build for a list). */
+export function depths(all: readonly SessionRecord[]): Map<string, number> {
+  return new Map(flattenTree(sessionTree(all)).map((n) => [n.item.id, n.depth]));
 }
 
 /** What the `mcp` policy phase sees of a session's place in the tree (subject.mcp.tree). */

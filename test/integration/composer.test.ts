@@ -10,7 +10,7 @@ import type { McpCallReply } from '../../src/mcp/tools.js';
 import { parseEvents } from '../helpers/events.js';
 import { initRepo, sh } from '../helpers/git-repo.js';
 import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
-import { api, createScripted, getSession, startScriptedDaemon, waitFor } from '../helpers/scripted.js';
+import { api, createScripted, getSession, sendText, startScriptedDaemon, waitFor } from '../helpers/scripted.js';
 
 /**
  * omni's MCP tools in the daemon (src/daemon/composer.ts), over the real wiring: a lead session
@@ -166,6 +166,47 @@ describe('the composer: omni MCP tools over the agent socket', () => {
       reject: false,
     });
     expect(JSON.parse(String(r2.stdout))).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining("session lead's environment") } });
+    // And a process in a pane's tree: a script the stranger's harness runs as a tool (the script
+    // file hides the socket from omni_guard, which would deny the command if it named it).
+    const script = path.join(t.dir, 'from-pane.sh');
+    const out = path.join(t.dir, 'from-pane.json');
+    fs.writeFileSync(script, `curl -s --unix-socket ${sock} -H 'content-type: application/json' -d '{"tool":"omni_sessions","args":{}}' http://omni/v1/mcp/call > ${out}\n`);
+    await sendText(t, 'stranger', `tool: sh ${script}`);
+    const body = await until(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').trim(), 15_000, 'the curl from the pane');
+    expect(JSON.parse(body)).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining("stranger's process tree") } });
+  });
+
+  it('the person may start any harness (a root session), under the global policies only', async () => {
+    const user = (tool: string, args: Record<string, unknown>) => api<McpCallReply>(t, 'POST', '/v1/mcp/call', { tool, args, env: { ...t.env, PWD: t.work } });
+    const r = await user('omni_spawn', { harness: 'scripted', prompt: 'hi', name: 'adhoc' });
+    expect(r.body).toMatchObject({ ok: true, result: { name: 'adhoc', harness: 'scripted' } });
+    const rec = await getSession(t, 'adhoc');
+    expect(rec.parent).toBeUndefined();
+    expect(rec.cwd).toBe(t.work);
+    expect((await user('omni_wait', { sessions: ['adhoc'], timeout_s: 30 })).body).toMatchObject({ ok: true, result: { timedOut: false } });
+    const policies = path.join(t.omniHome, 'config', 'policies.yaml');
+    fs.mkdirSync(path.dirname(policies), { recursive: true });
+    fs.writeFileSync(policies, 'policies:\n  - name: no-user-spawns\n    rules:\n      - when: { mcp_tool: omni_spawn }\n        verdict: deny\n        reason: spawning is for leads\n');
+    try {
+      expect((await user('omni_spawn', { harness: 'scripted', prompt: 'hi' })).body).toEqual({ ok: false, error: { code: 'denied', message: 'spawning is for leads (policy no-user-spawns)' } });
+      expect((await user('omni_stop', { session: 'adhoc' })).body).toMatchObject({ ok: true, result: { stopped: [rec.id] } });
+    } finally {
+      fs.rmSync(policies);
+    }
+  });
+
+  it('a tool round trip on the agent socket (omni_sessions, decided at phase mcp): p50/p99', async () => {
+    const ms: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      await ok(lead.id, 'omni_sessions');
+      ms.push(performance.now() - t0);
+    }
+    ms.sort((a, b) => a - b);
+    const p50 = ms[49]!;
+    const p99 = ms[98]!;
+    console.log(`omni_sessions round trip over the agent socket: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (100 calls)`);
+    expect(p50).toBeLessThan(250);
   });
 
   it('omni_stop stops the child; the lead logs child.exited', async () => {
@@ -190,6 +231,26 @@ describe('the composer: omni MCP tools over the agent socket', () => {
     expect(w.sessions[0]!.status).toBe('running');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   });
+
+  it('an ask at phase mcp holds the call until a person answers', async () => {
+    await ok(lead.id, 'omni_wait', { sessions: ['helper-1'], timeout_s: 30 });
+    const policy = 'policies:\n  - name: sends-need-a-person\n    rules:\n      - when: { mcp_tool: omni_send }\n        verdict: ask\n        reason: a person reads what ${tool} types\n';
+    expect((await api(t, 'POST', `/v1/sessions/${lead.id}/policies`, { ref: 'sends.yaml', source: 'sends.yaml', text: policy })).status).toBe(201);
+    const pending = call(lead.id, 'omni_send', { session: 'helper-1', text: 'after approval' });
+    const ap = await until(async () => {
+      const r = await api<{ approvals: Array<{ id: string; phase: string; request: { tool?: string } }> }>(t, 'GET', `/v1/approvals?session=${lead.id}`);
+      return r.body.approvals[0];
+    }, 10_000, 'the ask');
+    expect(ap).toMatchObject({ phase: 'mcp', request: { tool: 'omni_send' } });
+    expect((await getSession(t, lead.id)).status).toBe('waiting');
+    expect((await api(t, 'POST', `/v1/approvals/${ap.id}/approve`, { via: 'api' })).status).toBe(200);
+    expect(await pending).toMatchObject({ ok: true, result: { accepted: true } });
+    // A denied ask is the call's denial.
+    const again = call(lead.id, 'omni_send', { session: 'helper-1', text: 'not this one' });
+    const ap2 = await until(async () => (await api<{ approvals: Array<{ id: string }> }>(t, 'GET', `/v1/approvals?session=${lead.id}`)).body.approvals[0], 10_000, 'the second ask');
+    await api(t, 'POST', `/v1/approvals/${ap2.id}/deny`, { reason: 'no' });
+    expect(await again).toMatchObject({ ok: false, error: { code: 'denied', message: expect.stringContaining('(policy sends-need-a-person)') } });
+  });
 });
 
 /** POST JSON over a Unix socket; the parsed JSON reply. */
@@ -212,3 +273,100 @@ function socketJson<T>(socketPath: string, urlPath: string, body: unknown): Prom
     req.end(data);
   });
 }
+
+describe('the composer across a daemon kill -9', () => {
+  let t: TestEnv;
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('keeps the live child, its parent link and its worktree; the lead still spawns (its saved environment)', async () => {
+    t = makeTestEnv();
+    initRepo(t.work);
+    const pid = await startScriptedDaemon(t);
+    const grant: SpawnGrant = { agents: [{ name: 'coder', file: '/specs/lead.yaml', executor: { harness: 'scripted' }, policies: [], worktree: true }], limits: {} };
+    const r = await api<{ session: SessionRecord }>(t, 'POST', '/v1/sessions', { harness: 'scripted', cwd: t.work, env: { ...t.env, OMNI_TEST_MARK: 'from-lead' }, name: 'lead', spawn: grant });
+    expect(r.status).toBe(201);
+    const lead = r.body.session;
+    await waitFor(t, 'lead', 'idle');
+    const sock = path.join(t.omniHome, 'run', 'agent', lead.id, 'hook.sock');
+    const spawned = await socketJson<McpCallReply>(sock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'coder', prompt: 'first' } });
+    expect(spawned.ok, JSON.stringify(spawned)).toBe(true);
+    const child = (spawned as { result: { session: string; worktree: string } }).result;
+    expect(await socketJson(sock, '/mcp/call', { tool: 'omni_wait', args: { sessions: [child.session], timeout_s: 30 } })).toMatchObject({ ok: true, result: { timedOut: false } });
+    await until(async () => /\nscripted>$/.test(String((await t.tmux(['capture-pane', '-p', '-t', `=${child.session}:`])).stdout).trimEnd()), 5_000, 'the child to show its prompt');
+
+    process.kill(pid, 'SIGKILL');
+    await until(async () => api(t, 'GET', '/v1/daemon').then(() => false, () => true), 5_000, 'the daemon to be gone');
+    await startScriptedDaemon(t);
+
+    const after = await getSession(t, child.session);
+    expect(after).toMatchObject({ status: 'idle', parent: lead.id, worktree: { path: child.worktree, branch: 'omni/coder-1' } });
+    expect(fs.existsSync(child.worktree)).toBe(true);
+    const list = await socketJson<McpCallReply>(sock, '/mcp/call', { tool: 'omni_sessions', args: {} });
+    expect(list).toMatchObject({ ok: true, result: { sessions: [{ session: child.session, parent: lead.id, status: 'idle' }] } });
+    const second = await socketJson<McpCallReply>(sock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'coder', prompt: 'tool: printenv OMNI_TEST_MARK > mark.txt' } });
+    expect(second).toMatchObject({ ok: true, result: { name: 'coder-2', branch: 'omni/coder-2' } });
+    const s2 = (second as { result: { session: string } }).result.session;
+    expect(await socketJson(sock, '/mcp/call', { tool: 'omni_wait', args: { sessions: [s2], timeout_s: 30 } })).toMatchObject({ ok: true, result: { timedOut: false, sessions: [{ status: 'idle' }] } });
+    // It launched with the lead's environment, read back from spawn-env.json by the new daemon.
+    expect(fs.readFileSync(path.join(t.omniHome, 'worktrees', s2, 'mark.txt'), 'utf8')).toBe('from-lead\n');
+  });
+});
+
+describe('the composer: nested grants', () => {
+  let t: TestEnv;
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it("a child with its own grant spawns too, within the root's max_depth", async () => {
+    t = makeTestEnv();
+    initRepo(t.work);
+    await startScriptedDaemon(t);
+    const leaf = { name: 'leaf', file: '/specs/sub.yaml', executor: { harness: 'scripted' }, policies: [], worktree: false };
+    const grant: SpawnGrant = {
+      agents: [{ name: 'sub', file: '/specs/sub.yaml', executor: { harness: 'scripted' }, policies: [], worktree: false, spawn: { agents: [leaf], limits: { maxChildren: 5 } } }],
+      limits: { maxDepth: 1 },
+    };
+    const r = await api<{ session: SessionRecord }>(t, 'POST', '/v1/sessions', { harness: 'scripted', cwd: t.work, env: t.env, name: 'root', spawn: grant });
+    expect(r.status).toBe(201);
+    const root = r.body.session;
+    await waitFor(t, 'root', 'idle');
+    const rootSock = path.join(t.omniHome, 'run', 'agent', root.id, 'hook.sock');
+    const sub = await socketJson<McpCallReply>(rootSock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'sub', prompt: 'plan' } });
+    expect(sub.ok, JSON.stringify(sub)).toBe(true);
+    const subId = (sub as { result: { session: string } }).result.session;
+    await waitFor(t, subId, 'idle');
+    expect(await getSession(t, subId)).toMatchObject({ parent: root.id, spawn: true });
+    const subSock = path.join(t.omniHome, 'run', 'agent', subId, 'hook.sock');
+    expect(await socketJson(subSock, '/mcp/call', { tool: 'omni_agents', args: {} })).toMatchObject({ ok: true, result: { agents: [{ name: 'leaf' }], limits: { maxChildren: 5, maxDepth: 1 } } });
+    // The root's max_depth: 1 holds for the sub-agent's own spawns (its leaf would be at depth 2).
+    expect(await socketJson(subSock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'leaf', prompt: 'x' } })).toMatchObject({
+      ok: false,
+      error: { code: 'denied', message: expect.stringContaining('the child would be at depth 2, max_depth is 1') },
+    });
+    // The root sees its grandchildren's tree; the sub-agent only its own.
+    expect(await socketJson(rootSock, '/mcp/call', { tool: 'omni_sessions', args: {} })).toMatchObject({ ok: true, result: { sessions: [{ session: subId, depth: 1 }] } });
+
+    // Without a depth bound the sub-agent starts its leaf: a grandchild of the root.
+    const r2 = await api<{ session: SessionRecord }>(t, 'POST', '/v1/sessions', { harness: 'scripted', cwd: t.work, env: t.env, name: 'root2', spawn: { ...grant, limits: {} } });
+    const root2 = r2.body.session;
+    await waitFor(t, 'root2', 'idle');
+    const root2Sock = path.join(t.omniHome, 'run', 'agent', root2.id, 'hook.sock');
+    const sub2 = ((await socketJson<McpCallReply>(root2Sock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'sub', prompt: 'plan' } })) as { result: { session: string } }).result.session;
+    await waitFor(t, sub2, 'idle');
+    const sub2Sock = path.join(t.omniHome, 'run', 'agent', sub2, 'hook.sock');
+    const leafR = await socketJson<McpCallReply>(sub2Sock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'leaf', prompt: 'x' } });
+    expect(leafR).toMatchObject({ ok: true, result: { name: 'leaf-1' } });
+    const leafId = (leafR as { result: { session: string } }).result.session;
+    expect((await getSession(t, leafId)).parent).toBe(sub2);
+    const tree = await socketJson<McpCallReply>(root2Sock, '/mcp/call', { tool: 'omni_sessions', args: {} });
+    expect((tree as { result: { sessions: Array<{ session: string; depth: number; parent: string }> } }).result.sessions).toEqual([
+      expect.objectContaining({ session: sub2, depth: 1, parent: root2.id }),
+      expect.objectContaining({ session: leafId, depth: 2, parent: sub2 }),
+    ]);
+    // omni_stop of the sub-agent stops its leaf first.
+    expect(await socketJson(root2Sock, '/mcp/call', { tool: 'omni_stop', args: { session: sub2 } })).toEqual({ ok: true, result: { stopped: [leafId, sub2] } });
+  });
+});

@@ -333,6 +333,36 @@ describe('DashboardStore', () => {
     await until(() => expect(t.row('s_p').budgetSpendUsd).toBe(4.5));
   });
 
+  it('groups children under their lead, in tree order; a child whose lead is filtered out stands alone', () => {
+    const store = new DashboardStore({ source: fakeSource([]).source });
+    const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+    store.setSessions([
+      rec('s_lead', { createdAt: at(1), cost: cost(1) }),
+      rec('s_other', { createdAt: at(2) }),
+      rec('s_coder', { createdAt: at(3), parent: 's_lead', harness: 'codex', cost: cost(2) }),
+      rec('s_fix', { createdAt: at(4), parent: 's_coder', harness: 'pi' }),
+      rec('s_rev', { createdAt: at(5), parent: 's_lead', harness: 'pi' }),
+    ]);
+    const rows = () => store.getSnapshot().rows.map((r) => [r.id, r.depth ?? 0, r.treePrefix ?? '']);
+    expect(rows()).toEqual([
+      ['s_lead', 0, ''],
+      ['s_coder', 1, '├─ '],
+      ['s_fix', 2, '│  └─ '],
+      ['s_rev', 1, '└─ '],
+      ['s_other', 0, ''],
+    ]);
+    // ↓ walks the rows in tree order.
+    store.select(1);
+    expect(store.selectedRow()?.id).toBe('s_coder');
+    store.setFilter('codex');
+    expect(rows()).toEqual([['s_coder', 0, '']]);
+    store.setFilter('pi');
+    expect(rows()).toEqual([
+      ['s_fix', 0, ''],
+      ['s_rev', 0, ''],
+    ]);
+  });
+
   it('↑/↓ selection stays on the same session as rows come and go', () => {
     const store = new DashboardStore({ source: fakeSource([]).source });
     const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -482,6 +512,28 @@ describe('DashboardView', () => {
     rec('s_a', { cost: cost(4.2) }),
     rec('s_b', { harness: 'codex', status: 'waiting', statusReason: 'approval: Bash', cost: cost(0.81), createdAt: new Date(T0 + 5000).toISOString() }),
   ];
+
+  it('draws children indented under their lead, in the TUI and in the non-TTY snapshot', async () => {
+    const list = [
+      rec('s_lead', { name: 'lead', cost: cost(1) }),
+      rec('s_solo', { name: 'solo', createdAt: new Date(T0 + 1000).toISOString() }),
+      rec('s_kid', { name: 'kid', harness: 'codex', parent: 's_lead', createdAt: new Date(T0 + 2000).toISOString() }),
+    ];
+    const v = view(list);
+    await until(() => expect(v.frame()).toContain('└─ kid'));
+    const lines = v.frame().split('\n');
+    const at = (name: string) => lines.findIndex((l) => l.includes(name));
+    expect(at('lead')).toBeLessThan(at('└─ kid'));
+    expect(at('└─ kid')).toBeLessThan(at('solo'));
+    expect(v.line('└─ kid')).toMatch(/└─ kid\s+codex\s+running/);
+    const out = formatDashboard(v.store.getSnapshot(), T0 + 65_000, new Chalk({ level: 0 }));
+    expect(out.split('\n').slice(1, 4).map((l) => l.split('  ')[0])).toEqual(['lead (s_lead)', '└─ kid (s_kid)', 'solo (s_solo)']);
+    expect(dashboardJson(v.store.getSnapshot()).sessions.map((x) => [x.id, x.parent ?? null])).toEqual([
+      ['s_lead', null],
+      ['s_kid', 's_lead'],
+      ['s_solo', null],
+    ]);
+  });
 
   it('renders a row per session with status, age, and spend (a bar when the budget is known)', async () => {
     const v = view(two(), { s_a: { policy: 'cost_budget', scope: 'session', hardLimitUsd: 10 } });

@@ -1,12 +1,19 @@
 import type { ChalkInstance } from 'chalk';
-import type { CostReport, CostTotals } from '../../cost/aggregate.js';
+import { rollUpTrees, type CostReport, type CostTotals } from '../../cost/aggregate.js';
+import { OmniError } from '../../core/errors.js';
 import { client } from '../context.js';
 import { makeChalk, printJson, table } from '../output.js';
 
-/** `omni cost [<session>] [--by session|harness|model|day]`: spend from the daemon's usage events. */
-export async function costCommand(ref: string | undefined, opts: { json?: boolean; by?: string }): Promise<number> {
-  const q = new URLSearchParams({ ...(opts.by ? { by: opts.by } : {}), ...(ref ? { session: ref } : {}) });
-  const report = await (await client()).request<CostReport>(`/v1/cost${q.size ? `?${q}` : ''}`);
+/**
+ * `omni cost [<session>] [--by session|harness|model|day] [--tree]`: spend from the daemon's
+ * usage summaries. `--tree` rolls each session tree (sub-agents by `parent`) up to its root.
+ */
+export async function costCommand(ref: string | undefined, opts: { json?: boolean; by?: string; tree?: boolean }): Promise<number> {
+  if (opts.tree && opts.by && opts.by !== 'session') throw new OmniError(`--tree rolls sessions up to their root: it goes with --by session, not --by ${opts.by}`, 'bad_request');
+  const by = opts.tree ? 'session' : opts.by;
+  const q = new URLSearchParams({ ...(by ? { by } : {}), ...(ref ? { session: ref } : {}) });
+  const got = await (await client()).request<CostReport>(`/v1/cost${q.size ? `?${q}` : ''}`);
+  const report = opts.tree ? rollUpTrees(got) : got;
   if (opts.json) {
     printJson(report);
     return 0;
@@ -46,7 +53,9 @@ export function formatCostReport(r: CostReport, c: ChalkInstance): string {
   const rows = [[head, 'MSGS', 'INPUT', 'OUTPUT', 'CACHE READ', 'CACHE WRITE', 'COMPUTED', 'REPORTED']];
   for (const g of r.groups) {
     // A descendant session is indented under its root; a root with descendants gets a tree line.
-    const label = r.by === 'session' ? `${g.root && g.root !== g.key ? '  └ ' : ''}${g.label} ${c.dim(`(${g.key}, ${g.harness ?? '?'})`)}` : g.label;
+    const indent = g.root && g.root !== g.key ? `${'   '.repeat(Math.max(0, (g.depth ?? 1) - 1))}  └ ` : '';
+    const subs = g.treeSessions && g.treeSessions > 1 ? c.dim(` +${g.treeSessions - 1} under it`) : '';
+    const label = r.by === 'session' ? `${indent}${g.label} ${c.dim(`(${g.key}, ${g.harness ?? '?'})`)}${subs}` : g.label;
     rows.push(row(label, g));
     if (g.tree) rows.push(row(c.dim(`  tree of ${g.label}`), g.tree));
   }

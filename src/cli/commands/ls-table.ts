@@ -11,11 +11,19 @@ const MIN_CWD = 8;
 /** The most a status with its reason takes, even on a wide terminal (`--wide` shows it whole). */
 const STATUS_MAX = 40;
 
+/** `omni ls --tree`: each session's prefix under its parent, and the tree spend of those with children (sessions come in tree order). */
+export interface LsTree {
+  prefix: ReadonlyMap<string, string>;
+  spend: ReadonlyMap<string, string>;
+}
+
 /** The table, cut to `width` columns (unless `wide`). Exported for tests. */
-export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?: boolean; now?: number }): string {
+export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?: boolean; now?: number; tree?: LsTree }): string {
   const c = makeChalk();
+  const tree = opts.tree;
   const fixed = sessions.map((s) => ({
-    id: s.id,
+    id: (tree?.prefix.get(s.id) ?? '') + s.id,
+    treeSpend: tree?.spend.get(s.id) ?? '',
     name: s.name,
     harness: s.sandbox ? `${s.harness}${c.dim('[sbx]')}` : s.harness,
     harnessLen: s.harness.length + (s.sandbox ? 5 : 0),
@@ -32,6 +40,8 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
   const wName = colW((x) => x.name.length, 'NAME');
   const wHarness = colW((x) => x.harnessLen, 'HARNESS');
   const wCost = colW((x) => x.spend.length, 'COST');
+  // TREE (own + descendants' spend) on a lead's row, with --tree.
+  const wTree = tree ? colW((x) => x.treeSpend.length, 'TREE') + GAP : 0;
   const wAge = colW((x) => x.age.length, 'AGE');
   // TAGS only when a session has some: most people never tag, and the table stays narrow.
   const withTags = fixed.some((x) => x.tags);
@@ -39,7 +49,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
   const statusFull = (x: (typeof fixed)[number]) => (x.reason ? `${x.status} (${x.reason.replace(/\s+/g, ' ').trim()})` : x.status);
   const wStatusShort = colW((x) => shortStatus(x.status, x.reason, STATUS_MAX).length, 'STATUS');
   const wCwd = colW((x) => x.cwd.length, 'CWD');
-  const rest = wId + wName + wHarness + wCost + wAge + wTags + GAP * 5;
+  const rest = wId + wName + wHarness + wCost + wTree + wAge + wTags + GAP * 5;
   // Too wide: CWD gives way first (cut from the left down to MIN_CWD, then left out), then the
   // status reasons (an id in one is kept whole or left out).
   let wStatus = wStatusShort;
@@ -50,7 +60,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     const room = opts.width - rest - (cwdMax ? GAP + cwdMax : 0);
     if (room < wStatus) wStatus = Math.max('waiting'.length, room);
   }
-  const rows = [['ID', 'NAME', 'HARNESS', 'STATUS', 'COST', 'AGE', ...(withTags ? ['TAGS'] : []), ...(cwdMax ? ['CWD'] : [])]];
+  const rows = [['ID', 'NAME', 'HARNESS', 'STATUS', 'COST', ...(tree ? ['TREE'] : []), 'AGE', ...(withTags ? ['TAGS'] : []), ...(cwdMax ? ['CWD'] : [])]];
   for (const x of fixed) {
     const status = opts.wide ? statusFull(x) : shortStatus(x.status, x.reason, wStatus);
     const reason = status.slice(x.status.length);
@@ -60,6 +70,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
       x.harness,
       colorStatus(c, x.status) + (reason ? c.dim(reason) : ''),
       x.spend.includes('$?') ? c.yellow(x.spend) : x.spend === '-' ? c.dim(x.spend) : x.spend,
+      ...(tree ? [x.treeSpend ? (x.treeSpend.includes('$?') ? c.yellow(x.treeSpend) : x.treeSpend) : ''] : []),
       x.age,
       ...(withTags ? [x.tags || c.dim('-')] : []),
       ...(cwdMax ? [cutPath(x.cwd, cwdMax)] : []),

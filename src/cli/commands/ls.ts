@@ -1,17 +1,28 @@
+import { isLive, type SessionRecord } from '../../core/session.js';
+import { flattenTree, sessionTree, treeRows, treeSum, type TreeNode } from '../../core/session-tree.js';
 import { printJson } from '../json-output.js';
 import { client } from '../context.js';
 
 /**
  * `omni ls`: one row per session, fitted to the terminal's width (a status reason is cut to
  * what fits, ids never are, the working directory gives way first); `--wide` shows every
- * reason whole, `--json` everything. The table (and chalk) load only when printed.
+ * reason whole, `--json` everything. The table (and chalk) load only when printed. `--tree`
+ * puts sub-agents under their lead, with the tree's spend on the lead's row.
  */
-export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: boolean; tag?: string[] }): Promise<number> {
+export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: boolean; tree?: boolean; tag?: string[] }): Promise<number> {
   const tags = opts.tag ?? [];
-  const { sessions } = await (await client()).sessions(Boolean(opts.all), tags);
+  // --tree asks for ended sessions too: an ended child still counts in its lead's tree spend,
+  // and a live child's ended lead is shown (dimmed by its status) to keep the tree whole.
+  const { sessions: fetched } = await (await client()).sessions(Boolean(opts.all || opts.tree), tags);
+  const costs = treeCosts(fetched);
+  const record = (s: SessionRecord) => ({ ...s, tags: s.tags ?? [], ...(costs.has(s.id) ? { treeCost: jsonCost(costs.get(s.id)!) } : {}) });
+  const sessions = opts.tree && !opts.all ? liveWithAncestors(fetched) : fetched;
+  const forest = opts.tree ? sessionTree(sessions) : [];
   if (opts.json) {
     // tags always present in JSON, so a script need not tell "none" from "unknown".
-    printJson(sessions.map((s) => ({ ...s, tags: s.tags ?? [] })));
+    type Nested = ReturnType<typeof record> & { children: Nested[] };
+    const nest = (n: TreeNode<SessionRecord>): Nested => ({ ...record(n.item), children: n.children.map(nest) });
+    printJson(opts.tree ? forest.map(nest) : sessions.map(record));
     return 0;
   }
   if (sessions.length === 0) {
@@ -21,7 +32,46 @@ export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: bo
   }
   const { lsTable } = await import('./ls-table.js');
   const { terminalWidth } = await import('../output.js');
+  const { spendText } = await import('../../cost/format.js');
   const width = opts.wide ? Infinity : terminalWidth();
-  process.stdout.write(lsTable(sessions, { width, wide: Boolean(opts.wide) }) + '\n');
+  const rows = treeRows(forest);
+  const tree = opts.tree
+    ? { prefix: new Map(rows.map((r) => [r.node.item.id, r.prefix])), spend: new Map([...costs].map(([id, c]) => [id, c.any ? spendText(c.usd, Boolean(c.unpriced)) : '-'])) }
+    : undefined;
+  process.stdout.write(lsTable(tree ? rows.map((r) => r.node.item) : sessions, { width, wide: Boolean(opts.wide), ...(tree ? { tree } : {}) }) + '\n');
   return 0;
 }
+
+/** A tree's spend: own + descendants' computed USD; `unpriced` when some of it is on models without a price. */
+export interface TreeCost {
+  usd: number;
+  unpriced?: true;
+  /** Whether any session of the tree used a model (not in the JSON: `-` in the table otherwise). */
+  any: boolean;
+}
+
+/** The tree spend of each session of the list that has children. */
+export function treeCosts(sessions: readonly SessionRecord[]): Map<string, TreeCost> {
+  const out = new Map<string, TreeCost>();
+  for (const n of flattenTree(sessionTree(sessions))) {
+    if (!n.children.length) continue;
+    const members = flattenTree([n]).map((m) => m.item.cost);
+    const unpriced = members.some((c) => c?.unpricedModels?.length);
+    const any = members.some((c) => (c?.messages ?? 0) > 0);
+    out.set(n.item.id, { usd: treeSum(n, (s) => s.cost?.computedUsd ?? 0), ...(unpriced ? { unpriced: true as const } : {}), any });
+  }
+  return out;
+}
+
+/** The live sessions and every ancestor of one (so a live child is shown under its ended lead). */
+export function liveWithAncestors(sessions: readonly SessionRecord[]): SessionRecord[] {
+  const byId = new Map(sessions.map((s) => [s.id, s]));
+  const keep = new Set<string>();
+  for (const s of sessions) {
+    if (!isLive(s.status)) continue;
+    for (let cur: SessionRecord | undefined = s; cur && !keep.has(cur.id); cur = cur.parent ? byId.get(cur.parent) : undefined) keep.add(cur.id);
+  }
+  return sessions.filter((s) => keep.has(s.id));
+}
+
+const jsonCost = ({ any: _any, ...c }: TreeCost) => c;

@@ -1,10 +1,10 @@
 import path from 'node:path';
+import { agentPolicies, grantFromSpec } from '../../agents/grant.js';
 import { loadAgentSpec } from '../../agents/spec.js';
 import { OmniError } from '../../core/errors.js';
 import type { SessionRecord } from '../../core/session.js';
 import { YamlError } from '../../core/yaml.js';
 import { client } from '../context.js';
-import { policyRefInput } from '../policy-refs.js';
 import { afterStart, callerEnv, sandboxFlagLayer } from './start.js';
 
 export interface RunOptions {
@@ -18,7 +18,7 @@ export interface RunOptions {
   tag?: string[];
 }
 
-/** `omni run agent.yaml`: the spec's harness (or --harness), prompt and policies, in a new session. */
+/** `omni run agent.yaml`: the spec's harness (or --harness), prompt, policies and spawn grant, in a new session. */
 export async function runCommand(file: string, args: string[], opts: RunOptions): Promise<number> {
   const api = await client();
   const { harnesses } = await api.request<{ harnesses: Array<{ name: string }> }>('/v1/harnesses');
@@ -32,7 +32,9 @@ export async function runCommand(file: string, args: string[], opts: RunOptions)
   }
   const harness = opts.harness ?? spec.executor.harness;
   if (!names.includes(harness)) throw new OmniError(`unknown harness "${harness}"; known harnesses: ${names.join(', ')}`, 'unknown_harness');
-  const policies = spec.policies.map((p) => ({ ...(p.file ? policyRefInput(p.file) : { ref: p.ref }), level: 'agent' as const }));
+  const policies = agentPolicies(spec);
+  // spawn: true → the grant (sub-agents, limits) goes with it, resolved here: the daemon keeps it as spawn.json.
+  const spawn = spec.spawn ? grantFromSpec(spec) : undefined;
   const { session } = await api.request<{ session: SessionRecord }>('/v1/sessions', {
     body: {
       harness,
@@ -47,6 +49,7 @@ export async function runCommand(file: string, args: string[], opts: RunOptions)
       // The spec's sandbox:/secrets: over config.yaml's, then the flag over both.
       sandbox: [...(spec.sandbox ? [spec.sandbox] : []), ...sandboxFlagLayer(opts.sandbox)],
       tags: opts.tag ?? [],
+      ...(spawn ? { spawn } : {}),
     },
   });
   return afterStart(session, opts, 'started');

@@ -1,11 +1,12 @@
 import type { Approval, ApprovalStreamItem } from '../../approvals/types.js';
 import type { OmniEvent, UsageData } from '../../core/events.js';
+import { flattenTree, sessionTree, treeSum } from '../../core/session-tree.js';
 import { isLive, type SessionRecord } from '../../core/session.js';
 import { compareApprovals } from '../approvals/format.js';
 import type { ConnectionState, StatusMessage } from '../approvals/store.js';
 import { matchesFilter, type Preview } from './actions.js';
 import { spendUsd, type Budget } from './budget.js';
-import { errorText, isAbort, round, rowFrom, type DashboardRow, type DashboardSnapshot, type DashboardStoreOptions, type StreamName } from './model.js';
+import { errorText, isAbort, round, rowFrom, treeOrder, type DashboardRow, type DashboardSnapshot, type DashboardStoreOptions, type StreamName } from './model.js';
 
 /**
  * The state of the `omni` dashboard: live sessions with status, spend and budget, and the pending
@@ -375,23 +376,18 @@ export class DashboardFeed {
     const asksBy = new Map<string, number>();
     for (const a of this.asks) asksBy.set(a.session, (asksBy.get(a.session) ?? 0) + 1);
     const all = [...this.rows.values()];
-    const children = new Map<string, DashboardRow[]>();
-    for (const r of all) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-    const treeUsd = (r: DashboardRow, seen = new Set<string>()): number => {
-      if (seen.has(r.id)) return 0;
-      seen.add(r.id);
-      return spendUsd(r.spend) + (children.get(r.id) ?? []).reduce((n, c) => n + treeUsd(c, seen), 0);
-    };
+    // A tree budget counts every row under the session (the one tree: src/core/session-tree.ts).
+    const nodes = new Map(flattenTree(sessionTree(all)).map((n) => [n.item.id, n]));
     const rows = all
       .map((r): DashboardRow => {
         const out: DashboardRow = { ...r, spend: { ...r.spend, unpricedModels: [...r.spend.unpricedModels] }, asks: asksBy.get(r.id) ?? 0 };
         delete out.budgetSpendUsd;
         if (r.budget?.scope === 'session') out.budgetSpendUsd = spendUsd(r.spend);
-        else if (r.budget?.scope === 'tree') out.budgetSpendUsd = round(treeUsd(r));
+        else if (r.budget?.scope === 'tree') out.budgetSpendUsd = round(treeSum(nodes.get(r.id)!, (x) => spendUsd(x.spend)));
         return out;
       })
       .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const shown = rows.filter((r) => matchesFilter(r, this.filter));
+    const shown = treeOrder(rows.filter((r) => matchesFilter(r, this.filter)));
     for (const id of this.marked) if (!shown.some((r) => r.id === id && isLive(r.status))) this.marked.delete(id);
     this.reselect(shown);
     return {

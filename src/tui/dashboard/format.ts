@@ -108,7 +108,7 @@ export function formatDashboard(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 
       const pct = sp.bar && sp.bar.limitUsd > 0 ? ` (${Math.round((sp.bar.spentUsd / sp.bar.limitUsd) * 100)}%)` : '';
       const colour = sp.level === 'over' ? c.red : sp.level === 'warn' ? c.yellow : (s: string) => s;
       rows.push([
-        `${r.name} ${c.dim(`(${r.id})`)}`,
+        `${r.treePrefix ?? ''}${r.name} ${c.dim(`(${r.id})`)}`,
         r.harness,
         statusText(r),
         formatAge(r.createdAt, now),
@@ -143,6 +143,7 @@ export function dashboardJson(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 't
       status: r.status,
       ...(r.statusReason ? { statusReason: r.statusReason } : {}),
       createdAt: r.createdAt,
+      ...(r.parent ? { parent: r.parent } : {}),
       spend: { usd: spendUsd(r.spend), ...r.spend },
       budget: r.budget ? { ...r.budget, ...(r.budgetSpendUsd !== undefined ? { spentUsd: r.budgetSpendUsd } : {}) } : null,
       asks: r.asks,

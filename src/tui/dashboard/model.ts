@@ -1,5 +1,6 @@
 import type { Approval, ApprovalStreamItem } from '../../approvals/types.js';
 import type { OmniEvent, SessionStatus } from '../../core/events.js';
+import { sessionTree, treeRows } from '../../core/session-tree.js';
 import type { SessionRecord } from '../../core/session.js';
 import type { ConnectionState, StatusMessage } from '../approvals/store.js';
 import type { Budget, Spend } from './budget.js';
@@ -33,6 +34,9 @@ export interface DashboardRow {
   statusReason?: string;
   createdAt: string;
   parent?: string;
+  /** Under its lead (in the rows shown): how deep (a child 1), and the `├─ `/`└─ ` that draws it; unset on a root. */
+  depth?: number;
+  treePrefix?: string;
   /** The session's tags, when the daemon keeps them (a filter matches `tag:NAME`). */
   tags?: string[];
   spend: Spend;
@@ -128,3 +132,15 @@ export function rowFrom(rec: SessionRecord, prev: DashboardRow | undefined): Das
   };
 }
 
+
+/**
+ * The rows in tree order: roots oldest first, each lead's children (oldest first) right under
+ * it, drawn with their prefix. Over the rows shown: a child whose lead is filtered out (or
+ * ended, with ended sessions hidden) is a root here.
+ */
+export function treeOrder(rows: readonly DashboardRow[]): DashboardRow[] {
+  return treeRows(sessionTree(rows)).map(({ node, prefix }) => {
+    const { depth: _d, treePrefix: _p, ...row } = node.item;
+    return node.depth ? { ...row, depth: node.depth, treePrefix: prefix } : row;
+  });
+}

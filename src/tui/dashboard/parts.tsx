@@ -53,7 +53,7 @@ export function SessionRow(props: { row: DashboardRow; selected: boolean; marked
           {props.marked ? '•' : ' '}
         </Text>
       </Box>
-      <Cell width={cols.name} text={r.name} bold={props.selected} dim={ended} />
+      <Cell width={cols.name} text={(r.treePrefix ?? '') + r.name} bold={props.selected} dim={ended} />
       <Cell width={cols.harness} text={r.harness} dim />
       <Cell width={cols.status} text={statusText(r, cols.status - 1)} color={statusColor(r.status)} dim={ended} bold={r.status === 'waiting'} />
       <Cell width={cols.age} text={formatAge(r.createdAt, props.now)} dim />

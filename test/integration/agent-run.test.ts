@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionRecord } from '../../src/core/session.js';
+import { makeTestEnv, type TestEnv } from '../helpers/omni.js';
+import { startScriptedDaemon, waitFor } from '../helpers/scripted.js';
+
+/**
+ * `omni run` of a spec with sub-agents, through the real CLI and daemon (scripted harness): the
+ * whole spec is read and checked on the caller's side, so an error deep in a referenced file
+ * stops it with that file's line and column before anything starts.
+ */
+describe('omni run with sub-agents', () => {
+  let t: TestEnv;
+  beforeAll(async () => {
+    t = makeTestEnv();
+    await startScriptedDaemon(t);
+    const w = (name: string, text: string) => fs.writeFileSync(path.join(t.dir, name), text);
+    w('lead.yaml', 'name: lead\nexecutor: { harness: scripted }\nspawn: true\nagents:\n  coder: coder.yaml\n  quick:\n    executor: { harness: scripted }\nlimits: { max_children: 2 }\n');
+    w('coder.yaml', 'name: coder\nexecutor: { harness: scripted }\nworktree: true\n');
+    w('bad-lead.yaml', 'name: bad\nexecutor: { harness: scripted }\nspawn: true\nagents:\n  coder: bad-coder.yaml\n');
+    w('bad-coder.yaml', 'name: coder\nexecutor:\n  harness: scripted\n  modle: x\n');
+  }, 60_000);
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('starts a lead whose spec names sub-agents in files and inline', async () => {
+    const s = await t.omniJson<SessionRecord>(['run', path.join(t.dir, 'lead.yaml'), '--json']);
+    expect(s).toMatchObject({ name: 'lead', harness: 'scripted', agent: { name: 'lead', file: path.join(t.dir, 'lead.yaml') } });
+    await waitFor(t, 'lead', 'idle');
+  });
+
+  it('an error in a referenced file: exit 2, that file:line:column, nothing started', async () => {
+    const r = await t.omni(['run', path.join(t.dir, 'bad-lead.yaml')]);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain(`${path.join(t.dir, 'bad-coder.yaml')}:4:3: unknown key "modle" in executor (did you mean "model"?)`);
+    const all = await t.omniJson<SessionRecord[]>(['ls', '--all', '--json']);
+    expect(all.map((s) => s.name)).toEqual(['lead']);
+  });
+});
