@@ -1,6 +1,6 @@
 // OpenAI encoders: Responses (POST /v1/responses, Codex; Pi's openai-responses)
 // and Chat Completions (POST /v1/chat/completions, Pi's openai-completions).
-import { nowSeconds, randomId, sse, split, textParts, type Codec, type ParsedTurn, type Streamed } from './codec.js';
+import { nowSeconds, randomId, sse, split, textParts, type Codec, type ParsedTurn, type Streamed, toolNamesOf, TOOL_SEARCH } from './codec.js';
 import type { ResolvedAnswer, Usage } from './script.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -44,6 +44,12 @@ function responsesUsage(u: Usage) {
   };
 }
 
+/** A namespaced tool (`ns/name`, see toolNamesOf) is called with `namespace` and its own `name`. */
+function namespaced(name: string): { name: string; namespace?: string } {
+  const slash = name.lastIndexOf('/');
+  return slash === -1 ? { name } : { namespace: name.slice(0, slash), name: name.slice(slash + 1) };
+}
+
 function responsesItems(a: ResolvedAnswer) {
   const message = a.text || a.toolUses.length === 0
     ? {
@@ -54,14 +60,12 @@ function responsesItems(a: ResolvedAnswer) {
         content: [{ type: 'output_text', text: a.text, annotations: [] }],
       }
     : null;
-  const calls = a.toolUses.map((t) => ({
-    id: randomId('fc_'),
-    type: 'function_call',
-    status: 'completed',
-    call_id: t.id,
-    name: t.name,
-    arguments: JSON.stringify(t.input),
-  }));
+  const calls = a.toolUses.map((t) =>
+    // Codex's client-side tool search is an item of its own, its arguments an object.
+    t.name === TOOL_SEARCH
+      ? { id: randomId('ts_'), type: 'tool_search_call', status: 'completed', call_id: t.id, execution: 'client', arguments: t.input }
+      : { id: randomId('fc_'), type: 'function_call', status: 'completed', call_id: t.id, ...namespaced(t.name), arguments: JSON.stringify(t.input) },
+  );
   return { message, calls };
 }
 
@@ -79,7 +83,7 @@ export const openaiResponses: Codec = {
     const items: any[] = typeof input === 'string' ? [{ role: 'user', content: input }] : Array.isArray(input) ? input : [];
     const run = trailing(
       items,
-      (it) => it?.type === 'function_call' || it?.type === 'reasoning' || it?.role === 'assistant',
+      (it) => it?.type === 'function_call' || it?.type === 'tool_search_call' || it?.type === 'reasoning' || it?.role === 'assistant',
     );
     const lastUser = [...run].reverse().find((it) => it?.role === 'user' && (it.type ?? 'message') === 'message');
     return {
@@ -88,8 +92,10 @@ export const openaiResponses: Codec = {
       hasTools: Array.isArray(body?.tools) && body.tools.length > 0,
       userTexts: textParts(lastUser?.content, ['input_text', 'text']),
       toolResultIds: run
-        .filter((it) => it?.type === 'function_call_output' && typeof it.call_id === 'string')
+        .filter((it) => (it?.type === 'function_call_output' || it?.type === 'tool_search_output') && typeof it.call_id === 'string')
         .map((it) => it.call_id),
+      // Tools a tool_search found are offered in its output item, not in `tools`.
+      toolNames: [...toolNamesOf(body?.tools), ...items.filter((it) => it?.type === 'tool_search_output').flatMap((it) => toolNamesOf(it.tools))],
     };
   },
 
@@ -119,6 +125,12 @@ export const openaiResponses: Codec = {
     }
     for (const call of calls) {
       const output_index = output.length;
+      if (call.type === 'tool_search_call') {
+        ev('response.output_item.added', { output_index, item: { ...call, status: 'in_progress' } });
+        ev('response.output_item.done', { output_index, item: call });
+        output.push(call);
+        continue;
+      }
       ev('response.output_item.added', { output_index, item: { ...call, status: 'in_progress', arguments: '' } });
       for (const delta of split(call.arguments, 3)) {
         ev('response.function_call_arguments.delta', { item_id: call.id, output_index, delta });
@@ -178,6 +190,7 @@ export const openaiChat: Codec = {
       toolResultIds: run
         .filter((m) => m?.role === 'tool' && typeof m.tool_call_id === 'string')
         .map((m) => m.tool_call_id),
+      toolNames: toolNamesOf(body?.tools ?? body?.functions),
     };
   },
 

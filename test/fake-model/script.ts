@@ -26,7 +26,15 @@ export const BASE_USAGE: Readonly<Usage> = Object.freeze({
 });
 
 export interface ToolUseSpec {
-  name: string;
+  /** The tool's name on the wire (one of name and mcp). */
+  name?: string;
+  /**
+   * An MCP tool by its own name (e.g. `omni_spawn`), resolved against the request's `tools`:
+   * the exact name, else the one ending in `__<mcp>` (Claude: `mcp__omni__omni_spawn`), else the
+   * one ending in `<mcp>`; Codex's namespaced `mcp__omni/omni_spawn` is sent as `namespace` +
+ * `name`. So one script serves every harness's naming.
+   */
+  mcp?: string;
   input: unknown;
   /** Default: a fresh id in the API's style (toolu_… / call_…). */
   id?: string;
@@ -76,6 +84,8 @@ export interface CapturedRequest {
   latestUserText: string;
   /** tool_use ids answered by the last user message (tool_result / function_call_output / role tool). */
   toolResultIds: string[];
+  /** Names of the tools the request offers. */
+  toolNames: string[];
   /** How the answer was chosen (turn requests only). */
   servedBy: ServedBy | null;
   script?: Script;
@@ -163,6 +173,11 @@ export class Script {
   next(): Answer | undefined {
     return this.queue.shift();
   }
+
+  /** Serve `a` again next (its turn was replaced by a search for a tool it needs). */
+  putBack(a: Answer): void {
+    this.queue.unshift(a);
+  }
 }
 
 export interface Choice {
@@ -212,4 +227,47 @@ export function cleanUserText(parts: string[]): string {
     .map((p) => p.replace(NOISE, '').trim())
     .filter((p) => p.length > 0)
     .join('\n');
+}
+
+// ---------------------------------------------------------------- MCP tools
+
+/** The wire name of MCP tool `mcp` among a request's tools (undefined: the request does not offer it). */
+export function resolveMcpName(mcp: string, toolNames: readonly string[]): string | undefined {
+  return toolNames.find((n) => n === mcp) ?? toolNames.find((n) => n.endsWith(`__${mcp}`) || n.endsWith(`/${mcp}`)) ?? toolNames.find((n) => n.endsWith(mcp));
+}
+
+/**
+ * "When the prompt says so": a line `MCP-CALL <tool> <json>` in the latest user text asks for
+ * that MCP tool call (the JSON its input, `{}` when absent), then a short text turn once its
+ * result is back. Undefined when no such line is there or its JSON does not parse.
+ */
+export function mcpCallFromPrompt(text: string): ScriptSpec | undefined {
+  const m = /^\s*MCP-CALL\s+([A-Za-z0-9_.-]+)(?:\s+(.*))?$/m.exec(text);
+  if (!m) return undefined;
+  let input: unknown = {};
+  if (m[2]?.trim()) {
+    try {
+      input = JSON.parse(m[2]);
+    } catch {
+      return undefined;
+    }
+  }
+  const tool = m[1]!;
+  return { name: `mcp-call:${tool}`, match: () => false, turns: [{ toolUses: [{ mcp: tool, input }] }, { text: `MCP-CALL ${tool} done.` }] };
+}
+
+/**
+ * Claude Code offers MCP tools of a server that is still connecting through its `ToolSearch`
+ * tool (which waits for them), as it tells the model; Codex offers every MCP tool only through
+ * its `tool_search`. A model that needs such a tool searches
+ * first: this is that call, or undefined when the answer's MCP tools are all offered (or there
+ * is no ToolSearch to ask).
+ */
+export function toolSearchFirst(a: Answer, toolNames: readonly string[]): Answer | undefined {
+  const missing = (a.toolUses ?? []).filter((t) => t.mcp && !resolveMcpName(t.mcp, toolNames)).map((t) => t.mcp!);
+  if (!missing.length) return undefined;
+  if (toolNames.includes('ToolSearch')) return { toolUses: [{ name: 'ToolSearch', input: { query: missing.join(' '), max_results: 10 } }] };
+  // Codex 0.169 offers every MCP tool behind its client-side `tool_search` (openai.ts encodes the call).
+  if (toolNames.includes('tool_search')) return { toolUses: [{ name: 'tool_search', input: { query: missing.join(' '), limit: 8 } }] };
+  return undefined;
 }
