@@ -156,6 +156,9 @@ export function formatEvent(ev: OmniEvent, c: ChalkInstance): string {
       return `${t} ${d.verdict === 'allow' ? c.green('egress') : c.red('egress')} ${d.method} ${d.scheme}://${d.host}:${d.port}${d.path}${d.status ? ` → ${d.status}` : ''}${(d.secrets as string[] | undefined)?.length ? c.dim(` +${(d.secrets as string[]).join(',')}`) : ''}${d.reason && d.verdict === 'deny' ? ` — ${d.reason}` : ''}`;
     case 'session.exited':
       return `${t} ${c.bold('exited')}${d.code !== null && d.code !== undefined ? ` code ${d.code}` : ''}${d.reason ? ` — ${d.reason}` : ''}`;
+    case 'child.idle':
+    case 'child.exited':
+      return `${t} ${c.bold('sub-agent')} ${d.name} (${d.harness}, ${d.child}) ${ev.type === 'child.idle' ? 'is idle' : `exited${d.exitCode !== undefined ? ` code ${d.exitCode}` : ''}`}`;
     case 'error':
       return `${t} ${c.red('error')} ${d.message}`;
     default:

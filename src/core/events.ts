@@ -55,6 +55,10 @@ export interface EventDataMap {
    * bodies. `secrets` names what was injected.
    */
   'egress.request': { scheme: string; host: string; port: number; method: string; path: string; verdict: 'allow' | 'deny'; status?: number; reason?: string; secrets?: string[]; ms?: number };
+  /** In a parent's log: a sub-agent it started (omni_spawn) finished a turn and is idle. */
+  'child.idle': { child: string; name: string; harness: string; status: SessionStatus };
+  /** In a parent's log: a sub-agent it started has ended. */
+  'child.exited': { child: string; name: string; harness: string; status: SessionStatus; exitCode?: number };
   error: { message: string; code?: string };
 }
 

@@ -3,7 +3,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { formatReply } from '../core/agent-protocol.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
-import { BodyTooLarge, HEADERS_TIMEOUT_MS, readBody, REQUEST_TIMEOUT_MS, requestUrl } from './http.js';
+import { BodyTooLarge, HEADERS_TIMEOUT_MS, readBody, readJson, REQUEST_TIMEOUT_MS, requestUrl, sendJson } from './http.js';
+import type { McpCallReply } from '../mcp/tools.js';
 import { SocketKeeper } from './socket-keeper.js';
 import type { HookReply } from '../harnesses/types.js';
 
@@ -13,11 +14,15 @@ const MAX_CONNECTIONS = 64;
 /** `signal` aborts when the hook hangs up before its answer (the harness stopped waiting). */
 export type HookHandler = (sessionId: string, event: string, payload: Record<string, unknown>, signal: AbortSignal) => Promise<HookReply>;
 
+/** `POST /mcp/call {tool, args}`: one of omni's MCP tools, called as the session (src/daemon/composer.ts). */
+export type McpHandler = (sessionId: string, tool: string, args: unknown, signal: AbortSignal) => Promise<McpCallReply>;
+
 /**
  * The agent-facing side of the daemon: one Unix socket per session
- * (`run/agent/<id>/hook.sock`). The socket is the session's identity, and it accepts exactly
- * one verb: report a hook event and get the decision back. Nothing on it can list, approve or
- * control anything; those verbs exist only on the control socket. Each session gets a
+ * (`run/agent/<id>/hook.sock`). The socket is the session's identity, and it accepts two
+ * verbs: report a hook event and get the decision back; and call one of omni's MCP tools
+ * (`POST /mcp/call`), which acts only on the session's own sub-agents. Nothing on it can
+ * approve anything or reach another session; those verbs exist only on the control socket. Each session gets a
  * directory, not just a socket file: a sandbox binds in that directory (and nothing else of
  * omni's), and a bound directory still reaches the socket a restarted daemon re-creates,
  * where a bound socket file would be a stale inode.
@@ -31,6 +36,8 @@ export class AgentEndpoints {
     private readonly dir: string,
     private readonly handler: HookHandler,
     private readonly log: (msg: string) => void = () => {},
+    /** Absent (tests of the hook verb alone): /mcp/call is not served. */
+    private readonly mcp?: McpHandler,
   ) {}
 
   /** The session's agent directory: hook.sock, and for a sandboxed session proxy.sock and ca.pem. */
@@ -93,11 +100,12 @@ export class AgentEndpoints {
 
   private async serve(sessionId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = requestUrl(req);
+    if (req.method === 'POST' && url?.pathname === '/mcp/call' && this.mcp) return this.serveMcp(sessionId, this.mcp, req, res);
     const m = url && /^\/hook\/([A-Za-z]+)$/.exec(url.pathname);
     const gate = url?.searchParams.get('mode') === 'gate';
     if (req.method !== 'POST' || !m) {
       res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('1\nomni agent endpoint: only POST /hook/<Event> exists here\n');
+      res.end('1\nomni agent endpoint: only POST /hook/<Event> and POST /mcp/call exist here\n');
       return;
     }
     let reply: HookReply;
@@ -124,6 +132,26 @@ export class AgentEndpoints {
     const text = code === 0 ? (reply.stdout ?? '') : (reply.stderr ?? reply.stdout ?? '');
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...(close ? { connection: 'close' } : {}) });
     res.end(formatReply(code, text));
+  }
+
+  /**
+   * An MCP tool call as this session: JSON in, `McpCallReply` out (always 200; a refusal is
+   * `{ok: false}`). It may take long (omni_wait, a held ask): nothing here times the answer.
+   */
+  private async serveMcp(sessionId: string, handler: McpHandler, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const hangup = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) hangup.abort();
+    });
+    let reply: McpCallReply;
+    try {
+      const body = await readJson<{ tool?: unknown; args?: unknown }>(req);
+      reply = typeof body.tool !== 'string' ? { ok: false, error: { code: 'bad_request', message: '"tool" is required' } } : await handler(sessionId, body.tool, body.args, hangup.signal);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) res.setHeader('connection', 'close');
+      reply = { ok: false, error: { code: (err as { code?: string }).code ?? 'internal', message: (err as Error).message } };
+    }
+    if (!res.destroyed) sendJson(res, 200, reply);
   }
 }
 

@@ -16,6 +16,9 @@ import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
 import { hasTags, isLive, type SessionRecord } from '../core/session.js';
 import { broadcast } from './broadcast.js';
+import type { SpawnGrant } from '../agents/grant.js';
+import { grantError } from './spawn-grants.js';
+import type { Composer } from './composer.js';
 
 export interface DaemonInfo {
   pid: number;
@@ -50,6 +53,8 @@ export function createControlServer(deps: {
   removal?: SessionRemoval;
   /** Logs a request that holds the event loop past its bound (src/daemon/loop-watch.ts). */
   loopWatch?: LoopWatch;
+  /** `POST /v1/mcp/call`: omni's MCP tools as the person (src/daemon/composer.ts). */
+  composer?: Composer;
 }): http.Server {
   const { sessions, bus, harnesses, info, policies, approvals } = deps;
   const user = os.userInfo().username;
@@ -100,6 +105,7 @@ export function createControlServer(deps: {
           agent: body.agent && typeof body.agent === 'object' ? body.agent : undefined,
           sandbox: sandboxLayers((body as { sandbox?: unknown }).sandbox),
           tags: stringList(body.tags, 'tags'),
+          ...spawnGrant(body.spawn),
         });
         sendJson(res, 201, { session: rec });
       },
@@ -287,6 +293,23 @@ export function createControlServer(deps: {
       },
     ],
     [
+      'POST',
+      /^\/v1\/mcp\/call$/,
+      async (req, res) => {
+        if (!deps.composer) throw new OmniError('this daemon does not serve omni\'s MCP tools', 'not_found');
+        const body = await readJson<{ tool?: unknown; args?: unknown; env?: unknown }>(req);
+        // As the person: never for a process of an omni session (it has its own, narrower wiring).
+        await deps.gate.checkOutsideSessions(req, 'omni mcp as the user');
+        if (typeof body.tool !== 'string') throw new OmniError('"tool" is required', 'bad_request');
+        const env = body.env && typeof body.env === 'object' && !Array.isArray(body.env) ? (body.env as Record<string, string>) : {};
+        const hangup = new AbortController();
+        res.on('close', () => {
+          if (!res.writableFinished) hangup.abort();
+        });
+        sendJson(res, 200, await deps.composer.call({ kind: 'user', env }, body.tool, body.args, hangup.signal));
+      },
+    ],
+    [
       'GET',
       /^\/v1\/cost$/,
       async (_q, res, _p, url) => {
@@ -353,6 +376,14 @@ function sandboxLayers(v: unknown): CreateSessionRequest['sandbox'] {
   if (typeof v === 'boolean') return [{ enabled: v }];
   if (Array.isArray(v) && v.every((l) => l && typeof l === 'object' && !Array.isArray(l))) return v as CreateSessionRequest['sandbox'];
   throw new OmniError('"sandbox" must be true, false, or a list of sandbox settings objects', 'bad_request');
+}
+
+/** `spawn`: what the session may start (omni run of a spec with `spawn: true`). */
+function spawnGrant(v: unknown): { spawn?: SpawnGrant } {
+  if (v === undefined || v === null) return {};
+  const bad = grantError(v);
+  if (bad) throw new OmniError(bad, 'bad_request');
+  return { spawn: v as SpawnGrant };
 }
 
 /** An optional list of strings in a request body. */

@@ -118,6 +118,27 @@ export class ApprovalGate {
     if (popup) this.nonces.get(q.approval)?.delete(q.nonce!);
   }
 
+  /**
+   * Throws `forbidden` when the caller runs inside an omni session (the same judgement as for
+   * approval verbs, with no popup exception): `POST /v1/mcp/call` acts as the person, and an
+   * agent drives only through its own session's socket, which sees only its descendants.
+   */
+  async checkOutsideSessions(req: http.IncomingMessage, what: string): Promise<void> {
+    let pid: number | undefined;
+    try {
+      pid = await (this.deps.peerPid ?? peerPid)(req.socket);
+    } catch (err) {
+      if (!(err instanceof PeerCheckUnavailable)) throw err;
+      throw new OmniError(`${what} refused: omni cannot tell who is asking (${err.message})`, 'forbidden');
+    }
+    if (pid === undefined) return;
+    const tmuxServerPid = await this.deps.tmuxServerPid().catch(() => undefined);
+    const r = judgePeer(pid, { proc: this.deps.proc ?? linuxProc, sessions: this.deps.sessions(), tmuxServerPid, popup: false });
+    if (!r) return;
+    this.deps.log(`${what} refused: pid ${pid}${r.from ? ` from session ${r.from.name} (${r.from.id})` : ''}: ${r.why}`);
+    throw new OmniError(`${what} refused: ${r.why}; inside a session, omni's tools come through that session's own wiring (its sub-agents only)`, 'forbidden');
+  }
+
   private refuse(q: { approval: string; verb: string }, pid: number | undefined, r: Refusal): never {
     const target = this.deps.approvalSession(q.approval);
     const data = { id: q.approval, verb: q.verb, why: r.why, ...(pid !== undefined ? { pid } : {}), ...(r.from ? { from: r.from.id } : {}) };

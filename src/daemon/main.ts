@@ -11,6 +11,8 @@ import type { HarnessRegistry } from '../harnesses/registry.js';
 import { createTmuxRunner } from '../tmux/runner.js';
 import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
+import { buildComposer } from './composer-wiring.js';
+import type { McpCallReply } from '../mcp/tools.js';
 import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { LoopWatch } from './loop-watch.js';
@@ -186,7 +188,13 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     },
   });
   const hooks = new HarnessSessions({ store, harnesses, events, policies, panes, log });
-  const agents = new AgentEndpoints(paths.agentDir, (id, event, payload, signal) => hooks.handleHook(id, event, payload, signal), log);
+  // The sockets' MCP verb calls the composer, built last (below): no socket opens before it is.
+  const agents = new AgentEndpoints(
+    paths.agentDir,
+    (id, event, payload, signal) => hooks.handleHook(id, event, payload, signal),
+    log,
+    (id, tool, args, signal): Promise<McpCallReply> => composer.call({ kind: 'session', id }, tool, args, signal),
+  );
   const sandbox = new SandboxService({
     agentDir: (id) => agents.sessionDir(id),
     sessionDir: (id) => store.sessionDir(id),
@@ -218,6 +226,9 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     log,
   });
 
+  // omni's MCP tools (docs/ARCHITECTURE.md, "omni_spawn, hop by hop"); children tell their parents.
+  const composer = buildComposer({ store, sessions, bus, events, policies, ledger, harnesses, paths, log });
+
   // Tells the person (their tmux, their desktop) when a session needs them or is done.
   const notifier = new Notifier({
     config: () => loadConfig(paths.configDir).notify,
@@ -238,6 +249,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const loopWatch = new LoopWatch({ log });
   const server = createControlServer({
     loopWatch,
+    composer,
     sessions,
     bus,
     harnesses,

@@ -10,6 +10,7 @@ import type { ApprovalQueue } from '../approvals/queue.js';
 import type { Approval, ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import { PolicyStateStore } from './policy-state-store.js';
 import { sessionSpend, treeSpend } from './policy-spend.js';
+import { treeFacts } from './session-tree.js';
 import { evaluatePolicies } from '../policy/engine.js';
 import { YamlError } from '../core/yaml.js';
 import { compileSnapshot, type PolicySnapshot } from '../policy/snapshot.js';
@@ -146,7 +147,7 @@ export class PolicyService {
     const subject = this.subject(rec, req);
     // Guards first: a deny wins at once, and they are never the session's to remove.
     const result = await evaluatePolicies([...guards.map((g) => ({ ...g, level: 'session' as const })), ...mine], subject, cur.state);
-    const callId = 'callId' in req ? req.callId : undefined;
+    const callId = req.phase === 'tool_call' || req.phase === 'tool_result' ? req.callId : undefined;
     // With no policies of its own, a session's log records only what the guards actually did.
     // Egress requests log themselves (`egress.request`); only their denies and asks are decisions worth a line.
     const record = req.phase === 'egress' ? result.verdict === 'deny' || result.verdict === 'ask' : mine.length > 0 || result.verdict !== 'none';
@@ -170,8 +171,9 @@ export class PolicyService {
       return { verdict: result.verdict, reason: result.reason, policy: result.policies[0] };
     }
 
-    // An egress request is never retried into the same ask (its connection dies with the daemon).
-    const key = req.phase === 'prompt' ? `prompt:${req.key ?? req.text}` : req.phase === 'egress' ? `egress:${crypto.randomUUID()}` : `${req.phase}:${req.callId}`;
+    // An egress request or an omni MCP call is never retried into the same ask (its connection dies with the daemon).
+    const key =
+      req.phase === 'prompt' ? `prompt:${req.key ?? req.text}` : req.phase === 'egress' || req.phase === 'mcp' ? `${req.phase}:${crypto.randomUUID()}` : `${req.phase}:${req.callId}`;
     const { approval, created } = this.deps.approvals.request({
       session: rec.id,
       sessionName: rec.name,
@@ -395,6 +397,7 @@ export class PolicyService {
     const spend = this.spend(rec);
     if (req.phase === 'prompt') return { phase: 'prompt', session, prompt: { text: req.text }, spend };
     if (req.phase === 'egress') return { phase: 'egress', session, egress: { host: req.host, port: req.port, method: req.method, path: req.path, scheme: req.scheme, ...(req.model ? { model: true } : {}) }, spend };
+    if (req.phase === 'mcp') return { phase: 'mcp', session, mcp: { tool: req.tool, args: req.args, tree: treeFacts(rec, this.deps.listSessions?.() ?? []) }, spend };
     const tool = buildToolSubject({ name: req.tool, callId: req.callId, input: req.input, call: req.call }, rec.cwd);
     if (req.phase === 'tool_result') return { phase: 'tool_result', session, tool, result: { ok: req.ok, output: req.output }, spend };
     return { phase: 'tool_call', session, tool, spend };
@@ -410,6 +413,7 @@ export class PolicyService {
 
 function requestSummary(subject: PolicySubject): Approval['request'] {
   if (subject.prompt) return { prompt: subject.prompt.text.slice(0, 2000) };
+  if (subject.mcp) return { tool: subject.mcp.tool, kind: 'mcp', input: subject.mcp.args };
   if (subject.egress) {
     const e = subject.egress;
     const port = e.port === (e.scheme === 'http' ? 80 : 443) ? '' : `:${e.port}`;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { NewEvent, SessionStatus } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
-import { applyTags, isLive, newSessionId, validateSessionName, validateTag, type SessionRecord } from '../core/session.js';
+import type { SpawnGrant } from '../agents/grant.js';
+import { applyTags, isLive, newSessionId, validateSessionName, validateTag, type SessionRecord, type SessionWorktree } from '../core/session.js';
 import { BinaryVersions } from '../harnesses/binary.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { HookReply } from '../harnesses/types.js';
@@ -19,6 +20,7 @@ import type { SessionStore } from './store.js';
 import { SuperviseLoop } from './supervise-loop.js';
 import { Supervisor } from './supervisor.js';
 import { callerTmux } from './notifier.js';
+import { limitsPolicy, saveGrant } from './spawn-grants.js';
 
 export type { PolicyPort, SandboxPort, TmuxPort } from './ports.js';
 
@@ -43,6 +45,14 @@ export interface CreateSessionRequest {
   sandbox?: SandboxLayer[];
   /** `--tag`: labels to pick the session by later. */
   tags?: string[];
+  /** The session that starts this one (omni_spawn). */
+  parent?: string;
+  /** What it may start (a spec with `spawn: true`): kept as spawn.json, its `env` as spawn-env.json. */
+  spawn?: SpawnGrant;
+  /** A worktree the caller already made for it (omni_spawn): `cwd` is its path. */
+  worktree?: SessionWorktree;
+  /** The id to use (omni_spawn picks it first: the worktree is named after it). */
+  id?: string;
 }
 
 export interface SessionManagerDeps {
@@ -121,10 +131,13 @@ export class SessionManager {
     const tags = checkTags(req.tags ?? []);
 
     // Policies and sandbox settings are checked before anything starts: a bad file means no session.
-    const policySnapshots = this.deps.policies.prepare(req.policies ?? [], path.resolve(req.cwd));
+    // A spec's spawn `limits` are an agent-level spawn_bounds policy of the session.
+    const limits = req.spawn ? limitsPolicy(req.spawn, `${req.agent?.file ?? 'spawn grant'} limits`) : undefined;
+    const policySnapshots = this.deps.policies.prepare([...(req.policies ?? []), ...(limits ? [limits] : [])], path.resolve(req.cwd));
     const sandbox = this.deps.sandbox.settings(req.sandbox ?? []);
 
-    let id = newSessionId();
+    if (req.id && this.deps.store.get(req.id)) throw new OmniError(`session id ${req.id} is taken`, 'conflict');
+    let id = req.id ?? newSessionId();
     while (this.deps.store.get(id)) id = newSessionId();
     ensurePrivateDir(this.deps.store.sessionDir(id));
     const ts = this.now().toISOString();
@@ -142,9 +155,13 @@ export class SessionManager {
       ...(req.agent ? { agent: req.agent } : {}),
       ...(sandbox.enabled ? { sandbox: true } : {}),
       ...(tags.length ? { tags: applyTags([], tags) } : {}),
+      ...(req.parent ? { parent: req.parent } : {}),
+      ...(req.worktree ? { worktree: req.worktree } : {}),
+      ...(req.spawn ? { spawn: true } : {}),
       ...withCallerTmux(req.env),
       lastSeq: 0,
     };
+    if (req.spawn) saveGrant(this.deps.store.sessionDir(id), req.spawn, req.env);
     this.deps.store.put(rec);
     this.deps.policies.attach(rec, policySnapshots);
     await this.launcher.launch(rec, { adapter, binary, env: req.env, extraArgs: req.args ?? [], sandbox: sandbox.enabled ? sandbox : undefined });

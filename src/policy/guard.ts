@@ -41,6 +41,9 @@ export function omniGuard(opts: OmniGuardOptions): Policy {
   const home = path.resolve(opts.home ?? os.homedir());
   const protectedDirs = [omniHome, ...(opts.configDir ? [path.resolve(opts.configDir)] : [])];
   const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + path.sep);
+  // Sub-agents' git worktrees (omni_spawn) live under OMNI_HOME but are the agents' checkouts, not omni's files.
+  const worktrees = path.join(omniHome, 'worktrees');
+  const ownFile = (w: string, d: string) => inside(w, d) && !(inside(w, worktrees) && w !== worktrees);
   const deny = (reason: string): PolicyDecision => ({ verdict: 'deny', reason });
   const sockets = `agents cannot reach omni's sockets (${runDir})`;
   return {
@@ -50,7 +53,7 @@ export function omniGuard(opts: OmniGuardOptions): Policy {
     evaluate(subject, state) {
       const t = subject.tool;
       if (!t) return {};
-      for (const w of t.writes) for (const d of protectedDirs) if (inside(w, d)) return deny(`agents cannot change omni's own files (${w})`);
+      for (const w of t.writes) for (const d of protectedDirs) if (ownFile(w, d)) return deny(`agents cannot change omni's own files (${w})`);
       const cwd = callCwd(subject);
       if (inside(cwd, runDir)) return deny(sockets);
       const sh = t.shell;

@@ -23,7 +23,7 @@ import { YamlSource, suggest, type YVal } from '../core/yaml.js';
  */
 
 export const SELECTORS = [
-  'phase', 'tool', 'kind', 'command', 'opaque', 'path', 'read', 'write', 'prompt', 'host', 'ok',
+  'phase', 'tool', 'kind', 'command', 'opaque', 'path', 'read', 'write', 'prompt', 'host', 'ok', 'mcp_tool',
   'label', 'labels', 'not_label', 'counter', 'in_set', 'not_in_set', 'any', 'not',
 ] as const;
 type SelectorName = (typeof SELECTORS)[number];
@@ -53,6 +53,7 @@ const SELECTOR_PHASES: Partial<Record<SelectorName, readonly Phase[]>> = {
   prompt: ['prompt'],
   ok: ['tool_result'],
   host: ['egress', 'tool_call', 'tool_result'],
+  mcp_tool: ['mcp'],
 };
 
 export interface ParsePolicyOptions {
@@ -92,7 +93,7 @@ function singleValue(ctx: Ctx, name: string): string | undefined {
   const s = ctx.s;
   switch (name) {
     case 'tool':
-      return s.tool?.name;
+      return s.tool?.name ?? s.mcp?.tool;
     case 'kind':
       return s.tool?.kind;
     case 'phase':
@@ -316,6 +317,12 @@ function compileWhen(v: YVal, what: string, nested: boolean, home: string): When
         });
         break;
       }
+      case 'mcp_tool': {
+        // omni's own MCP tools (omni_spawn, omni_send, …), at phase mcp.
+        const globs = compileGlobs(value, 'mcp_tool').map(nameMatcher);
+        tests.push((ctx) => !!ctx.s.mcp && globs.some((m) => m(ctx.s.mcp!.tool)));
+        break;
+      }
       case 'ok': {
         const want = value.boolean('ok');
         tests.push((ctx) => ctx.s.result !== undefined && ctx.s.result.ok === want);
@@ -417,6 +424,9 @@ function rulePhases(w: WhenResult, at: YVal): Phase[] {
     seen.push(name);
   }
   if (phases.some((p) => p === 'tool_call' || p === 'prompt' || p === 'egress')) phases = phases.filter((p) => p !== 'tool_result' && p !== 'usage');
+  // omni's own MCP calls are decided only by rules that name them (phase: mcp, mcp_tool): a
+  // rule file written before the phase existed keeps meaning what it meant.
+  if (phases.length > 1) phases = phases.filter((p) => p !== 'mcp');
   return phases;
 }
 

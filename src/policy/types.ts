@@ -7,8 +7,8 @@ import type { ParsedShell } from './shell.js';
  * updates. Policies never read harness payloads: adapters normalize a tool call first
  * (NormalizedToolCall); the raw `input` rides along only for rule files and events.
  */
-export type Phase = 'prompt' | 'tool_call' | 'tool_result' | 'usage' | 'egress';
-export const PHASES: readonly Phase[] = ['prompt', 'tool_call', 'tool_result', 'usage', 'egress'];
+export type Phase = 'prompt' | 'tool_call' | 'tool_result' | 'usage' | 'egress' | 'mcp';
+export const PHASES: readonly Phase[] = ['prompt', 'tool_call', 'tool_result', 'usage', 'egress', 'mcp'];
 
 export type VerdictKind = 'allow' | 'deny' | 'ask';
 export type Level = 'session' | 'agent' | 'global';
@@ -37,7 +37,9 @@ export type DecisionRequest =
   /** `key` identifies the prompt so a hook retried after a daemon restart joins the same ask. */
   | { phase: 'prompt'; text: string; key?: string }
   /** A request through a sandboxed session's egress proxy (after TLS termination). */
-  | { phase: 'egress'; scheme: 'http' | 'https'; host: string; port: number; method: string; path: string; model?: boolean };
+  | { phase: 'egress'; scheme: 'http' | 'https'; host: string; port: number; method: string; path: string; model?: boolean }
+  /** A call of one of omni's own MCP tools (omni_spawn, …) by the session (src/daemon/composer.ts). */
+  | { phase: 'mcp'; tool: string; args: Record<string, unknown> };
 
 export type Verdict = { verdict: 'allow' | 'deny' | 'ask' | 'none'; reason?: string; policy?: string };
 
@@ -74,8 +76,23 @@ export interface PolicySubject {
   usage?: UsageData & { sessionCostUsd?: number; session?: string };
   /** `model`: the request goes to one of the session's model endpoints (its harness's model API, as the daemon knows it). */
   egress?: { host: string; port?: number; method?: string; path?: string; scheme?: 'http' | 'https'; model?: boolean };
+  /** At `mcp`: the omni tool called, its arguments, and the caller's place in the session tree. */
+  mcp?: McpSubject;
   /** Spend so far, filled by the daemon at every phase (budgets: builtins/cost-budget.ts). */
   spend?: SpendView;
+}
+
+export interface McpSubject {
+  tool: string;
+  args: Record<string, unknown>;
+  tree: {
+    /** Sessions this one started (ended ones included). */
+    children: number;
+    /** Its live descendants. */
+    live: number;
+    /** Its depth in the tree: a root session is 0, its children 1. */
+    depth: number;
+  };
 }
 
 /** Computed spend (tokens × the price book); unpriced models are listed, never counted as $0. */

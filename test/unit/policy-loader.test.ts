@@ -17,7 +17,7 @@ function loadError(text: string): YamlError {
   throw new Error('expected a YamlError');
 }
 
-const VALID_SELECTORS = 'phase, tool, kind, command, opaque, path, read, write, prompt, host, ok, label, labels, not_label, counter, in_set, not_in_set, any, not';
+const VALID_SELECTORS = 'phase, tool, kind, command, opaque, path, read, write, prompt, host, ok, mcp_tool, label, labels, not_label, counter, in_set, not_in_set, any, not';
 
 describe('policy file errors: file:line:column and what is valid', () => {
   it('an unknown selector points at the key and lists the valid ones', () => {
@@ -68,7 +68,7 @@ describe('policy file errors: file:line:column and what is valid', () => {
     expect(loadError('policies:\n  - name: x\n    rules:\n      - verdict: ask\n        reason: "bad ${comand}"\n').detail).toMatch(/^unknown variable \$\{comand\} in reason \(did you mean \$\{command\}\?\); valid: \$\{tool\}, /);
     expect(loadError('policies:\n  - name: x\n    rules:\n      - when: { in_set: { set: s, value: $pth } }\n        verdict: ask\n').message).toMatch(/^policies\.yaml:4:42: unknown value "\$pth" in in_set.value \(did you mean "\$path"\?\); valid: \$path, \$write/);
     expect(loadError('policies:\n  - name: x\n    rules:\n      - when: { kind: shel }\n        verdict: ask\n').message).toBe('policies.yaml:4:23: unknown tool kind "shel"; valid: shell, read, write, edit, web, mcp, other');
-    expect(loadError('policies:\n  - name: x\n    rules:\n      - when: { phase: tool_cal }\n        verdict: ask\n').detail).toBe('unknown phase "tool_cal" (did you mean "tool_call"?); valid: prompt, tool_call, tool_result, usage, egress');
+    expect(loadError('policies:\n  - name: x\n    rules:\n      - when: { phase: tool_cal }\n        verdict: ask\n').detail).toBe('unknown phase "tool_cal" (did you mean "tool_call"?); valid: prompt, tool_call, tool_result, usage, egress, mcp');
     expect(loadError('policies:\n  - name: x\n    rules:\n      - when: { counter: { n: { gte: "3" } } }\n        verdict: ask\n').message).toBe('policies.yaml:4:38: counter n gte must be a number, not a string');
     expect(loadError('policies:\n  - name: x\n    rules:\n      - when: { counter: {} }\n        verdict: ask\n').message).toBe('policies.yaml:4:26: counter needs at least one counter name: { gte|gt|lte|lt|eq: N }');
     expect(loadError('policies:\n  - name: x\n    rules:\n      - when: { counter: { n: { gt: 1, at_least: 2 } } }\n        verdict: ask\n').message).toBe('policies.yaml:4:40: unknown key "at_least" in counter n; valid: gte, gt, lte, lt, eq');
@@ -144,7 +144,7 @@ describe('loadPolicyRef', () => {
   });
 
   it('an unknown ref lists the builtins and the files in <configDir>/policies', () => {
-    expect(() => loadPolicyRef('tema', opts())).toThrow(/unknown policy "tema" \(did you mean "team"\?\).*Builtins: ask_on_shell, ask_on_write, .*deny_paths\. Policy files in .*config\/policies: team\./);
+    expect(() => loadPolicyRef('tema', opts())).toThrow(/unknown policy "tema" \(did you mean "team"\?\).*Builtins: ask_on_shell, ask_on_write, .*deny_paths, spawn_bounds\. Policy files in .*config\/policies: team\./);
   });
 
   it('builtinPolicy() validates params from code too', () => {

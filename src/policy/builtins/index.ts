@@ -11,6 +11,7 @@ import { costBudget } from './cost-budget.js';
 import { detectLoop } from './detect-loop.js';
 import { maxToolCalls } from './max-tool-calls.js';
 import { allowPaths, denyPaths } from './paths.js';
+import { spawnBounds } from './spawn-bounds.js';
 import { taintThenAsk } from './taint-then-ask.js';
 import type { Builtin, BuiltinContext, ParamSpec } from './types.js';
 import { writeOnlyCreated } from './write-only-created.js';
@@ -19,7 +20,7 @@ export type { Builtin, BuiltinContext, ParamSpec } from './types.js';
 
 /** Every builtin policy, by name (`use: <name>` in a policy file, or a ref on the command line). */
 export const BUILTINS: Readonly<Record<string, Builtin>> = Object.fromEntries(
-  [askOnShell, askOnWrite, maxToolCalls, detectLoop, blastRadius, taintThenAsk, writeOnlyCreated, costBudget, allowPaths, denyPaths].map((b) => [b.name, b]),
+  [askOnShell, askOnWrite, maxToolCalls, detectLoop, blastRadius, taintThenAsk, writeOnlyCreated, costBudget, allowPaths, denyPaths, spawnBounds].map((b) => [b.name, b]),
 );
 
 export const builtinNames = (): string[] => Object.keys(BUILTINS);
@@ -49,7 +50,7 @@ export function describeParams(b: Builtin): string {
   if (!ps.length) return 'none';
   return ps
     .map(([k, spec]) => {
-      const def = spec.default === undefined ? 'required' : `default ${JSON.stringify(spec.default)}`;
+      const def = spec.default !== undefined ? `default ${JSON.stringify(spec.default)}` : 'optional' in spec && spec.optional ? 'optional' : 'required';
       return `${k} (${paramType(spec)}, ${def})`;
     })
     .join(', ');
@@ -72,6 +73,7 @@ export function parseBuiltinParams(b: Builtin, withVal: YVal | undefined, at: YV
     const v = given.get(key);
     const what = `${b.name} parameter ${key}`;
     if (!v || v.kind() === 'null') {
+      if (spec.default === undefined && 'optional' in spec && spec.optional) continue;
       if (spec.default === undefined) (v ?? withVal ?? at).fail(`${b.name} needs the parameter ${key} (${paramType(spec)}): ${spec.doc}`);
       out[key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
       continue;

@@ -2,9 +2,10 @@ import type { Policy } from '../types.js';
 
 /** A builtin's parameter, validated with file:line:column errors when a policy file uses it. */
 export type ParamSpec =
-  | { type: 'int'; doc: string; default?: number; min?: number }
+  /** `optional`: no default, and absent is fine (the policy reads undefined). */
+  | { type: 'int'; doc: string; default?: number; min?: number; optional?: boolean }
   /** Any finite number (amounts of money). */
-  | { type: 'number'; doc: string; default?: number; min?: number }
+  | { type: 'number'; doc: string; default?: number; min?: number; optional?: boolean }
   | { type: 'boolean'; doc: string; default: boolean }
   | { type: 'enum'; doc: string; values: readonly string[]; default: string }
   | { type: 'string'; doc: string; default?: string }

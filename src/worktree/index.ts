@@ -1,0 +1,5 @@
+export * from './git.js';
+export * from './create.js';
+export * from './inspect.js';
+export * from './remove.js';
+export { withWorktreeIndex, worktreeTree } from './snapshot.js';
