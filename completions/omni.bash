@@ -38,7 +38,7 @@ _omni_policies() {
 # _omni_valued CMD FLAG: does FLAG of CMD take a value (so the next word is that value, not an argument)?
 _omni_valued() {
   case "$2" in
-    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry) return 0 ;;
+    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry|--agent-socket) return 0 ;;
     -n) case "$1" in claude|codex|pi|run) return 0 ;; esac ;; # elsewhere -n is --dry-run
     -f) [ "$1" = send ] && return 0 ;;                         # elsewhere -f is --follow or --force
   esac
@@ -49,7 +49,7 @@ _omni() {
   local cur prev words cword
   COMPREPLY=()
   _init_completion 2>/dev/null || { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; cword=$COMP_CWORD; words=("${COMP_WORDS[@]}"); }
-  local commands="claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy approvals approve deny status-line cost prices daemon help"
+  local commands="claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy approvals approve deny status-line cost prices daemon mcp help"
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return
   fi
@@ -62,7 +62,7 @@ _omni() {
       --for) COMPREPLY=($(compgen -W "idle waiting running exited attention" -- "$cur")) ;;
       --harness|-H) COMPREPLY=($(compgen -W "claude codex pi" -- "$cur")) ;;
       --cwd|-C) COMPREPLY=($(compgen -d -- "$cur")) ;;
-      --file|-f|--bin) COMPREPLY=($(compgen -f -- "$cur")) ;;
+      --file|-f|--bin|--agent-socket) COMPREPLY=($(compgen -f -- "$cur")) ;;
       --tag|-t) [ "$cmd" != wait ] && COMPREPLY=($(compgen -W "$(_omni_tags)" -- "$cur")) ;;
       --to) # comma-separated: complete the last one, keep those before it
         local pre="" last=$cur
@@ -137,6 +137,7 @@ _omni() {
       flags="--harness --provider --json"
       if [ "$sub" = update ]; then flags="--registry --force --json"
       elif [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "update" -- "$cur")); return; fi ;;
+    mcp) flags="--agent-socket" ;;
     daemon)
       if [ "$cword" -eq 2 ]; then COMPREPLY=($(compgen -W "start stop status run" -- "$cur")); return; fi
       case "$sub" in start) flags="--quiet --json" ;; stop|status) flags="--json" ;; esac ;;

@@ -35,7 +35,7 @@ end
 # Does flag $argv[2] of command $argv[1] take a value (so the next word is that value, not an argument)?
 function __omni_valued
     switch $argv[2]
-        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry
+        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry --agent-socket
             return 0
         case -n # elsewhere -n is --dry-run
             contains -- $argv[1] claude codex pi run
@@ -106,7 +106,7 @@ function __omni_tag_changes
     end
 end
 
-set -l cmds claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy approvals approve deny status-line cost prices daemon help
+set -l cmds claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy approvals approve deny status-line cost prices daemon mcp help
 complete -c omni -f
 complete -c omni -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 
@@ -140,6 +140,7 @@ complete -c omni -n "__omni_is $start" -l no-sandbox -d 'run it outside the sand
 complete -c omni -n "__omni_is $start ls list send" -s t -l tag -xa "(__omni_json tags - ls --all)"
 complete -c omni -n "__omni_is claude codex pi" -s p -l policy -xa "(__omni_json name - policy names) (__omni_yaml_files)"
 complete -c omni -n "__omni_is claude codex pi" -l bin -rF
+complete -c omni -n "__omni_is mcp" -l agent-socket -rF
 complete -c omni -n "__omni_is run" -s H -l harness -xa "claude codex pi"
 complete -c omni -n "__omni_is ls list approvals approve deny" -s a -l all
 complete -c omni -n "__omni_is ls list" -s w -l wide

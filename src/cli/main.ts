@@ -88,6 +88,12 @@ export async function main(argv: string[]): Promise<number> {
     );
 
   program
+    .command('mcp')
+    .description("omni's MCP server on stdio (tools: omni_spawn, omni_wait, …): `claude mcp add omni -- omni mcp` (docs/MCP.md)")
+    .option('--agent-socket <path>', "speak for the session that owns this agent socket (how omni wires it into a session)")
+    .action(run(async (opts) => (await import('./commands/mcp.js')).mcpCommand(opts)));
+
+  program
     .command('doctor')
     .description('which harnesses are installed and usable here, with what to do if not (never prints a secret)')
     .option('--json', 'JSON output')

@@ -72,11 +72,24 @@ export function renderAnswer(a: HookAnswer): { code: number; stdout: string; std
 /** One POST's outcome: the body, or why there is none (`down`: nothing answered, or it hung up). */
 export type PostResult = { ok: true; body: string } | { ok: false; why: 'down' | 'timeout' | 'aborted' };
 
-/** One POST to the agent socket. Never rejects. */
+/** One POST of a hook event to the agent socket. Never rejects. */
 export function postHook(
   socket: string,
   event: string,
   mode: HookMode,
+  body: string | Buffer,
+  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<PostResult> {
+  return postAgentSocket(socket, hookPath(event, mode), body, opts);
+}
+
+/** The agent socket's MCP verb: `{tool, args}` in, a McpCallReply (src/mcp/tools.ts) out. */
+export const MCP_CALL_PATH = '/mcp/call';
+
+/** One POST to the agent socket (any of its verbs). Never rejects. */
+export function postAgentSocket(
+  socket: string,
+  urlPath: string,
   body: string | Buffer,
   opts: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<PostResult> {
@@ -92,7 +105,7 @@ export function postHook(
     const req = http.request(
       {
         socketPath: socket,
-        path: hookPath(event, mode),
+        path: urlPath,
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         agent: false,

@@ -87,6 +87,7 @@ export class Launcher {
       extraArgs,
       resume,
       agentSocket: sock,
+      ...(rec.spawn ? { mcp: { command: hc.node, args: [hc.omniJs, 'mcp', '--agent-socket', sock], env: { OMNI_HOME: hc.omniHome } } } : {}),
       hookClient: { node: hc.node, omniJs: hc.omniJs, omniHome: hc.omniHome },
       hooks: {
         command: (event, mode) =>

@@ -72,6 +72,12 @@ export interface LaunchContext {
    * cannot be nested inside omni's).
    */
   sandboxed?: boolean;
+  /**
+   * Set when the session may start sub-agents (`spawn: true`): omni's MCP server bound to this
+   * session's agent socket (`node bin/omni.js mcp --agent-socket <sock>`), for the adapter to
+   * wire in as the stdio MCP server `omni` (Pi, which has no MCP client, registers the tools itself).
+   */
+  mcp?: { command: string; args: string[]; env: Record<string, string> };
 }
 
 /**

@@ -1,5 +1,5 @@
 // Anthropic Messages API encoder: POST /v1/messages, streamed or not.
-import { randomId, sse, split, textParts, type Codec, type ParsedTurn, type Streamed } from './codec.js';
+import { randomId, sse, split, textParts, type Codec, type ParsedTurn, type Streamed, toolNamesOf } from './codec.js';
 import type { ResolvedAnswer, Usage } from './script.js';
 
 const ERROR_TYPES: Record<number, string> = {
@@ -55,6 +55,7 @@ export const anthropic: Codec = {
       hasTools: Array.isArray(body?.tools) && body.tools.length > 0,
       userTexts: textParts(content, ['text']),
       toolResultIds,
+      toolNames: toolNamesOf(body?.tools),
     };
   },
 

@@ -10,6 +10,8 @@ export interface ParsedTurn {
   /** Text parts of the last user message, raw (script.ts strips the noise). */
   userTexts: string[];
   toolResultIds: string[];
+  /** Names of the tools the request offers (a namespace's tools by their own names too). */
+  toolNames: string[];
 }
 
 /** SSE frames of one streamed answer; frames before `holdAfter` go out before a gate holds. */
@@ -57,6 +59,19 @@ export function randomId(prefix: string, length = 24): string {
 
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/** Tool names in a request's `tools` (Anthropic / Responses `name`, Chat `function.name`, namespaces' inner tools). */
+export function toolNamesOf(tools: unknown): string[] {
+  if (!Array.isArray(tools)) return [];
+  const out: string[] = [];
+  for (const t of tools) {
+    if (!t || typeof t !== 'object') continue;
+    const name = typeof t.name === 'string' ? t.name : typeof t.function?.name === 'string' ? t.function.name : undefined;
+    if (name) out.push(name);
+    if (Array.isArray(t.tools)) out.push(...toolNamesOf(t.tools));
+  }
+  return out;
 }
 
 /** Text of a content that is either a string or an array of typed parts. */

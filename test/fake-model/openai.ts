@@ -1,6 +1,6 @@
 // OpenAI encoders: Responses (POST /v1/responses, Codex; Pi's openai-responses)
 // and Chat Completions (POST /v1/chat/completions, Pi's openai-completions).
-import { nowSeconds, randomId, sse, split, textParts, type Codec, type ParsedTurn, type Streamed } from './codec.js';
+import { nowSeconds, randomId, sse, split, textParts, type Codec, type ParsedTurn, type Streamed, toolNamesOf } from './codec.js';
 import type { ResolvedAnswer, Usage } from './script.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -90,6 +90,7 @@ export const openaiResponses: Codec = {
       toolResultIds: run
         .filter((it) => it?.type === 'function_call_output' && typeof it.call_id === 'string')
         .map((it) => it.call_id),
+      toolNames: toolNamesOf(body?.tools),
     };
   },
 
@@ -178,6 +179,7 @@ export const openaiChat: Codec = {
       toolResultIds: run
         .filter((m) => m?.role === 'tool' && typeof m.tool_call_id === 'string')
         .map((m) => m.tool_call_id),
+      toolNames: toolNamesOf(body?.tools ?? body?.functions),
     };
   },
 

@@ -26,7 +26,14 @@ export const BASE_USAGE: Readonly<Usage> = Object.freeze({
 });
 
 export interface ToolUseSpec {
-  name: string;
+  /** The tool's name on the wire (one of name and mcp). */
+  name?: string;
+  /**
+   * An MCP tool by its own name (e.g. `omni_spawn`), resolved against the request's `tools`:
+   * the exact name, else the one ending in `__<mcp>` (Claude: `mcp__omni__omni_spawn`), else the
+   * one ending in `<mcp>`. So one script serves every harness's naming.
+   */
+  mcp?: string;
   input: unknown;
   /** Default: a fresh id in the API's style (toolu_… / call_…). */
   id?: string;
@@ -76,6 +83,8 @@ export interface CapturedRequest {
   latestUserText: string;
   /** tool_use ids answered by the last user message (tool_result / function_call_output / role tool). */
   toolResultIds: string[];
+  /** Names of the tools the request offers. */
+  toolNames: string[];
   /** How the answer was chosen (turn requests only). */
   servedBy: ServedBy | null;
   script?: Script;
@@ -212,4 +221,31 @@ export function cleanUserText(parts: string[]): string {
     .map((p) => p.replace(NOISE, '').trim())
     .filter((p) => p.length > 0)
     .join('\n');
+}
+
+// ---------------------------------------------------------------- MCP tools
+
+/** The wire name of MCP tool `mcp` among a request's tools (undefined: the request does not offer it). */
+export function resolveMcpName(mcp: string, toolNames: readonly string[]): string | undefined {
+  return toolNames.find((n) => n === mcp) ?? toolNames.find((n) => n.endsWith(`__${mcp}`)) ?? toolNames.find((n) => n.endsWith(mcp));
+}
+
+/**
+ * "When the prompt says so": a line `MCP-CALL <tool> <json>` in the latest user text asks for
+ * that MCP tool call (the JSON its input, `{}` when absent), then a short text turn once its
+ * result is back. Undefined when no such line is there or its JSON does not parse.
+ */
+export function mcpCallFromPrompt(text: string): ScriptSpec | undefined {
+  const m = /^\s*MCP-CALL\s+([A-Za-z0-9_.-]+)(?:\s+(.*))?$/m.exec(text);
+  if (!m) return undefined;
+  let input: unknown = {};
+  if (m[2]?.trim()) {
+    try {
+      input = JSON.parse(m[2]);
+    } catch {
+      return undefined;
+    }
+  }
+  const tool = m[1]!;
+  return { name: `mcp-call:${tool}`, match: () => false, turns: [{ toolUses: [{ mcp: tool, input }] }, { text: `MCP-CALL ${tool} done.` }] };
 }

@@ -535,3 +535,50 @@ describe('OpenAI Chat Completions', () => {
     });
   });
 });
+
+describe('MCP tool calls', () => {
+  const mcpTools = (names: string[]) => names.map((name) => ({ name, description: 'x', input_schema: { type: 'object' } }));
+  const toolUse = (frames: Frame[]) => frames.find((f) => f.event === 'content_block_start' && f.data.content_block.type === 'tool_use')?.data.content_block;
+
+  it("resolves a script's MCP tool by the request's naming: Claude's mcp__omni__…, Pi's bare name, Chat's function name", async () => {
+    fake.script({ match: 'AGENTS', turns: [{ toolUses: [{ mcp: 'omni_agents', input: {} }] }, { toolUses: [{ mcp: 'omni_agents', input: {} }] }, { toolUses: [{ mcp: 'omni_agents', input: {} }] }] });
+    const claude = toolUse(await messages({ tools: mcpTools(['Bash', 'mcp__other__omni_agents_x', 'mcp__omni__omni_agents']), messages: [user('list AGENTS')] }));
+    expect(claude.name).toBe('mcp__omni__omni_agents');
+    const pi = toolUse(await messages({ tools: mcpTools(['bash', 'omni_agents']), messages: [user('list AGENTS')] }));
+    expect(pi.name).toBe('omni_agents');
+    const res = await post('/v1/chat/completions', {
+      model: 'gpt-test',
+      stream: false,
+      tools: [{ type: 'function', function: { name: 'omni_agents', parameters: { type: 'object' } } }],
+      messages: [{ role: 'user', content: 'list AGENTS' }],
+    });
+    const body = (await res.json()) as any;
+    expect(body.choices[0].message.tool_calls[0].function.name).toBe('omni_agents');
+    expect(fake.turns().map((r) => r.toolNames.length)).toEqual([3, 2, 1]);
+  });
+
+  it('answers a prompt line `MCP-CALL <tool> <json>` with that call, then a short text turn after its result', async () => {
+    const first = toolUse(await messages({ tools: mcpTools(['Bash', 'mcp__omni__omni_spawn']), messages: [user('do this\nMCP-CALL omni_spawn {"harness":"pi","prompt":"hi"}\nthanks')] }));
+    expect(first).toMatchObject({ name: 'mcp__omni__omni_spawn' });
+    expect(fake.turns()[0]!.servedBy).toBe('script');
+    expect(fake.turns()[0]!.answer!.toolUses[0]!.input).toEqual({ harness: 'pi', prompt: 'hi' });
+    const second = await messages({
+      tools: mcpTools(['Bash', 'mcp__omni__omni_spawn']),
+      messages: [
+        user('MCP-CALL omni_spawn {"harness":"pi","prompt":"hi"}'),
+        { role: 'assistant', content: [{ type: 'tool_use', id: first.id, name: first.name, input: {} }] },
+        user({ type: 'tool_result', tool_use_id: first.id, content: '{"session":"s_1"}' }),
+      ],
+    });
+    expect(toolUse(second)).toBeUndefined();
+    expect(fake.turns()[1]!.servedBy).toBe('followup');
+    expect(fake.turns()[1]!.answer!.text).toBe('MCP-CALL omni_spawn done.');
+    // Bad JSON, or no tools offered: not a call.
+    await messages({ tools: mcpTools(['Bash']), messages: [user('MCP-CALL omni_spawn {bad')] });
+    expect(fake.turns()[2]!.servedBy).toBe('fallback');
+    // A script that matches wins over the line.
+    fake.script({ match: 'SCRIPTED', turns: [{ text: 'scripted' }] });
+    await messages({ tools: mcpTools(['Bash']), messages: [user('SCRIPTED\nMCP-CALL omni_agents')] });
+    expect(fake.turns()[3]!.answer!.text).toBe('scripted');
+  });
+});

@@ -12,6 +12,8 @@ import {
   choose,
   cleanUserText,
   createGate,
+  mcpCallFromPrompt,
+  resolveMcpName,
   Script,
   type Answer,
   type CapturedRequest,
@@ -196,6 +198,7 @@ export class FakeModel {
       hasTools: false,
       latestUserText: '',
       toolResultIds: [],
+      toolNames: [],
       servedBy: null,
       status: 'pending',
     };
@@ -229,9 +232,16 @@ export class FakeModel {
     cap.hasTools = parsed.hasTools;
     cap.latestUserText = cleanUserText(parsed.userTexts);
     cap.toolResultIds = parsed.toolResultIds;
+    cap.toolNames = parsed.toolNames;
 
-    const choice = choose(cap, this.scripts, this.fallback, this.sideAnswer);
-    const answer = this.resolve(choice.answer, codec);
+    let choice = choose(cap, this.scripts, this.fallback, this.sideAnswer);
+    // No script for it, but the prompt asks for an MCP tool call: a one-off script that then answers its result.
+    const asked = choice.servedBy === 'fallback' && cap.hasTools && cap.toolResultIds.length === 0 ? mcpCallFromPrompt(cap.latestUserText) : undefined;
+    if (asked) {
+      const script = this.script(asked);
+      choice = { answer: script.next()!, servedBy: 'script', script };
+    }
+    const answer = this.resolve(choice.answer, codec, cap.toolNames);
     cap.servedBy = choice.servedBy;
     cap.answer = answer;
     if (choice.script) {
@@ -243,10 +253,15 @@ export class FakeModel {
     await this.respond(res, codec, choice.answer, answer, parsed.model ?? 'fake-model', parsed.stream);
   }
 
-  private resolve(a: Answer, codec: Codec): ResolvedAnswer {
+  private resolve(a: Answer, codec: Codec, toolNames: readonly string[] = []): ResolvedAnswer {
     return {
       text: a.text ?? '',
-      toolUses: (a.toolUses ?? []).map((t) => ({ id: t.id ?? codec.newToolId(), name: t.name, input: t.input ?? {} })),
+      toolUses: (a.toolUses ?? []).map((t) => ({
+        id: t.id ?? codec.newToolId(),
+        // An MCP tool the request does not offer keeps its own name: the agent then reports an unknown tool, which a test sees.
+        name: t.mcp ? (resolveMcpName(t.mcp, toolNames) ?? t.mcp) : (t.name ?? 'unnamed_tool'),
+        input: t.input ?? {},
+      })),
       usage: { ...this.usageDefaults, ...a.usage },
     };
   }

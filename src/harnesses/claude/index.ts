@@ -6,6 +6,7 @@ import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HarnessSession, HookReply, IngestCursor, Ingestor, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { claudeConfigFile, prepareClaudeConfig, userStatusLine, type ClaudeStatusLine } from './config.js';
 import { claudeDoctor } from './doctor.js';
+import { claudeMcpWiring } from './mcp.js';
 import { sandboxedLaunch } from './sandbox.js';
 import { claudeIdleScreen, claudeInputReady, claudeInputText, detectClaudeScreen } from './screens.js';
 import { claudeNormalize } from './tools.js';
@@ -85,18 +86,19 @@ export const claudeAdapter: HarnessAdapter = {
     const user = userStatusLine(ctx.env, ctx.session.cwd);
     // Sandboxed: Claude's own prompts off, omni's policies and the walls guard (./sandbox.ts).
     const sbx = ctx.sandboxed ? sandboxedLaunch(ctx.extraArgs) : { args: [], env: {}, settings: {} };
-    writeFileAtomic(settingsFile, JSON.stringify({ ...claudeSettings(ctx.hooks, user.statusLine), ...sbx.settings }, null, 2) + '\n');
-    const notes = [...user.notes, ...prepareClaudeConfig(ctx.env, ctx.session.cwd)];
-    const args = ['--settings', settingsFile, ...sbx.args];
+    const mcp = ctx.mcp ? claudeMcpWiring(ctx.mcp, ctx.sessionDir, ctx.env) : undefined;
+    writeFileAtomic(settingsFile, JSON.stringify({ ...claudeSettings(ctx.hooks, user.statusLine), ...sbx.settings, ...mcp?.settings }, null, 2) + '\n');
+    const notes = [...user.notes, ...prepareClaudeConfig(ctx.env, ctx.session.cwd), ...(mcp ? [`omni's MCP server wired in (${mcp.file})`] : [])];
+    const args = ['--settings', settingsFile, ...sbx.args, ...(mcp?.args ?? [])];
     if (ctx.resume) args.push('--resume', ctx.resume.harnessSessionId);
     if (ctx.session.model) args.push('--model', ctx.session.model);
     args.push(...ctx.extraArgs);
     return {
       command: ctx.binary.path,
       args,
-      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name, ...sbx.env },
+      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name, ...sbx.env, ...mcp?.env },
       notes,
-      generated: [settingsFile],
+      generated: [settingsFile, ...(mcp ? [mcp.file] : [])],
     };
   },
 

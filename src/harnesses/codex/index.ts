@@ -5,6 +5,7 @@ import { promptSubmitted, toolCalled } from '../signals.js';
 import type { HarnessAdapter, HarnessSession, HookReply, IngestCursor, Ingestor, LaunchContext, LaunchSpec, ScreenMatch, SignalContext } from '../types.js';
 import { codexHome, codexHomeNotes, codexModelEndpoints, codexOverrides, codexProvider, codexSandboxLaunch } from './config.js';
 import { codexDoctor } from './doctor.js';
+import { codexMcpOverrides } from './mcp.js';
 import { CodexRollout } from './rollout.js';
 import { codexIdleAfterInterrupt, codexInputReady, detectCodexScreen } from './screens.js';
 import { codexNormalize } from './tools.js';
@@ -48,7 +49,7 @@ export const codexAdapter: HarnessAdapter = {
   },
 
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
-    const flags = [...codexOverrides(ctx.hooks, ctx.session.cwd), '--dangerously-bypass-hook-trust'];
+    const flags = [...codexOverrides(ctx.hooks, ctx.session.cwd), ...(ctx.mcp ? codexMcpOverrides(ctx.mcp) : []), '--dangerously-bypass-hook-trust'];
     // In omni's sandbox: Codex's own sandbox off (omni's replaces it), no update check, and its own
     // start-up housekeeping and loopback MCP server kept off the proxy (see codexSandboxLaunch).
     const sandbox = ctx.sandboxed ? codexSandboxLaunch(ctx.env, SANDBOX_NO_PROXY) : undefined;
@@ -62,6 +63,7 @@ export const codexAdapter: HarnessAdapter = {
       notes: [
         `Codex runs on your own Codex home with omni's hooks, folder trust and notices as -c overrides (nothing written to config.toml)`,
         ...codexHomeNotes(ctx.env),
+        ...(ctx.mcp ? [`omni's MCP server wired in as mcp_servers.omni (-c)`] : []),
       ],
     };
   },

@@ -6,7 +6,7 @@
  *
  * Pi loads a small generated file per session (see extension.ts) that imports this module from
  * omni's install and passes the session's wiring. Node built-ins only (and omni's
- * core/agent-protocol.js, likewise): it runs inside Pi.
+ * core/agent-protocol.js and the MCP tool contract, likewise): it runs inside Pi.
  *
  * The protocol's rules are core/agent-protocol.ts's (docs/PROTOCOL.md), as in omni-hook: a `gate`
  * event waits for the decision (for as long as a person needs) and fails closed, an `observe`
@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { deliverHook, spawnDaemonStart, type HookAnswer, type HookMode } from '../../core/agent-protocol.js';
+import { registerOmniTools, type PiToolApi } from './extension-tools.js';
 
 export { INTERRUPTED, parseReply, UNREACHABLE, UNREADABLE, type HookAnswer, type HookMode } from '../../core/agent-protocol.js';
 
@@ -30,10 +31,12 @@ export interface OmniPiWiring {
   omniHome: string;
   /** Where the extension records Pi's session id and file (read by the adapter on resume). */
   stateFile: string;
+  /** The session may start sub-agents: register omni's MCP tools (./extension-tools.ts). */
+  mcpTools?: boolean;
 }
 
 /** The slice of Pi's ExtensionAPI used here (0.73.x). */
-export interface PiApi {
+export interface PiApi extends Partial<PiToolApi> {
   on(event: string, handler: (event: any, ctx: any) => unknown): void; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -154,6 +157,7 @@ function writeState(file: string, state: Record<string, unknown>): void {
 /** Wire Pi's events to the daemon. Returns the client (tests drive it). */
 export function registerOmniExtension(pi: PiApi, wiring: OmniPiWiring, opts: RuntimeOptions = {}): OmniPiClient {
   const client = new OmniPiClient(wiring, opts);
+  if (wiring.mcpTools && pi.registerTool) registerOmniTools(pi as PiToolApi, wiring);
   const observe = (event: string, payload: Record<string, unknown>) => void client.send(event, 'observe', payload);
 
   pi.on('session_start', (e, ctx) => {

@@ -1,6 +1,10 @@
 import type { ToolKind } from '../../core/events.js';
 import type { NormalizedToolCall } from '../../policy/types.js';
+import { MCP_TOOLS } from '../../mcp/tools.js';
 import { asObject, guessToolCall, nonEmpty, pathsOf, scriptOf } from '../tool-input.js';
+
+/** omni's MCP tools, which omni's extension registers in Pi under their own names (extension-tools.ts). */
+const OMNI_TOOLS = new Set<string>(MCP_TOOLS.map((t) => t.name));
 
 /** Pi's built-in tools: read, bash, edit, write, grep, find, ls. */
 export function piToolKind(tool: string): ToolKind {
@@ -8,7 +12,7 @@ export function piToolKind(tool: string): ToolKind {
   if (tool === 'read' || tool === 'grep' || tool === 'find' || tool === 'ls') return 'read';
   if (tool === 'write') return 'write';
   if (tool === 'edit') return 'edit';
-  if (tool.startsWith('mcp__') || tool.startsWith('mcp_')) return 'mcp';
+  if (tool.startsWith('mcp__') || tool.startsWith('mcp_') || OMNI_TOOLS.has(tool)) return 'mcp';
   return 'other';
 }
 

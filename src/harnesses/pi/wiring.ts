@@ -6,5 +6,13 @@ import type { OmniPiWiring } from './extension-runtime.js';
  * what `omni-hook` would use to start a stopped daemon (node, omni.js, OMNI_HOME).
  */
 export function piWiring(ctx: LaunchContext, stateFile: string): OmniPiWiring {
-  return { socket: ctx.agentSocket, node: ctx.hookClient.node, omniJs: ctx.hookClient.omniJs, omniHome: ctx.hookClient.omniHome, stateFile };
+  return {
+    socket: ctx.agentSocket,
+    node: ctx.hookClient.node,
+    omniJs: ctx.hookClient.omniJs,
+    omniHome: ctx.hookClient.omniHome,
+    stateFile,
+    // Pi has no MCP client: its extension registers omni's tools itself, on the same socket.
+    ...(ctx.mcp ? { mcpTools: true } : {}),
+  };
 }
