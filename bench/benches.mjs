@@ -120,6 +120,37 @@ export const BENCHES = [
     ok: (s) => (s.failures === undefined || s.failures === 0 ? undefined : `${s.failures} failures`),
     headline: [],
   },
+  {
+    // bench/compose.mjs (issue 14): omni_spawn against a direct create, omni's MCP tool round
+    // trip (agent socket, control socket, `omni mcp` over stdio) against GET /v1/sessions.
+    name: 'compose',
+    script: 'compose.mjs',
+    figures: [
+      ['starts', 'create', 'firstIdle', 'p50'],
+      ['starts', 'spawn', 'firstIdle', 'p50'],
+      ['starts', 'spawn', 'firstIdle', 'p99'],
+      ['starts', 'spawnWt', 'firstIdle', 'p50'],
+      ['starts', 'create', 'turnDone', 'p50'],
+      ['starts', 'spawn', 'turnDone', 'p50'],
+      ['startRatio', 'spawnFirstIdleP50'],
+      ['startRatio', 'spawnFirstIdleP99'],
+      ['mcp', 'list', 'p50'],
+      ['mcp', 'agentSock', 'p50'],
+      ['mcp', 'agentSock', 'p99'],
+      ['mcp', 'controlMcp', 'p50'],
+      ['mcp', 'stdioAgent', 'p50'],
+      ['mcp', 'stdioAgent', 'p99'],
+      ['mcp', 'stdioUser', 'p50'],
+      ['mcpRatio', 'agentSockP50'],
+      ['mcpRatio', 'stdioAgentP50'],
+    ],
+    ok: (s) => (s.failures === 0 ? undefined : `${s.failures} failed runs: ${JSON.stringify(s.firstWhy)}`),
+    headline: [
+      ['omni_spawn / create, first idle p50', ['startRatio', 'spawnFirstIdleP50'], '×'],
+      ['omni_sessions via omni mcp p50', ['mcp', 'stdioAgent', 'p50'], 'ms'],
+      ['omni mcp / GET /v1/sessions p50', ['mcpRatio', 'stdioAgentP50'], '×'],
+    ],
+  },
 ];
 
 const at = (obj, keys) => keys.reduce((o, k) => (o === null || o === undefined ? undefined : o[k]), obj);

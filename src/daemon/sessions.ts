@@ -240,7 +240,9 @@ export class SessionManager {
 
   /** Paste text into the pane the way a person types it, submit, and check it was taken. */
   send(rec: SessionRecord, text: string, opts: SendOptions = {}): Promise<SendResult> {
-    return this.deps.panes.send(rec, text, { ...opts, gated: this.deps.policies.gates(rec, 'prompt') });
+    // Typed keys change the screen (a first-run screen answered with --force): a session still
+    // read from its screen is read again at once, not after its backoff.
+    return this.deps.panes.send(rec, text, { ...opts, gated: this.deps.policies.gates(rec, 'prompt') }).finally(() => this.rereadScreen(rec));
   }
 
   interrupt(rec: SessionRecord): Promise<{ idle: boolean }> {
@@ -293,6 +295,11 @@ export class SessionManager {
     this.deps.hooks.closeAll();
     this.deps.events.closeAll();
     this.deps.store.flush();
+  }
+
+  private rereadScreen(rec: SessionRecord): void {
+    this.supervisor.wakeScreens(rec.id);
+    this.loop?.wakeScreens();
   }
 
   /** A pane now runs the session: wait on its server's hooks, read its first screens. */

@@ -42,6 +42,7 @@ export class SuperviseLoop {
   private checkTimer: ReturnType<typeof setTimeout> | undefined;
   private screenTimer: ReturnType<typeof setTimeout> | undefined;
   private screening = false;
+  private screensAgain = false;
   private waiter: AbortController | undefined;
   private goneAt = 0;
   /** The server the waiter waits on, and the timer that nudges its reaper. */
@@ -77,7 +78,13 @@ export class SuperviseLoop {
 
   /** Read the screens that need reading now, then as `screens` says. */
   wakeScreens(): void {
-    if (this.stopped || this.screening) return;
+    if (this.stopped) return;
+    // A pass under way may have listed the sessions before this one needed its screen read, and
+    // then arm no timer at all (or one 4 s out): it runs again as soon as it ends.
+    if (this.screening) {
+      this.screensAgain = true;
+      return;
+    }
     clearTimeout(this.screenTimer);
     this.screenTimer = setTimeout(() => void this.runScreens(), 0);
   }
@@ -130,6 +137,7 @@ export class SuperviseLoop {
   private async runScreens(): Promise<void> {
     if (this.stopped) return;
     this.screening = true;
+    this.screensAgain = false;
     let next: number | undefined;
     try {
       next = await this.deps.screens();
@@ -139,6 +147,7 @@ export class SuperviseLoop {
     } finally {
       this.screening = false;
     }
+    if (this.screensAgain) next = 0;
     if (this.stopped || next === undefined) return;
     clearTimeout(this.screenTimer);
     this.screenTimer = setTimeout(() => void this.runScreens(), next);

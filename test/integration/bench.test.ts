@@ -26,8 +26,8 @@ const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-bench-cache-'));
 afterAll(() => fs.rmSync(cache, { recursive: true, force: true }));
 
 describe('bench/ in --quick mode: runs, passes its checks, reports every figure', () => {
-  it('the suite lists the five benches of issue 12', () => {
-    expect(suite.BENCHES.map((b) => b.name)).toEqual(['hook-latency', 'policy-latency', 'egress-proxy', 'scale', 'idle']);
+  it('the suite lists the five benches of issue 12 and the composition bench of issue 14', () => {
+    expect(suite.BENCHES.map((b) => b.name)).toEqual(['hook-latency', 'policy-latency', 'egress-proxy', 'scale', 'idle', 'compose']);
   });
 
   for (const bench of suite.BENCHES) {

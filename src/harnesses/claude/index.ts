@@ -180,7 +180,8 @@ class ClaudeSession implements HarnessSession {
         return {};
       }
       case 'PermissionRequest':
-        // Claude's own permission dialog is on screen (fires at once; the Notification comes ~6 s later).
+        // Claude's own permission dialog is opening (the Notification comes ~6 s later). It can be
+        // drawn up to ~1 s after this hook, and a key typed before that is dropped.
         ctx.setStatus('waiting', `Claude Code asks permission for ${str(payload.tool_name) ?? 'a tool'}`, 'hook');
         return {};
       case 'Notification': {
