@@ -29,6 +29,11 @@ export interface SessionRecord {
   parent?: string;
   /** The git worktree omni made for it (a sub-agent with `worktree: true`, docs/AGENTS.md). */
   worktree?: SessionWorktree;
+  /**
+   * The first prompt (an agent spec's, or omni_spawn's) until the harness has taken it: kept in
+   * the record so a daemon that dies before typing it leaves it for the next one.
+   */
+  pendingPrompt?: string;
   /** It may start sub-agents: its spec has `spawn: true` (the grant is in its directory, spawn.json). */
   spawn?: boolean;
   /** Running spend, from this session's usage events (kept by the daemon as they are logged). */

@@ -15,8 +15,9 @@ export interface ChildWatchDeps {
  * that has run goes idle (`child.idle`) or exits (`child.exited`); remembers which children
  * have a spawn prompt whose turn has not started yet (such a child is not "idle" to omni_wait:
  * its first idle is the harness's start-up, not the end of its task); and waits on statuses
- * through the bus, without polling. The pending-turn set is in memory: after a daemon restart a
- * child counts as having started (its prompt, typed by the daemon that died, is not retyped).
+ * through the bus, without polling. The pending-turn set is in memory; after a daemon restart a
+ * child whose first prompt was never typed still has it in its record (`pendingPrompt`, typed by
+ * the new daemon), and is not idle either.
  */
 export class ChildWatch {
   private readonly awaitingTurn = new Set<string>();
@@ -38,7 +39,7 @@ export class ChildWatch {
   /** Done for `mode`: ended, or (idle/any) idle with its spawn prompt's turn started. */
   settled(rec: SessionRecord, mode: WaitFor): boolean {
     if (!isLive(rec.status)) return true;
-    return mode !== 'exited' && rec.status === 'idle' && !this.awaitingTurn.has(rec.id);
+    return mode !== 'exited' && rec.status === 'idle' && !this.awaitingTurn.has(rec.id) && !rec.pendingPrompt;
   }
 
   /**

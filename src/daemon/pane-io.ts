@@ -89,12 +89,18 @@ export class PaneIO {
     }
   }
 
-  /** The first prompt goes in once the harness is ready; a failure is logged as an event. */
-  sendWhenReady(rec: SessionRecord, text: string): void {
+  /**
+   * The first prompt goes in once the harness is ready; a failure is logged as an event.
+   * `settled` runs once it was taken, or once omni gave up on it (the error event says why).
+   */
+  sendWhenReady(rec: SessionRecord, text: string, settled: () => void = () => {}): void {
     void this.deps.events
       .waitForStatus(rec, 'idle', 120_000)
       .then(() => this.send(rec, text))
-      .catch((err: Error) => this.deps.events.emit(rec, { type: 'error', data: { message: `could not deliver the agent's prompt: ${err.message}`, code: 'prompt_not_delivered' } }));
+      .then(settled, (err: Error) => {
+        this.deps.events.emit(rec, { type: 'error', data: { message: `could not deliver the agent's prompt: ${err.message}`, code: 'prompt_not_delivered' } });
+        settled();
+      });
   }
 
   async interrupt(rec: SessionRecord): Promise<{ idle: boolean }> {

@@ -21,6 +21,7 @@ import { SuperviseLoop } from './supervise-loop.js';
 import { Supervisor } from './supervisor.js';
 import { callerTmux } from './notifier.js';
 import { limitsPolicy, saveGrant } from './spawn-grants.js';
+import { readEventLines } from './event-reader.js';
 
 export type { PolicyPort, SandboxPort, TmuxPort } from './ports.js';
 
@@ -158,6 +159,7 @@ export class SessionManager {
       ...(req.parent ? { parent: req.parent } : {}),
       ...(req.worktree ? { worktree: req.worktree } : {}),
       ...(req.spawn ? { spawn: true } : {}),
+      ...(req.prompt ? { pendingPrompt: req.prompt } : {}),
       ...withCallerTmux(req.env),
       lastSeq: 0,
     };
@@ -166,7 +168,7 @@ export class SessionManager {
     this.deps.policies.attach(rec, policySnapshots);
     await this.launcher.launch(rec, { adapter, binary, env: req.env, extraArgs: req.args ?? [], sandbox: sandbox.enabled ? sandbox : undefined });
     this.launched(rec);
-    if (req.prompt) this.deps.panes.sendWhenReady(rec, req.prompt);
+    this.deliverPending(rec);
     this.deps.store.put(rec);
     return rec;
   }
@@ -213,8 +215,29 @@ export class SessionManager {
   }
 
   /** Rebuild state after a (re)start: reopen logs, re-adopt live panes, close out dead ones. */
-  adoptAll(): Promise<{ adopted: string[]; exited: string[] }> {
-    return this.supervisor.adoptAll();
+  async adoptAll(): Promise<{ adopted: string[]; exited: string[] }> {
+    const done = await this.supervisor.adoptAll();
+    // A first prompt the last daemon did not get typed in (it died first) is typed now, unless
+    // the log shows the harness took it (the daemon died between the prompt and noting it).
+    for (const id of done.adopted) {
+      const rec = this.deps.store.get(id);
+      if (!rec?.pendingPrompt) continue;
+      if (await promptLogged(this.deps.store.eventsFile(id), rec.pendingPrompt)) this.clearPending(rec, rec.pendingPrompt);
+      else this.deliverPending(rec);
+    }
+    return done;
+  }
+
+  /** Type the session's pending first prompt once it is ready, and forget it once taken. */
+  private deliverPending(rec: SessionRecord): void {
+    const text = rec.pendingPrompt;
+    if (text) this.deps.panes.sendWhenReady(rec, text, () => this.clearPending(rec, text));
+  }
+
+  private clearPending(rec: SessionRecord, text: string): void {
+    if (rec.pendingPrompt !== text) return;
+    delete rec.pendingPrompt;
+    this.deps.store.put(rec);
   }
 
   /**
@@ -328,4 +351,19 @@ function checkTags(tags: string[]): string[] {
 function withCallerTmux(env: Record<string, string>): { callerTmux?: SessionRecord['callerTmux'] } {
   const t = callerTmux(env);
   return t ? { callerTmux: t } : {};
+}
+
+/** Whether a session's log holds a `message.user` with exactly `text` (a short log: its first prompt). */
+async function promptLogged(file: string, text: string): Promise<boolean> {
+  for await (const batch of readEventLines(file)) {
+    for (const line of batch) {
+      if (line.type !== 'message.user') continue;
+      try {
+        if ((JSON.parse(line.text) as { data?: { text?: string } }).data?.text === text) return true;
+      } catch {
+        /* a torn line */
+      }
+    }
+  }
+  return false;
 }

@@ -49,6 +49,8 @@ export class Supervisor {
   private readonly exiting = new Map<string, Promise<void>>();
   /** Screen reading per session that needs it (see `screens`). */
   private readonly screenState = new Map<string, ScreenState>();
+  /** Adopted while still starting: its pane's input box counts as "ready" until a hook speaks. */
+  private readonly adoptedStarting = new Set<string>();
 
   constructor(private readonly deps: SupervisorDeps) {}
 
@@ -71,6 +73,8 @@ export class Supervisor {
         rec.paneId = pane.paneId;
         rec.panePid = pane.panePid;
         events.emit(rec, { type: 'session.adopted', data: { pane: pane.paneId } });
+        // Still starting: the harness may have sent its "ready" signal to the daemon that died.
+        if (rec.status === 'starting') this.adoptedStarting.add(rec.id);
         this.deps.hooks.startIngest(rec);
         adopted.push(rec.id);
       } else {
@@ -152,6 +156,7 @@ export class Supervisor {
       next = Math.min(next ?? Infinity, Math.max(0, st.dueAt - performance.now()));
     }
     for (const id of this.screenState.keys()) if (!wanted.has(id)) this.screenState.delete(id);
+    for (const id of this.adoptedStarting) if (!wanted.has(id)) this.adoptedStarting.delete(id); // a hook has spoken since
     return next;
   }
 
@@ -171,8 +176,12 @@ export class Supervisor {
     st.text = text;
     // A hook may have spoken while the pane was read: structured signals win.
     if (!isLive(rec.status) || !needsScreen(rec)) return;
-    const screen = this.deps.harnesses.get(rec.harness).detectScreen(text);
+    const adapter = this.deps.harnesses.get(rec.harness);
+    const screen = adapter.detectScreen(text);
     if (screen) this.deps.events.setStatus(rec, screen.status, screen.reason, 'pane');
+    else if (this.adoptedStarting.has(rec.id) && adapter.inputReady(text)) {
+      if (rec.status !== 'idle') this.deps.events.setStatus(rec, 'idle', 'ready for input (its start was signalled while the daemon was down)', 'pane');
+    }
     else if (rec.statusSource === 'pane') this.deps.events.setStatus(rec, 'starting', 'first-run screen passed', 'pane');
   }
 
