@@ -72,7 +72,7 @@ export interface ApprovalGateDeps {
   sessions: () => SessionRecord[];
   /** The session an approval belongs to (its audit log gets the refusal). */
   approvalSession: (approvalId: string) => SessionRecord | undefined;
-  /** The pid of omni's tmux server, undefined when none runs. */
+  /** The pid of omni's tmux server, undefined when none runs (main.ts keeps it: server-pid.ts). */
   tmuxServerPid: () => Promise<number | undefined>;
   emit: (rec: SessionRecord, ev: NewEvent) => void;
   log: (msg: string) => void;
@@ -103,6 +103,7 @@ export class ApprovalGate {
 
   /** Throws `forbidden` (and logs it) when the caller may not answer this approval. */
   async check(req: http.IncomingMessage, q: { approval: string; verb: string; nonce?: string }): Promise<void> {
+    const server = this.serverPid(); // asked alongside the peer lookup: both may spawn a process
     let pid: number | undefined;
     try {
       pid = await (this.deps.peerPid ?? peerPid)(req.socket);
@@ -112,7 +113,7 @@ export class ApprovalGate {
     }
     if (pid === undefined) return; // no check on this platform
     const popup = q.nonce !== undefined && this.nonces.get(q.approval)?.has(q.nonce) === true;
-    const tmuxServerPid = await this.deps.tmuxServerPid().catch(() => undefined);
+    const tmuxServerPid = await server;
     const r = judgePeer(pid, { proc: this.deps.proc ?? linuxProc, sessions: this.deps.sessions(), tmuxServerPid, popup });
     if (r) this.refuse(q, pid, r);
     if (popup) this.nonces.get(q.approval)?.delete(q.nonce!);
@@ -124,6 +125,7 @@ export class ApprovalGate {
    * agent drives only through its own session's socket, which sees only its descendants.
    */
   async checkOutsideSessions(req: http.IncomingMessage, what: string): Promise<void> {
+    const server = this.serverPid();
     let pid: number | undefined;
     try {
       pid = await (this.deps.peerPid ?? peerPid)(req.socket);
@@ -132,11 +134,16 @@ export class ApprovalGate {
       throw new OmniError(`${what} refused: omni cannot tell who is asking (${err.message})`, 'forbidden');
     }
     if (pid === undefined) return;
-    const tmuxServerPid = await this.deps.tmuxServerPid().catch(() => undefined);
+    const tmuxServerPid = await server;
     const r = judgePeer(pid, { proc: this.deps.proc ?? linuxProc, sessions: this.deps.sessions(), tmuxServerPid, popup: false });
     if (!r) return;
     this.deps.log(`${what} refused: pid ${pid}${r.from ? ` from session ${r.from.name} (${r.from.id})` : ''}: ${r.why}`);
     throw new OmniError(`${what} refused: ${r.why}; inside a session, omni's tools come through that session's own wiring (its sub-agents only)`, 'forbidden');
+  }
+
+  /** omni's tmux server pid, or undefined (none runs, or tmux could not say). */
+  private serverPid(): Promise<number | undefined> {
+    return this.deps.tmuxServerPid().catch(() => undefined);
   }
 
   private refuse(q: { approval: string; verb: string }, pid: number | undefined, r: Refusal): never {

@@ -13,6 +13,7 @@ import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
 import { buildComposer } from './composer-wiring.js';
 import type { McpCallReply } from '../mcp/tools.js';
+import { cachedServerPid } from './server-pid.js';
 import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { LoopWatch } from './loop-watch.js';
@@ -131,7 +132,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       const a = approvals.get(id);
       return a ? store.get(a.session) : undefined;
     },
-    tmuxServerPid: () => tmux.serverPid(),
+    tmuxServerPid: cachedServerPid(() => tmux.serverPid()),
     emit: (rec, ev) => events.emit(rec, ev),
     log,
   });
