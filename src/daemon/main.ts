@@ -14,6 +14,8 @@ import { AgentEndpoints } from './agent-endpoint.js';
 import { buildComposer } from './composer-wiring.js';
 import type { McpCallReply } from '../mcp/tools.js';
 import { cachedServerPid } from './server-pid.js';
+import { SsHelper } from './ss-helper.js';
+import { peerPid } from './peer.js';
 import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { LoopWatch } from './loop-watch.js';
@@ -126,6 +128,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const panes = new PaneIO({ tmux, harnesses, events });
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
   approvals.load();
+  const ss = new SsHelper();
   const gate = new ApprovalGate({
     sessions: () => store.all(),
     approvalSession: (id) => {
@@ -133,6 +136,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       return a ? store.get(a.session) : undefined;
     },
     tmuxServerPid: cachedServerPid(() => tmux.serverPid()),
+    peerPid: (socket) => peerPid(socket, ss.run),
     emit: (rec, ev) => events.emit(rec, ev),
     log,
   });
@@ -300,6 +304,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     keeper.stop();
     priceWatch.close();
     loopWatch.close();
+    ss.close();
     server.close();
     server.closeAllConnections();
     await sandbox.closeAll();

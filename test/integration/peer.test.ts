@@ -9,11 +9,17 @@ import { OmniError } from '../../src/core/errors.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { ApprovalGate } from '../../src/daemon/approval-gate.js';
 import { parentPid, peerPid } from '../../src/daemon/peer.js';
+import { cachedServerPid } from '../../src/daemon/server-pid.js';
+import { SsHelper } from '../../src/daemon/ss-helper.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Real processes, a real Unix socket, real `ss` and a real tmux server: who is asking the daemon? */
-describe('approval callers from a session are refused', () => {
+/**
+ * Real processes, a real Unix socket, real `ss` and a real tmux server: who is asking the daemon?
+ * Twice: `ss` and tmux asked afresh on every call, and as the daemon wires it (main.ts): `ss` run
+ * by one kept shell (ss-helper.ts), the tmux server's pid kept while it lives (server-pid.ts).
+ */
+describe.each([{ daemon: false }, { daemon: true }])('approval callers from a session are refused (daemon wiring: $daemon)', ({ daemon }) => {
   let dir: string;
   let sock: string;
   let tmuxSock: string;
@@ -24,17 +30,23 @@ describe('approval callers from a session are refused', () => {
   const events: Array<{ session: string; ev: NewEvent }> = [];
   const logs: string[] = [];
   const tmux = (args: string[]) => execa('tmux', ['-S', tmuxSock, '-f', '/dev/null', ...args], { reject: false });
-  const gate = () =>
-    new ApprovalGate({
+  const helpers: SsHelper[] = [];
+  const askTmux = async () => {
+    const r = await tmux(['display-message', '-p', '#{pid}']);
+    return r.exitCode === 0 ? Number(r.stdout.trim()) : undefined;
+  };
+  const gate = (env: NodeJS.ProcessEnv = process.env) => {
+    const ss = daemon ? new SsHelper(env) : undefined;
+    if (ss) helpers.push(ss);
+    return new ApprovalGate({
       sessions: () => sessions,
       approvalSession: () => target,
-      tmuxServerPid: async () => {
-        const r = await tmux(['display-message', '-p', '#{pid}']);
-        return r.exitCode === 0 ? Number(r.stdout.trim()) : undefined;
-      },
+      tmuxServerPid: daemon ? cachedServerPid(askTmux) : askTmux,
+      ...(ss ? { peerPid: (s: import('node:net').Socket) => peerPid(s, ss.run) } : {}),
       emit: (rec, ev) => events.push({ session: rec.id, ev }),
       log: (m) => logs.push(m),
     });
+  };
   let g: ApprovalGate;
 
   beforeAll(async () => {
@@ -59,6 +71,7 @@ describe('approval callers from a session are refused', () => {
     await new Promise<void>((r) => server.listen(sock, r));
   });
   afterAll(async () => {
+    for (const ss of helpers) ss.close();
     await tmux(['kill-server']);
     await new Promise<void>((r) => server.close(() => r()));
     fs.rmSync(dir, { recursive: true, force: true });
@@ -137,11 +150,14 @@ describe('approval callers from a session are refused', () => {
   it('fails closed when `ss` is missing, saying to install iproute2', async () => {
     const saved = process.env.PATH;
     process.env.PATH = path.join(dir, 'empty-path'); // the daemon's PATH: no ss on it
+    const kept = g;
+    if (daemon) g = gate({ ...process.env }); // the kept shell has the PATH it started with
     try {
       const r = await execa('curl', ['-s', '--unix-socket', sock, 'http://omni/'], { reject: false, env: { PATH: saved } });
       expect(r.stdout).toBe('refused');
     } finally {
       process.env.PATH = saved;
+      g = kept;
     }
     expect(seen.at(-1)!.refused).toMatch(/omni cannot tell who is asking, so approvals are refused: `ss` is not installed; install iproute2/);
   });
