@@ -15,7 +15,7 @@ import { buildComposer } from './composer-wiring.js';
 import type { McpCallReply } from '../mcp/tools.js';
 import { cachedServerPid } from './server-pid.js';
 import { SsHelper } from './ss-helper.js';
-import { peerPid } from './peer.js';
+import { peerPids } from './peer.js';
 import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { LoopWatch } from './loop-watch.js';
@@ -136,7 +136,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       return a ? store.get(a.session) : undefined;
     },
     tmuxServerPid: cachedServerPid(() => tmux.serverPid()),
-    peerPid: (socket) => peerPid(socket, ss.run),
+    peerPid: (socket) => peerPids(socket, ss.run),
     emit: (rec, ev) => events.emit(rec, ev),
     log,
   });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -8,11 +9,60 @@ import type { NewEvent } from '../../src/core/events.js';
 import { OmniError } from '../../src/core/errors.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { ApprovalGate } from '../../src/daemon/approval-gate.js';
-import { parentPid, peerPid } from '../../src/daemon/peer.js';
+import { parentPid, peerPid, peerPids } from '../../src/daemon/peer.js';
 import { cachedServerPid } from '../../src/daemon/server-pid.js';
 import { SsHelper } from '../../src/daemon/ss-helper.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A real connection, and `ss` listings a caller forged through its own socket's path and name. */
+describe('peerPids reads the listing as a hint only', () => {
+  let dir: string;
+  let server: net.Server;
+  let client: net.Socket;
+  let conn: net.Socket;
+  let inode: string;
+  let fd: number;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opp-'));
+    const sock = path.join(dir, 'c.sock');
+    server = net.createServer();
+    await new Promise<void>((r) => server.listen(sock, r));
+    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+    client = net.connect(sock);
+    conn = await accepted;
+    fd = (conn as unknown as { _handle: { fd: number } })._handle.fd;
+    inode = /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`))![1]!;
+  });
+  afterAll(async () => {
+    client.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const head = 'Netid State Recv-Q Send-Q Local Address:Port Peer Address:Port Process';
+  const ours = () => `u_str ESTAB 0 0 ${dir}/c.sock ${inode} * 777 users:(("node",pid=${process.pid},fd=${fd}))`;
+  const holds = (pid: number, ino: string) => ino === '777' && (pid === 4242 || pid === 4243);
+  const listing = (...rows: string[]) => async () => [head, ...rows].join('\n') + '\n';
+
+  it('counts only the pids /proc shows holding the peer socket, every one of them', async () => {
+    // The caller bound its socket to "/tmp/x 777 * 1 users:(("init",pid=1,fd=1))": pid 1 is made up.
+    const forged = `u_str ESTAB 0 0 /tmp/x 777 * 1 users:(("init",pid=1,fd=1)) 777 * ${inode} users:(("curl",pid=4242,fd=3))`;
+    expect(await peerPids(conn, listing(ours(), forged), holds)).toEqual([4242]);
+    const shared = `u_str ESTAB 0 0 * 777 * ${inode} users:(("sh",pid=4243,fd=0),("sh",pid=4242,fd=0))`;
+    expect(await peerPids(conn, listing(shared, ours()), holds)).toEqual([4243, 4242]);
+    await expect(peerPids(conn, listing(ours(), 'u_str ESTAB 0 0 * 777 * 5 users:(("init",pid=1,fd=1))'), holds)).rejects.toThrow(/does not show the process behind this connection/);
+  });
+
+  it('fails closed when a second row claims to be ours (a path with a newline)', async () => {
+    const fake = `u_str ESTAB 0 0 /tmp/y ${inode} * 888 users:(("node",pid=${process.pid},fd=${fd}))`;
+    await expect(peerPids(conn, listing(ours(), fake), () => true)).rejects.toThrow(/more than one row/);
+    await expect(peerPids(conn, listing(), holds)).rejects.toThrow(/no row/);
+  });
+
+  it('finds the real peer through real ss and /proc', async () => {
+    expect(await peerPids(conn)).toEqual([process.pid]); // both ends are this process
+  });
+});
 
 /**
  * Real processes, a real Unix socket, real `ss` and a real tmux server: who is asking the daemon?
@@ -42,7 +92,7 @@ describe.each([{ daemon: false }, { daemon: true }])('approval callers from a se
       sessions: () => sessions,
       approvalSession: () => target,
       tmuxServerPid: daemon ? cachedServerPid(askTmux) : askTmux,
-      ...(ss ? { peerPid: (s: import('node:net').Socket) => peerPid(s, ss.run) } : {}),
+      ...(ss ? { peerPid: (s: import('node:net').Socket) => peerPids(s, ss.run) } : {}),
       emit: (rec, ev) => events.push({ session: rec.id, ev }),
       log: (m) => logs.push(m),
     });
