@@ -3,9 +3,11 @@ import fs from 'node:fs';
 
 /**
  * Who is on the other end of a control-socket connection? Linux only: the connection's socket
- * inode from /proc, its peer from `ss -xp` (iproute2), the peer's pid from the same listing.
- * Node has no SO_PEERCRED; this costs ~50 ms (measured: `ss -xpn` on a busy 2-core host; the
- * /proc walk ~9 ms for 90 processes), so it is used only for approval verbs.
+ * inode from /proc, its peer's inode from `ss -xpn` (iproute2, netlink), the processes holding
+ * that peer socket from the same listing, each confirmed in /proc/<pid>/fd. Node has no
+ * SO_PEERCRED and /proc/net/unix does not pair a socket with its peer, so `ss` stays: the daemon
+ * runs it from one kept shell (ss-helper.ts, ~15 ms against ~27 ms for a spawn from node on a
+ * busy 2-core host). Used for approval verbs and the person's MCP calls.
  */
 
 /** The check could not run: approval verbs are refused (fail closed) with this reason. */
