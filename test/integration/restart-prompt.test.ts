@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
+import type { McpCallReply } from '../../src/mcp/tools.js';
 import { parseEvents } from '../helpers/events.js';
 import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
 import { api, createScripted, getSession, pane, startScriptedDaemon, untilPrompt, untilStatus, waitFor } from '../helpers/scripted.js';
@@ -103,3 +105,62 @@ describe('a daemon restart while a session starts', () => {
     expect(userMessages(await events('s'))).toEqual([{ text: 'hello' }]);
   });
 });
+
+describe("omni_wait on a child whose spawn prompt a killed daemon never typed", () => {
+  let t: TestEnv;
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('returns after that prompt\'s turn, not at the harness\'s first idle', async () => {
+    t = makeTestEnv();
+    const pid = await startScriptedDaemon(t);
+    // Children launch with the lead's environment: the lead starts once the file is there, and
+    // its child, spawned after the file is removed, waits for it again.
+    const hold = path.join(t.omniHome, 'hold');
+    fs.writeFileSync(hold, '');
+    const grant = { agents: [{ name: 'helper', file: '/specs/lead.yaml', executor: { harness: 'scripted' }, policies: [], worktree: false }], limits: {} };
+    const r = await api<{ session: SessionRecord }>(t, 'POST', '/v1/sessions', { harness: 'scripted', cwd: t.work, env: { ...t.env, SCRIPTED_HOLD: hold }, name: 'lead', spawn: grant });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await waitFor(t, 'lead', 'idle');
+    fs.rmSync(hold);
+    const sock = path.join(t.omniHome, 'run', 'agent', r.body.session.id, 'hook.sock');
+    const spawned = await socketJson<McpCallReply>(sock, '/mcp/call', { tool: 'omni_spawn', args: { agent: 'helper', prompt: 'sleep: 1' } });
+    expect(spawned.ok, JSON.stringify(spawned)).toBe(true);
+    const child = (spawned as { result: { session: string } }).result.session;
+    expect(await getSession(t, child)).toMatchObject({ status: 'starting', pendingPrompt: 'sleep: 1' });
+
+    process.kill(pid, 'SIGKILL');
+    await until(async () => api(t, 'GET', '/v1/daemon').then(() => false, () => true), 5_000, 'the daemon to be gone');
+    await startScriptedDaemon(t);
+    const waited = socketJson<McpCallReply>(sock, '/mcp/call', { tool: 'omni_wait', args: { sessions: [child], timeout_s: 30 } });
+    await new Promise((res) => setTimeout(res, 200)); // the wait is registered while the child is still held
+    fs.writeFileSync(hold, '');
+    expect(await waited).toMatchObject({ ok: true, result: { timedOut: false, sessions: [{ status: 'idle' }] } });
+    // Its first idle (the harness up) did not end the wait: the prompt's turn had run by then.
+    const r2 = await t.omni(['events', child, '--json']);
+    const evs = parseEvents(r2.stdout);
+    expect(evs.filter((e) => e.type === 'message.user').map((e) => e.data)).toEqual([{ text: 'sleep: 1' }]);
+    expect(evs.find((e) => e.type === 'message.assistant')?.data).toEqual({ text: 'slept 1s' });
+  });
+});
+
+function socketJson<T>(socketPath: string, urlPath: string, body: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = http.request({ socketPath, method: 'POST', path: urlPath, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(text) as T);
+        } catch (err) {
+          reject(new Error(`${res.statusCode}: ${text} (${(err as Error).message})`));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
