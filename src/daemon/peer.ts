@@ -122,8 +122,9 @@ export async function peerPids(socket: import('node:net').Socket, ss: SsRunner =
     throw new PeerCheckUnavailable(e.code === 'ENOENT' ? `\`ss\` is not installed; ${INSTALL_HINT}` : `\`ss -xpn\` failed (${e.message.split('\n')[0]}); ${INSTALL_HINT}`);
   }
   const lines = out.split('\n').slice(1);
-  // Our row: "<path> <inode> <peer address> <peer inode> users:(("<name>",pid=<us>,fd=<fd>))".
-  const ours = new RegExp(`\\s${inode}\\s+\\S+\\s+(\\d+)\\s+users:\\(\\("[^"\\n]*",pid=${process.pid},fd=${fd}\\)\\)\\s*$`);
+  // Our row: "<path> <inode> <peer address> <peer inode> users:(…("<name>",pid=<us>,fd=<fd>)…)"
+  // (a child we fork holds our fds until it execs: it may show up in the same row).
+  const ours = new RegExp(`\\s${inode}\\s+\\S+\\s+(\\d+)\\s+users:\\(.*\\("[^"\\n]*",pid=${process.pid},fd=${fd}\\)[,)]`);
   const rows = lines.map((l) => ours.exec(l)?.[1]).filter((x): x is string => x !== undefined);
   if (rows.length !== 1) throw new PeerCheckUnavailable(`\`ss -xpn\` shows ${rows.length ? 'more than one row' : 'no row'} for this connection (socket ${inode})`);
   const peerInode = rows[0]!;

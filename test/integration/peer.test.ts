@@ -57,6 +57,9 @@ describe('peerPids reads the listing as a hint only', () => {
     const fake = `u_str ESTAB 0 0 /tmp/y ${inode} * 888 users:(("node",pid=${process.pid},fd=${fd}))`;
     await expect(peerPids(conn, listing(ours(), fake), () => true)).rejects.toThrow(/more than one row/);
     await expect(peerPids(conn, listing(), holds)).rejects.toThrow(/no row/);
+    // A child the daemon forks holds its fds until it execs: the same row, one more user.
+    const forked = `u_str ESTAB 0 0 ${dir}/c.sock ${inode} * 777 users:(("node",pid=99999,fd=${fd}),("node",pid=${process.pid},fd=${fd}))`;
+    expect(await peerPids(conn, listing(forked, `u_str ESTAB 0 0 * 777 * ${inode} users:(("curl",pid=4242,fd=3))`), holds)).toEqual([4242]);
   });
 
   it('finds the real peer through real ss and /proc', async () => {
