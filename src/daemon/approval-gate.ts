@@ -3,7 +3,7 @@ import type http from 'node:http';
 import type { NewEvent } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { isLive, type SessionRecord } from '../core/session.js';
-import { linuxProc, peerPid, PeerCheckUnavailable, type ProcReader } from './peer.js';
+import { linuxProc, peerPids, PeerCheckUnavailable, type ProcReader } from './peer.js';
 
 /** Why a caller of an approval verb is refused, and the session it comes from when known. */
 export interface Refusal {
@@ -72,12 +72,13 @@ export interface ApprovalGateDeps {
   sessions: () => SessionRecord[];
   /** The session an approval belongs to (its audit log gets the refusal). */
   approvalSession: (approvalId: string) => SessionRecord | undefined;
-  /** The pid of omni's tmux server, undefined when none runs. */
+  /** The pid of omni's tmux server, undefined when none runs (main.ts keeps it: server-pid.ts). */
   tmuxServerPid: () => Promise<number | undefined>;
   emit: (rec: SessionRecord, ev: NewEvent) => void;
   log: (msg: string) => void;
   proc?: ProcReader;
-  peerPid?: (socket: import('node:net').Socket) => Promise<number | undefined>;
+  /** Who holds the other end of the connection (peer.ts `peerPids`): every holder is judged. */
+  peerPid?: (socket: import('node:net').Socket) => Promise<number | number[] | undefined>;
 }
 
 /** The approval verbs' caller check, the popup nonces it honours, and the audit of refusals. */
@@ -103,18 +104,18 @@ export class ApprovalGate {
 
   /** Throws `forbidden` (and logs it) when the caller may not answer this approval. */
   async check(req: http.IncomingMessage, q: { approval: string; verb: string; nonce?: string }): Promise<void> {
-    let pid: number | undefined;
+    const server = this.serverPid(); // asked alongside the peer lookup: both may spawn a process
+    let pids: number[] | undefined;
     try {
-      pid = await (this.deps.peerPid ?? peerPid)(req.socket);
+      pids = await this.peers(req);
     } catch (err) {
       if (!(err instanceof PeerCheckUnavailable)) throw err;
       this.refuse(q, undefined, { why: `omni cannot tell who is asking, so approvals are refused: ${err.message}` });
     }
-    if (pid === undefined) return; // no check on this platform
+    if (pids === undefined) return; // no check on this platform
     const popup = q.nonce !== undefined && this.nonces.get(q.approval)?.has(q.nonce) === true;
-    const tmuxServerPid = await this.deps.tmuxServerPid().catch(() => undefined);
-    const r = judgePeer(pid, { proc: this.deps.proc ?? linuxProc, sessions: this.deps.sessions(), tmuxServerPid, popup });
-    if (r) this.refuse(q, pid, r);
+    const refused = this.judgeAll(pids, await server, popup);
+    if (refused) this.refuse(q, refused.pid, refused.r);
     if (popup) this.nonces.get(q.approval)?.delete(q.nonce!);
   }
 
@@ -124,19 +125,41 @@ export class ApprovalGate {
    * agent drives only through its own session's socket, which sees only its descendants.
    */
   async checkOutsideSessions(req: http.IncomingMessage, what: string): Promise<void> {
-    let pid: number | undefined;
+    const server = this.serverPid();
+    let pids: number[] | undefined;
     try {
-      pid = await (this.deps.peerPid ?? peerPid)(req.socket);
+      pids = await this.peers(req);
     } catch (err) {
       if (!(err instanceof PeerCheckUnavailable)) throw err;
       throw new OmniError(`${what} refused: omni cannot tell who is asking (${err.message})`, 'forbidden');
     }
-    if (pid === undefined) return;
-    const tmuxServerPid = await this.deps.tmuxServerPid().catch(() => undefined);
-    const r = judgePeer(pid, { proc: this.deps.proc ?? linuxProc, sessions: this.deps.sessions(), tmuxServerPid, popup: false });
-    if (!r) return;
+    if (pids === undefined) return;
+    const refused = this.judgeAll(pids, await server, false);
+    if (!refused) return;
+    const { pid, r } = refused;
     this.deps.log(`${what} refused: pid ${pid}${r.from ? ` from session ${r.from.name} (${r.from.id})` : ''}: ${r.why}`);
     throw new OmniError(`${what} refused: ${r.why}; inside a session, omni's tools come through that session's own wiring (its sub-agents only)`, 'forbidden');
+  }
+
+  /** Every process holding the caller's end of the connection; undefined where there is no check. */
+  private async peers(req: http.IncomingMessage): Promise<number[] | undefined> {
+    const r = await (this.deps.peerPid ?? peerPids)(req.socket);
+    return r === undefined ? undefined : [r].flat();
+  }
+
+  /** The first holder that may not ask, and why; undefined when every one may. */
+  private judgeAll(pids: number[], tmuxServerPid: number | undefined, popup: boolean): { pid: number; r: Refusal } | undefined {
+    const sessions = this.deps.sessions();
+    for (const pid of pids) {
+      const r = judgePeer(pid, { proc: this.deps.proc ?? linuxProc, sessions, tmuxServerPid, popup });
+      if (r) return { pid, r };
+    }
+    return undefined;
+  }
+
+  /** omni's tmux server pid, or undefined (none runs, or tmux could not say). */
+  private serverPid(): Promise<number | undefined> {
+    return this.deps.tmuxServerPid().catch(() => undefined);
   }
 
   private refuse(q: { approval: string; verb: string }, pid: number | undefined, r: Refusal): never {

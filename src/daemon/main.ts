@@ -13,6 +13,9 @@ import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
 import { buildComposer } from './composer-wiring.js';
 import type { McpCallReply } from '../mcp/tools.js';
+import { cachedServerPid } from './server-pid.js';
+import { SsHelper } from './ss-helper.js';
+import { peerPids } from './peer.js';
 import { ApprovalGate } from './approval-gate.js';
 import { createControlServer } from './api.js';
 import { LoopWatch } from './loop-watch.js';
@@ -125,13 +128,15 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const panes = new PaneIO({ tmux, harnesses, events });
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
   approvals.load();
+  const ss = new SsHelper();
   const gate = new ApprovalGate({
     sessions: () => store.all(),
     approvalSession: (id) => {
       const a = approvals.get(id);
       return a ? store.get(a.session) : undefined;
     },
-    tmuxServerPid: () => tmux.serverPid(),
+    tmuxServerPid: cachedServerPid(() => tmux.serverPid()),
+    peerPid: (socket) => peerPids(socket, ss.run),
     emit: (rec, ev) => events.emit(rec, ev),
     log,
   });
@@ -299,6 +304,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     keeper.stop();
     priceWatch.close();
     loopWatch.close();
+    ss.close();
     server.close();
     server.closeAllConnections();
     await sandbox.closeAll();

@@ -3,9 +3,11 @@ import fs from 'node:fs';
 
 /**
  * Who is on the other end of a control-socket connection? Linux only: the connection's socket
- * inode from /proc, its peer from `ss -xp` (iproute2), the peer's pid from the same listing.
- * Node has no SO_PEERCRED; this costs ~50 ms (measured: `ss -xpn` on a busy 2-core host; the
- * /proc walk ~9 ms for 90 processes), so it is used only for approval verbs.
+ * inode from /proc, its peer's inode from `ss -xpn` (iproute2, netlink), the processes holding
+ * that peer socket from the same listing, each confirmed in /proc/<pid>/fd. Node has no
+ * SO_PEERCRED and /proc/net/unix does not pair a socket with its peer, so `ss` stays: the daemon
+ * runs it from one kept shell (ss-helper.ts, ~15 ms against ~27 ms for a spawn from node on a
+ * busy 2-core host). Used for approval verbs and the person's MCP calls.
  */
 
 /** The check could not run: approval verbs are refused (fail closed) with this reason. */
@@ -68,11 +70,39 @@ export const runSs: SsRunner = () =>
 
 const INSTALL_HINT = 'install iproute2 (which provides `ss`) on the machine that runs the omni daemon';
 
+/** Which sockets a process holds (the inodes of /proc/<pid>/fd's `socket:[N]` links); injected for tests. */
+export type SocketHolder = (pid: number, inode: string) => boolean;
+
+export const holdsSocket: SocketHolder = (pid, inode) => {
+  const want = `socket:[${inode}]`;
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === want) return true;
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return false;
+};
+
 /**
- * The peer's pid. Linux: throws PeerCheckUnavailable when it cannot be found (no `ss`, /proc
- * unreadable, the peer not in the listing). Elsewhere there is no check: undefined.
+ * The processes holding the other end of this connection. Linux: throws PeerCheckUnavailable
+ * when they cannot be found (no `ss`, /proc unreadable, the peer not in the listing).
+ * Elsewhere there is no check: undefined.
+ *
+ * `ss` prints socket paths and process names as they are, spaces and newlines included, and a
+ * caller chooses both for its own socket: its row can carry made-up columns ("pid=1"). So the
+ * listing only suggests: our row must be the one row ending in our own pid and fd, and a pid
+ * counts only if /proc shows it holding the peer socket. Every holder is returned (a socket
+ * shared across a fork has several); the caller judges them all.
  */
-export async function peerPid(socket: import('node:net').Socket, ss: SsRunner = runSs): Promise<number | undefined> {
+export async function peerPids(socket: import('node:net').Socket, ss: SsRunner = runSs, holds: SocketHolder = holdsSocket): Promise<number[] | undefined> {
   if (process.platform !== 'linux') return undefined;
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) throw new PeerCheckUnavailable('the connection has no file descriptor to inspect');
@@ -91,14 +121,24 @@ export async function peerPid(socket: import('node:net').Socket, ss: SsRunner = 
     const e = err as NodeJS.ErrnoException;
     throw new PeerCheckUnavailable(e.code === 'ENOENT' ? `\`ss\` is not installed; ${INSTALL_HINT}` : `\`ss -xpn\` failed (${e.message.split('\n')[0]}); ${INSTALL_HINT}`);
   }
-  const rows = out
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().split(/\s+/))
-    .filter((t) => t.length >= 8);
-  const peerInode = rows.find((t) => t[5] === inode)?.[7];
-  const peer = peerInode ? rows.find((t) => t[5] === peerInode) : undefined;
-  const m = /pid=(\d+)/.exec(peer?.slice(8).join(' ') ?? '');
-  if (!m) throw new PeerCheckUnavailable(`\`ss -xpn\` does not show the process behind this connection (socket ${inode})`);
-  return Number(m[1]);
+  const lines = out.split('\n').slice(1);
+  // Our row: "<path> <inode> <peer address> <peer inode> users:(…("<name>",pid=<us>,fd=<fd>)…)"
+  // (a child we fork holds our fds until it execs: it may show up in the same row).
+  const ours = new RegExp(`\\s${inode}\\s+\\S+\\s+(\\d+)\\s+users:\\(.*\\("[^"\\n]*",pid=${process.pid},fd=${fd}\\)[,)]`);
+  const rows = lines.map((l) => ours.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+  if (rows.length !== 1) throw new PeerCheckUnavailable(`\`ss -xpn\` shows ${rows.length ? 'more than one row' : 'no row'} for this connection (socket ${inode})`);
+  const peerInode = rows[0]!;
+  const candidates = new Set<number>();
+  for (const l of lines) {
+    if (!l.split(/\s+/).includes(peerInode)) continue;
+    for (const m of l.matchAll(/pid=(\d+)/g)) candidates.add(Number(m[1]));
+  }
+  const pids = [...candidates].filter((pid) => holds(pid, peerInode));
+  if (!pids.length) throw new PeerCheckUnavailable(`\`ss -xpn\` does not show the process behind this connection (socket ${inode})`);
+  return pids;
+}
+
+/** The peer's pid: the first of `peerPids` (every holder is judged by the approval gate). */
+export async function peerPid(socket: import('node:net').Socket, ss: SsRunner = runSs): Promise<number | undefined> {
+  return (await peerPids(socket, ss))?.[0];
 }

@@ -48,7 +48,7 @@ export function api<T = Record<string, unknown>>(t: TestEnv, method: string, url
 }
 
 /** A new scripted session (POST /v1/sessions) with the test's environment. */
-export async function createScripted(t: TestEnv, opts: { name: string; policies?: Array<{ ref: string; source?: string; text?: string }>; tags?: string[] }): Promise<SessionRecord> {
+export async function createScripted(t: TestEnv, opts: { name: string; policies?: Array<{ ref: string; source?: string; text?: string }>; tags?: string[]; prompt?: string; env?: Record<string, string> }): Promise<SessionRecord> {
   const r = await api<{ session: SessionRecord; error?: { message: string } }>(t, 'POST', '/v1/sessions', { harness: 'scripted', cwd: t.work, env: t.env, ...opts });
   if (r.status !== 201) throw new Error(`create ${opts.name}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.session;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -8,12 +9,70 @@ import type { NewEvent } from '../../src/core/events.js';
 import { OmniError } from '../../src/core/errors.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { ApprovalGate } from '../../src/daemon/approval-gate.js';
-import { parentPid, peerPid } from '../../src/daemon/peer.js';
+import { parentPid, peerPid, peerPids } from '../../src/daemon/peer.js';
+import { cachedServerPid } from '../../src/daemon/server-pid.js';
+import { SsHelper } from '../../src/daemon/ss-helper.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Real processes, a real Unix socket, real `ss` and a real tmux server: who is asking the daemon? */
-describe('approval callers from a session are refused', () => {
+/** A real connection, and `ss` listings a caller forged through its own socket's path and name. */
+describe('peerPids reads the listing as a hint only', () => {
+  let dir: string;
+  let server: net.Server;
+  let client: net.Socket;
+  let conn: net.Socket;
+  let inode: string;
+  let fd: number;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opp-'));
+    const sock = path.join(dir, 'c.sock');
+    server = net.createServer();
+    await new Promise<void>((r) => server.listen(sock, r));
+    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+    client = net.connect(sock);
+    conn = await accepted;
+    fd = (conn as unknown as { _handle: { fd: number } })._handle.fd;
+    inode = /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`))![1]!;
+  });
+  afterAll(async () => {
+    client.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const head = 'Netid State Recv-Q Send-Q Local Address:Port Peer Address:Port Process';
+  const ours = () => `u_str ESTAB 0 0 ${dir}/c.sock ${inode} * 777 users:(("node",pid=${process.pid},fd=${fd}))`;
+  const holds = (pid: number, ino: string) => ino === '777' && (pid === 4242 || pid === 4243);
+  const listing = (...rows: string[]) => async () => [head, ...rows].join('\n') + '\n';
+
+  it('counts only the pids /proc shows holding the peer socket, every one of them', async () => {
+    // The caller bound its socket to "/tmp/x 777 * 1 users:(("init",pid=1,fd=1))": pid 1 is made up.
+    const forged = `u_str ESTAB 0 0 /tmp/x 777 * 1 users:(("init",pid=1,fd=1)) 777 * ${inode} users:(("curl",pid=4242,fd=3))`;
+    expect(await peerPids(conn, listing(ours(), forged), holds)).toEqual([4242]);
+    const shared = `u_str ESTAB 0 0 * 777 * ${inode} users:(("sh",pid=4243,fd=0),("sh",pid=4242,fd=0))`;
+    expect(await peerPids(conn, listing(shared, ours()), holds)).toEqual([4243, 4242]);
+    await expect(peerPids(conn, listing(ours(), 'u_str ESTAB 0 0 * 777 * 5 users:(("init",pid=1,fd=1))'), holds)).rejects.toThrow(/does not show the process behind this connection/);
+  });
+
+  it('fails closed when a second row claims to be ours (a path with a newline)', async () => {
+    const fake = `u_str ESTAB 0 0 /tmp/y ${inode} * 888 users:(("node",pid=${process.pid},fd=${fd}))`;
+    await expect(peerPids(conn, listing(ours(), fake), () => true)).rejects.toThrow(/more than one row/);
+    await expect(peerPids(conn, listing(), holds)).rejects.toThrow(/no row/);
+    // A child the daemon forks holds its fds until it execs: the same row, one more user.
+    const forked = `u_str ESTAB 0 0 ${dir}/c.sock ${inode} * 777 users:(("node",pid=99999,fd=${fd}),("node",pid=${process.pid},fd=${fd}))`;
+    expect(await peerPids(conn, listing(forked, `u_str ESTAB 0 0 * 777 * ${inode} users:(("curl",pid=4242,fd=3))`), holds)).toEqual([4242]);
+  });
+
+  it('finds the real peer through real ss and /proc', async () => {
+    expect(await peerPids(conn)).toEqual([process.pid]); // both ends are this process
+  });
+});
+
+/**
+ * Real processes, a real Unix socket, real `ss` and a real tmux server: who is asking the daemon?
+ * Twice: `ss` and tmux asked afresh on every call, and as the daemon wires it (main.ts): `ss` run
+ * by one kept shell (ss-helper.ts), the tmux server's pid kept while it lives (server-pid.ts).
+ */
+describe.each([{ daemon: false }, { daemon: true }])('approval callers from a session are refused (daemon wiring: $daemon)', ({ daemon }) => {
   let dir: string;
   let sock: string;
   let tmuxSock: string;
@@ -24,17 +83,23 @@ describe('approval callers from a session are refused', () => {
   const events: Array<{ session: string; ev: NewEvent }> = [];
   const logs: string[] = [];
   const tmux = (args: string[]) => execa('tmux', ['-S', tmuxSock, '-f', '/dev/null', ...args], { reject: false });
-  const gate = () =>
-    new ApprovalGate({
+  const helpers: SsHelper[] = [];
+  const askTmux = async () => {
+    const r = await tmux(['display-message', '-p', '#{pid}']);
+    return r.exitCode === 0 ? Number(r.stdout.trim()) : undefined;
+  };
+  const gate = (env: NodeJS.ProcessEnv = process.env) => {
+    const ss = daemon ? new SsHelper(env) : undefined;
+    if (ss) helpers.push(ss);
+    return new ApprovalGate({
       sessions: () => sessions,
       approvalSession: () => target,
-      tmuxServerPid: async () => {
-        const r = await tmux(['display-message', '-p', '#{pid}']);
-        return r.exitCode === 0 ? Number(r.stdout.trim()) : undefined;
-      },
+      tmuxServerPid: daemon ? cachedServerPid(askTmux) : askTmux,
+      ...(ss ? { peerPid: (s: import('node:net').Socket) => peerPids(s, ss.run) } : {}),
       emit: (rec, ev) => events.push({ session: rec.id, ev }),
       log: (m) => logs.push(m),
     });
+  };
   let g: ApprovalGate;
 
   beforeAll(async () => {
@@ -59,6 +124,7 @@ describe('approval callers from a session are refused', () => {
     await new Promise<void>((r) => server.listen(sock, r));
   });
   afterAll(async () => {
+    for (const ss of helpers) ss.close();
     await tmux(['kill-server']);
     await new Promise<void>((r) => server.close(() => r()));
     fs.rmSync(dir, { recursive: true, force: true });
@@ -137,11 +203,14 @@ describe('approval callers from a session are refused', () => {
   it('fails closed when `ss` is missing, saying to install iproute2', async () => {
     const saved = process.env.PATH;
     process.env.PATH = path.join(dir, 'empty-path'); // the daemon's PATH: no ss on it
+    const kept = g;
+    if (daemon) g = gate({ ...process.env }); // the kept shell has the PATH it started with
     try {
       const r = await execa('curl', ['-s', '--unix-socket', sock, 'http://omni/'], { reject: false, env: { PATH: saved } });
       expect(r.stdout).toBe('refused');
     } finally {
       process.env.PATH = saved;
+      g = kept;
     }
     expect(seen.at(-1)!.refused).toMatch(/omni cannot tell who is asking, so approvals are refused: `ss` is not installed; install iproute2/);
   });

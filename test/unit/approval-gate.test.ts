@@ -76,7 +76,7 @@ describe('judgePeer: who may answer an approval', () => {
 
 describe('ApprovalGate', () => {
   const target = session('s_target', 700);
-  function gate(pid: number | Error) {
+  function gate(pid: number | number[] | Error) {
     const events: Array<{ session: string; ev: NewEvent }> = [];
     const logs: string[] = [];
     const g = new ApprovalGate({
@@ -132,5 +132,13 @@ describe('ApprovalGate', () => {
     const { g, events } = gate(201);
     await g.check(req, { approval: 'ap_t', verb: 'approve' });
     expect(events).toEqual([]);
+  });
+
+  it('judges every process holding the connection: one inside a session is enough to refuse', async () => {
+    // A socket shared across a fork: the user's terminal (201) and a pane process (102) both hold it.
+    const { g } = gate([201, 102]);
+    expect(await refused(g.check(req, { approval: 'ap_t', verb: 'approve' }))).toMatch(/^approval refused: pid 102 runs in session agent's process tree/);
+    expect(await refused(g.checkOutsideSessions(req, 'omni mcp as the user'))).toMatch(/^omni mcp as the user refused: pid 102 runs in session agent's process tree/);
+    await gate([201]).g.checkOutsideSessions(req, 'omni mcp as the user');
   });
 });
