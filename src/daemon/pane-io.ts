@@ -141,7 +141,9 @@ export class PaneIO {
     if (!adapter.restoresBlockedPrompt || !adapter.inputText || !adapter.clearInputKeys?.length) return Promise.resolve();
     const pane = paneTarget(rec);
     return this.deps.tmux.withPaneLock(pane, async () => {
-      const deadline = performance.now() + 3_000;
+      // Claude puts the prompt back a moment after its hook blocked it; on a loaded machine that
+      // took over 3 s once. Only a harness that says it restores the prompt is waited for.
+      const deadline = performance.now() + 10_000;
       while (performance.now() < deadline) {
         const typed = adapter.inputText!(await this.deps.tmux.capturePane(pane));
         if (typed) return this.clearInput(pane, adapter);
