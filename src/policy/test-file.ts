@@ -18,6 +18,11 @@ export interface RefAt {
 export interface TestCall {
   tool: string;
   input: unknown;
+  /**
+   * An omni MCP call (phase `mcp`) instead of a harness tool call: `mcp: omni_spawn` names the
+   * tool (`tool` is then that name), `args` its arguments, `tree` the caller's place in its tree.
+   */
+  mcp?: { args: Record<string, unknown>; tree: { children: number; live: number; depth: number }; treeUsd: number };
   /** The directory the harness says the call runs in (Claude's hook `cwd`, Codex's `workdir`). */
   cwd?: string;
   /** What a person answers if the call asks (`before` calls only; default approve). */
@@ -47,8 +52,9 @@ export interface TestFile {
 }
 
 const TOP_KEYS = ['env', 'cwd', 'policies', 'cases'];
-const CASE_KEYS = ['name', 'harness', 'policies', 'before', 'tool', 'input', 'cwd', 'expect'];
-const CALL_KEYS = ['tool', 'input', 'cwd', 'answer', 'ok', 'expect'];
+const CASE_KEYS = ['name', 'harness', 'policies', 'before', 'tool', 'input', 'cwd', 'expect', 'mcp', 'args', 'tree'];
+const CALL_KEYS = ['tool', 'input', 'cwd', 'answer', 'ok', 'expect', 'mcp', 'args', 'tree'];
+const TREE_KEYS = ['children', 'live', 'depth', 'usd'];
 
 function refs(v: YVal, what: string): RefAt[] {
   if (v.kind() === 'null') return [];
@@ -58,7 +64,10 @@ function refs(v: YVal, what: string): RefAt[] {
 
 function call(v: YVal, keys: readonly string[], what: string): TestCall {
   const e = new Map(v.map(what, keys).map((x) => [x.key, x.value]));
-  const tool = e.get('tool') ?? v.fail(`${what} needs tool: (the tool's name, e.g. Bash)`);
+  const mcpV = e.get('mcp');
+  if (mcpV) return mcpCall(v, e, mcpV, what);
+  for (const k of ['args', 'tree']) if (e.get(k)) e.get(k)!.fail(`${what}.${k} belongs to an omni MCP call (mcp: omni_spawn, …)`);
+  const tool = e.get('tool') ?? v.fail(`${what} needs tool: (the tool's name, e.g. Bash) or mcp: (an omni MCP tool, e.g. omni_spawn)`);
   const input = e.get('input');
   const cwd = e.get('cwd');
   const ok = e.get('ok');
@@ -70,6 +79,34 @@ function call(v: YVal, keys: readonly string[], what: string): TestCall {
     ...(cwd ? { cwd: cwd.string(`${what}.cwd`) } : {}),
     answer: answer ? answer.oneOf(`${what}.answer`, ANSWERS) : 'approve',
     ok: ok ? ok.boolean(`${what}.ok`) : true,
+    ...(expect ? { expect: expect.oneOf(`${what}.expect`, EXPECTS) } : {}),
+    at: v,
+  };
+}
+
+/** `mcp: omni_spawn` with `args:` and `tree: {children, live, depth, usd}` (all default 0). */
+function mcpCall(v: YVal, e: Map<string, YVal>, mcpV: YVal, what: string): TestCall {
+  for (const k of ['tool', 'input', 'cwd', 'ok']) if (e.get(k)) e.get(k)!.fail(`${what}.${k} does not go with mcp: (an MCP call has args: and tree:)`);
+  const tool = mcpV.string(`${what}.mcp`);
+  if (!/^omni_[a-z]+$/.test(tool)) mcpV.fail(`${what}.mcp names one of omni's MCP tools (omni_spawn, omni_send, …), not "${tool}"`);
+  const argsV = e.get('args');
+  const args = argsV ? argsV.js() : {};
+  if (!args || typeof args !== 'object' || Array.isArray(args)) argsV!.fail(`${what}.args must be a mapping (the tool's arguments)`);
+  const treeV = e.get('tree');
+  const t = new Map((treeV && treeV.kind() !== 'null' ? treeV.map(`${what}.tree`, TREE_KEYS) : []).map((x) => [x.key, x.value]));
+  const num = (k: string) => {
+    const n = t.get(k)?.js() ?? 0;
+    if (typeof n !== 'number' || n < 0 || (k !== 'usd' && !Number.isInteger(n))) t.get(k)!.fail(`${what}.tree.${k} must be a ${k === 'usd' ? 'number' : 'whole number'} ≥ 0`);
+    return n as number;
+  };
+  const answer = e.get('answer');
+  const expect = e.get('expect');
+  return {
+    tool,
+    input: args,
+    mcp: { args: args as Record<string, unknown>, tree: { children: num('children'), live: num('live'), depth: num('depth') }, treeUsd: num('usd') },
+    answer: answer ? answer.oneOf(`${what}.answer`, ANSWERS) : 'approve',
+    ok: true,
     ...(expect ? { expect: expect.oneOf(`${what}.expect`, EXPECTS) } : {}),
     at: v,
   };

@@ -86,8 +86,11 @@ async function runCase(c: TestCase & { harness: string }, policies: LoadedPolicy
   const calls: Array<[TestCall, string]> = [...c.before.map((b, i): [TestCall, string] => [b, `before[${i}]`]), [c.call, 'the case']];
   for (const [i, [call, label]] of calls.entries()) {
     const hookCwd = call.cwd === undefined ? undefined : path.resolve(ctx.cwd, call.cwd);
-    const tool = ctx.subjectFor(c.harness, call.tool, call.input, { cwd: ctx.cwd, hookCwd, home: ctx.home, callId: `call_${i + 1}` });
-    const r = await evaluatePolicies(policies, { phase: 'tool_call', session, tool, spend }, state);
+    const tool = call.mcp ? undefined : ctx.subjectFor(c.harness, call.tool, call.input, { cwd: ctx.cwd, hookCwd, home: ctx.home, callId: `call_${i + 1}` });
+    const subject: PolicySubject = call.mcp
+      ? { phase: 'mcp', session, mcp: { tool: call.tool, args: call.mcp.args, tree: call.mcp.tree }, spend: { ...spend, tree: { usd: call.mcp.treeUsd, unpricedModels: [] } } }
+      : { phase: 'tool_call', session, tool, spend };
+    const r = await evaluatePolicies(policies, subject, state);
     const got: Expect = r.verdict === 'deny' ? 'deny' : r.verdict === 'ask' ? 'ask' : 'allow';
     const result: CaseResult = { name: c.name, expect: call.expect ?? got, got, ...(r.policies.length && got !== 'allow' ? { policy: r.policies.join(', ') } : {}), ...(r.reason && got !== 'allow' ? { reason: r.reason } : {}) };
     if (label === 'the case') return result;
@@ -96,6 +99,7 @@ async function runCase(c: TestCase & { harness: string }, policies: LoadedPolicy
     if (got === 'deny' || (got === 'ask' && call.answer === 'deny')) continue;
     state.apply(r.updates);
     if (got === 'ask' && call.answer === 'approve-session') for (const a of r.asks) state.grant(a.policy, a.grantKey);
+    if (!tool) continue; // an MCP call has no tool_result phase
     const after = await evaluatePolicies(policies, { phase: 'tool_result', session, tool, result: { ok: call.ok, output: '' }, spend }, state);
     if (after.verdict !== 'deny') state.apply(after.updates);
   }

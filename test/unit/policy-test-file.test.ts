@@ -48,6 +48,30 @@ cases:
     ]);
   });
 
+  it('omni MCP calls (mcp: omni_spawn) are decided at phase mcp: spawn_bounds with the tree and per-turn state', async () => {
+    const pol = `'spawn_bounds:{"max_children": 2, "max_depth": 1, "max_per_turn": 1, "max_tree_usd": 5}'`;
+    expect(
+      await got(`policies: [${pol}]
+cases:
+  - {name: first, mcp: omni_spawn, args: {agent: coder}, expect: allow}
+  - {name: past children, mcp: omni_spawn, args: {agent: coder}, tree: {children: 2}, expect: deny}
+  - {name: too deep, mcp: omni_spawn, args: {agent: coder}, tree: {depth: 1}, expect: deny}
+  - {name: tree spend, mcp: omni_spawn, args: {agent: coder}, tree: {usd: 5.5}, expect: deny}
+  - {name: second this turn, before: [{mcp: omni_spawn, args: {agent: coder}}], mcp: omni_spawn, args: {agent: coder}, tree: {children: 1}, expect: deny}
+  - {name: not a spawn, mcp: omni_wait, args: {sessions: [a]}, tree: {children: 9}, expect: allow}
+`),
+    ).toEqual([
+      ['first', 'allow'],
+      ['past children', 'deny'],
+      ['too deep', 'deny'],
+      ['tree spend', 'deny'],
+      ['second this turn', 'deny'],
+      ['not a spawn', 'allow'],
+    ]);
+    expect(() => parseTestFile('cases:\n  - {name: a, mcp: omni_spawn, tool: Bash, expect: allow}\n', 'f.yaml')).toThrow('f.yaml:2:38: cases[0].tool does not go with mcp:');
+    expect(() => parseTestFile('cases:\n  - {name: a, mcp: Bash, expect: allow}\n', 'f.yaml')).toThrow("names one of omni's MCP tools");
+  });
+
   it("a call's cwd is the harness's; policy files resolve next to the test file; a mismatch is counted", async () => {
     fs.writeFileSync(path.join(dir, 'team.yaml'), 'policies:\n  - name: no-make\n    rules:\n      - when: {command: make}\n        verdict: deny\n');
     const r = await run(`policies: [blast_radius, ./team.yaml]
