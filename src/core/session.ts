@@ -118,6 +118,16 @@ export function isLive(status: SessionStatus): boolean {
   return status !== 'exited' && status !== 'failed';
 }
 
+/** Of several sessions (oldest first) a ref could mean: a live one first, then the newest. */
+export function preferLive<T extends SessionRecord>(list: readonly T[]): T | undefined {
+  return list.filter((s) => isLive(s.status)).pop() ?? list[list.length - 1];
+}
+
+/** A session by id, or by name (`preferLive`): how a ref is resolved everywhere. */
+export function findSession<T extends SessionRecord>(list: readonly T[], ref: string): T | undefined {
+  return list.find((s) => s.id === ref) ?? preferLive(list.filter((s) => s.name === ref));
+}
+
 export interface SessionCost {
   /** Sum of computedCostUsd over priced usage events. */
   computedUsd: number;

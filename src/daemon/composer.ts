@@ -1,6 +1,6 @@
 import type { SpawnGrant, SubAgent } from '../agents/grant.js';
 import { OmniError } from '../core/errors.js';
-import { isLive, newSessionId, validateSessionName, type SessionRecord, type SessionWorktree } from '../core/session.js';
+import { findSession, isLive, newSessionId, validateSessionName, type SessionRecord, type SessionWorktree } from '../core/session.js';
 import type { McpCallReply, McpToolName } from '../mcp/tools.js';
 import type { DecisionRequest, Verdict } from '../policy/types.js';
 import type { ChildWatch, WaitFor } from './child-watch.js';
@@ -254,10 +254,7 @@ export class Composer {
   /** A session by id or name among those the caller may address (a name prefers a live one, then the newest). */
   private resolve(lead: SessionRecord | undefined, ref: string): SessionRecord {
     const mine = this.scope(lead);
-    const byId = mine.find((r) => r.id === ref);
-    if (byId) return byId;
-    const named = mine.filter((r) => r.name === ref);
-    const pick = named.filter((r) => isLive(r.status)).pop() ?? named.pop();
+    const pick = findSession(mine, ref);
     if (pick) return pick;
     const known = mine.map((r) => `${r.name} (${r.id})`);
     throw new OmniError(`no session "${ref}" among ${lead ? 'your sub-agents' : 'the sessions'}; ${known.length ? `you may address: ${known.join(', ')}` : 'you have started none'}`, 'not_found');

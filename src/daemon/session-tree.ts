@@ -12,21 +12,17 @@ export function descendants(id: string, all: readonly SessionRecord[]): SessionR
   return node ? flattenTree(node.children).map((n) => n.item) : [];
 }
 
-/** How deep `rec` sits: a root (no parent among `all`) is 0. */
-export function depthOf(rec: SessionRecord, all: readonly SessionRecord[]): number {
-  return findNode(sessionTree(all), rec.id)?.depth ?? 0;
-}
-
 /** Depth of every session by id (one tree build for a list). */
 export function depths(all: readonly SessionRecord[]): Map<string, number> {
   return new Map(flattenTree(sessionTree(all)).map((n) => [n.item.id, n.depth]));
 }
 
-/** What the `mcp` policy phase sees of a session's place in the tree (subject.mcp.tree). */
+/** What the `mcp` policy phase sees of a session's place in the tree (subject.mcp.tree); depth: a root is 0. */
 export function treeFacts(rec: SessionRecord, all: readonly SessionRecord[]): { children: number; live: number; depth: number } {
+  const node = findNode(sessionTree(all), rec.id);
   return {
     children: all.filter((r) => r.parent === rec.id).length,
-    live: descendants(rec.id, all).filter((r) => isLive(r.status)).length,
-    depth: depthOf(rec, all),
+    live: node ? flattenTree(node.children).filter((n) => isLive(n.item.status)).length : 0,
+    depth: node?.depth ?? 0,
   };
 }

@@ -4,7 +4,7 @@ import type { NewEvent, SessionStatus } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { ensurePrivateDir } from '../core/fsutil.js';
 import type { SpawnGrant } from '../agents/grant.js';
-import { applyTags, isLive, newSessionId, validateSessionName, validateTag, type SessionRecord, type SessionWorktree } from '../core/session.js';
+import { applyTags, isLive, newSessionId, preferLive, validateSessionName, validateTag, type SessionRecord, type SessionWorktree } from '../core/session.js';
 import { BinaryVersions } from '../harnesses/binary.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { HookReply } from '../harnesses/types.js';
@@ -100,10 +100,7 @@ export class SessionManager {
 
   /** Resolve an id or a name. Names prefer a live session, then the newest. */
   resolve(ref: string): SessionRecord {
-    const byId = this.deps.store.get(ref);
-    if (byId) return byId;
-    const named = this.deps.store.all().filter((s) => s.name === ref);
-    const pick = named.filter((s) => isLive(s.status)).pop() ?? named.pop();
+    const pick = this.deps.store.get(ref) ?? preferLive(this.deps.store.all().filter((s) => s.name === ref));
     if (pick) return pick;
     const known = this.deps.store.all().filter((s) => isLive(s.status)).map((s) => `${s.name} (${s.id})`);
     throw new OmniError(

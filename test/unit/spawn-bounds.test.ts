@@ -9,7 +9,7 @@ import { checkArgs } from '../../src/daemon/composer-args.js';
 import { compactEntries } from '../../src/daemon/composer-read.js';
 import { PolicyService } from '../../src/daemon/policy-service.js';
 import { addUsage } from '../../src/daemon/session-log.js';
-import { descendants, depthOf, treeFacts } from '../../src/daemon/session-tree.js';
+import { descendants, treeFacts } from '../../src/daemon/session-tree.js';
 import { limitsPolicy } from '../../src/daemon/spawn-grants.js';
 import { omniGuard } from '../../src/policy/guard.js';
 import { buildToolSubject } from '../../src/policy/subject.js';
@@ -121,7 +121,7 @@ describe('the session tree', () => {
   const all = [rec('root'), rec('a', 'root'), rec('b', 'root', { status: 'exited' }), rec('a1', 'a'), rec('other')];
   it('descendants, depth and the facts the mcp phase sees', () => {
     expect(descendants('root', all).map((r) => r.id)).toEqual(['a', 'a1', 'b']);
-    expect(depthOf(all[3]!, all)).toBe(2);
+    expect(treeFacts(all[3]!, all).depth).toBe(2);
     expect(treeFacts(all[0]!, all)).toEqual({ children: 2, live: 2, depth: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import { ExitCode, OmniError } from '../../core/errors.js';
-import { isLive } from '../../core/session.js';
+import { findSession, isLive, preferLive } from '../../core/session.js';
 import { runMergeQueue } from '../../merge/queue.js';
 import { shellCheck } from '../../merge/check.js';
 import type { MergeDeps, MergeItem, MergeResult } from '../../merge/types.js';
@@ -79,7 +79,7 @@ function summary(r: MergeResult): string {
  * sessions' one, or the cwd's); a branch that is a session's gets that session (so it is told).
  */
 export async function resolveItems(git: GitRunner, sessions: readonly WorktreeSession[], refs: readonly string[], cwd: string): Promise<{ repo: string; items: MergeItem[] }> {
-  const bySession = refs.map((ref) => pickSession(sessions, (s) => s.id === ref) ?? pickSession(sessions, (s) => s.name === ref));
+  const bySession = refs.map((ref) => findSession(sessions, ref));
   const repos = new Set(bySession.flatMap((s) => (s ? [s.worktree.repo] : [])));
   if (repos.size > 1) throw new OmniError(`these sessions' worktrees belong to different repositories (${[...repos].join(', ')}): merge them one repository at a time`, 'bad_request');
   const repo = [...repos][0] ?? (await resolveRepo(git, cwd)).repo;
@@ -91,7 +91,7 @@ export async function resolveItems(git: GitRunner, sessions: readonly WorktreeSe
         const known = [...new Set(sessions.map((x) => x.name))];
         throw new OmniError(`no session with a worktree and no branch named "${ref}" in ${repo}${known.length ? ` (sessions with a worktree: ${known.join(', ')})` : ''}`, 'unknown_session');
       }
-      s = pickSession(sessions, (x) => x.worktree.repo === repo && x.worktree.branch === ref);
+      s = preferLive(sessions.filter((x) => x.worktree.repo === repo && x.worktree.branch === ref));
     }
     items.push({
       ref,
@@ -100,12 +100,6 @@ export async function resolveItems(git: GitRunner, sessions: readonly WorktreeSe
     });
   }
   return { repo, items };
-}
-
-/** A live one first, then the newest (the daemon's rule for names). */
-function pickSession(list: readonly WorktreeSession[], match: (s: WorktreeSession) => boolean): WorktreeSession | undefined {
-  const found = list.filter(match);
-  return found.filter((s) => isLive(s.status)).pop() ?? found.pop();
 }
 
 /** y/yes is yes; anything else, end of input or Ctrl-C is no. */

@@ -1,5 +1,5 @@
 import { OmniError } from '../../core/errors.js';
-import { isLive, type SessionRecord, type SessionWorktree } from '../../core/session.js';
+import { findSession, type SessionRecord, type SessionWorktree } from '../../core/session.js';
 import { GitError } from '../../worktree/git.js';
 import { WorktreeRefusal } from '../../worktree/remove.js';
 import { client } from '../context.js';
@@ -15,10 +15,7 @@ export async function worktreeSessions(): Promise<WorktreeSession[]> {
 
 /** An id, or a name (a live session first, then the newest), as the daemon resolves them; else what exists. */
 export function resolveWorktreeSession(list: readonly WorktreeSession[], ref: string): WorktreeSession {
-  const byId = list.find((s) => s.id === ref);
-  if (byId) return byId;
-  const named = list.filter((s) => s.name === ref);
-  const pick = named.filter((s) => isLive(s.status)).pop() ?? named.pop();
+  const pick = findSession(list, ref);
   if (pick) return pick;
   const known = list.map((s) => `${s.name} (${s.id})`);
   throw new OmniError(
