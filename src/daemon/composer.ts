@@ -1,4 +1,5 @@
 import type { SpawnGrant, SubAgent } from '../agents/grant.js';
+import type { OmniEvent } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import { findSession, isLive, newSessionId, validateSessionName, type SessionRecord, type SessionWorktree } from '../core/session.js';
 import type { McpCallReply, McpToolName } from '../mcp/tools.js';
@@ -6,7 +7,7 @@ import type { DecisionRequest, Verdict } from '../policy/types.js';
 import type { ChildWatch, WaitFor } from './child-watch.js';
 import { checkArgs } from './composer-args.js';
 import { compactEntries } from './composer-read.js';
-import { readEvents } from './eventlog.js';
+import { readEventLines } from './event-reader.js';
 import { treeSpend } from './policy-spend.js';
 import { deepestFirst, findNode, sessionTree } from '../core/session-tree.js';
 import { depths, descendants } from './session-tree.js';
@@ -186,10 +187,14 @@ export class Composer {
     return { sessions, timedOut };
   }
 
-  private read(lead: SessionRecord | undefined, ref: string, since: number | undefined, last: number | undefined): unknown {
+  private async read(lead: SessionRecord | undefined, ref: string, since: number | undefined, last: number | undefined): Promise<unknown> {
     const rec = this.resolve(lead, ref);
     const from = since ?? 0;
-    const { entries, next } = compactEntries(readEvents(this.deps.store.eventsFile(rec.id), from), { since: from, ...(last !== undefined ? { last } : {}) });
+    // The log read as `omni events` reads it: `since` found by binary search, a block at a time
+    // off the event loop (a child's log can be long, and the daemon must not stall on it).
+    const events: OmniEvent[] = [];
+    for await (const batch of readEventLines(this.deps.store.eventsFile(rec.id), { since: from })) for (const l of batch) events.push(JSON.parse(l.text) as OmniEvent);
+    const { entries, next } = compactEntries(events, { since: from, ...(last !== undefined ? { last } : {}) });
     return { session: rec.id, entries, next };
   }
 
