@@ -23,28 +23,35 @@ export async function startScriptedDaemon(t: TestEnv): Promise<number> {
   return info.pid;
 }
 
-/** One request to the daemon's control socket, as curl would make it. */
-export function api<T = Record<string, unknown>>(t: TestEnv, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: T }> {
+/** One JSON request over a Unix socket, as curl would make it: the status and the parsed reply. */
+export function unixJson<T>(socketPath: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: T }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(
-      { socketPath: path.join(t.omniHome, 'run', 'omni.sock'), method, path: urlPath, headers: data ? { 'content-type': 'application/json' } : {} },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (text += d));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T });
-          } catch (err) {
-            reject(err);
-          }
-        });
-      },
-    );
+    const req = http.request({ socketPath, method, path: urlPath, headers: data ? { 'content-type': 'application/json' } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T });
+        } catch (err) {
+          reject(new Error(`${res.statusCode}: ${text} (${(err as Error).message})`));
+        }
+      });
+    });
     req.on('error', reject);
     req.end(data);
   });
+}
+
+/** One request to the daemon's control socket. */
+export function api<T = Record<string, unknown>>(t: TestEnv, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: T }> {
+  return unixJson<T>(path.join(t.omniHome, 'run', 'omni.sock'), method, urlPath, body);
+}
+
+/** POST JSON over a Unix socket (e.g. a session's agent socket); the parsed JSON reply. */
+export async function socketJson<T>(socketPath: string, urlPath: string, body: unknown): Promise<T> {
+  return (await unixJson<T>(socketPath, 'POST', urlPath, body)).body;
 }
 
 /** A new scripted session (POST /v1/sessions) with the test's environment. */

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import type { McpCallReply } from '../../src/mcp/tools.js';
 import { parseEvents } from '../helpers/events.js';
 import { initRepo, sh } from '../helpers/git-repo.js';
 import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
-import { api, createScripted, getSession, sendText, startScriptedDaemon, waitFor } from '../helpers/scripted.js';
+import { api, createScripted, getSession, socketJson, sendText, startScriptedDaemon, waitFor } from '../helpers/scripted.js';
 
 /**
  * omni's MCP tools in the daemon (src/daemon/composer.ts), over the real wiring: a lead session
@@ -253,26 +252,6 @@ describe('the composer: omni MCP tools over the agent socket', () => {
   });
 });
 
-/** POST JSON over a Unix socket; the parsed JSON reply. */
-function socketJson<T>(socketPath: string, urlPath: string, body: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = http.request({ socketPath, method: 'POST', path: urlPath, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(text) as T);
-        } catch (err) {
-          reject(new Error(`${res.statusCode}: ${text} (${(err as Error).message})`));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 describe('the composer across a daemon kill -9', () => {
   let t: TestEnv;

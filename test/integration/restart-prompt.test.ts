@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OmniEvent } from '../../src/core/events.js';
@@ -7,7 +6,7 @@ import type { SessionRecord } from '../../src/core/session.js';
 import type { McpCallReply } from '../../src/mcp/tools.js';
 import { parseEvents } from '../helpers/events.js';
 import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
-import { api, createScripted, getSession, pane, startScriptedDaemon, untilPrompt, untilStatus, waitFor } from '../helpers/scripted.js';
+import { api, createScripted, getSession, socketJson, pane, startScriptedDaemon, untilPrompt, untilStatus, waitFor } from '../helpers/scripted.js';
 
 /**
  * A daemon killed -9 while a session starts: its first prompt (kept in the record as
@@ -145,22 +144,3 @@ describe("omni_wait on a child whose spawn prompt a killed daemon never typed", 
   });
 });
 
-function socketJson<T>(socketPath: string, urlPath: string, body: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = http.request({ socketPath, method: 'POST', path: urlPath, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(text) as T);
-        } catch (err) {
-          reject(new Error(`${res.statusCode}: ${text} (${(err as Error).message})`));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
