@@ -222,6 +222,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .action(run(async (refs: string[], opts) => (await import('./commands/merge.js')).mergeCommand(refs, opts)));
 
+  // The orchestrators (docs/POLLY.md, docs/DEBBY.md) register their own commands, to keep this file to its job.
+  (await import('./register-polly.js')).registerPolly(program, run);
+  (await import('./register-debby.js')).registerDebby(program, run);
+
   const policy = program.command('policy').description("a session's policies, and testing policies");
   policy
     .command('add')

@@ -59,6 +59,14 @@ export interface EventDataMap {
   'child.idle': { child: string; name: string; harness: string; status: SessionStatus };
   /** In a parent's log: a sub-agent it started has ended. */
   'child.exited': { child: string; name: string; harness: string; status: SessionStatus; exitCode?: number };
+  /** In a Polly lead's log: the lead's plan was accepted (tasks) or refused (errors) (docs/POLLY.md). */
+  'polly.plan': { run: string; accepted: boolean; tasks?: number; errors?: string[] };
+  /** In a Polly lead's log: a task changed status. */
+  'polly.task': { run: string; task: string; status: string; previous?: string; round?: number; reason?: string; session?: string };
+  /** In a Polly lead's log: a reviewer's verdict on a task, parsed and stored. */
+  'polly.review': { run: string; task: string; round: number; verdict: 'approve' | 'changes'; reviewer: string; vendor: string; findings: number };
+  /** In each Debby head's log: an exchange started or ended (docs/DEBBY.md). */
+  'debby.exchange': { run: string; n: number; kind: 'ask' | 'critique' | 'synthesis'; round?: number; state: 'started' | 'done' };
   error: { message: string; code?: string };
 }
 

@@ -29,7 +29,9 @@ export interface DaemonInfo {
   tmuxSocket: string;
 }
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: string[], url: URL) => Promise<void>;
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: string[], url: URL) => Promise<void>;
+/** A route of the control API: method, path pattern (groups are the params), handler. */
+export type Route = [string, RegExp, Handler];
 
 /** The control API (docs/API.md): HTTP/1.1 + JSON on the user-only Unix socket. */
 export function createControlServer(deps: {
@@ -55,10 +57,12 @@ export function createControlServer(deps: {
   loopWatch?: LoopWatch;
   /** `POST /v1/mcp/call`: omni's MCP tools as the person (src/daemon/composer.ts). */
   composer?: Composer;
+  /** Routes of the daemon's other parts (Polly, Debby: src/daemon/polly-api.ts, debby-api.ts). */
+  extraRoutes?: readonly Route[];
 }): http.Server {
   const { sessions, bus, harnesses, info, policies, approvals } = deps;
   const user = os.userInfo().username;
-  const routes: Array<[string, RegExp, Handler]> = [
+  const routes: Route[] = [
     ['GET', /^\/v1\/daemon$/, async (_q, res) => sendJson(res, 200, { ...info, uptimeSec: Math.round(process.uptime()), sessions: sessions.list().length })],
     [
       'POST',
@@ -332,6 +336,7 @@ export function createControlServer(deps: {
         void url;
       },
     ],
+    ...(deps.extraRoutes ?? []),
   ];
 
   const server = http.createServer(async (req, res) => {

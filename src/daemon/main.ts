@@ -12,6 +12,9 @@ import { createTmuxRunner } from '../tmux/runner.js';
 import { Tmux } from '../tmux/tmux.js';
 import { AgentEndpoints } from './agent-endpoint.js';
 import { buildComposer } from './composer-wiring.js';
+import { buildDebby } from './debby-wiring.js';
+import { buildPolly } from './polly-wiring.js';
+import { Turns } from './turns.js';
 import type { McpCallReply } from '../mcp/tools.js';
 import { cachedServerPid } from './server-pid.js';
 import { SsHelper } from './ss-helper.js';
@@ -233,6 +236,11 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
 
   // omni's MCP tools (docs/ARCHITECTURE.md, "omni_spawn, hop by hop"); children tell their parents.
   const composer = buildComposer({ store, sessions, bus, events, policies, ledger, harnesses, paths, log });
+  // The orchestrators, on the same parts: Polly (plan, workers, cross-vendor review) and Debby (heads side by side).
+  const turns = new Turns({ bus, store, sessions, lastSeq: (rec) => events.lastSeq(rec) });
+  const orchestratorParts = { store, sessions, bus, events, policies, harnesses, composer, turns, gate, paths, log };
+  const polly = buildPolly(orchestratorParts);
+  const debby = buildDebby(orchestratorParts);
 
   // Tells the person (their tmux, their desktop) when a session needs them or is done.
   const notifier = new Notifier({
@@ -255,6 +263,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const server = createControlServer({
     loopWatch,
     composer,
+    extraRoutes: [...polly.routes, ...debby.routes],
     sessions,
     bus,
     harnesses,
@@ -302,6 +311,8 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     stopping = true;
     log(`shutting down: ${why}`);
     keeper.stop();
+    polly.close();
+    debby.close();
     priceWatch.close();
     loopWatch.close();
     ss.close();
@@ -335,6 +346,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     if (events.summaries.repricing) void events.summaries.settled().then(() => ledger.rebuild());
     ready.resolve();
     log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
+    void polly.resume().catch((err) => log(`polly: resuming runs failed: ${(err as Error)?.stack ?? err}`));
     fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
   } finally {
     await unlock();

@@ -186,6 +186,11 @@ export interface HarnessAdapter {
   /** Who bills a model when the usage names no provider (a price-book provider id); absent: unknown. */
   provider?(model: string): string | undefined;
   /**
+   * Who made the model behind a session (`anthropic`, `openai`, …): Polly routes a worker's diff
+   * to a reviewer of another vendor. `model`: the session's model when one was named.
+   */
+  vendor(model?: string): string;
+  /**
    * The per-session half: what one session needs while it runs (log readers, turn ids). The
    * daemon opens one per session on its first signal and closes it when the session ends.
    */

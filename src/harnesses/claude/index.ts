@@ -123,6 +123,8 @@ export const claudeAdapter: HarnessAdapter = {
 
   normalizeToolCall: claudeNormalize,
 
+  vendor: () => 'anthropic',
+
   provider(model) {
     // Bedrock model ids (`us.anthropic.claude-…`) are billed by AWS.
     return /(^|\.)anthropic\./i.test(model) ? 'aws' : 'anthropic';

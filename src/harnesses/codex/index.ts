@@ -87,6 +87,8 @@ export const codexAdapter: HarnessAdapter = {
 
   normalizeToolCall: codexNormalize,
 
+  vendor: () => 'openai',
+
   provider() {
     return 'openai';
   },

@@ -161,6 +161,8 @@ export const piAdapter: HarnessAdapter = {
   // Pi's tools run in its own cwd, which its payloads do not carry (the session's).
   normalizeToolCall: (tool, input) => piNormalize(tool, input),
 
+  vendor: (model) => piVendor(model),
+
   open: () => new PiSession(),
 
   detectScreen: detectPiScreen,
@@ -242,4 +244,16 @@ function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): voi
   const sid = str(payload.sessionId);
   const file = str(payload.sessionFile);
   if (sid || file) ctx.update({ harnessSessionId: sid, transcriptPath: file });
+}
+
+/**
+ * Pi runs many vendors' models: the vendor is the model's maker when its name says so, else
+ * `pi` (a vendor of its own: not the same as Claude's or Codex's).
+ */
+export function piVendor(model?: string): string {
+  const m = (model ?? '').toLowerCase();
+  if (/claude|anthropic|opus|sonnet|haiku/.test(m)) return 'anthropic';
+  if (/(^|[/:.-])(gpt|o[1-9]|codex|openai)/.test(m)) return 'openai';
+  if (/gemini|google/.test(m)) return 'google';
+  return 'pi';
 }
