@@ -101,6 +101,17 @@ describe('Polly prompts', () => {
     expect(changesRequested({ ...review, round: 1 }, 3)).toMatch(/2 review rounds left/);
   });
 
+  it('each prompt carries its own marker only (the fake model tells them apart by these)', () => {
+    const lead = leadPrompt({ goal: 'g', workers: ['claude'], reviewers: ['codex'], parallel: 1 });
+    const worker = workerPrompt(task, 'g');
+    const reviewer = reviewerPrompt(task, '+x', { round: 1 });
+    const changes = changesRequested(review, 2);
+    const back = sentBack('n');
+    for (const p of [worker, reviewer, changes, back]) expect(p).not.toContain('"tasks"');
+    for (const p of [lead, worker, changes, back, planRefused(['e']), planAccepted([task])]) expect(p).not.toContain('omni review');
+    for (const p of [lead, worker, reviewer, back]) expect(p).not.toContain('review round');
+  });
+
   it('sentBack contains the note verbatim', () => {
     const note = 'Please use the existing `Clock` interface,\nnot Date.now().';
     expect(sentBack(note)).toContain(note);

@@ -27,10 +27,13 @@ export interface GitCall {
 
 const unknownWord = (info: ShellCommand['argInfo'][number] | undefined) => !!info && (info.dynamic !== 'none' || info.glob);
 
-/** `git …` (and `hub …`, which passes its subcommands to git) → GitCall; undefined for other programs. */
+/** `git …` (also `hub …`, which passes its subcommands to git, and `git-<sub> …`) → GitCall; undefined for other programs. */
 export function gitCall(raw: ShellCommand): GitCall | undefined {
   const program = raw.program.toLowerCase().replace(/\.exe$/, '');
-  if (program !== 'git' && program !== 'hub') return undefined;
+  // `git-push …` is what git runs for `git push` (`"$(git --exec-path)"/git-push`): the same call.
+  const dashed = /^git-([a-z0-9][a-z0-9-]*)$/.exec(program);
+  if (dashed) raw = { ...raw, args: [dashed[1]!, ...raw.args], argInfo: [{ raw: dashed[1]!, dynamic: 'none', glob: false }, ...raw.argInfo] };
+  else if (program !== 'git' && program !== 'hub') return undefined;
   const c = expandCommandBraces(raw);
   const config: string[] = [];
   let i = 0;

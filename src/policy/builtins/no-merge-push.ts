@@ -84,7 +84,11 @@ function gitFindings(c: ShellCommand, g: GitCall, line: string): Finding[] {
   const runtime = (what: string) => deny(line, `${RUNTIME} ${what}`, `git-${sub}`);
   switch (sub) {
     case 'push':
+    case 'send-pack':
+    case 'http-push':
       return [...out, deny(line, 'pushes to a remote; a person merges and pushes (omni polly merge)', 'git-push')];
+    case 'filter-branch':
+      return [...out, deny(line, 'rewrites refs (with --all, every branch)', 'git-filter-branch')];
     case 'pull':
       return [...out, deny(line, 'pulls, which merges another branch into this one', 'git-pull')];
     case 'merge': {
