@@ -76,6 +76,9 @@ describe('Polly prompts', () => {
     expect(p).toContain('"verdict"');
     expect(p).not.toMatch(/too long/);
     expect(reviewerPrompt(task, diff, { round: 1, truncated: true })).toMatch(/too long and is cut off/);
+    // The diff holds a ``` run: the fence around it is longer, so the diff cannot close it.
+    expect(p).toContain(`\`\`\`\`diff\n${diff}\n\`\`\`\``);
+    expect(reviewerPrompt(task, '+plain', { round: 1 })).toContain('```diff\n+plain\n```');
   });
 
   it('a verdict echoed back with the prompt still parses to the reviewer\'s own answer', () => {
