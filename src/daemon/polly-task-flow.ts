@@ -121,6 +121,7 @@ export class TaskFlow {
       parent: run.lead.session,
       worktree: { base },
     });
+    if (signal.aborted) return this.stopSession(rec.id); // stopped or taken over by a person meanwhile
     // base: the commit the worktree started from (the run's base moves as tasks are merged into it).
     task.session = { session: rec.id, name: rec.name, harness: rec.harness, vendor: this.d.vendorOf(rec.harness, rec.model), branch: worktree!.branch, worktree: worktree!.path, base: worktree!.base };
     task.wait = { session: rec.id, from: 0 };
@@ -174,6 +175,7 @@ export class TaskFlow {
       tags: ['polly-reviewer', runTag(run.id)],
       parent: run.lead.session,
     });
+    if (signal.aborted) return this.stopSession(rec.id);
     task.reviewer = { session: rec.id, name: rec.name, harness: rec.harness, vendor: pick.vendor };
     task.retried = false;
     task.wait = { session: rec.id, from: 0 };
@@ -194,6 +196,7 @@ export class TaskFlow {
         return this.onReviewerTurn(run, task, again, signal);
       }
       await this.stopSession(reviewer.session);
+      if (signal.aborted) return;
       return this.toPerson(run, task, `the reviewer's verdict could not be read: ${parsed.error}`);
     }
     const review: Review = { ...parsed.verdict, round: task.round, reviewer, at: (this.d.now?.() ?? new Date()).toISOString() };
@@ -204,6 +207,7 @@ export class TaskFlow {
     this.save(run);
     // Its work is done: each round gets a fresh reviewer.
     await this.stopSession(reviewer.session);
+    if (signal.aborted) return;
     if (review.verdict === 'approve') {
       task.approvedBy = 'review';
       this.setStatus(run, task, 'approved');

@@ -195,8 +195,10 @@ describe('Polly in the daemon: plan, workers, cross-vendor review, person action
       { match: 'BRIEF-S1', run: 'echo s1 > c.txt && git add -A && git commit -qm s1' },
       { match: 'BRIEF-S2', run: 'echo s2 >> c.txt && git add -A && git commit -qm s2' },
       {
-        match: 'GOAL-SEQ',
+        // The lead's first prompt and omni's refusal both show the plan's shape ("tasks").
+        match: '"tasks"',
         replies: [
+          'No plan yet: I would rather talk.',
           fence({
             tasks: [
               { id: 's1', title: 'first', brief: 'BRIEF-S1', files: ['c.txt'] },
@@ -221,6 +223,10 @@ describe('Polly in the daemon: plan, workers, cross-vendor review, person action
       .filter((e) => e.type === 'polly.task')
       .map((e) => `${(e.data as { task: string }).task}:${(e.data as { status: string }).status}`);
     expect(steps.indexOf('s2:working')).toBeGreaterThan(steps.indexOf('s1:approved'));
+    // The first answer had no plan: refused, the lead told why, its next answer accepted.
+    const plans = (await events(t, done.lead.session)).filter((e) => e.type === 'polly.plan').map((e) => e.data);
+    expect(plans).toEqual([{ run: id, accepted: false, errors: expect.any(Array) }, { run: id, accepted: true, tasks: 2 }]);
+    expect(done.planErrors).toBeUndefined();
     // Stop: the run's live sessions end (workers, then the lead); approved tasks stay approved.
     const stopped = await api<{ run: PollyRun }>(t, 'POST', `/v1/polly/${id}/stop`);
     expect(stopped.body.run.status).toBe('stopped');
