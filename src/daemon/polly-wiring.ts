@@ -5,6 +5,7 @@ import { agentPolicies } from '../agents/grant.js';
 import { loadAgentSpec } from '../agents/spec.js';
 import { OmniError } from '../core/errors.js';
 import { YamlError } from '../core/yaml.js';
+import { pollyPolicies } from '../polly/policies.js';
 import { createGitRunner, currentBranch, gitOk, resolveRepo, worktreeDiff, worktreeState } from '../worktree/index.js';
 import type { Route } from './api.js';
 import type { OrchestratorParts } from './orchestrator-parts.js';
@@ -24,9 +25,6 @@ export interface PollyPart {
 /** The package's agents/polly.yaml: the lead's harness, model and policies. */
 const LEAD_SPEC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'agents', 'polly.yaml');
 
-/** Worker and reviewer policy sets: TEMPORARY until src/polly/policies.ts (polly-core) lands. */
-const WORKER_POLICIES = [{ ref: 'blast_radius' }];
-const REVIEWER_POLICIES = [{ ref: 'ask_on_write' }];
 
 /** The Polly service (docs/POLLY.md) on the daemon's parts, and its routes. */
 export function buildPolly(d: OrchestratorParts, opts: { leadSpecFile?: string } = {}): PollyPart {
@@ -56,7 +54,7 @@ export function buildPolly(d: OrchestratorParts, opts: { leadSpecFile?: string }
       },
     },
     leadSpec: () => leadSpec(opts.leadSpecFile ?? LEAD_SPEC, harnessNames()),
-    policies: { worker: WORKER_POLICIES, reviewer: REVIEWER_POLICIES },
+    policies: { worker: pollyPolicies('worker'), reviewer: pollyPolicies('reviewer') },
     log: (msg) => d.log(msg),
   };
   const polly = new PollyService(deps);

@@ -140,6 +140,10 @@ describe('Polly in the daemon: plan, workers, cross-vendor review, person action
       expect(s.tags).toContain(`polly.${run.id}`);
     }
     expect(reviewers.every((s) => s.status === 'exited' && s.cwd === t.work && !s.worktree)).toBe(true);
+    // Their policies (src/polly/policies.ts): reviewers change nothing, workers never merge or push.
+    const policyNames = async (id: string) => (await api<{ policies: Array<{ name: string; params?: Record<string, unknown> }> }>(t, 'GET', `/v1/sessions/${id}/policies`)).body.policies.map((p) => `${p.name}${p.params?.read_only ? ' read_only' : ''}`);
+    expect(await policyNames(reviewers[0]!.id)).toEqual(['no_merge_push read_only', 'writes_denied']);
+    expect(await policyNames(t1.session!.session)).toEqual(['no_merge_push', 'blast_radius']);
     expect(done.costUsd).toBe(0);
     expect(t1.costUsd).toBe(0);
     // The lead's log tells the story.
