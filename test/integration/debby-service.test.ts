@@ -172,3 +172,45 @@ describe('debby: heads side by side, ask, debate', () => {
     expect(again.exchanges.map((e) => e.kind)).toEqual(['ask', 'ask', 'critique', 'synthesis', 'ask']);
   });
 });
+
+describe('omni debby, the CLI, on scripted heads', () => {
+  let t: TestEnv;
+  beforeAll(async () => {
+    t = makeTestEnv();
+    await startScriptedDaemon(t);
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('starts (no terminal: prints the run id), asks, debates, shows, lists, times out with 124, stops', async () => {
+    const started = await t.omni(['debby', '--heads', 'scripted,scripted']);
+    expect(started.exitCode, String(started.stderr)).toBe(0);
+    const id = String(started.stdout).trim();
+    expect(id).toMatch(/^d_[a-z0-9]{8}$/);
+    expect(String(started.stderr)).toContain('not a terminal');
+
+    const asked = await t.omni(['debby', 'ask', id, 'hello', 'there']);
+    expect(asked.exitCode, String(asked.stderr)).toBe(0);
+    expect(String(asked.stdout)).toBe('── scripted ──\necho: hello there\n\n── scripted-2 ──\necho: hello there');
+
+    const debated = await t.omni(['debby', 'debate', 'latest', '--rounds', '1']);
+    expect(debated.exitCode, String(debated.stderr)).toBe(0);
+    expect(String(debated.stdout)).toContain('── scripted · round 1 ──\necho: This is debate round 1 of 1');
+    expect(String(debated.stdout)).toContain('── synthesis (scripted) ──\necho: Write the synthesis');
+
+    const shown = await t.omniJson<DebbyRun>(['debby', 'show', id]);
+    expect(shown.exchanges.map((e) => e.kind)).toEqual(['ask', 'critique', 'synthesis']);
+    expect(String((await t.omni(['debby', 'ls'])).stdout)).toContain(id);
+
+    const late = await t.omni(['debby', 'ask', id, '--timeout', '1', 'sleep: 4']);
+    expect(late.exitCode).toBe(124);
+    expect(String(late.stdout)).toMatch(/had not finished/);
+
+    const stopped = await t.omni(['debby', 'stop', id]);
+    expect(stopped.exitCode, String(stopped.stderr)).toBe(0);
+    expect((await t.omniJson<DebbyRun>(['debby', 'show', id])).status).toBe('ended');
+    const none = await t.omni(['debby', 'show', 'd_nosuchxx']);
+    expect(none.exitCode).toBe(3);
+  });
+});
