@@ -54,6 +54,6 @@ export function registerDebby(program: Command, run: RunAction): void {
   debby
     .command('ls')
     .description('every debby run, newest first: status, heads, exchanges, cost')
-    .option('--json', 'print {runs} as JSON')
+    .option('--json', 'print the runs as a JSON array')
     .action(run(async (_o, c: Command) => (await cmd()).debbyLsCommand(c.optsWithGlobals())));
 }

@@ -87,11 +87,11 @@ export async function debbyStopCommand(ref: string, opts: { json?: boolean }): P
   return 0;
 }
 
-/** `omni debby ls`: the runs, newest first. */
+/** `omni debby ls`: the runs, newest first (`--json`: an array, as `omni ls --json`). */
 export async function debbyLsCommand(opts: { json?: boolean }): Promise<number> {
   const { runs } = await (await client()).request<{ runs: DebbyRun[] }>('/v1/debby');
   if (opts.json) {
-    printJson({ runs });
+    printJson(runs);
     return 0;
   }
   if (!runs.length) {
