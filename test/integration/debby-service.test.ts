@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OmniEvent } from '../../src/core/events.js';
+import { runNumber } from '../../src/debby/heads.js';
 import type { DebbyExchange, DebbyRun } from '../../src/debby/types.js';
+import { execa } from 'execa';
 import { parseEvents } from '../helpers/events.js';
-import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
+import { makeTestEnv, OMNI_JS, until, type TestEnv } from '../helpers/omni.js';
 import { api, getSession, sendText, startScriptedDaemon, untilStatus } from '../helpers/scripted.js';
 
 /**
@@ -212,5 +214,28 @@ describe('omni debby, the CLI, on scripted heads', () => {
     expect((await t.omniJson<DebbyRun>(['debby', 'show', id])).status).toBe('ended');
     const none = await t.omni(['debby', 'show', 'd_nosuchxx']);
     expect(none.exitCode).toBe(3);
+  });
+
+  it("on a terminal, opens the Debby view in a tmux session debby-<n> of omni's server and attaches this terminal to it", async () => {
+    // A terminal of its own: a pane of another tmux server (not the person's tmux: TMUX unset).
+    const term = path.join(t.dir, 'term.sock');
+    const env = { ...t.env, TMUX: '', TMUX_PANE: '' };
+    await execa('tmux', ['-S', term, '-f', '/dev/null', 'new-session', '-d', '-s', 'term', '-x', '160', '-y', '40', '-c', t.work, `env -u TMUX ${process.execPath} ${OMNI_JS} debby --heads scripted,scripted; sleep 30`], { env, extendEnv: false });
+    try {
+      const run = await until(async () => (await api<{ runs: DebbyRun[] }>(t, 'GET', '/v1/debby')).body.runs.find((r) => r.status === 'live'), 20_000, 'the run');
+      const name = `debby-${runNumber(run)}`;
+      expect(run.heads.map((h) => h.name)).toEqual([`${name}-scripted`, `${name}-scripted-2`]);
+      // The view runs in omni's tmux as `omni debby view <run>`, with a client on it: this terminal.
+      const view = await until(async () => {
+        const r = await t.tmux(['list-panes', '-t', `=${name}`, '-F', '#{pane_start_command}']);
+        return r.exitCode === 0 && String(r.stdout).includes(`debby view ${run.id}`) && String(r.stdout);
+      }, 20_000, `the view session ${name}`);
+      expect(view).toContain(OMNI_JS);
+      await until(async () => String((await t.tmux(['list-clients', '-t', `=${name}`, '-F', '#{client_session}'])).stdout).trim() === name, 20_000, `a client attached to ${name}`);
+      // The heads keep their own tmux sessions.
+      for (const h of run.heads) expect((await t.tmux(['has-session', '-t', `=${h.session}`])).exitCode).toBe(0);
+    } finally {
+      await execa('tmux', ['-S', term, 'kill-server'], { reject: false });
+    }
   });
 });
