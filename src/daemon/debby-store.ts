@@ -13,6 +13,7 @@ export class DebbyStore {
   constructor(
     private readonly dir: string,
     private readonly log: (msg: string) => void = () => {},
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Read every stored run (a file that does not parse is logged and skipped, never deleted). */
@@ -27,9 +28,20 @@ export class DebbyStore {
       if (!/^d_[a-z0-9]+\.json$/.test(name)) continue;
       try {
         const run = JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as DebbyRun;
-        // A run cannot still be mid-exchange after a restart: whatever was being awaited is gone.
-        if (run.busy) delete run.busy;
         this.runs.set(run.id, run);
+        // A run cannot still be mid-exchange after a restart: what was being awaited is gone, so
+        // the exchange ends here, each head without an answer saying why.
+        const last = run.exchanges.at(-1);
+        if (run.busy || (last && !last.endedAt)) {
+          delete run.busy;
+          if (last && !last.endedAt) {
+            const answered = new Set(last.answers.map((a) => a.head));
+            const heads = last.kind === 'synthesis' ? [/^synthesis by (.+)$/.exec(last.prompt)?.[1] ?? run.synth] : run.heads.map((h) => h.label);
+            for (const head of heads) if (!answered.has(head)) last.answers.push({ head, text: '', error: "omni's daemon stopped before the answer came" });
+            last.endedAt = this.now().toISOString();
+          }
+          this.put(run);
+        }
       } catch (err) {
         this.log(`debby: skipping ${name}: ${(err as Error).message}`);
       }
