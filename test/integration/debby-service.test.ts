@@ -212,6 +212,9 @@ describe('omni debby, the CLI, on scripted heads', () => {
     const stopped = await t.omni(['debby', 'stop', id]);
     expect(stopped.exitCode, String(stopped.stderr)).toBe(0);
     expect((await t.omniJson<DebbyRun>(['debby', 'show', id])).status).toBe('ended');
+    const refused = await t.omni(['debby', 'ask', id, 'anyone?']);
+    expect(refused.exitCode).toBe(8);
+    expect(String(refused.stderr)).toContain('has ended');
     const none = await t.omni(['debby', 'show', 'd_nosuchxx']);
     expect(none.exitCode).toBe(3);
   });
