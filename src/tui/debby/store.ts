@@ -238,6 +238,7 @@ export class DebbyStore {
     try {
       const r = await call(id);
       if (r.run && r.run.id === id) this.setRun(r.run);
+      this.message = undefined; // what was refused meanwhile is moot now
       return true;
     } catch (err) {
       this.message = { text: `${what === 'asking' ? 'ask' : 'debate'} failed: ${errorText(err)}`, kind: 'error' };
@@ -321,6 +322,8 @@ export class DebbyStore {
     this.held = [];
     try {
       await this.refresh();
+      // The stream is open and the run is in: live, even before the first event comes.
+      if (!this.loadError && this.conn.state === 'connecting') this.conn = { state: 'live' };
       const run = this.run;
       const read = this.opts.source.headEvents;
       const lastX = run?.exchanges[run.exchanges.length - 1];

@@ -92,7 +92,16 @@ export function DebbyView({ store, onExit }: DebbyViewProps) {
       <Text wrap="truncate-end" color="cyan">
         {snap.agreement}
       </Text>
-      {snap.busy ? <Text color="cyan">{snap.busy}</Text> : snap.message ? <MessageLine message={snap.message} /> : <Text> </Text>}
+      {snap.busy ? (
+        <Text wrap="truncate-end">
+          <Text color="cyan">{snap.busy}</Text>
+          {snap.message ? <Text color={snap.message.kind === 'error' ? 'red' : 'green'}> · {snap.message.text}</Text> : null}
+        </Text>
+      ) : snap.message ? (
+        <MessageLine message={snap.message} />
+      ) : (
+        <Text> </Text>
+      )}
       <Text wrap="truncate-start">
         <Text bold color={snap.busy ? 'gray' : 'green'}>
           ›{' '}
