@@ -82,7 +82,7 @@ function fakeDaemon(run: DebbyRun, logs: Record<string, OmniEvent[]> = {}) {
       feeds.push(f);
       return f.iterable;
     },
-    heads: async () => state.run.heads.map((h) => ({ id: h.session, status: 'idle' as const })),
+    heads: async (ids) => ids.map((id) => ({ id, status: 'idle' as const })),
     headEvents: async (session, last) => (logs[session] ?? []).slice(-last),
     ask: vi.fn(async (id: string, text: string) => {
       state.asks.push([id, text]);

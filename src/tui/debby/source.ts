@@ -13,7 +13,7 @@ export function clientDebbySource(c: OmniClient, cwd: string): DebbySource {
   return {
     run: async (ref) => (await c.request<{ run: DebbyRun }>(ref === 'latest' ? `${at(ref)}?cwd=${encodeURIComponent(cwd)}` : at(ref), { timeoutMs: 10_000 })).run,
     events: (signal) => c.stream<OmniEvent>('/v1/events', signal),
-    heads: async (id) => (await c.sessions(true, [`debby:${id}`])).sessions.map((s) => ({ id: s.id, status: s.status })),
+    heads: async (ids) => (await c.sessions(true)).sessions.filter((s) => ids.includes(s.id)).map((s) => ({ id: s.id, status: s.status })),
     headEvents: async (session, last) => {
       const out: OmniEvent[] = [];
       for await (const ev of c.stream<OmniEvent>(`/v1/sessions/${encodeURIComponent(session)}/events?last=${last}`)) out.push(ev);

@@ -22,8 +22,8 @@ export interface DebbySource {
   run(ref: string): Promise<DebbyRun>;
   /** `GET /v1/events`: every session's new events. */
   events(signal: AbortSignal): AsyncIterable<OmniEvent>;
-  /** The heads' sessions' status (`GET /v1/sessions?all=1&tag=debby:<id>`). */
-  heads?(runId: string): Promise<Array<{ id: string; status: SessionStatus }>>;
+  /** The status of these sessions (the heads'), from `GET /v1/sessions?all=1`. */
+  heads?(ids: readonly string[]): Promise<Array<{ id: string; status: SessionStatus }>>;
   /** A head's last `last` events from its log, oldest first (`GET /v1/sessions/:id/events?last=N`). */
   headEvents?(session: string, last: number): Promise<OmniEvent[]>;
   /** `POST /v1/debby/:run/ask {text}`. */
@@ -360,7 +360,7 @@ export class DebbyStore {
     }
     if (!src.heads) return;
     try {
-      for (const h of await src.heads(this.ref)) this.status.set(h.id, h.status);
+      for (const h of await src.heads(this.run!.heads.map((x) => x.session))) this.status.set(h.id, h.status);
       this.emit();
     } catch {
       // No status shown is the honest fallback; the run itself is in.
