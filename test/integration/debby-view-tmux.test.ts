@@ -32,7 +32,7 @@ describe('the Debby view in a real terminal', () => {
       throw new Error(`${(err as Error).message}\n--- screen ---\n${await screen()}`);
     });
   /** The screen line that has both texts: the two columns side by side. */
-  const sideBySide = (s: string, a: string, b: string) => s.split('\n').find((l) => l.includes(a) && l.includes(b) && l.indexOf(a) < l.indexOf('│') && l.indexOf('│') < l.indexOf(b));
+  const sideBySide = (s: string, a: string, b: string) => s.split('\n').find((l) => l.indexOf(a) !== -1 && l.indexOf(a) < l.indexOf('│') && l.indexOf('│') < l.lastIndexOf(b));
   const getRun = async () => (await api<{ run: DebbyRun }>(t, 'GET', `/v1/debby/${RUN}`)).body.run;
 
   beforeAll(async () => {
@@ -89,10 +89,13 @@ describe('the Debby view in a real terminal', () => {
   });
 
   it('draws the latest run (no RUN given) with a column per head side by side, the agreement line and the costs', async () => {
-    const s = await untilScreen((s) => Boolean(sideBySide(s, 'Guard the shared cache with a mutex.', 'Guard the shared cache with a channel.')), 'both answers side by side');
+    const s = await untilScreen(
+      (s) => Boolean(sideBySide(s, 'Guard the shared cache with a mutex.', 'Guard the shared cache with a channel.') && sideBySide(s, 'idle', 'idle')),
+      'both answers side by side, and the heads idle',
+    );
     expect(s).toMatch(new RegExp(`omni debby ${RUN} · live · 2 heads · total \\$0`));
     expect(s).toContain('question: how should the workers share the cache?');
-    expect(sideBySide(s, 'scripted ·', 'scripted-2 ·')).toMatch(/scripted · idle · \$0 · synth\s+│ scripted-2 · idle · \$0/);
+    expect(sideBySide(s, 'scripted ·', 'scripted-2 (scripted) ·')).toMatch(/scripted · idle · \$0 · synth\s+│ scripted-2 \(scripted\) · idle · \$0/);
     expect(sideBySide(s, 'ask 1', 'ask 1')).toBeTruthy();
     // {guard, shared, cache, mutex} and {guard, shared, cache, channel}: 3 words of 5.
     expect(s).toContain('agree 60% · only scripted: mutex · only scripted-2: channel');
@@ -112,7 +115,7 @@ describe('the Debby view in a real terminal', () => {
     for (let i = 0; i < 'too soon'.length; i++) await keys('BSpace');
     await type('what is six times seven?');
     await keys('Enter');
-    const s = await untilScreen((s) => Boolean(sideBySide(s, 'echo: what is six times seven?', 'echo: what is six times seven?')), 'both echoes side by side');
+    const s = await untilScreen((s) => Boolean(sideBySide(s, 'echo: what is six times seven?', 'echo: what is six times seven?')) && !s.includes('asking…'), 'both echoes side by side');
     expect(s).toContain('question: what is six times seven?');
     expect(sideBySide(s, 'ask 3', 'ask 3')).toBeTruthy();
     const run = await getRun();

@@ -263,8 +263,11 @@ export class DebbyStore {
       case 'debby.exchange': {
         const d = (ev as OmniEvent<'debby.exchange'>).data;
         if (d.run !== this.run?.id) return false;
-        if (d.state === 'started') this.live.set(s, { n: d.n, kind: d.kind, ...(d.round !== undefined ? { round: d.round } : {}), text: '', partial: '', open: true });
-        else {
+        if (d.state === 'started') {
+          this.live.set(s, { n: d.n, kind: d.kind, ...(d.round !== undefined ? { round: d.round } : {}), text: '', partial: '', open: true });
+          // The daemon stores an exchange as it starts: its question, for the line above the columns.
+          if (!this.run.exchanges.some((x) => x.n === d.n)) this.refetchSoon();
+        } else {
           if (stream && stream.n === d.n) stream.open = false;
           void this.refresh();
         }

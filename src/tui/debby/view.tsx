@@ -51,7 +51,10 @@ export function DebbyView({ store, onExit }: DebbyViewProps) {
     if (p.kind === 'none') return setLine('');
     // Refused while an exchange is under way: the line stays, to be sent when it is over.
     const no = p.kind === 'ask' || p.kind === 'debate' ? store.refusal() : undefined;
-    if (no) return store.setMessage(no, 'error');
+    if (no) {
+      setLine(e.text);
+      return store.setMessage(no, 'error');
+    }
     setLine('');
     void store.submit(e.text);
   });
