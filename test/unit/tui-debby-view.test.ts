@@ -184,7 +184,11 @@ describe('DebbyStore', () => {
     expect(t.col('claude')).toMatchObject({ title: 'ask 1', text: 'old claude answer', streaming: false, status: 'idle', costUsd: 0.01 });
 
     const e = t.events();
+    // The daemon stores the exchange as it starts: a view that did not ask reads its question then.
+    t.state.run.exchanges.push({ n: 2, kind: 'ask', prompt: 'the new question', startedAt: new Date(T0).toISOString(), answers: [] });
+    t.state.run.busy = true;
     e.push(said('s_c', 20, 'a late message of an earlier turn: not shown'), started('s_c', 21, 2), started('s_x', 31, 2));
+    await until(() => expect(t.snap().question).toBe('the new question'));
     e.push(user('s_c', 22, 'the new question'), delta('s_c', 23, 'Use a '), delta('s_c', 24, 'mutex'));
     await until(() => expect(t.col('claude')).toMatchObject({ title: 'ask 2', text: 'Use a mutex', streaming: true }));
     expect(t.col('codex')).toMatchObject({ title: 'ask 2', text: '', streaming: true });
@@ -194,7 +198,8 @@ describe('DebbyStore', () => {
     await until(() => expect(t.col('codex').text).toBe('A channel.'));
 
     // The exchange ends: the daemon has stored it, the view reads it again.
-    t.state.run.exchanges.push(asked(2, 'the new question', 'Use a mutex. Or a channel (stored).', 'A channel (stored).'));
+    t.state.run.exchanges[1] = asked(2, 'the new question', 'Use a mutex. Or a channel (stored).', 'A channel (stored).');
+    delete t.state.run.busy;
     const calls = t.state.runCalls;
     e.push(done('s_c', 27, 2), done('s_x', 34, 2));
     await until(() => expect(t.state.runCalls).toBeGreaterThan(calls));
@@ -312,6 +317,16 @@ describe('DebbyView (ink-testing-library)', () => {
     await until(() => expect(v.frame()).toContain('one exchange at a time'));
     expect(v.frame()).toContain('› /debate 2');
     expect(t.source.debate).not.toHaveBeenCalled();
+    // A line and its Enter in one read (a paste): refused the same way, and kept.
+    for (let i = 0; i < 9; i++) v.r.stdin.write('\u007f');
+    await until(() => expect(v.frame()).toMatch(/^›\s*$/m));
+    v.r.stdin.write('and now?\r');
+    await until(() => expect(v.frame()).toContain('› and now?'));
+    expect(t.source.ask).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 8; i++) v.r.stdin.write('\u007f');
+    await tick();
+    v.r.stdin.write('/debate 2');
+    await until(() => expect(v.frame()).toContain('› /debate 2'));
     t.release();
     await until(() => expect(v.frame()).not.toContain('asking…'));
     v.r.stdin.write(ENTER);
