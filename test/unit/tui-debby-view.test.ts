@@ -208,6 +208,23 @@ describe('DebbyStore', () => {
     expect(t.snap().question).toBe('the new question');
   });
 
+  it('an exchange asked elsewhere: the view is busy until the daemon has closed it, with no event to say so', async () => {
+    const t = follow(baseRun({ exchanges: [asked(1, 'q', 'a', 'b')] }));
+    await until(() => expect(t.snap().connection).toBe('live'));
+    t.state.run.exchanges.push({ n: 2, kind: 'ask', prompt: 'from the CLI', startedAt: new Date(T0).toISOString(), answers: [] });
+    t.state.run.busy = true;
+    t.events().push(started('s_c', 21, 2), started('s_x', 31, 2), said('s_c', 22, 'yes'), said('s_x', 32, 'no'));
+    await until(() => expect(t.snap().busy).toBe('the heads are answering…'));
+    // Both heads are done; the daemon stores the exchange a moment later.
+    t.events().push(done('s_c', 23, 2), done('s_x', 33, 2));
+    await until(() => expect(t.col('codex').streaming).toBe(false));
+    expect(t.snap().busy).toBe('the heads are answering…');
+    t.state.run.exchanges[1] = asked(2, 'from the CLI', 'yes', 'no');
+    delete t.state.run.busy;
+    await until(() => expect(t.snap().busy).toBeUndefined(), 3000);
+    expect(t.store.refusal()).toBeUndefined();
+  });
+
   it('a head usage event refetches the run (the costs); events of other sessions are ignored', async () => {
     const t = follow(baseRun());
     await until(() => expect(t.snap().connection).toBe('live'));

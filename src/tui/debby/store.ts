@@ -42,6 +42,8 @@ export interface DebbyStoreOptions {
   retryMs?: number;
   /** Events read back from each head's log when the view opens mid-exchange. */
   backfill?: number;
+  /** How often the run is read while the daemon still calls it busy and no head is answering (ms). */
+  busyPollMs?: number;
 }
 
 export interface DebbySnapshot {
@@ -309,10 +311,10 @@ export class DebbyStore {
     }
   }
 
-  /** A refetch for the costs, at most one per `refetchMs`. */
-  private refetchSoon(): void {
+  /** A refetch for the costs, at most one per `refetchMs` (or per `gapMs`). */
+  private refetchSoon(gapMs = this.opts.refetchMs ?? 250): void {
     if (this.fetchTimer || this.disposed) return;
-    const wait = Math.max(0, this.lastFetch + (this.opts.refetchMs ?? 250) - Date.now());
+    const wait = Math.max(0, this.lastFetch + gapMs - Date.now());
     this.fetchTimer = setTimeout(() => {
       this.fetchTimer = undefined;
       void this.refresh();
@@ -356,6 +358,9 @@ export class DebbyStore {
       this.ref = run.id; // `latest` is resolved once: the view stays on the run it opened
       this.loadError = undefined;
       this.setRun(run);
+      // Every head is done but the daemon has not closed the exchange yet (it stores it after the
+      // heads' `done`): no event will say when it has, so look again shortly.
+      if (run.busy && ![...this.live.values()].some((l) => l.open)) this.refetchSoon(this.opts.busyPollMs ?? 500);
     } catch (err) {
       this.loadError = errorText(err);
       this.emit();

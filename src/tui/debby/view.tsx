@@ -63,7 +63,8 @@ export function DebbyView({ store, onExit }: DebbyViewProps) {
   const height = stdout.rows || 0; // 0: not a terminal (tests): no limit
   const n = Math.max(1, snap.columns.length);
   const colWidth = Math.max(8, Math.floor((width - 1 - GAP * (n - 1)) / n));
-  const room = height ? Math.max(1, height - FIXED - (snap.connection === 'live' ? 0 : 1)) : Infinity;
+  // One line spare: a frame as tall as the terminal makes Ink clear the screen on every redraw.
+  const room = height ? Math.max(1, height - FIXED - 1 - (snap.connection === 'live' ? 0 : 1)) : Infinity;
 
   return (
     <Box flexDirection="column">
