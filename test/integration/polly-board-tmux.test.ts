@@ -133,6 +133,7 @@ describe('omni polly board in a real terminal', () => {
   }, 60_000);
 
   it('q leaves the shell screen as it was', async () => {
+    await untilScreen((s) => Boolean(rowOf(s, 't1')), 'the board, still up');
     await keys('q');
     const after = await untilScreen((s) => s.includes('AFTER-BOARD'), 'the shell again');
     expect(after).toContain('BEFORE-BOARD');
