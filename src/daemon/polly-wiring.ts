@@ -27,7 +27,7 @@ const LEAD_SPEC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 
 /** The Polly service (docs/POLLY.md) on the daemon's parts, and its routes. */
-export function buildPolly(d: OrchestratorParts, opts: { leadSpecFile?: string } = {}): PollyPart {
+export function buildPolly(d: OrchestratorParts): PollyPart {
   const git = createGitRunner();
   const harnessNames = () => d.harnesses.all().map((h) => h.name);
   const deps: PollyDeps = {
@@ -53,7 +53,7 @@ export function buildPolly(d: OrchestratorParts, opts: { leadSpecFile?: string }
         return { files: s.files, insertions: s.insertions, deletions: s.deletions };
       },
     },
-    leadSpec: () => leadSpec(opts.leadSpecFile ?? LEAD_SPEC, harnessNames()),
+    leadSpec: () => leadSpec(LEAD_SPEC, harnessNames()),
     policies: { worker: pollyPolicies('worker'), reviewer: pollyPolicies('reviewer') },
     log: (msg) => d.log(msg),
   };

@@ -121,7 +121,19 @@ describe('omni polly board in a real terminal', () => {
     expect(body.run.tasks!.find((x) => x.id === 't2')).toMatchObject({ status: 'approved', approvedBy: 'person' });
   }, 60_000);
 
+  it('omni polly merge --task t1 --yes merges its real branch into main and records it; the board follows', async () => {
+    const r = await t.omni(['polly', 'merge', run.id, '--task', 't1', '--yes', '--json']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const out = JSON.parse(String(r.stdout)) as { tasks: string[]; marked: string[]; result: { updated: boolean; into: string } };
+    expect(out).toMatchObject({ tasks: ['t1'], marked: ['t1'], result: { updated: true, into: 'main' } });
+    expect(sh(t.work, 'show', 'main:src/limit.ts')).toBe('export const LIMIT_PER_MINUTE = 60;');
+    const { body } = await api<{ run: PollyRun }>(t, 'GET', `/v1/polly/${run.id}`);
+    expect(body.run.tasks!.find((x) => x.id === 't1')).toMatchObject({ status: 'merged', merged: { commit: sh(t.work, 'rev-parse', 'main') } });
+    await untilScreen((s) => /t1\s+title of t1\s+claude\s+merged/.test(rowOf(s, 't1')), 't1 merged on the board');
+  }, 60_000);
+
   it('q leaves the shell screen as it was', async () => {
+    await untilScreen((s) => Boolean(rowOf(s, 't1')), 'the board, still up');
     await keys('q');
     const after = await untilScreen((s) => s.includes('AFTER-BOARD'), 'the shell again');
     expect(after).toContain('BEFORE-BOARD');

@@ -273,6 +273,20 @@ describe('the Polly board (Ink)', () => {
     expect(v.fetches() - mid).toBeLessThanOrEqual(2);
   });
 
+  it('re-reads the run every refreshMs too (a change whose event has no lead log to land in)', async () => {
+    const v = view(board(), { refreshMs: 60 });
+    await until(() => expect(v.frame()).toContain('t3'));
+    const next = board();
+    next.tasks![0] = { ...next.tasks![0]!, status: 'merged' };
+    v.set(next);
+    await until(() => expect(v.line(/ t1 /)).toMatch(/merged/), 1000);
+    const none = view(board());
+    await until(() => expect(none.frame()).toContain('t3'));
+    const n = none.fetches();
+    await tick(200);
+    expect(none.fetches()).toBe(n); // without it, no events: no fetch
+  });
+
   it('a run still planning: no rows, the lead to talk to, the refused plan', async () => {
     const v = view(pollyRun(undefined, { planErrors: ['no "tasks" array in the plan'] }));
     await until(() => expect(v.frame()).toContain('no tasks yet: the lead is planning (omni attach polly-1 to talk to it)'));

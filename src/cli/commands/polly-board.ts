@@ -30,7 +30,7 @@ export async function pollyBoardCommand(ref: string | undefined, opts: { json?: 
   const first = await api.run(ref ?? 'latest', cwd);
   preferProductionReact();
   const [{ render }, React, { PollyBoardView }] = await Promise.all([import('ink'), import('react'), import('../../tui/polly/view.js')]);
-  const store = new PollyBoardStore({ api, ref: first.id, cwd, diff: readDiff, merge: boardMerge(c, api) });
+  const store = new PollyBoardStore({ api, ref: first.id, cwd, diff: readDiff, merge: boardMerge(c, api), refreshMs: 10_000 });
   store.setRun(first);
   const screen = altScreen();
   try {

@@ -40,6 +40,12 @@ export interface BoardStoreOptions {
   merge?: (run: PollyRun, progress: (line: string) => void) => Promise<StatusMessage>;
   /** At most one refetch per this many ms while events pour in (default 250: ≤ 4/s). */
   throttleMs?: number;
+  /**
+   * Also re-read the run this often (0: never). A run's events go to its lead's log; when that
+   * session is gone (removed, or the daemon cannot write there) a change made from elsewhere,
+   * such as `omni polly merge` in another shell, still shows within this long.
+   */
+  refreshMs?: number;
   retryMs?: number;
 }
 
@@ -129,6 +135,10 @@ export class PollyBoardStore {
   /** Follow the event stream (reopened after `retryMs` when it ends or breaks) until `signal` aborts. */
   async follow(signal: AbortSignal): Promise<void> {
     const retryMs = this.opts.retryMs ?? 1000;
+    const every = this.opts.refreshMs ?? 0;
+    const timer = every > 0 ? setInterval(() => void this.refresh(), every) : undefined;
+    timer?.unref?.();
+    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
     while (!signal.aborted && !this.disposed) {
       this.conn = { state: 'connecting', ...(this.conn.error ? { error: this.conn.error } : {}) };
       this.emit();
@@ -146,13 +156,14 @@ export class PollyBoardStore {
       } catch (err) {
         this.conn = isAbort(err) || signal.aborted ? { state: 'ended' } : { state: 'error', error: errorText(err) };
       }
-      if (this.disposed || signal.aborted) return;
+      if (this.disposed || signal.aborted) break;
       this.emit();
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, retryMs);
         signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
       });
     }
+    clearInterval(timer);
   }
 
   // --- selection and pager ---
