@@ -91,6 +91,16 @@ describe('omni polly board in a real terminal', () => {
     expect((await api(t, 'GET', `/v1/polly/${run.id}`)).status).toBe(200);
   }, 60_000);
 
+  it('omni polly "goal" with no reviewer of another vendor is refused before anything starts (exit 2)', async () => {
+    const before = (await t.omniJson<unknown[]>(['ls', '--all'])).length;
+    const r = await t.omni(['polly', 'add rate limiting', '--workers', 'claude', '--reviewers', 'claude', '--detach']);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain('no reviewer of another vendor for worker claude (anthropic)');
+    expect(String(r.stdout)).toBe('');
+    expect((await t.omniJson<PollyRun[]>(['polly', 'ls'])).map((x) => x.id)).toEqual([run.id]);
+    expect((await t.omniJson<unknown[]>(['ls', '--all'])).length).toBe(before);
+  }, 60_000);
+
   it('draws the header and a row per task, with branch, diffstat and after', async () => {
     const s = await untilScreen((s) => Boolean(rowOf(s, 't1') && rowOf(s, 't3')), 'the rows');
     expect(s).toContain(`Polly ${run.id} · running`);
