@@ -84,18 +84,23 @@ export class PollyService {
       routed: 0,
     };
     this.d.store.saveEnv(id, env);
-    const { rec } = await this.d.startChild({
-      harness: leadHarness,
-      name: this.freeLeadName(),
-      cwd: req.cwd,
-      env,
-      ...(spec.model && leadHarness === spec.harness ? { model: spec.model } : {}),
-      policies: spec.policies,
-      prompt: leadPrompt(run),
-      ...(spec.file ? { agent: { name: 'polly', file: spec.file } } : {}),
-      sandbox: spec.sandbox ? [spec.sandbox] : [],
-      tags: ['polly', runTag(id)],
-    });
+    const { rec } = await this.d
+      .startChild({
+        harness: leadHarness,
+        name: this.freeLeadName(),
+        cwd: req.cwd,
+        env,
+        ...(spec.model && leadHarness === spec.harness ? { model: spec.model } : {}),
+        policies: spec.policies,
+        prompt: leadPrompt(run),
+        ...(spec.file ? { agent: { name: 'polly', file: spec.file } } : {}),
+        sandbox: spec.sandbox ? [spec.sandbox] : [],
+        tags: ['polly', runTag(id)],
+      })
+      .catch((err: unknown) => {
+        this.d.store.remove(id); // nothing started: no run, and its env.json goes with it
+        throw err;
+      });
     run.lead = { session: rec.id, name: rec.name, harness: rec.harness };
     run.leadWait = { session: rec.id, from: 0 };
     this.d.store.save(run);
@@ -177,14 +182,15 @@ export class PollyService {
     const run = this.find(ref);
     this.planning.get(run.id)?.abort();
     this.flow.abort(run);
-    const mine = this.d.sessions.all().filter((s) => isLive(s.status) && s.tags?.includes(runTag(run.id)));
-    for (const s of [...mine.filter((s) => s.id !== run.lead.session), ...mine.filter((s) => s.id === run.lead.session)]) await this.flow.stopSession(s.id);
+    // Statuses first: their events land in the lead's log before its end.
     if (run.status === 'planning' || run.status === 'running') {
       for (const t of run.tasks ?? []) if (!['approved', 'merged', 'stopped'].includes(t.status)) this.flow.setStatus(run, t, 'stopped', 'the run was stopped');
       run.status = 'stopped';
       delete run.leadWait;
       this.d.store.save(run);
     }
+    const mine = this.d.sessions.all().filter((s) => isLive(s.status) && s.tags?.includes(runTag(run.id)));
+    for (const s of [...mine.filter((s) => s.id !== run.lead.session), ...mine.filter((s) => s.id === run.lead.session)]) await this.flow.stopSession(s.id);
     return this.read(run);
   }
 

@@ -85,6 +85,10 @@ export class PollyStore {
     return readJsonFile<Record<string, string>>(path.join(this.dir(id), 'env.json')) ?? {};
   }
 
+  remove(id: string): void {
+    fs.rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
   load(id: string): StoredRun | undefined {
     try {
       return readJsonFile<StoredRun>(path.join(this.dir(id), 'run.json'));

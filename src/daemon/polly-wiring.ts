@@ -5,6 +5,7 @@ import { agentPolicies } from '../agents/grant.js';
 import { loadAgentSpec } from '../agents/spec.js';
 import { OmniError } from '../core/errors.js';
 import { YamlError } from '../core/yaml.js';
+import { pollyPolicies } from '../polly/policies.js';
 import { createGitRunner, currentBranch, gitOk, resolveRepo, worktreeDiff, worktreeState } from '../worktree/index.js';
 import type { Route } from './api.js';
 import type { OrchestratorParts } from './orchestrator-parts.js';
@@ -24,12 +25,9 @@ export interface PollyPart {
 /** The package's agents/polly.yaml: the lead's harness, model and policies. */
 const LEAD_SPEC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'agents', 'polly.yaml');
 
-/** Worker and reviewer policy sets: TEMPORARY until src/polly/policies.ts (polly-core) lands. */
-const WORKER_POLICIES = [{ ref: 'blast_radius' }];
-const REVIEWER_POLICIES = [{ ref: 'ask_on_write' }];
 
 /** The Polly service (docs/POLLY.md) on the daemon's parts, and its routes. */
-export function buildPolly(d: OrchestratorParts, opts: { leadSpecFile?: string } = {}): PollyPart {
+export function buildPolly(d: OrchestratorParts): PollyPart {
   const git = createGitRunner();
   const harnessNames = () => d.harnesses.all().map((h) => h.name);
   const deps: PollyDeps = {
@@ -55,8 +53,8 @@ export function buildPolly(d: OrchestratorParts, opts: { leadSpecFile?: string }
         return { files: s.files, insertions: s.insertions, deletions: s.deletions };
       },
     },
-    leadSpec: () => leadSpec(opts.leadSpecFile ?? LEAD_SPEC, harnessNames()),
-    policies: { worker: WORKER_POLICIES, reviewer: REVIEWER_POLICIES },
+    leadSpec: () => leadSpec(LEAD_SPEC, harnessNames()),
+    policies: { worker: pollyPolicies('worker'), reviewer: pollyPolicies('reviewer') },
     log: (msg) => d.log(msg),
   };
   const polly = new PollyService(deps);

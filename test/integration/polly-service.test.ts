@@ -140,6 +140,12 @@ describe('Polly in the daemon: plan, workers, cross-vendor review, person action
       expect(s.tags).toContain(`polly.${run.id}`);
     }
     expect(reviewers.every((s) => s.status === 'exited' && s.cwd === t.work && !s.worktree)).toBe(true);
+    // Polly's policy sets (src/polly/policies.ts, agents/polly.yaml): workers may not merge or
+    // push; reviewers and the lead write nothing and git only reads.
+    const policies = async (id: string) => (await api<{ policies: Array<{ name: string }> }>(t, 'GET', `/v1/sessions/${id}/policies`)).body.policies.map((p) => p.name);
+    expect(await policies(t1.session!.session)).toEqual(expect.arrayContaining(['no_merge_push', 'blast_radius']));
+    expect(await policies(reviewers[0]!.id)).toEqual(expect.arrayContaining(['no_merge_push', 'writes_denied']));
+    expect(await policies(run.lead.session)).toEqual(expect.arrayContaining(['no_merge_push', 'writes_denied']));
     expect(done.costUsd).toBe(0);
     expect(t1.costUsd).toBe(0);
     // The lead's log tells the story.
