@@ -6,7 +6,7 @@ import type { ChildStartRequest } from './child-start.js';
 import type { SendResult } from './pane-io.js';
 import type { PolicyRefInput } from './policy-service.js';
 import type { PollyStore } from './polly-store.js';
-import type { TurnEnd } from './polly-turn.js';
+import type { TurnAnswer } from './turns.js';
 
 /** Real git, as the Polly service needs it (polly-wiring.ts builds it on src/worktree). */
 export interface PollyGit {
@@ -39,8 +39,8 @@ export interface PollyDeps {
   };
   /** The composer's one way of starting a session (child-start.ts). */
   startChild(req: ChildStartRequest): Promise<{ rec: SessionRecord; worktree?: SessionWorktree }>;
-  /** The end of the first turn after seq `from` (polly-turn.ts). */
-  turnEnd(id: string, from: number, signal: AbortSignal): Promise<TurnEnd>;
+  /** The end of the first turn after seq `from`, read from the log first (Turns.waitTurnEnd: a restart resumes). */
+  turnEnd(id: string, from: number, signal: AbortSignal): Promise<TurnAnswer>;
   lastSeq(rec: SessionRecord): number;
   emit(rec: SessionRecord, ev: NewEvent): void;
   harnessNames(): string[];

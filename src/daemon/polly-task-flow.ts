@@ -7,7 +7,7 @@ import type { Review, TaskStatus } from '../polly/types.js';
 import { parseVerdict } from '../polly/verdict.js';
 import { REVIEW_DIFF_MAX_BYTES, type PollyDeps } from './polly-deps.js';
 import type { StoredRun, StoredTask, TurnWait } from './polly-store.js';
-import type { TurnEnd } from './polly-turn.js';
+import type { TurnAnswer } from './turns.js';
 
 /** Tags every session of a run carries (a tag has no ':', so `polly.<run id>`). */
 export const runTag = (id: string) => `polly.${id}`;
@@ -133,7 +133,7 @@ export class TaskFlow {
   }
 
   /** Type the wait's prompt if it has one not yet typed, then wait for the turn it starts. */
-  async await(run: StoredRun, wait: TurnWait, signal: AbortSignal): Promise<TurnEnd> {
+  async await(run: StoredRun, wait: TurnWait, signal: AbortSignal): Promise<TurnAnswer> {
     if (wait.prompt !== undefined && !wait.sent) {
       const rec = this.live(wait.session);
       const sent = await this.d.sessions.send(rec, wait.prompt);
@@ -145,14 +145,14 @@ export class TaskFlow {
   }
 
   /** Record a prompt for a session (and the seq its turn comes after), then type it and wait. */
-  prompt(run: StoredRun, task: StoredTask, session: string, text: string, status: 'working' | 'reviewing', signal: AbortSignal): Promise<TurnEnd> {
+  prompt(run: StoredRun, task: StoredTask, session: string, text: string, status: 'working' | 'reviewing', signal: AbortSignal): Promise<TurnAnswer> {
     const rec = this.live(session);
     task.wait = { session, from: this.d.lastSeq(rec), prompt: text };
     this.setStatus(run, task, status);
     return this.await(run, task.wait, signal);
   }
 
-  async onWorkerTurn(run: StoredRun, task: StoredTask, end: TurnEnd, signal: AbortSignal): Promise<void> {
+  async onWorkerTurn(run: StoredRun, task: StoredTask, end: TurnAnswer, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const s = task.session!;
     if (end.status !== 'idle') return this.toPerson(run, task, `the worker session ${s.name} ended (${end.status}) before its turn did`);
@@ -185,7 +185,7 @@ export class TaskFlow {
     await this.onReviewerTurn(run, task, await this.await(run, task.wait, signal), signal);
   }
 
-  async onReviewerTurn(run: StoredRun, task: StoredTask, end: TurnEnd, signal: AbortSignal): Promise<void> {
+  async onReviewerTurn(run: StoredRun, task: StoredTask, end: TurnAnswer, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const reviewer = task.reviewer!;
     if (end.status !== 'idle') return this.toPerson(run, task, `the reviewer session ${reviewer.name} ended (${end.status}) before its verdict`);

@@ -13,7 +13,6 @@ import { pollyRoutes } from './polly-api.js';
 import type { LeadSpec, PollyDeps } from './polly-deps.js';
 import { PollyService } from './polly-service.js';
 import { PollyStore } from './polly-store.js';
-import { turnEnd } from './polly-turn.js';
 
 export interface PollyPart {
   routes: Route[];
@@ -39,7 +38,7 @@ export function buildPolly(d: OrchestratorParts): PollyPart {
       stop: (rec) => d.sessions.stop(rec),
     },
     startChild: (req) => d.composer.startChild(req),
-    turnEnd: (id, from, signal) => turnEnd({ bus: d.bus, store: d.store, textBetween: (s, f, t) => d.turns.textBetween(s, f, t) }, id, from, signal),
+    turnEnd: (id, from, signal) => d.turns.waitTurnEnd(id, from, { signal }).done,
     lastSeq: (rec) => d.events.lastSeq(rec),
     emit: (rec, ev) => d.events.emit(rec, ev),
     harnessNames,

@@ -27,7 +27,8 @@ export interface TurnAnswer {
 }
 
 export interface TurnWaitOptions {
-  timeoutMs: number;
+  /** Absent: no limit (the wait ends with the turn, the session, or the signal). */
+  timeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -65,45 +66,67 @@ export class Turns {
 
   /**
    * Wait for a turn that starts after seq `from` (a `message.user` later than it) to end. For
-   * turns started another way (a spawn prompt typed when the harness is ready). A session that
-   * has already ended answers at once with what it said after `from`.
+   * turns started another way (a spawn prompt typed when the harness is ready), and for a wait
+   * resumed after a daemon restart: the log after `from` is read first, so a turn that started or
+   * ended while nobody listened is seen too. The bus is subscribed before that read and its events
+   * held until it is done, so each event is taken once, in seq order. A session that has ended
+   * answers with what it said after `from`. Without `timeoutMs` it waits as long as the turn takes.
    */
   waitTurnEnd(id: string, from: number, opts: TurnWaitOptions): { done: Promise<TurnAnswer>; cancel(): void } {
     let cancel = () => {};
     const done = new Promise<TurnAnswer>((resolve, reject) => {
       let userSeq = 0;
+      let seen = from;
+      let settled = false;
+      let scanning = true;
+      const held: OmniEvent[] = [];
       const finish = (status: SessionStatus, to: number, timedOut: boolean) => {
+        if (settled) return;
+        settled = true;
         cleanup();
         this.textBetween(id, userSeq || from, to).then(
           (text) => resolve({ session: id, text, status, from: userSeq, to, ...(timedOut ? { timedOut: true as const } : {}) }),
           reject,
         );
       };
-      const onEvent = (ev: OmniEvent) => {
-        if (ev.seq <= from) return;
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        reject(err);
+      };
+      const take = (ev: Pick<OmniEvent, 'seq' | 'type' | 'data'>) => {
+        if (settled || ev.seq <= seen) return;
+        seen = ev.seq;
         if (ev.type === 'message.user' && !userSeq) userSeq = ev.seq;
         else if (ev.type === 'session.exited') finish(this.deps.store.get(id)?.status ?? 'exited', ev.seq, false);
         else if (ev.type === 'session.status' && userSeq && (ev.data as { status: SessionStatus }).status === 'idle') finish('idle', ev.seq, false);
       };
-      const unsub = this.deps.bus.subscribe(id, onEvent);
-      const timer = setTimeout(() => finish(this.deps.store.get(id)?.status ?? 'exited', Number.MAX_SAFE_INTEGER, true), opts.timeoutMs);
-      const onAbort = () => {
-        cleanup();
-        reject(new OmniError('the wait was cancelled', 'cancelled'));
-      };
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const unsub = this.deps.bus.subscribe(id, (ev) => (scanning ? held.push(ev) : take(ev)));
+      const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => finish(this.deps.store.get(id)?.status ?? 'exited', Number.MAX_SAFE_INTEGER, true), opts.timeoutMs);
+      const onAbort = () => fail(new OmniError('the wait was cancelled', 'cancelled'));
       const cleanup = () => {
         unsub();
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
       };
-      cancel = () => {
-        cleanup();
-        reject(new OmniError('the wait was cancelled', 'cancelled'));
-      };
-      const rec = this.deps.store.get(id);
-      if (!rec) return onAbort();
-      if (!isLive(rec.status)) finish(rec.status, Number.MAX_SAFE_INTEGER, false);
+      cancel = onAbort;
+      if (opts.signal?.aborted) return onAbort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      void (async () => {
+        try {
+          for await (const batch of readEventLines(this.deps.store.eventsFile(id), { since: from })) {
+            for (const line of batch) if (line.type === 'message.user' || line.type === 'session.exited' || line.type === 'session.status') take(JSON.parse(line.text) as OmniEvent);
+          }
+        } catch (err) {
+          return fail(err);
+        }
+        scanning = false;
+        for (const ev of held.splice(0)) take(ev);
+        const rec = this.deps.store.get(id);
+        if (!rec) finish('exited', Number.MAX_SAFE_INTEGER, false);
+        else if (!isLive(rec.status)) finish(rec.status, Number.MAX_SAFE_INTEGER, false);
+      })();
     });
     // A cancelled wait nobody awaits any more must not be an unhandled rejection.
     done.catch(() => {});

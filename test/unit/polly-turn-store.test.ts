@@ -6,7 +6,6 @@ import type { NewEvent, OmniEvent, SessionStatus } from '../../src/core/events.j
 import type { SessionRecord } from '../../src/core/session.js';
 import { EventBus } from '../../src/daemon/bus.js';
 import { newRunId, PollyStore, publicRun, type StoredRun } from '../../src/daemon/polly-store.js';
-import { turnEnd } from '../../src/daemon/polly-turn.js';
 import { Turns } from '../../src/daemon/turns.js';
 
 /** A session's log on disk and on the bus, as SessionLog keeps it: append, then publish. */
@@ -24,7 +23,7 @@ function world(dir: string) {
   };
   const store = { get: (id: string) => (id === rec.id ? rec : undefined), eventsFile: () => file };
   const turns = new Turns({ bus, store, sessions: { send: async () => ({ accepted: true, verified: true, queued: false }) }, lastSeq: () => rec.lastSeq });
-  const wait = (from: number, signal = new AbortController().signal) => turnEnd({ bus, store, textBetween: (id, f, t) => turns.textBetween(id, f, t) }, rec.id, from, signal);
+  const wait = (from: number, signal = new AbortController().signal) => turns.waitTurnEnd(rec.id, from, { signal }).done;
   return { rec, emit, wait };
 }
 
@@ -32,7 +31,7 @@ const status = (s: SessionStatus): NewEvent => ({ type: 'session.status', data: 
 const said = (text: string): NewEvent => ({ type: 'message.assistant', data: { text } });
 const user = (text: string): NewEvent => ({ type: 'message.user', data: { text } });
 
-describe('polly-turn: the end of a turn, from the log and then the bus', () => {
+describe('Turns.waitTurnEnd: the end of a turn, from the log and then the bus', () => {
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-pturn-'));
@@ -47,7 +46,7 @@ describe('polly-turn: the end of a turn, from the log and then the bus', () => {
     w.emit(status('idle'), false);
     w.emit(said('later'), false);
     const end = await w.wait(0);
-    expect(end).toEqual({ text: '```json\n{"verdict":"approve","findings":[]}\n```', status: 'idle', from: 2, to: 4 });
+    expect(end).toEqual({ session: 's_one', text: '```json\n{"verdict":"approve","findings":[]}\n```', status: 'idle', from: 2, to: 4 });
   });
 
   it('a turn that started in the log and ends on the bus', async () => {
