@@ -4,7 +4,8 @@ import { usdShort } from '../../cost/format.js';
 import { editLine, MessageLine, useModalState } from '../approvals/parts.js';
 import { statusColor } from '../dashboard/format.js';
 import { wrapText, type DebbyColumn } from './columns.js';
-import { parseInput, type DebbySnapshot, type DebbyStore } from './store.js';
+import { parseInput } from './input.js';
+import type { DebbySnapshot, DebbyStore } from './store.js';
 
 export interface DebbyViewProps {
   store: DebbyStore;
