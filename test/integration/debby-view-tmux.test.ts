@@ -115,6 +115,7 @@ describe('the Debby view in a real terminal', () => {
     expect((await getRun()).exchanges.map((x) => x.prompt)).toEqual(['how should the workers share the cache?', 'sleep: 2']);
 
     for (let i = 0; i < 'too soon'.length; i++) await keys('BSpace');
+    await untilScreen((s) => /^›\s*$/m.test(s), 'the line emptied');
     await type('what is six times seven?');
     await keys('Enter');
     const s = await untilScreen((s) => Boolean(sideBySide(s, 'echo: what is six times seven?', 'echo: what is six times seven?')) && ready(s), 'both echoes side by side');

@@ -364,8 +364,15 @@ describe('DebbyView (ink-testing-library)', () => {
     v.r.stdin.write(ENTER);
     await until(() => expect(v.frame()).toContain('/debate [N]: N is a number of rounds'));
     expect(t.source.debate).not.toHaveBeenCalled();
-    for (let i = 0; i < 12; i++) v.r.stdin.write('\u007f');
-    await tick();
+    expect(v.frame()).toMatch(/^›\s*$/m); // the refused command left the line
+    v.r.stdin.write('/quit now');
+    await until(() => expect(v.frame()).toContain('› /quit now'));
+    v.r.stdin.write('\u007f'.repeat(4)); // Backspaces that arrive in one read each count
+    await until(() => expect(v.frame()).toMatch(/^› \/quit\s*$/m));
+    v.r.stdin.write('\u007f');
+    await until(() => expect(v.frame()).toMatch(/^› \/qui\s*$/m));
+    v.r.stdin.write('\u007f'.repeat(4));
+    await until(() => expect(v.frame()).toMatch(/^›\s*$/m));
     v.r.stdin.write('/quit');
     await tick();
     v.r.stdin.write(ENTER);
