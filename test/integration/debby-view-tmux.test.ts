@@ -115,6 +115,7 @@ describe('the Debby view in a real terminal', () => {
     expect((await getRun()).exchanges.map((x) => x.prompt)).toEqual(['how should the workers share the cache?', 'sleep: 2']);
 
     for (let i = 0; i < 'too soon'.length; i++) await keys('BSpace');
+    await untilScreen((s) => /^›\s*$/m.test(s), 'the line emptied');
     await type('what is six times seven?');
     await keys('Enter');
     const s = await untilScreen((s) => Boolean(sideBySide(s, 'echo: what is six times seven?', 'echo: what is six times seven?')) && ready(s), 'both echoes side by side');
@@ -140,6 +141,16 @@ describe('the Debby view in a real terminal', () => {
     expect(run.exchanges.map((x) => x.kind)).toEqual(['ask', 'ask', 'ask', 'critique', 'synthesis']);
     expect(run.exchanges[4]!.answers.map((a) => a.head)).toEqual(['scripted']);
   }, 90_000);
+
+  it('off a terminal, omni debby view prints the run once as text; an unknown run is exit 3', async () => {
+    const r = await t.omni(['debby', 'view', RUN]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stdout)).toMatch(new RegExp(`^debby ${RUN} · live · 2 heads · total \\$0\nquestion: what is six times seven\\?\n\n── scripted · \\$0 · synthesis ──\n`));
+    expect(String(r.stdout)).toContain('── scripted-2 (scripted) · $0 · debate round 1 ──');
+    const none = await t.omni(['debby', 'view', 'd_nosuch00']);
+    expect(none.exitCode).toBe(3);
+    expect(String(none.stderr)).toContain(RUN); // the known runs are listed
+  }, 30_000);
 
   it('/quit leaves the view; the heads keep running', async () => {
     await type('/quit');

@@ -5,7 +5,8 @@ import type { EventDataMap, EventType, OmniEvent } from '../../src/core/events.j
 import type { DebbyExchange, DebbyRun } from '../../src/debby/types.js';
 import { wrapText } from '../../src/tui/debby/columns.js';
 import { formatDebby } from '../../src/tui/debby/format.js';
-import { DebbyStore, parseInput, type DebbySource } from '../../src/tui/debby/store.js';
+import { parseInput } from '../../src/tui/debby/input.js';
+import { DebbyStore, type DebbySource } from '../../src/tui/debby/store.js';
 import { DebbyView } from '../../src/tui/debby/view.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -363,13 +364,33 @@ describe('DebbyView (ink-testing-library)', () => {
     v.r.stdin.write(ENTER);
     await until(() => expect(v.frame()).toContain('/debate [N]: N is a number of rounds'));
     expect(t.source.debate).not.toHaveBeenCalled();
-    for (let i = 0; i < 12; i++) v.r.stdin.write('\u007f');
-    await tick();
+    expect(v.frame()).toMatch(/^›\s*$/m); // the refused command left the line
+    v.r.stdin.write('/quit now');
+    await until(() => expect(v.frame()).toContain('› /quit now'));
+    v.r.stdin.write('\u007f'.repeat(4)); // Backspaces that arrive in one read each count
+    await until(() => expect(v.frame()).toMatch(/^› \/quit\s*$/m));
+    v.r.stdin.write('\u007f');
+    await until(() => expect(v.frame()).toMatch(/^› \/qui\s*$/m));
+    v.r.stdin.write('\u007f'.repeat(4));
+    await until(() => expect(v.frame()).toMatch(/^›\s*$/m));
     v.r.stdin.write('/quit');
     await tick();
     v.r.stdin.write(ENTER);
     await until(() => expect(v.onExit).toHaveBeenCalledTimes(1));
     expect(t.source.ask).not.toHaveBeenCalled();
+  });
+
+  it('ctrl-c leaves too, even mid-exchange', async () => {
+    const t = follow(baseRun({ exchanges: [asked(1, 'q', 'a', 'b')] }));
+    const v = view(t);
+    await until(() => expect(v.frame()).toContain('question: q'));
+    v.r.stdin.write('a question');
+    await tick();
+    v.r.stdin.write(ENTER);
+    await until(() => expect(v.frame()).toContain('asking…'));
+    v.r.stdin.write('\u0003');
+    await until(() => expect(v.onExit).toHaveBeenCalledTimes(1));
+    t.release();
   });
 
   it('shows a head that did not answer, and the synthesis under the synth head', async () => {
