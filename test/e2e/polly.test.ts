@@ -223,6 +223,16 @@ describe.skipIf(!ready)('Polly: a planned run on Claude and Codex, cross-vendor 
     expect(sh(t.work, 'log', '--format=%s', 'main')).toBe('initial');
     const merge = await t.omni(['polly', 'merge', id, '--yes', '--json'], { timeoutMs: 180_000 });
     expect(merge.exitCode, `${merge.stdout}\n${merge.stderr}`).toBe(0);
+    const mergeOut = JSON.parse(String(merge.stdout)) as { run: string; tasks: string[]; marked: string[]; result: { outcomes: Array<{ ref: string; outcome: string }> } };
+    expect(mergeOut).toMatchObject({ run: id, tasks: ['t1', 't2'], marked: ['t1', 't2'] });
+    expect(mergeOut.result.outcomes.map((o) => [o.ref, o.outcome])).toEqual([
+      ['t1', 'merged'],
+      ['t2', 'merged'],
+    ]);
+    // In plan order; the Codex worker's uncommitted change was committed by the queue once its session was stopped.
+    const subjects = sh(t.work, 'log', '--format=%s', 'main').split('\n');
+    expect(subjects.slice(1)).toEqual(['alpha fix', 'alpha note', 'initial']);
+    expect(subjects[0]).toMatch(/uncommitted work left by session polly1-t2/);
     expect(sh(t.work, 'show', 'main:alpha.txt')).toBe('ALPHA-V1');
     expect(sh(t.work, 'show', 'main:alpha-fix.txt')).toBe('ALPHA-FIX');
     expect(sh(t.work, 'show', 'main:beta.txt')).toBe('BETA-V1');
@@ -271,8 +281,8 @@ describe.skipIf(!ready)('Polly: a planned run on Claude and Codex, cross-vendor 
     const done = await untilTasks(t, id, ['approved'], 200_000);
     const s1 = task(done, 's1');
     const s2 = task(done, 's2');
-    // The second worked from the first's branch: its worktree had S1 before it wrote S2.
-    expect(s2.session!.base).toBe(s1.session!.branch);
+    // The second worked from the first's branch (its base is that branch's commit): it had S1 before it wrote S2.
+    expect(s2.session!.base).toBe(sh(t.work, 'rev-parse', s1.session!.branch));
     expect(sh(t.work, 'show', `${s2.session!.branch}:shared.txt`)).toBe('S1\nS2');
     expect(sh(t.work, 'log', '--format=%s', `main..${s2.session!.branch}`)).toBe('line two\nline one');
 
