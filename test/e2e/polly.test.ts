@@ -241,7 +241,7 @@ describe.skipIf(!ready)('Polly: a planned run on Claude and Codex, cross-vendor 
     for (const x of merged.run.tasks!) expect(x.status, x.id).toBe('merged');
     expect(task(merged, 't2').merged?.commit).toBe(head);
     expect(merged.run.status).toBe('done');
-  });
+  }, 300_000);
 
   it('two tasks on the same file are sequenced: the second starts from the first branch, after the first is approved', async () => {
     initRepo(t.work);
@@ -296,7 +296,7 @@ describe.skipIf(!ready)('Polly: a planned run on Claude and Codex, cross-vendor 
     const s1Review = fake.requests.findIndex((r) => reviewOf('s1')(r) && r.servedBy === 'script');
     expect(s1Review).toBeGreaterThan(-1);
     expect(firstS2).toBeGreaterThan(s1Review);
-  });
+  }, 300_000);
 
   it('a same-vendor review is refused: `--workers claude --reviewers claude` exits 2, says why, starts nothing', async () => {
     initRepo(t.work);
