@@ -39,7 +39,7 @@ _omni_policies() {
 # _omni_valued CMD FLAG: does FLAG of CMD take a value (so the next word is that value, not an argument)?
 _omni_valued() {
   case "$2" in
-    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry|--into|--check|--agent-socket) return 0 ;;
+    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry|--into|--check|--agent-socket|--workers|--reviewers|--parallel|--rounds|--lead|--task|--heads|--synth) return 0 ;;
     -n) case "$1" in claude|codex|pi|run) return 0 ;; esac ;; # elsewhere -n is --dry-run
     -f) [ "$1" = send ] && return 0 ;;                         # elsewhere -f is --follow or --force
   esac
@@ -50,7 +50,7 @@ _omni() {
   local cur prev words cword
   COMPREPLY=()
   _init_completion 2>/dev/null || { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; cword=$COMP_CWORD; words=("${COMP_WORDS[@]}"); }
-  local commands="claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge approvals approve deny status-line cost prices daemon mcp help"
+  local commands="claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon mcp help"
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return
   fi
@@ -61,7 +61,8 @@ _omni() {
       --policy|-p) _omni_policies ;;
       --by) COMPREPLY=($(compgen -W "session harness model day" -- "$cur")) ;;
       --for) COMPREPLY=($(compgen -W "idle waiting running exited attention" -- "$cur")) ;;
-      --harness|-H) COMPREPLY=($(compgen -W "claude codex pi" -- "$cur")) ;;
+      --harness|-H|--lead) COMPREPLY=($(compgen -W "claude codex pi" -- "$cur")) ;;
+      --heads) COMPREPLY=($(compgen -W "claude,codex claude,codex,pi claude,pi codex,pi" -- "$cur")) ;;
       --cwd|-C) COMPREPLY=($(compgen -d -- "$cur")) ;;
       --file|-f|--bin|--agent-socket) COMPREPLY=($(compgen -f -- "$cur")) ;;
       --tag|-t) [ "$cmd" != wait ] && COMPREPLY=($(compgen -W "$(_omni_tags)" -- "$cur")) ;;
@@ -160,6 +161,30 @@ _omni() {
     merge)
       flags="--into --check --yes --json"
       if [ -n "$arg" ]; then COMPREPLY=($(compgen -W "$(_omni_worktree_sessions -)" -- "$cur")); return; fi ;;
+    polly)
+      # `omni polly "goal"` is `omni polly start "goal"`: a word that is no subcommand is a goal.
+      case "$sub" in
+        start|board|merge|stop|ls) ;;
+        *) if [[ $cword -eq 2 && $cur != -* ]]; then COMPREPLY=($(compgen -W "start board merge stop ls" -- "$cur")); return; fi; sub=start ;;
+      esac
+      case "$sub" in
+        start) flags="--workers --reviewers --check --parallel --rounds --lead --detach --json" ;;
+        merge) flags="--task --check --yes --json" ;;
+        *) flags="--json" ;;
+      esac
+      if [[ $arg == 1 && $sub =~ ^(board|merge|stop)$ && ${words[2]} == "$sub" ]]; then COMPREPLY=($(compgen -W "$(_omni_json id - -- polly ls)" -- "$cur")); return; fi ;;
+    debby)
+      if [[ $cword -eq 2 && $cur != -* ]]; then COMPREPLY=($(compgen -W "ask debate show view stop ls" -- "$cur")); return; fi
+      case "$sub" in
+        ask) flags="--timeout --json" ;;
+        debate) flags="--rounds --synth --timeout --json" ;;
+        show|stop|ls) flags="--json" ;;
+        view) flags="" ;;
+        *) flags="--heads --synth --detach --json" ;;
+      esac
+      case "$sub:$arg" in
+        ask:1|debate:1|show:1|view:1|stop:1) COMPREPLY=($(compgen -W "latest $(_omni_json id - -- debby ls)" -- "$cur")); return ;;
+      esac ;;
     help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
   esac
   COMPREPLY+=($(compgen -W "$flags --help" -- "$cur"))

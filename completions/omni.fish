@@ -35,7 +35,7 @@ end
 # Does flag $argv[2] of command $argv[1] take a value (so the next word is that value, not an argument)?
 function __omni_valued
     switch $argv[2]
-        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry --into --check --agent-socket
+        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry --into --check --agent-socket --workers --reviewers --parallel --rounds --lead --task --heads --synth
             return 0
         case -n # elsewhere -n is --dry-run
             contains -- $argv[1] claude codex pi run
@@ -106,7 +106,7 @@ function __omni_tag_changes
     end
 end
 
-set -l cmds claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge approvals approve deny status-line cost prices daemon mcp help
+set -l cmds claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon mcp help
 complete -c omni -f
 complete -c omni -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 
@@ -132,6 +132,11 @@ complete -c omni -n "__omni_is worktree; and __omni_nargs 0" -a "ls diff rm"
 complete -c omni -n "__omni_is worktree; and __omni_sub diff; and __omni_nargs 1" -a "(__omni_json name - worktree ls)"
 complete -c omni -n "__omni_is worktree; and __omni_sub rm; and not __omni_nargs 0" -a "(__omni_json name ended worktree ls)"
 complete -c omni -n "__omni_is merge" -a "(__omni_json name - worktree ls)"
+complete -c omni -n "__omni_is polly; and __omni_nargs 0" -a "start board merge stop ls"
+complete -c omni -n "__omni_is polly; and __omni_sub board merge stop; and __omni_nargs 1" -a "(__omni_json id - polly ls)"
+set -l debby_subs ask debate show view stop ls
+complete -c omni -n "__omni_is debby; and __omni_nargs 0" -a "$debby_subs"
+complete -c omni -n "__omni_is debby; and __omni_sub ask debate show view stop; and __omni_nargs 1" -a "latest (__omni_json id - debby ls)"
 
 # Flags, and what their values can be.
 set -l start claude codex pi run
@@ -178,6 +183,25 @@ complete -c omni -n "__omni_is merge" -l into -x
 complete -c omni -n "__omni_is merge" -l check -x
 complete -c omni -n "__omni_is merge" -s y -l yes
 complete -c omni -n "__omni_is merge" -l json
+# omni polly "goal" is omni polly start "goal": any word but another subcommand is a goal.
+set -l pstart "__omni_is polly; and not __omni_sub board merge stop ls"
+complete -c omni -n $pstart -l workers -x -d 'worker harnesses, comma-separated'
+complete -c omni -n $pstart -l reviewers -x -d 'reviewer harnesses, comma-separated'
+complete -c omni -n $pstart -l check -x
+complete -c omni -n $pstart -l parallel -x
+complete -c omni -n $pstart -l rounds -x
+complete -c omni -n $pstart -l lead -xa "claude codex pi"
+complete -c omni -n $pstart -s d -l detach
+complete -c omni -n "__omni_is polly; and __omni_sub merge" -l task -x
+complete -c omni -n "__omni_is polly; and __omni_sub merge" -l check -x
+complete -c omni -n "__omni_is polly; and __omni_sub merge" -s y -l yes
+complete -c omni -n "__omni_is polly" -l json
+complete -c omni -n "__omni_is debby; and not __omni_sub $debby_subs" -l heads -xa "claude,codex claude,codex,pi claude,pi codex,pi"
+complete -c omni -n "__omni_is debby; and not __omni_sub $debby_subs" -s d -l detach
+complete -c omni -n "__omni_is debby; and not __omni_sub ask show view stop ls" -l synth -x
+complete -c omni -n "__omni_is debby; and __omni_sub debate" -s r -l rounds -x
+complete -c omni -n "__omni_is debby; and __omni_sub ask debate" -l timeout -x
+complete -c omni -n "__omni_is debby; and not __omni_sub view" -l json
 complete -c omni -n "__omni_is $start dashboard doctor ls list tag send wait events stop rm prune resume rename interrupt approvals approve deny status-line cost prices" -l json
 complete -c omni -n "__omni_is policy; and __omni_sub add ls names test" -l json
 complete -c omni -n "__omni_is daemon; and __omni_sub start stop status" -l json

@@ -1,10 +1,11 @@
 import type { SpawnGrant, SubAgent } from '../agents/grant.js';
 import type { OmniEvent } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
-import { findSession, isLive, newSessionId, validateSessionName, type SessionRecord, type SessionWorktree } from '../core/session.js';
+import { findSession, isLive, type SessionRecord, type SessionWorktree } from '../core/session.js';
 import type { McpCallReply, McpToolName } from '../mcp/tools.js';
 import type { DecisionRequest, Verdict } from '../policy/types.js';
 import type { ChildWatch, WaitFor } from './child-watch.js';
+import { startChild, type ChildStartRequest } from './child-start.js';
 import { checkArgs } from './composer-args.js';
 import { compactEntries } from './composer-read.js';
 import { readEventLines } from './event-reader.js';
@@ -123,51 +124,30 @@ export class Composer {
     const harnesses = this.deps.harnessNames();
     if (!harnesses.includes(harness)) throw new OmniError(`no harness "${harness}"; harnesses: ${harnesses.join(', ')}`, 'bad_request');
     const name = (a.name as string | undefined) ?? this.freeName(entry?.name ?? harness);
-    const bad = validateSessionName(name);
-    if (bad) throw new OmniError(`invalid session name "${name}": ${bad}`, 'bad_request');
-    const clash = this.deps.store.all().find((s) => s.name === name && isLive(s.status));
-    if (clash) throw new OmniError(`a live session is already named "${name}" (${clash.id}); pick another name`, 'conflict');
     const env = lead ? (loadSpawnEnv(this.deps.store.sessionDir(lead.id)) ?? {}) : (who as { env: Record<string, string> }).env;
     const cwd = lead?.cwd ?? env.PWD;
     if (!cwd) throw new OmniError('omni_spawn: the caller\'s environment has no PWD, so there is no directory to start in', 'bad_request');
-
-    // The id first: the worktree's folder is named after it.
-    let id = newSessionId();
-    while (this.deps.store.get(id)) id = newSessionId();
-    let worktree: SessionWorktree | undefined;
-    if ((a.worktree as boolean | undefined) ?? entry?.worktree ?? false) {
-      try {
-        worktree = await this.deps.worktrees.create({ repoDir: cwd, root: this.deps.worktreeRoot, id, name, ...(typeof a.base === 'string' ? { base: a.base } : {}) });
-      } catch (err) {
-        throw new OmniError(`cannot make a worktree for ${name}: ${(err as Error).message}`, 'worktree_failed');
-      }
-    }
     const prompt = [entry?.prompt, a.prompt as string].filter((p) => p && p.trim()).join('\n\n');
-    if (prompt) this.deps.watch.expectTurn(id);
-    let rec: SessionRecord;
-    try {
-      rec = await this.deps.sessions.create({
-        id,
-        harness,
-        name,
-        cwd: worktree?.path ?? cwd,
-        env,
-        ...(entry?.executor.model ? { model: entry.executor.model } : {}),
-        policies: entry?.policies ?? [],
-        ...(prompt ? { prompt } : {}),
-        ...(entry ? { agent: { name: entry.name, file: entry.file } } : {}),
-        sandbox: entry?.sandbox ? [entry.sandbox] : [],
-        ...(lead ? { parent: lead.id } : {}),
-        ...(entry?.spawn ? { spawn: withInheritedDepth(entry.spawn, grant?.limits?.maxDepth) } : {}),
-        ...(worktree ? { worktree } : {}),
-      });
-    } catch (err) {
-      this.deps.watch.forget(id);
-      const e = err instanceof OmniError ? err : new OmniError((err as Error).message, 'internal');
-      const kept = worktree ? `; its worktree ${worktree.path} (branch ${worktree.branch}) was made and is kept (omni worktree rm to remove it)` : '';
-      throw new OmniError(`could not start ${name}: ${e.message}${kept}`, e.code);
-    }
+    const { rec, worktree } = await this.startChild({
+      harness,
+      name,
+      cwd,
+      env,
+      ...(entry?.executor.model ? { model: entry.executor.model } : {}),
+      policies: entry?.policies ?? [],
+      ...(prompt ? { prompt } : {}),
+      ...(entry ? { agent: { name: entry.name, file: entry.file } } : {}),
+      sandbox: entry?.sandbox ? [entry.sandbox] : [],
+      ...(lead ? { parent: lead.id } : {}),
+      ...(entry?.spawn ? { spawn: withInheritedDepth(entry.spawn, grant?.limits?.maxDepth) } : {}),
+      ...(((a.worktree as boolean | undefined) ?? entry?.worktree ?? false) ? { worktree: typeof a.base === 'string' ? { base: a.base } : {} } : {}),
+    });
     return { session: rec.id, name: rec.name, harness: rec.harness, ...(worktree ? { worktree: worktree.path, branch: worktree.branch } : {}) };
+  }
+
+  /** A session (and its worktree) started the one way omni starts children: child-start.ts. Polly starts its sessions through this too. */
+  startChild(req: ChildStartRequest): Promise<{ rec: SessionRecord; worktree?: SessionWorktree }> {
+    return startChild(this.deps, req);
   }
 
   private async send(lead: SessionRecord | undefined, ref: string, text: string): Promise<unknown> {

@@ -23,6 +23,8 @@ export interface DebbyAnswer {
   to?: number;
   /** The head did not answer: it ended, timed out, or refused the prompt. */
   error?: string;
+  /** The head had not finished when the exchange's time ran out (`error` says so too). */
+  timedOut?: true;
 }
 
 /**

@@ -203,7 +203,14 @@ export function pathsOverlap(a: string, b: string): boolean {
   const gx = picomatch.scan(x).isGlob;
   const gy = picomatch.scan(y).isGlob;
   if (!gx && !gy) return false;
-  const matches = (glob: string, p: string) => picomatch(glob, { dot: true })(p);
+  // A glob picomatch cannot compile counts as matching: overlap is the safe answer.
+  const matches = (glob: string, p: string) => {
+    try {
+      return picomatch(glob, { dot: true })(p);
+    } catch {
+      return true;
+    }
+  };
   if (gx && matches(x, y)) return true;
   if (gy && matches(y, x)) return true;
   const base = (g: string) => normalize(picomatch.scan(g).base || '.');

@@ -76,11 +76,14 @@ ${files}
 It is one part of this goal (other workers do the other parts; stay within your task):
 ${goal}
 
-You work in your own git worktree on your own branch. When you are done, commit your work on this branch with a clear message. Do not merge, rebase onto other branches, or push: a reviewer of another vendor reads your diff, and a person merges it.`;
+You work in your own git worktree on your own branch. When you are done, commit your work on this branch with a clear message (if your sandbox does not let you commit, leave the changes in the worktree: omni commits them). Do not merge, rebase onto other branches, or push: a reviewer of another vendor reads your diff, and a person merges it.`;
 }
 
 /** A reviewer's prompt: the task's brief and the diff (not the worktree); the verdict's JSON shape. */
 export function reviewerPrompt(task: PollyTask, diff: string, opts: { round: number; truncated?: boolean }): string {
+  // A fence longer than any run of backticks in the diff, so a diff of Markdown cannot close it.
+  const longest = [...diff.matchAll(/`+/g)].reduce((n, m) => Math.max(n, m[0].length), 0);
+  const fence = '`'.repeat(Math.max(3, longest + 1));
   const cut = opts.truncated ? '\n(The diff was too long and is cut off here: judge what you see, and say in a finding what you could not check.)' : '';
   return `omni review ${task.id} — round ${opts.round}
 You review another agent's work for omni. You read; you do not edit files, run git commands that change anything, merge or push.
@@ -89,9 +92,9 @@ The task (${task.id}: ${task.title}) as the worker was told:
 ${task.brief}
 
 The worker's diff against its base:
-\`\`\`diff
+${fence}diff
 ${diff}
-\`\`\`${cut}
+${fence}${cut}
 
 Check that the diff does what the brief asks, is correct, and breaks nothing else. You may read the repository (it shows the base, before this diff) for context.
 

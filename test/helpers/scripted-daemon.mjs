@@ -3,6 +3,8 @@
 import { runDaemon } from '../../dist/daemon/main.js';
 import { builtinHarnesses } from '../../dist/harnesses/index.js';
 import { HarnessRegistry } from '../../dist/harnesses/registry.js';
-import { scriptedAdapter } from './scripted-harness.mjs';
+import { scriptedAdapter, scriptedTwin } from './scripted-harness.mjs';
 
-process.exitCode = await runDaemon({ harnesses: new HarnessRegistry([...builtinHarnesses().all(), scriptedAdapter]) });
+// SCRIPTED_TWINS="name=vendor,…": more scripted harnesses, each of its own vendor.
+const twins = (process.env.SCRIPTED_TWINS ?? '').split(',').filter(Boolean).map((t) => scriptedTwin(...(/** @type {[string, string]} */ (t.split('=')))));
+process.exitCode = await runDaemon({ harnesses: new HarnessRegistry([...builtinHarnesses().all(), scriptedAdapter, ...twins]) });

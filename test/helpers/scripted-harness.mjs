@@ -26,6 +26,11 @@ export const scriptedAdapter = {
   interruptKeys: ['Escape'],
   submitDelayMs: 20,
 
+  /** The model name's prefix (`acme-1` → `acme`), else `scripted`: a test gives its sessions vendors. */
+  vendor(model) {
+    return (model && model.split(/[-/:]/)[0]) || 'scripted';
+  },
+
   async findBinary(env) {
     return { path: env.OMNI_BINARY_OVERRIDE || SCRIPTED_HARNESS };
   },
@@ -108,4 +113,15 @@ async function handleHook(event, payload, ctx) {
     default:
       return {};
   }
+}
+
+/**
+ * The same harness under another name and vendor (SCRIPTED_TWINS in scripted-daemon.mjs), so a
+ * test can have workers and reviewers of two vendors (Polly refuses a same-vendor review).
+ * @param {string} name
+ * @param {string} vendor
+ * @returns {import('../../src/harnesses/types.js').HarnessAdapter}
+ */
+export function scriptedTwin(name, vendor) {
+  return { ...scriptedAdapter, name, displayName: `Scripted test harness (${name})`, vendor: (model) => (model && model.split(/[-/:]/)[0]) || vendor };
 }

@@ -148,6 +148,13 @@ describe('shell completions', () => {
         else expect(specs).toContain('mine.yaml');
         expect(specs).not.toContain('notes.txt');
       });
+      it('offers polly\'s subcommands, and the start\'s flags after a goal (omni polly "goal" is omni polly start "goal")', async () => {
+        expect((await complete('omni polly ')).sort()).toEqual(['board', 'ls', 'merge', 'start', 'stop']);
+        expect(await complete('omni polly add-limits --')).toEqual(expect.arrayContaining(['--workers', '--reviewers', '--rounds', '--detach']));
+        expect(await complete('omni polly merge --task t1 --')).toEqual(expect.arrayContaining(['--yes', '--check', '--json']));
+        expect(await complete('omni polly board --')).not.toContain('--workers');
+        expect((await complete('omni polly start x --lead ')).sort()).toEqual(['claude', 'codex', 'pi']);
+      });
       it('offers exactly the commands omni --help lists, and for each one exactly the long flags its --help lists', async () => {
         const offered = (await complete('omni ')).filter((w) => !w.startsWith('-'));
         expect(offered.sort()).toEqual(help.commands);

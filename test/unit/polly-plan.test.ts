@@ -97,6 +97,22 @@ describe('validatePlan', () => {
   });
 });
 
+describe('validatePlan on anything (fast-check)', () => {
+  it('never throws: any JSON value, and plan-shaped values with junk fields, give ok or sentences', () => {
+    const junk = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.json());
+    const taskish = fc.record({ id: junk, title: junk, brief: junk, files: junk, depends_on: junk, worker: junk }, { requiredKeys: [] });
+    const planish = fc.oneof(fc.jsonValue(), fc.record({ tasks: fc.array(fc.oneof(taskish, fc.jsonValue()), { maxLength: 22 }) }));
+    fc.assert(
+      fc.property(planish, (raw) => {
+        const r = validatePlan(raw, ctx());
+        if (r.ok) expect(r.tasks.length).toBeGreaterThan(0);
+        else for (const e of r.errors) expect(typeof e === 'string' && e.length > 0).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('pathsOverlap', () => {
   it.each([
     ['src/a.ts', 'src/a.ts', true],

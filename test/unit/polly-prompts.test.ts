@@ -76,6 +76,9 @@ describe('Polly prompts', () => {
     expect(p).toContain('"verdict"');
     expect(p).not.toMatch(/too long/);
     expect(reviewerPrompt(task, diff, { round: 1, truncated: true })).toMatch(/too long and is cut off/);
+    // The diff holds a ``` run: the fence around it is longer, so the diff cannot close it.
+    expect(p).toContain(`\`\`\`\`diff\n${diff}\n\`\`\`\``);
+    expect(reviewerPrompt(task, '+plain', { round: 1 })).toContain('```diff\n+plain\n```');
   });
 
   it('a verdict echoed back with the prompt still parses to the reviewer\'s own answer', () => {
@@ -99,6 +102,17 @@ describe('Polly prompts', () => {
     expect(p).toMatch(/1 review round left/);
     expect(changesRequested({ ...review, round: 2 }, 3)).toMatch(/1 review round left/);
     expect(changesRequested({ ...review, round: 1 }, 3)).toMatch(/2 review rounds left/);
+  });
+
+  it('each prompt carries its own marker only (the fake model tells them apart by these)', () => {
+    const lead = leadPrompt({ goal: 'g', workers: ['claude'], reviewers: ['codex'], parallel: 1 });
+    const worker = workerPrompt(task, 'g');
+    const reviewer = reviewerPrompt(task, '+x', { round: 1 });
+    const changes = changesRequested(review, 2);
+    const back = sentBack('n');
+    for (const p of [worker, reviewer, changes, back]) expect(p).not.toContain('"tasks"');
+    for (const p of [lead, worker, changes, back, planRefused(['e']), planAccepted([task])]) expect(p).not.toContain('omni review');
+    for (const p of [lead, worker, reviewer, back]) expect(p).not.toContain('review round');
   });
 
   it('sentBack contains the note verbatim', () => {

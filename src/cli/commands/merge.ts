@@ -1,10 +1,11 @@
 import path from 'node:path';
 import readline from 'node:readline/promises';
+import type { OmniClient } from '../../client/api.js';
 import { ExitCode, OmniError } from '../../core/errors.js';
 import { findSession, isLive, preferLive } from '../../core/session.js';
 import { runMergeQueue } from '../../merge/queue.js';
 import { shellCheck } from '../../merge/check.js';
-import type { MergeDeps, MergeItem, MergeResult } from '../../merge/types.js';
+import type { MergeDeps, MergeItem, MergeOptions, MergeResult } from '../../merge/types.js';
 import { currentBranch, resolveRepo } from '../../worktree/create.js';
 import { createGitRunner, gitTest, type GitRunner } from '../../worktree/git.js';
 import { client, paths } from '../context.js';
@@ -29,34 +30,55 @@ export async function mergeCommand(refs: string[], opts: MergeCommandOptions): P
   const { repo, items } = await gitErrors(() => resolveItems(git, sessions, refs, process.cwd()));
   const into = opts.into ?? (await currentBranch(git, repo));
   if (!into) throw new OmniError(`${repo} has no branch checked out (a detached HEAD): name the target with --into BRANCH`, 'bad_request');
-  const c = await client();
-  const deps: MergeDeps = {
+  const deps = cliMergeDeps(await client(), git, 'omni merge');
+  const result = await runQueueInterruptibly(deps, { repo, into, items, check: opts.check, yes: opts.yes, json: opts.json });
+  return reportMerge(result, { json: opts.json, label: 'omni merge' });
+}
+
+/**
+ * The merge queue's dependencies as the CLI has them (`omni merge`, `omni polly merge`): real
+ * git and checks, a live session told through the daemon's input route, progress on stderr,
+ * the confirmation asked on the terminal.
+ */
+export function cliMergeDeps(c: OmniClient, git: GitRunner, label: string): MergeDeps {
+  return {
     git,
     now: () => new Date(),
     check: (cmd, cwd) => shellCheck(cmd, cwd),
     notify: async (id, text) => {
       await c.request(`/v1/sessions/${encodeURIComponent(id)}/input`, { body: { text, submit: true } });
     },
-    progress: (line) => process.stderr.write(`omni merge: ${line}\n`),
+    progress: (line) => process.stderr.write(`${label}: ${line}\n`),
     confirm: ask,
   };
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !opts.json;
+}
+
+/** Run the queue from a command: interactive on a terminal without --json, stopped cleanly by Ctrl-C, git's failures as omni errors. */
+export async function runQueueInterruptibly(
+  deps: MergeDeps,
+  o: Omit<MergeOptions, 'workRoot' | 'interactive' | 'signal'> & { json?: boolean },
+  queue: typeof runMergeQueue = runMergeQueue,
+): Promise<MergeResult> {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !o.json;
   // Ctrl-C: the git or check running now gets it too and fails; the queue stops before the next
   // branch, removes its integration worktree, and leaves the target where it was.
   const abort = new AbortController();
   const onInt = () => abort.abort();
   process.on('SIGINT', onInt);
-  let result: MergeResult;
   try {
-    result = await gitErrors(() =>
-      runMergeQueue(deps, { repo, into, items, check: opts.check, workRoot: path.join(paths().home, 'merge'), yes: opts.yes, interactive, signal: abort.signal }),
+    return await gitErrors(() =>
+      queue(deps, { repo: o.repo, into: o.into, items: o.items, check: o.check, workRoot: path.join(paths().home, 'merge'), yes: o.yes, interactive, signal: abort.signal }),
     );
   } finally {
     process.off('SIGINT', onInt);
   }
-  if (opts.json) printJson(result);
-  else process.stdout.write(summary(result) + '\n');
-  if (result.notUpdated) process.stderr.write(`omni merge: ${result.notUpdated.message}\n`);
+}
+
+/** The result on stdout (JSON or the summary line), why the target stayed on stderr; the exit code. */
+export function reportMerge(result: MergeResult, o: { json?: boolean; label: string }): number {
+  if (o.json) printJson(result);
+  else process.stdout.write(mergeSummary(result) + '\n');
+  if (result.notUpdated) process.stderr.write(`${o.label}: ${result.notUpdated.message}\n`);
   return exitCodeOf(result);
 }
 
@@ -66,7 +88,7 @@ export function exitCodeOf(r: MergeResult): number {
   return ExitCode.ok;
 }
 
-function summary(r: MergeResult): string {
+export function mergeSummary(r: MergeResult): string {
   const failed = r.outcomes.filter((o) => o.outcome !== 'merged');
   const head = r.updated
     ? `${r.into} is now ${r.to.slice(0, 10)} (was ${r.from.slice(0, 10)})`

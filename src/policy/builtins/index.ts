@@ -10,6 +10,7 @@ import { blastRadius } from './blast-radius.js';
 import { costBudget } from './cost-budget.js';
 import { detectLoop } from './detect-loop.js';
 import { maxToolCalls } from './max-tool-calls.js';
+import { noMergePush } from './no-merge-push.js';
 import { allowPaths, denyPaths } from './paths.js';
 import { spawnBounds } from './spawn-bounds.js';
 import { taintThenAsk } from './taint-then-ask.js';
@@ -20,7 +21,7 @@ export type { Builtin, BuiltinContext, ParamSpec } from './types.js';
 
 /** Every builtin policy, by name (`use: <name>` in a policy file, or a ref on the command line). */
 export const BUILTINS: Readonly<Record<string, Builtin>> = Object.fromEntries(
-  [askOnShell, askOnWrite, maxToolCalls, detectLoop, blastRadius, taintThenAsk, writeOnlyCreated, costBudget, allowPaths, denyPaths, spawnBounds].map((b) => [b.name, b]),
+  [askOnShell, askOnWrite, maxToolCalls, detectLoop, blastRadius, noMergePush, taintThenAsk, writeOnlyCreated, costBudget, allowPaths, denyPaths, spawnBounds].map((b) => [b.name, b]),
 );
 
 export const builtinNames = (): string[] => Object.keys(BUILTINS);
