@@ -6,7 +6,7 @@ import type { SessionRecord } from '../../src/core/session.js';
 import type { PollyRun, PollyTask } from '../../src/polly/types.js';
 import { answerCodexTitles, codexUserEnv, writeCodexUserConfig } from '../conformance/profiles/codex.js';
 import { startFakeModel, type Answer, type CapturedRequest, type FakeModel } from '../fake-model/server.js';
-import { parseEvents } from '../helpers/events.js';
+import { parseEvents, toolResultText } from '../helpers/events.js';
 import { initRepo, sh } from '../helpers/git-repo.js';
 import { claudeEnv, makeTestEnv, pinnedCli, until, type TestEnv } from '../helpers/omni.js';
 
@@ -243,7 +243,7 @@ describe.skipIf(!ready)('Polly: a planned run on Claude and Codex, cross-vendor 
     expect(merged.run.status).toBe('done');
   }, 300_000);
 
-  it('two tasks on the same file are sequenced: the second starts from the first branch, after the first is approved', async () => {
+  it("two tasks on the same file are sequenced: the second starts after the first is approved, from the first's branch, with the work Codex left uncommitted", async () => {
     initRepo(t.work);
     const goal = 'POLLY-GOAL-TWO: two lines in shared.txt';
     fake.script({ name: 'review s1', match: reviewOf('s1'), turns: [verdictAnswer({ verdict: 'approve', findings: [] })] });
@@ -253,23 +253,28 @@ describe.skipIf(!ready)('Polly: a planned run on Claude and Codex, cross-vendor 
       match: (r) => r.latestUserText.includes(goal) && r.latestUserText.includes('"tasks"') && !r.latestUserText.includes('BRIEF-'),
       turns: [
         planAnswer([
-          { id: 's1', title: 'First line', brief: 'BRIEF-S1: create shared.txt with the line S1.', files: ['shared.txt'] },
-          { id: 's2', title: 'Second line', brief: 'BRIEF-S2: add the line S2 to shared.txt.', files: ['shared.txt'] },
+          { id: 's1', title: 'First line', brief: 'BRIEF-S1: create shared.txt with the line S1.', files: ['shared.txt'], worker: 'codex' },
+          { id: 's2', title: 'Second line', brief: 'BRIEF-S2: add the line S2 to shared.txt.', files: ['shared.txt'], worker: 'claude' },
         ]),
       ],
     });
-    fake.script({ name: 'worker s1', match: workerTurn('BRIEF-S1'), turns: claudeWrites('shared.txt', 'S1\n', 'line one', 's1 done') });
+    // Codex writes the first line and cannot commit it (its own sandbox keeps .git read-only).
+    fake.script({
+      name: 'worker s1',
+      match: workerTurn('BRIEF-S1'),
+      turns: [{ toolUses: [{ name: 'exec_command', input: { cmd: "printf 'S1\\n' > shared.txt" } }] }, { text: 's1 done' }],
+    });
     fake.script({
       name: 'worker s2',
       match: workerTurn('BRIEF-S2'),
       turns: [
         // Claude writes over a file only after reading it.
-        { toolUses: [{ name: 'Read', input: { file_path: 'shared.txt' } }] },
+        { toolUses: [{ id: 'toolu_s2_read', name: 'Read', input: { file_path: 'shared.txt' } }] },
         ...claudeWrites('shared.txt', 'S1\nS2\n', 'line two', 's2 done'),
       ],
     });
 
-    const id = await startRun(t, [goal, '--workers', 'claude', '--reviewers', 'codex']);
+    const id = await startRun(t, [goal, '--workers', 'claude,codex', '--reviewers', 'claude,codex']);
     const planned = await until(async () => {
       const b = await board(t, id);
       return !!b.run.tasks?.length && b;
@@ -281,10 +286,19 @@ describe.skipIf(!ready)('Polly: a planned run on Claude and Codex, cross-vendor 
     const done = await untilTasks(t, id, ['approved'], 200_000);
     const s1 = task(done, 's1');
     const s2 = task(done, 's2');
-    // The second worked from the first's branch (its base is that branch's commit): it had S1 before it wrote S2.
+    expect(s1.session).toMatchObject({ harness: 'codex' });
+    expect(s2.session).toMatchObject({ harness: 'claude' });
+    expect(s1.reviews.map((r) => r.reviewer.harness)).toEqual(['claude']);
+    expect(s2.reviews.map((r) => r.reviewer.harness)).toEqual(['codex']);
+    // The second worked from the first's branch (its base is that branch's commit), on which omni had
+    // committed what Codex left uncommitted: Claude read S1 there before it wrote S2.
     expect(s2.session!.base).toBe(sh(t.work, 'rev-parse', s1.session!.branch));
+    expect(toolResultText(fake, 'toolu_s2_read')).toContain('S1');
     expect(sh(t.work, 'show', `${s2.session!.branch}:shared.txt`)).toBe('S1\nS2');
-    expect(sh(t.work, 'log', '--format=%s', `main..${s2.session!.branch}`)).toBe('line two\nline one');
+    const onS2 = sh(t.work, 'log', '--format=%s', `main..${s2.session!.branch}`).split('\n');
+    expect(onS2).toHaveLength(2);
+    expect(onS2[0]).toBe('line two');
+    expect(onS2[1]).toMatch(/uncommitted work of polly1-s1 \(task s1\)/);
 
     // Order, from the lead's log: s2 started working only after s1 was approved.
     const ev = (await leadEvents(t, done)).filter((e) => e.type === 'polly.task').map((e) => e.data as { task: string; status: string });
