@@ -47,6 +47,7 @@ export class TaskFlow {
     if (reason) task.reason = reason;
     else delete task.reason;
     if (status !== 'working' && status !== 'reviewing') delete task.wait;
+    if (status !== 'reviewing') delete task.reviewer;
     this.save(run);
     this.emit(run, { type: 'polly.task', data: { run: run.id, task: task.id, status, previous, round: task.round, ...(reason ? { reason } : {}), ...(task.session ? { session: task.session.session } : {}) } });
   }
@@ -214,11 +215,14 @@ export class TaskFlow {
       if (signal.aborted) return;
       return this.toPerson(run, task, `the reviewer's verdict could not be read: ${parsed.error}`);
     }
-    const review: Review = { ...parsed.verdict, round: task.round, reviewer, at: (this.d.now?.() ?? new Date()).toISOString() };
-    task.reviews.push(review);
-    delete task.reviewer;
+    // Stored once: a daemon that died after storing it reads the same turn again on resume.
+    let review = task.reviews.find((r) => r.round === task.round && r.reviewer.session === reviewer.session);
+    if (!review) {
+      review = { ...parsed.verdict, round: task.round, reviewer, at: (this.d.now?.() ?? new Date()).toISOString() };
+      task.reviews.push(review);
+      this.emit(run, { type: 'polly.review', data: { run: run.id, task: task.id, round: review.round, verdict: review.verdict, reviewer: reviewer.session, vendor: reviewer.vendor, findings: review.findings.length } });
+    }
     task.retried = false;
-    this.emit(run, { type: 'polly.review', data: { run: run.id, task: task.id, round: review.round, verdict: review.verdict, reviewer: reviewer.session, vendor: reviewer.vendor, findings: review.findings.length } });
     this.save(run);
     // Its work is done: each round gets a fresh reviewer.
     await this.stopSession(reviewer.session);

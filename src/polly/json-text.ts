@@ -68,7 +68,9 @@ export function bareJsonObjects(text: string): JsonCandidate[] {
   const budget = { left: SCAN_BUDGET };
   let i = text.indexOf('{');
   while (i !== -1 && budget.left > 0) {
-    const end = closingBrace(text, i, budget);
+    // A JSON object opens with `{"` or `{}`: skip code braces without paying for a parse error.
+    const next = /\S/.exec(text.slice(i + 1, i + 64))?.[0];
+    const end = next === '"' || next === '}' ? closingBrace(text, i, budget) : -1;
     if (end !== -1) {
       budget.left -= end - i;
       const p = tryParse(text.slice(i, end + 1));

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { overlapChecker } from './files-overlap.js';
 import { isObject, jsonCandidates } from './json-text.js';
 import { routingErrors } from './routing.js';
 import type { PollyTask } from './types.js';
@@ -17,6 +17,8 @@ export interface PlanContext {
   /** A harness's vendor (adapter data). */
   vendorOf(harness: string): string;
 }
+
+export { filesOverlap, pathsOverlap } from './files-overlap.js';
 
 export type PlanCheck = { ok: true; tasks: PollyTask[] } | { ok: false; errors: string[] };
 
@@ -170,60 +172,15 @@ function findCycle(tasks: readonly PollyTask[]): string[] | undefined {
 
 /** `after` = depends_on ∪ earlier tasks whose files overlap; status ready when empty. Mutates. */
 export function sequence(tasks: PollyTask[]): void {
+  const overlap = overlapChecker();
   tasks.forEach((t, i) => {
     const after = new Set(t.depends_on ?? []);
     for (const earlier of tasks.slice(0, i)) {
-      if (filesOverlap(t.files ?? [], earlier.files ?? [])) after.add(earlier.id);
+      if ((t.files ?? []).some((a) => (earlier.files ?? []).some((b) => overlap(a, b)))) after.add(earlier.id);
     }
     t.after = tasks.filter((x) => after.has(x.id)).map((x) => x.id);
     t.status = t.after.length ? 'waiting' : 'ready';
   });
-}
-
-/** `./src//a/` → `src/a`. */
-function normalize(p: string): string {
-  let s = p.trim().replace(/\\/g, '/').replace(/\/{2,}/g, '/');
-  while (s.startsWith('./')) s = s.slice(2);
-  if (s.length > 1) s = s.replace(/\/+$/, '');
-  return s === '' ? '.' : s;
-}
-
-/** `a` is `b`, or a directory above it (`.` is above everything). */
-const isDirPrefix = (a: string, b: string) => a === '.' || a === b || b.startsWith(`${a}/`);
-
-/**
- * May two task file entries touch the same file? Same path; one a directory above the other; a
- * glob matching the other's path; a glob's fixed base under (or above) the other entry. It errs
- * towards "yes": a false yes only costs parallelism, a false no costs a merge conflict.
- */
-export function pathsOverlap(a: string, b: string): boolean {
-  const x = normalize(a);
-  const y = normalize(b);
-  if (isDirPrefix(x, y) || isDirPrefix(y, x)) return true;
-  const gx = picomatch.scan(x).isGlob;
-  const gy = picomatch.scan(y).isGlob;
-  if (!gx && !gy) return false;
-  // A glob picomatch cannot compile counts as matching: overlap is the safe answer.
-  const matches = (glob: string, p: string) => {
-    try {
-      return picomatch(glob, { dot: true })(p);
-    } catch {
-      return true;
-    }
-  };
-  if (gx && matches(x, y)) return true;
-  if (gy && matches(y, x)) return true;
-  const base = (g: string) => normalize(picomatch.scan(g).base || '.');
-  if (gx && gy) return isDirPrefix(base(x), base(y)) || isDirPrefix(base(y), base(x));
-  const [glob, plain] = gx ? [x, y] : [y, x];
-  // `src` vs `src/lib/*.ts`: the plain entry is a directory holding the glob's matches.
-  if (isDirPrefix(plain, base(glob))) return true;
-  // `src/**/*.ts` vs `src/a` (maybe a directory): `**` can reach into it.
-  return glob.includes('**') && isDirPrefix(base(glob), plain);
-}
-
-export function filesOverlap(a: readonly string[], b: readonly string[]): boolean {
-  return a.some((x) => b.some((y) => pathsOverlap(x, y)));
 }
 
 const DONE = new Set(['approved', 'merged']);

@@ -91,6 +91,16 @@ describe('omni polly board in a real terminal', () => {
     expect((await api(t, 'GET', `/v1/polly/${run.id}`)).status).toBe(200);
   }, 60_000);
 
+  it('omni polly "goal" with no reviewer of another vendor is refused before anything starts (exit 2)', async () => {
+    const before = (await t.omniJson<unknown[]>(['ls', '--all'])).length;
+    const r = await t.omni(['polly', 'add rate limiting', '--workers', 'claude', '--reviewers', 'claude', '--detach']);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain('no reviewer of another vendor for worker claude (anthropic)');
+    expect(String(r.stdout)).toBe('');
+    expect((await t.omniJson<PollyRun[]>(['polly', 'ls'])).map((x) => x.id)).toEqual([run.id]);
+    expect((await t.omniJson<unknown[]>(['ls', '--all'])).length).toBe(before);
+  }, 60_000);
+
   it('draws the header and a row per task, with branch, diffstat and after', async () => {
     const s = await untilScreen((s) => Boolean(rowOf(s, 't1') && rowOf(s, 't3')), 'the rows');
     expect(s).toContain(`Polly ${run.id} · running`);
@@ -139,4 +149,97 @@ describe('omni polly board in a real terminal', () => {
     expect(after).toContain('BEFORE-BOARD');
     expect(after).not.toMatch(/Polly p_|TASK\s+TITLE/);
   }, 60_000);
+});
+
+/**
+ * A live run, started the way a person starts one: `omni polly "goal"` typed in a terminal opens
+ * the board, which follows the run from planning to approved as the daemon's events arrive (the
+ * scripted harness of two vendors plans, works and reviews by its prompts' content); `a` attaches
+ * to a real worker and the board comes back on detach; `m` then y merges both tasks.
+ */
+describe('omni polly "goal" on a terminal: the board follows a live run', () => {
+  let t: TestEnv;
+  let sock: string;
+  const fence = (v: unknown) => '```json\n' + JSON.stringify(v, null, 2) + '\n```';
+  const approve = fence({ verdict: 'approve', summary: 'fine', findings: [] });
+  const user = (args: string[]) => execa('tmux', ['-S', sock, ...args], { reject: false, extendEnv: true });
+  const screen = async () => String((await user(['capture-pane', '-p', '-t', 'ui'])).stdout);
+  const keys = (...k: string[]) => user(['send-keys', '-t', 'ui', ...k]);
+  const untilScreen = (pred: (s: string) => boolean, what: string, ms = 30_000) =>
+    until(async () => {
+      const s = await screen();
+      return pred(s) && s;
+    }, ms, what).catch(async (err) => {
+      throw new Error(`${(err as Error).message}\n--- screen ---\n${await screen()}`);
+    });
+  const rowOf = (s: string, id: string) => s.split('\n').find((l) => new RegExp(`^[ ›] ${id} `).test(l)) ?? '';
+
+  beforeAll(async () => {
+    t = makeTestEnv({ SCRIPTED_TWINS: 'scripted-b=vendorb' });
+    initRepo(t.work);
+    const rules = path.join(t.dir, 'rules.json');
+    fs.writeFileSync(
+      rules,
+      JSON.stringify([
+        { match: '^omni review w1 ', delay: 3, replies: [approve] },
+        { match: '^omni review w2 ', replies: [approve] },
+        { match: 'BRIEF-W1', run: 'echo one > one.txt && git add -A && git commit -qm one' },
+        { match: 'BRIEF-W2', run: 'echo two > two.txt && git add -A && git commit -qm two' },
+        {
+          match: '"tasks"',
+          replies: [
+            fence({
+              tasks: [
+                { id: 'w1', title: 'write one', brief: 'BRIEF-W1 write one.txt', files: ['one.txt'], worker: 'scripted' },
+                { id: 'w2', title: 'write two', brief: 'BRIEF-W2 write two.txt', files: ['two.txt'], worker: 'scripted-b' },
+              ],
+            }),
+          ],
+        },
+      ]),
+    );
+    await startScriptedDaemon(t);
+    sock = path.join(t.dir, 'user.sock');
+    const env = { ...t.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', SCRIPTED_RULES: rules };
+    const script = path.join(t.dir, 'polly.sh');
+    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'`);
+    const cmd = `'${process.execPath}' '${OMNI_JS}' polly 'GOAL-LIVE: two files' --lead scripted --workers scripted,scripted-b --reviewers scripted,scripted-b`;
+    fs.writeFileSync(script, [...exports, `cd '${t.work}'`, cmd, 'echo AFTER-POLLY', 'exec sleep 600', ''].join('\n'));
+    const r = await user(['-f', '/dev/null', 'new-session', '-d', '-s', 'ui', '-x', '100', '-y', '30', `sh ${script}`]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+  }, 60_000);
+  afterAll(async () => {
+    await user(['kill-server']);
+    await t?.cleanup();
+  });
+
+  it('opens the board on the new run, which follows it to two approved tasks', async () => {
+    await untilScreen((s) => /Polly p_[a-z0-9]{8} · /.test(s) && s.includes('goal: GOAL-LIVE: two files'), 'the board of the new run');
+    // w1's review takes a while: the board shows it under review, then approved, from the events.
+    await untilScreen((s) => / w1 .*reviewing/.test(rowOf(s, 'w1')), 'w1 under review', 60_000);
+    const s = await untilScreen((s) => /approved\s+approve r1/.test(rowOf(s, 'w1')) && /approved\s+approve r1/.test(rowOf(s, 'w2')), 'both approved', 60_000);
+    expect(rowOf(s, 'w2')).toMatch(/w2\s+write two\s+scripted-b\s+approved/);
+    expect(s).toContain('omni/polly1-w1 · +1 −0, 1 file');
+    expect(s).toMatch(/· \S+ · 2 approved/);
+  }, 150_000);
+
+  it('a attaches to the worker; detaching comes back to the board', async () => {
+    await keys('a');
+    await untilScreen((s) => !s.includes('TASK') && /scripted>/.test(s), "the worker's own pane");
+    const clients = await until(async () => String((await t.tmux(['list-clients', '-F', '#{client_name}'])).stdout).split('\n').filter(Boolean), 5000, 'the attached client');
+    for (const c of clients) await t.tmux(['detach-client', '-t', c]);
+    await untilScreen((s) => s.includes('detached from polly1-w1') && Boolean(rowOf(s, 'w2')), 'the board again');
+  }, 60_000);
+
+  it('m, then y, merges both tasks into main; the board shows them merged', async () => {
+    await keys('m');
+    await untilScreen((s) => s.includes('merge w1, w2 into main? y/N'), 'the confirmation');
+    await keys('y');
+    await untilScreen((s) => /merged/.test(rowOf(s, 'w1')) && /merged/.test(rowOf(s, 'w2')), 'both merged', 60_000);
+    expect(sh(t.work, 'show', 'main:one.txt')).toBe('one');
+    expect(sh(t.work, 'show', 'main:two.txt')).toBe('two');
+    await untilScreen((s) => s.includes('· done'), 'the run done');
+    await keys('q');
+    await untilScreen((s) => s.includes('AFTER-POLLY'), 'the shell again');
+  }, 90_000);
 });

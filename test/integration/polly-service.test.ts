@@ -44,11 +44,17 @@ function world(): { t: TestEnv; rules: string; env: Record<string, string>; setR
 
 const getRun = async (t: TestEnv, id: string) => (await api<{ run: PollyRun }>(t, 'GET', `/v1/polly/${id}`)).body.run;
 const task = (run: PollyRun, id: string) => run.tasks!.find((x) => x.id === id)!;
-function untilTasks(t: TestEnv, id: string, ok: (tasks: PollyTask[]) => boolean, what: string, ms = 60_000): Promise<PollyRun> {
-  return until(async () => {
-    const run = await getRun(t, id);
-    return run.tasks && ok(run.tasks) && run;
-  }, ms, what);
+async function untilTasks(t: TestEnv, id: string, ok: (tasks: PollyTask[]) => boolean, what: string, ms = 60_000): Promise<PollyRun> {
+  let last: PollyRun | undefined;
+  try {
+    return await until(async () => {
+      last = await getRun(t, id);
+      return last.tasks && ok(last.tasks) && last;
+    }, ms, what);
+  } catch (err) {
+    const state = last?.tasks?.map((x) => ({ id: x.id, status: x.status, round: x.round, reason: x.reason })) ?? { status: last?.status, planErrors: last?.planErrors };
+    throw new Error(`${(err as Error).message}; the run's tasks: ${JSON.stringify(state)}`);
+  }
 }
 async function events(t: TestEnv, ref: string): Promise<OmniEvent[]> {
   const r = await t.omni(['events', ref, '--json']);
@@ -192,6 +198,40 @@ describe('Polly in the daemon: plan, workers, cross-vendor review, person action
     const after = await getRun(t, run.id);
     expect(after.status).toBe('done');
     expect(task(after, 't1')).toMatchObject({ status: 'merged', merged: { commit: JSON.parse(body).commit } });
+  });
+
+  it('puts a task before a person: its worker ended, a verdict unreadable twice, rounds used up, nothing changed', async () => {
+    w.setRules([
+      { match: '^omni review x3 ', replies: [changes('FIX-X3 not yet')] },
+      // x2's reviewer, and omni asking it again (that prompt shows the verdict's shape again).
+      { match: '^omni review x2 |"verdict"', replies: ['I like it.', 'Still no JSON, sorry.'] },
+      { match: 'BRIEF-X1', line: 'exit: 3' },
+      { match: 'BRIEF-X2', run: 'echo x2 > x2.txt' },
+      { match: 'FIX-X3', run: 'echo more >> x3.txt' },
+      { match: 'BRIEF-X3', run: 'echo x3 > x3.txt' },
+      { match: 'BRIEF-X4', replies: ['Nothing to do here.'] },
+      {
+        match: 'GOAL-PERSON',
+        replies: [fence({ tasks: ['x1', 'x2', 'x3', 'x4'].map((id) => ({ id, title: id, brief: `BRIEF-${id.toUpperCase()}`, files: [`${id}.txt`] })) })],
+      },
+    ]);
+    const r = await api<{ run: PollyRun }>(t, 'POST', '/v1/polly', { goal: 'GOAL-PERSON', cwd: t.work, env: w.env, lead: 'scripted', workers: ['scripted'], reviewers: ['scripted-b'], parallel: 4 });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const id = r.body.run.id;
+    const done = await untilTasks(t, id, (ts) => ts.every((x) => x.status === 'needs_person'), 'all four before a person', 60_000);
+    expect(task(done, 'x1').reason).toMatch(/^the worker session \S+-x1 ended \((exited|failed)\) before its turn did$/);
+    expect(task(done, 'x2')).toMatchObject({ round: 1, reviews: [], reason: expect.stringMatching(/^the reviewer's verdict could not be read: /) });
+    expect(task(done, 'x3')).toMatchObject({ round: 2, reason: '2 review rounds and still changes requested' });
+    expect(task(done, 'x3').reviews.map((x) => x.verdict)).toEqual(['changes', 'changes']);
+    expect(task(done, 'x4')).toMatchObject({ round: 0, reason: 'the worker changed nothing' });
+    // The unreadable verdict was asked for once more, in the same reviewer session, which then was stopped.
+    const rev = (await api<{ sessions: SessionRecord[] }>(t, 'GET', '/v1/sessions?all=1')).body.sessions.find((s) => s.name.endsWith('-x2-r1'))!;
+    expect((await events(t, rev.id)).filter((e) => e.type === 'message.user')).toHaveLength(2);
+    expect(rev.status).toBe('exited');
+    // A person approves one anyway.
+    const ok = await api<{ task: PollyTask }>(t, 'POST', `/v1/polly/${id}/tasks/x4/approve`, { note: 'fine as it is' });
+    expect(ok.body.task).toMatchObject({ status: 'approved', approvedBy: 'person' });
+    expect((await api(t, 'POST', `/v1/polly/${id}/stop`)).status).toBe(200);
   });
 
   it('sequences tasks that share a file: the second starts from the first\'s branch once it is approved', async () => {

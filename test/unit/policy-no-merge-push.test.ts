@@ -80,10 +80,15 @@ describe('no_merge_push', () => {
         'git switch --force-create main',
         'git branch "$FLAG" main',
         'git checkout "$X"',
+        'git checkout --ignore-other-worktrees main',
+        'git switch --ignore-other-worktrees main',
+        'git worktree add ../x main',
+        'git worktree add -f ../x main',
+        'git worktree add -B main ../x',
       ],
       'deny',
     );
-    await all(['git branch', 'git branch -a', 'git branch --show-current', 'git branch --merged', 'git branch new-thing', 'git checkout -b topic', 'git switch -c topic', 'git checkout src/a.ts', 'git switch topic'], undefined);
+    await all(['git branch', 'git branch -a', 'git branch --show-current', 'git branch --merged', 'git branch new-thing', 'git checkout -b topic', 'git switch -c topic', 'git checkout src/a.ts', 'git switch topic', 'git worktree add -b scratch ../x main', 'git worktree add --detach ../x main', 'git worktree add ../x', 'git worktree list', 'git worktree remove ../x'], undefined);
   });
 
   it('reset and rebase: within the branch\'s own history only', async () => {
@@ -135,6 +140,8 @@ describe('no_merge_push', () => {
         'git config alias.m merge',
         'git config --global alias.up "pull --rebase"',
         'git config set alias.m merge',
+        'git config -f ~/.gitconfig alias.m merge',
+        'git config --file .git/config --add alias.m merge',
         'git config core.hooksPath /tmp/h',
         'git config include.path /tmp/x',
         'git -c include.path=/tmp/x status',

@@ -41,9 +41,10 @@ function configFindings(g: GitCall, line: string): Finding[] {
   const pos = positional(g);
   const reads = g.opts.some((o) => /^--(get|unset|list|remove-section|rename-section|show|name-only|edit)/.test(o) || o === '-l' || o === '-e');
   const newStyle = pos[0] === 'set' || pos[0] === 'unset' || pos[0] === 'get' || pos[0] === 'list';
-  const key = newStyle ? pos[1] : pos[0];
   const sets = newStyle ? pos[0] === 'set' : !reads && pos.length >= 2;
-  if (key && sets && RISKY_CONFIG.test(key)) out.push(deny(line, `sets ${key}: an alias, include or hook could merge or push where omni cannot see it`, 'git-config'));
+  // Any operand, not just the first: option values (`-f FILE`, `--blob B`) sit among them.
+  const key = pos.find((k) => RISKY_CONFIG.test(k));
+  if (key && sets) out.push(deny(line, `sets ${key}: an alias, include or hook could merge or push where omni cannot see it`, 'git-config'));
   return out;
 }
 
@@ -102,11 +103,19 @@ function gitFindings(c: ShellCommand, g: GitCall, line: string): Finding[] {
       if (has(g, 'C', [])) return [...out, deny(line, 'overwrites a branch (-C)', 'git-branch')];
       return g.unknownArgs ? [...out, runtime('delete or force-move a branch')] : out;
     case 'checkout':
-      if (has(g, 'B', [])) return [...out, deny(line, 'resets a branch to another commit (-B)', 'git-checkout')];
-      return g.unknownArgs ? [...out, runtime('reset a branch (-B)')] : out;
     case 'switch':
-      if (has(g, 'C', [['force-create', 7]])) return [...out, deny(line, 'resets a branch to another commit (-C)', 'git-switch')];
-      return g.unknownArgs ? [...out, runtime('reset a branch (-C)')] : out;
+      if (sub === 'checkout' ? has(g, 'B', []) : has(g, 'C', [['force-create', 7]])) return [...out, deny(line, `resets a branch to another commit (${sub === 'checkout' ? '-B' : '-C'})`, `git-${sub}`)];
+      // git refuses to check out a branch that another worktree has (the person's base): keep it so.
+      if (g.opts.some((o) => longOpt(o, 'ignore-other-worktrees', 3))) return [...out, deny(line, 'checks out a branch another worktree has; commits would move it', `git-${sub}`)];
+      return g.unknownArgs ? [...out, runtime(`reset a branch (${sub === 'checkout' ? '-B' : '-C'})`)] : out;
+    case 'worktree': {
+      if (pos[0] !== 'add') return out;
+      if (g.unknownArgs) return [...out, runtime('check out an existing branch')];
+      if (has(g, 'fB', [['force', 2]])) return [...out, deny(line, 'forces a branch into a new worktree (-f/-B)', 'git-worktree')];
+      // `add <path> <branch>` without -b/--detach checks out that branch: commits there would move it.
+      const fresh = has(g, 'bd', [['detach', 2], ['orphan', 2]]);
+      return !fresh && pos.length >= 3 ? [...out, deny(line, `checks out ${pos[2]} in a new worktree; commits there would move that branch (use -b NEW or --detach)`, 'git-worktree')] : out;
+    }
     case 'reset': {
       if (g.unknownArgs) return [...out, runtime('reset the branch to another ref')];
       const rev = pos[0];

@@ -56,7 +56,7 @@ export function Header({ header }: { header: BoardHeader }) {
 
 /** Column widths of a row's first line; the title takes what is left. */
 export function columns(width: number) {
-  const fixed = { mark: 2, id: 8, harness: 8, status: 13, review: 21, cost: 8 };
+  const fixed = { mark: 2, id: 8, harness: 11, status: 13, review: 21, cost: 8 };
   const title = Math.max(10, width - Object.values(fixed).reduce((a, b) => a + b, 0) - 1);
   return { ...fixed, title };
 }
