@@ -17,6 +17,8 @@ export interface PollyGit {
   /** The worker's whole change against its base, cut at `maxBytes`. */
   diff(wt: SessionWorktree, maxBytes: number): Promise<{ diff: string; truncated: boolean }>;
   stat(wt: SessionWorktree): Promise<DiffStat>;
+  /** Commit whatever is uncommitted in the worktree on its branch; the new sha, or undefined if it was clean. */
+  commitPending(wt: SessionWorktree, message: string): Promise<string | undefined>;
 }
 
 /** The lead's spec (agents/polly.yaml): its harness, model, policies and sandbox. */

@@ -111,6 +111,7 @@ export class TaskFlow {
 
   private async startWorker(run: StoredRun, task: StoredTask, signal: AbortSignal): Promise<void> {
     const base = baseFor(task, run.tasks!, run.base);
+    await this.commitPrerequisite(run, task, base);
     const { rec, worktree } = await this.d.startChild({
       harness: task.harness,
       name: this.freeName(`${shortName(run)}-${task.id}`),
@@ -130,6 +131,20 @@ export class TaskFlow {
     if (signal.aborted) return;
     const end = await this.await(run, task.wait, signal);
     await this.onWorkerTurn(run, task, end, signal);
+  }
+
+  /**
+   * A task that starts from its prerequisite's branch must find that task's work on it: a Codex
+   * worker cannot commit inside its own sandbox and leaves it uncommitted in its worktree, so omni
+   * commits it there first (as the merge queue does for an ended session).
+   */
+  private async commitPrerequisite(run: StoredRun, task: StoredTask, base: string): Promise<void> {
+    const pre = run.tasks!.find((t) => task.after.includes(t.id) && t.session?.branch === base);
+    if (!pre?.session) return;
+    const s = pre.session;
+    const wt = this.d.sessions.get(s.session)?.worktree ?? { repo: run.repo, path: s.worktree, branch: s.branch, base: s.base };
+    const sha = await this.d.git.commitPending(wt, `omni polly: uncommitted work of ${s.name} (task ${pre.id}), committed before task ${task.id} starts from this branch`);
+    if (sha) this.d.log(`polly ${run.id}: committed ${s.name}'s uncommitted work on ${s.branch} (${sha.slice(0, 10)}) for ${task.id}`);
   }
 
   /** Type the wait's prompt if it has one not yet typed, then wait for the turn it starts. */

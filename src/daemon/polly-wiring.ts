@@ -6,7 +6,7 @@ import { loadAgentSpec } from '../agents/spec.js';
 import { OmniError } from '../core/errors.js';
 import { YamlError } from '../core/yaml.js';
 import { pollyPolicies } from '../polly/policies.js';
-import { createGitRunner, currentBranch, gitOk, resolveRepo, worktreeDiff, worktreeState } from '../worktree/index.js';
+import { createGitRunner, currentBranch, gitOk, resolveRepo, saveUncommitted, worktreeDiff, worktreeState } from '../worktree/index.js';
 import type { Route } from './api.js';
 import type { OrchestratorParts } from './orchestrator-parts.js';
 import { pollyRoutes } from './polly-api.js';
@@ -51,6 +51,7 @@ export function buildPolly(d: OrchestratorParts): PollyPart {
         const s = await worktreeState(git, wt);
         return { files: s.files, insertions: s.insertions, deletions: s.deletions };
       },
+      commitPending: (wt, message) => saveUncommitted(git, wt, message),
     },
     leadSpec: () => leadSpec(LEAD_SPEC, harnessNames()),
     policies: { worker: pollyPolicies('worker'), reviewer: pollyPolicies('reviewer') },
