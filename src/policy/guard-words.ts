@@ -7,6 +7,8 @@ import { braceExpand, type Mention, substitute, type WordEnv } from './guard-pat
 import { type ArgInfo, matchCommand, parsePattern, type ShellCommand } from './shell.js';
 
 const CONTROL = ['omni approve|deny|policy|daemon', 'omni approvals ... popup'].map(parsePattern);
+/** omni verbs that merge: a person's (no_merge_push denies them to Polly's sessions). */
+export const MERGE_VERBS = ['omni merge', 'omni polly merge'].map(parsePattern);
 const OMNI_NAMES = ['omni', 'omnigent', 'omni.js', 'omnigent.js'];
 const GLOB = /[*?[]/;
 
@@ -69,6 +71,14 @@ function nodeScript(ws: Word[]): number {
 
 /** The omni control verb a command runs (`approve`, `policy`…), if it could run one. */
 export function controlVerb(c: ShellCommand, env: WordEnv): string | undefined {
+  return omniVerb(c, env, CONTROL);
+}
+
+/**
+ * Which of `patterns` (`omni <verb> …`) a command could run, however omni is spelled (a path,
+ * `node omni.js`, a glob, a variable): the first word of the match that is not an option.
+ */
+export function omniVerb(c: ShellCommand, env: WordEnv, patterns: readonly ReturnType<typeof parsePattern>[]): string | undefined {
   const ws = words(c, env);
   let rest: Word[];
   let wild = false;
@@ -93,7 +103,7 @@ export function controlVerb(c: ShellCommand, env: WordEnv): string | undefined {
   };
   // A program only known at run time is omni only if a control verb follows literally (`$CMD
   // approve x`); `$EDITOR file` and `"$PY" "$SCRIPT"` are ordinary work.
-  for (const p of CONTROL) {
+  for (const p of patterns) {
     if (matchCommand(synthetic, p, wild ? { dynamic: 'literal' } : {})) {
       const v = rest.find((w) => !w.value.startsWith('-'));
       return v && /^[a-z]+$/.test(v.value) ? v.value : (p.source.split(' ')[1]!.split('|')[0] ?? 'approve');

@@ -162,6 +162,11 @@ describe('no_merge_push', () => {
     expect(await decide(ps, toolSubject('mcp__github__get_pull_request', 'mcp', { pull_number: 1 }))).toEqual({});
   });
 
+  it("omni's own merge queue, however omni is spelled: omni merge, omni polly merge", async () => {
+    await all(['omni merge coder-1 --yes', 'omni polly merge --yes', 'omnigent polly merge p_1 --task t1', '/usr/local/bin/omni merge x', 'node /opt/omni/bin/omni.js merge x', 'cd /tmp && omni --json merge x', 'P=omni; $P merge x', 'sh -c "omni polly merge --yes"'], 'deny');
+    await all(['omni ls', 'omni polly board --json', 'omni worktree diff coder-1', 'omni send x "merge it"', 'echo omni merge'], undefined);
+  });
+
   it('writes to git refs, HEAD, config and hooks are denied; other files pass', async () => {
     for (const p of ['.git/refs/heads/main', '.git/HEAD', '.git/config', '.git/hooks/pre-commit', '.git/packed-refs', '.git', `${HOME}/.gitconfig`, `${HOME}/.config/git/config`]) {
       expect([p, await verdict(ps, write(p))]).toEqual([p, 'deny']);

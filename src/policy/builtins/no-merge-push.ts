@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { MERGE_VERBS, omniVerb } from '../guard-words.js';
 import { matchCommand, parsePattern, type ShellCommand } from '../shell.js';
 import type { PolicyDecision, ToolSubject } from '../types.js';
 import type { Finding } from './deletes.js';
@@ -151,6 +152,8 @@ const API_MERGE = /(^|\/)(merges?|git\/refs)(\/|\?|$)|mergePullRequest|updateRef
 function forgeFindings(c: ShellCommand, line: string): Finding[] {
   const out: Finding[] = [];
   for (const [src, p] of PATTERNS) if (matchCommand(c, p)) out.push(deny(line, `${src} merges or moves branches; a person does that`, `forge:${src}`));
+  // omni's own merge queue moves the target branch too: `omni merge`, `omni polly merge`.
+  if (omniVerb(c, { home: '/nonexistent', vars: new Map() }, MERGE_VERBS)) out.push(deny(line, 'runs omni\'s merge queue; a person merges (omni polly merge)', 'omni-merge'));
   if (matchCommand(c, parsePattern('gh api'))) {
     if (c.args.some((a) => API_MERGE.test(a))) out.push(deny(line, 'calls an API that merges or moves refs', 'gh-api'));
     else if (c.argInfo.some((a) => a.dynamic !== 'none')) out.push(ask(line, 'an API call only known at run time (it could merge)', 'gh-api-runtime'));
