@@ -20,7 +20,7 @@ export function registerPolly(program: Command, run: RunAction): void {
     .description('start a run: omni polly "goal" (the same as omni polly start "goal"); on a terminal, open its board')
     .argument('<goal>', 'what to build, in words')
     .option('--workers <harnesses>', 'worker harnesses, comma-separated (default: claude,codex)')
-    .option('--reviewers <harnesses>', 'reviewer harnesses, comma-separated (default: claude,codex,pi)')
+    .option('--reviewers <harnesses>', 'reviewer harnesses, comma-separated (default: claude,codex; each task goes to one of another vendor than its worker)')
     .option('--check <cmd>', 'a shell command the merge queue runs after each task (e.g. "npm test")')
     .option('--parallel <n>', 'at most this many workers at a time (default: 2)')
     .option('--rounds <n>', 'review rounds before a task waits for a person (default: 2)')

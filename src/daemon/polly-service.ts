@@ -9,7 +9,7 @@ import type { PollyDeps } from './polly-deps.js';
 import { publicRun, type StoredRun, type StoredTask } from './polly-store.js';
 import { runTag, TaskFlow } from './polly-task-flow.js';
 
-export const POLLY_DEFAULTS = { workers: ['claude', 'codex'], reviewers: ['claude', 'codex', 'pi'], parallel: 2, rounds: 2 } as const;
+export const POLLY_DEFAULTS = { workers: ['claude', 'codex'], reviewers: ['claude', 'codex'], parallel: 2, rounds: 2 } as const;
 /** Plans refused with a word to the lead; after that a person talks to it (a later plan still lands). */
 const MAX_TOLD_REFUSALS = 3;
 
