@@ -20,9 +20,14 @@ export async function attachSession(session: SessionRecord): Promise<number> {
     throw new OmniError(`session ${session.name} (${session.id}) has ${session.status}; nothing to attach to (omni events ${session.name} shows what happened)`, 'conflict');
   }
   if (!process.stdin.isTTY) throw new OmniError('omni attach needs a terminal', 'bad_request');
+  return attachTmuxSession(session.tmuxSession);
+}
+
+/** Attach this terminal to tmux session `name` on omni's own server (a nested client inside the user's tmux). */
+export function attachTmuxSession(name: string): number {
   const p = paths();
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: p.tmuxSocket, configPath: p.tmuxConf }), socketPath: p.tmuxSocket, configPath: p.tmuxConf });
-  const a = tmux.attachArgs(session.tmuxSession, { insideTmux: Boolean(process.env.TMUX) });
+  const a = tmux.attachArgs(name, { insideTmux: Boolean(process.env.TMUX) });
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(a.env)) {
     if (v === undefined) delete env[k];

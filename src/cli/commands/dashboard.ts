@@ -5,6 +5,7 @@ import { clientActions, clientSource } from '../../tui/dashboard/source.js';
 import { DashboardStore, loadDashboard } from '../../tui/dashboard/store.js';
 import type { DashboardOutcome } from '../../tui/dashboard/view.js';
 import { altScreen, preferProductionReact } from '../../tui/terminal.js';
+import { runViewLoop } from '../../tui/view-loop.js';
 import { client } from '../context.js';
 import { makeChalk, printJson } from '../output.js';
 
@@ -27,30 +28,18 @@ export async function dashboardCommand(opts: { json?: boolean } = {}): Promise<n
   preferProductionReact();
   const [{ render }, React, { DashboardView }] = await Promise.all([import('ink'), import('react'), import('../../tui/dashboard/view.js')]);
   const store = new DashboardStore({ source: clientSource(c), actions: clientActions(c, caller), refreshMs: 120_000, previewMs: 700 });
-  const screen = altScreen();
   try {
-    for (;;) {
-      screen.enter();
-      // Streams are followed only while the view is up (attach blocks this process); the list
-      // is refetched on each reconnect, so nothing is missed meanwhile.
-      const abort = new AbortController();
-      const following = store.follow(abort.signal);
-      let outcome: DashboardOutcome = { kind: 'quit' };
-      const app = render(React.createElement(DashboardView, { store, onExit: (o: DashboardOutcome) => (outcome = o) }));
-      try {
-        await app.waitUntilExit();
-      } finally {
-        abort.abort();
-        await following.catch(() => undefined);
-        app.unmount();
-        screen.leave();
-      }
-      if (outcome.kind === 'quit') return ExitCode.ok;
-      const msg = await leaveFor(c, outcome);
-      store.setMessage(msg?.text, msg?.kind);
-    }
+    await runViewLoop<DashboardOutcome>({
+      screen: altScreen(),
+      follow: (signal) => store.follow(signal),
+      render: (onExit) => render(React.createElement(DashboardView, { store, onExit })),
+      away: async (outcome) => {
+        const msg = await leaveFor(c, outcome);
+        store.setMessage(msg?.text, msg?.kind);
+      },
+    });
+    return ExitCode.ok;
   } finally {
-    screen.leave();
     store.dispose();
   }
 }

@@ -3,6 +3,7 @@ import { formatDebby } from '../../tui/debby/format.js';
 import { clientDebbySource } from '../../tui/debby/source.js';
 import { DebbyStore } from '../../tui/debby/store.js';
 import { altScreen, preferProductionReact } from '../../tui/terminal.js';
+import { runViewLoop } from '../../tui/view-loop.js';
 import { client } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -28,23 +29,11 @@ export async function debbyViewCommand(run: string | undefined, opts: { json?: b
   // `latest` is resolved once: the view stays on the run it opened.
   const first = await source.run(ref);
   const store = new DebbyStore({ source, run: first.id });
-  const screen = altScreen();
-  const abort = new AbortController();
   try {
-    screen.enter();
-    const following = store.follow(abort.signal);
     // Ctrl-C is a key for the view (exitOnCtrlC off): it leaves the same way /quit does.
-    const app = render(React.createElement(DebbyView, { store }), { exitOnCtrlC: false });
-    try {
-      await app.waitUntilExit();
-    } finally {
-      abort.abort();
-      await following.catch(() => undefined);
-      app.unmount();
-    }
+    await runViewLoop({ screen: altScreen(), follow: (signal) => store.follow(signal), render: () => render(React.createElement(DebbyView, { store }), { exitOnCtrlC: false }) });
     return ExitCode.ok;
   } finally {
-    screen.leave();
     store.dispose();
   }
 }

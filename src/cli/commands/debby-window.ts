@@ -8,6 +8,7 @@ import type { DebbyRun } from '../../debby/types.js';
 import { createTmuxRunner } from '../../tmux/runner.js';
 import { Tmux } from '../../tmux/tmux.js';
 import { paths } from '../context.js';
+import { attachTmuxSession } from './attach.js';
 
 const OMNI_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'omni.js');
 
@@ -36,13 +37,5 @@ export async function openDebbyWindow(run: DebbyRun): Promise<number> {
     if (r.error) throw new OmniError(`could not run tmux: ${r.error.message}`, 'error');
     return r.status ?? 0;
   }
-  const a = tmux.attachArgs(name, { insideTmux: Boolean(process.env.TMUX) });
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [k, v] of Object.entries(a.env)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  const r = spawnSync(a.command, a.args, { stdio: 'inherit', env });
-  if (r.error) throw new OmniError(`could not run tmux: ${r.error.message}`, 'error');
-  return r.status ?? 0;
+  return attachTmuxSession(name);
 }

@@ -6,6 +6,7 @@ import { clientPolly, type PollyApi } from '../../tui/polly/source.js';
 import { loadBoard, PollyBoardStore } from '../../tui/polly/store.js';
 import type { BoardOutcome } from '../../tui/polly/view.js';
 import { altScreen, preferProductionReact } from '../../tui/terminal.js';
+import { runViewLoop } from '../../tui/view-loop.js';
 import { worktreeDiff } from '../../worktree/inspect.js';
 import { createGitRunner } from '../../worktree/git.js';
 import { client } from '../context.js';
@@ -32,33 +33,23 @@ export async function pollyBoardCommand(ref: string | undefined, opts: { json?: 
   const [{ render }, React, { PollyBoardView }] = await Promise.all([import('ink'), import('react'), import('../../tui/polly/view.js')]);
   const store = new PollyBoardStore({ api, ref: first.id, cwd, diff: readDiff, merge: boardMerge(c, api), refreshMs: 10_000 });
   store.setRun(first);
-  const screen = altScreen();
   try {
-    for (;;) {
-      screen.enter();
-      const abort = new AbortController();
-      const following = store.follow(abort.signal);
-      let outcome = { kind: 'quit' } as BoardOutcome;
-      const app = render(React.createElement(PollyBoardView, { store, onExit: (o: BoardOutcome) => (outcome = o) }));
-      try {
-        await app.waitUntilExit();
-      } finally {
-        abort.abort();
-        await following.catch(() => undefined);
-        app.unmount();
-        screen.leave();
-      }
-      if (outcome.kind === 'quit') return ExitCode.ok;
-      try {
-        const { attachSession } = await import('./attach.js');
-        await attachSession((await c.session(outcome.session.id)).session);
-        store.setMessage(`detached from ${outcome.session.name} (omni attach ${outcome.session.name} to go back)`);
-      } catch (err) {
-        store.setMessage(err instanceof Error ? err.message : String(err), 'error');
-      }
-    }
+    await runViewLoop<BoardOutcome>({
+      screen: altScreen(),
+      follow: (signal) => store.follow(signal),
+      render: (onExit) => render(React.createElement(PollyBoardView, { store, onExit })),
+      away: async (outcome) => {
+        try {
+          const { attachSession } = await import('./attach.js');
+          await attachSession((await c.session(outcome.session.id)).session);
+          store.setMessage(`detached from ${outcome.session.name} (omni attach ${outcome.session.name} to go back)`);
+        } catch (err) {
+          store.setMessage(err instanceof Error ? err.message : String(err), 'error');
+        }
+      },
+    });
+    return ExitCode.ok;
   } finally {
-    screen.leave();
     store.dispose();
   }
 }

@@ -1,3 +1,4 @@
+import { ExternalStore } from '../external-store.js';
 import type { Approval, ApprovalScope, ApprovalStreamItem } from '../../approvals/types.js';
 import { compareApprovals, describeResolution } from './format.js';
 
@@ -50,7 +51,7 @@ const errorCode = (err: unknown): string | undefined => {
   return typeof c === 'string' ? c : undefined;
 };
 
-export class ApprovalsStore {
+export class ApprovalsStore extends ExternalStore<ApprovalsSnapshot> {
   private pending: Approval[] = [];
   private selectedId: string | undefined;
   private selectedIndex = -1;
@@ -62,23 +63,11 @@ export class ApprovalsStore {
   private loaded = false;
   private connection: ConnectionState = 'connecting';
   private connectionError: string | undefined;
-  private readonly listeners = new Set<() => void>();
-  private snapshot: ApprovalsSnapshot;
-  private disposed = false;
 
   constructor(private readonly opts: ApprovalsStoreOptions) {
+    super();
     this.snapshot = this.build();
   }
-
-  // --- React's external-store protocol (bound: React calls them unbound) ---
-
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  /** The same object until something changes. */
-  readonly getSnapshot = (): ApprovalsSnapshot => this.snapshot;
 
   // --- feeding ---
 
@@ -188,9 +177,8 @@ export class ApprovalsStore {
   }
 
   dispose(): void {
-    this.disposed = true;
     if (this.messageTimer) clearTimeout(this.messageTimer);
-    this.listeners.clear();
+    this.stopEmitting();
   }
 
   // --- internals ---
@@ -248,7 +236,7 @@ export class ApprovalsStore {
     this.selectedId = i >= 0 ? this.pending[i]?.id : undefined;
   }
 
-  private build(): ApprovalsSnapshot {
+  protected build(): ApprovalsSnapshot {
     this.reselect();
     return {
       pending: [...this.pending],
@@ -260,11 +248,5 @@ export class ApprovalsStore {
       connection: this.connection,
       connectionError: this.connectionError,
     };
-  }
-
-  private emit(): void {
-    if (this.disposed) return;
-    this.snapshot = this.build();
-    for (const l of [...this.listeners]) l();
   }
 }

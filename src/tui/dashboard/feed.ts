@@ -1,3 +1,4 @@
+import { ExternalStore } from '../external-store.js';
 import type { Approval, ApprovalStreamItem } from '../../approvals/types.js';
 import type { OmniEvent, UsageData } from '../../core/events.js';
 import { flattenTree, sessionTree, treeSum } from '../../core/session-tree.js';
@@ -23,7 +24,7 @@ import { errorText, isAbort, round, rowFrom, treeOrder, type DashboardRow, type 
  * This half follows the daemon and keeps what is shown (rows, asks, selection, filter, marks);
  * DashboardStore (store.ts) adds the actions and the preview.
  */
-export class DashboardFeed {
+export class DashboardFeed extends ExternalStore<DashboardSnapshot> {
   protected rows = new Map<string, DashboardRow>();
   private asks: Approval[] = [];
   protected selectedId: string | undefined;
@@ -42,11 +43,6 @@ export class DashboardFeed {
   private again = false;
   /** Events that arrive while the list is being fetched: applied after it, deduplicated by seq. */
   private buffer: OmniEvent[] | undefined;
-  private readonly listeners = new Set<() => void>();
-  protected snapshot: DashboardSnapshot;
-  /** The last snapshot as JSON, to tell an emit that changes nothing. */
-  private snapshotKey: string | undefined;
-  protected disposed = false;
   private filter = '';
   protected showEnded = false;
   protected readonly marked = new Set<string>();
@@ -57,18 +53,9 @@ export class DashboardFeed {
   protected previewWake: (() => void) | undefined;
 
   constructor(protected readonly opts: DashboardStoreOptions) {
+    super();
     this.snapshot = this.build();
   }
-
-  // --- React's external-store protocol (bound: React calls them unbound) ---
-
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  /** The same object until something changes. */
-  readonly getSnapshot = (): DashboardSnapshot => this.snapshot;
 
   // --- feeding ---
 
@@ -275,8 +262,7 @@ export class DashboardFeed {
   }
 
   dispose(): void {
-    this.disposed = true;
-    this.listeners.clear();
+    this.stopEmitting();
   }
 
   // --- internals ---
@@ -372,7 +358,7 @@ export class DashboardFeed {
     this.selectedId = i >= 0 ? rows[i]?.id : undefined;
   }
 
-  private build(): DashboardSnapshot {
+  protected build(): DashboardSnapshot {
     const asksBy = new Map<string, number>();
     for (const a of this.asks) asksBy.set(a.session, (asksBy.get(a.session) ?? 0) + 1);
     const all = [...this.rows.values()];
@@ -410,20 +396,5 @@ export class DashboardFeed {
       error: this.conn.events.error ?? this.conn.approvals.error ?? this.listError,
       message: this.message,
     };
-  }
-
-  /**
-   * A new snapshot for the view, only when it differs from the last one: the periodic refresh
-   * (the list, then each row's budget) mostly finds nothing new, and every snapshot the view
-   * gets is a full-screen render.
-   */
-  protected emit(): void {
-    if (this.disposed) return;
-    const next = this.build();
-    const key = JSON.stringify(next);
-    if (key === this.snapshotKey) return;
-    this.snapshotKey = key;
-    this.snapshot = next;
-    for (const l of [...this.listeners]) l();
   }
 }

@@ -1,3 +1,4 @@
+import { ExternalStore } from '../external-store.js';
 import type { OmniEvent, SessionStatus } from '../../core/events.js';
 import { isLive } from '../../core/session.js';
 import type { DebbyExchange, DebbyRun } from '../../debby/types.js';
@@ -64,7 +65,7 @@ export interface DebbySnapshot {
   message?: StatusMessage;
 }
 
-export class DebbyStore {
+export class DebbyStore extends ExternalStore<DebbySnapshot> {
   private run: DebbyRun | undefined;
   private ref: string;
   private readonly live = new Map<string, LiveAnswer>();
@@ -81,22 +82,12 @@ export class DebbyStore {
   private fetchAgain = false;
   private lastFetch = 0;
   private fetchTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly listeners = new Set<() => void>();
-  private snapshot: DebbySnapshot;
-  private snapshotKey = '';
-  private disposed = false;
 
   constructor(private readonly opts: DebbyStoreOptions) {
+    super();
     this.ref = opts.run;
     this.snapshot = this.build();
   }
-
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  readonly getSnapshot = (): DebbySnapshot => this.snapshot;
 
   /** The run as last fetched. */
   current(): DebbyRun | undefined {
@@ -201,9 +192,8 @@ export class DebbyStore {
   }
 
   dispose(): void {
-    this.disposed = true;
     if (this.fetchTimer) clearTimeout(this.fetchTimer);
-    this.listeners.clear();
+    this.stopEmitting();
   }
 
   // --- internals ---
@@ -363,7 +353,7 @@ export class DebbyStore {
     this.emit();
   }
 
-  private build(): DebbySnapshot {
+  protected build(): DebbySnapshot {
     const run = this.run;
     const columns = run ? columnsOf(run, this.live, this.status) : [];
     const streaming = columns.some((c) => c.streaming);
@@ -382,16 +372,5 @@ export class DebbyStore {
       ...(error ? { error } : {}),
       ...(this.message ? { message: this.message } : {}),
     };
-  }
-
-  /** A new snapshot only when what is shown changed (every snapshot is a full redraw). */
-  private emit(): void {
-    if (this.disposed) return;
-    const next = this.build();
-    const key = JSON.stringify(next);
-    if (key === this.snapshotKey) return;
-    this.snapshotKey = key;
-    this.snapshot = next;
-    for (const l of [...this.listeners]) l();
   }
 }

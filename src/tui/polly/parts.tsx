@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { Cell } from '../dashboard/parts.js';
 import { usdText, type BoardHeader, type BoardRow } from '../../polly/board-rows.js';
 import type { TaskStatus } from '../../polly/types.js';
 import type { BoardSnapshot, Pager } from './store.js';
@@ -62,16 +63,6 @@ export function columns(width: number) {
 }
 
 type Cols = ReturnType<typeof columns>;
-
-function Cell(props: { width: number; text: string; dim?: boolean; bold?: boolean; color?: string }) {
-  return (
-    <Box width={props.width} flexShrink={0} paddingRight={1}>
-      <Text wrap="truncate-end" dimColor={props.dim} bold={props.bold} color={props.color}>
-        {props.text}
-      </Text>
-    </Box>
-  );
-}
 
 export function HeaderRow({ cols }: { cols: Cols }) {
   return (

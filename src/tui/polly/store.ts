@@ -1,3 +1,4 @@
+import { ExternalStore } from '../external-store.js';
 import type { OmniEvent } from '../../core/events.js';
 import { boardHeader, boardRows, reviewLines, type BoardHeader, type BoardRow } from '../../polly/board-rows.js';
 import type { PollyRun } from '../../polly/types.js';
@@ -62,7 +63,7 @@ const SESSION_EVENTS = new Set(['usage', 'cost.reported', 'session.status', 'ses
  * (`GET /v1/polly/:run`, costs filled in) when a polly.* event of the run or an event of one of
  * its sessions arrives, at most once per `throttleMs`, and on every (re)connect of the stream.
  */
-export class PollyBoardStore {
+export class PollyBoardStore extends ExternalStore<BoardSnapshot> {
   private run: PollyRun | undefined;
   private selectedId: string | undefined;
   private selectedIndex = -1;
@@ -72,24 +73,15 @@ export class PollyBoardStore {
   private message: StatusMessage | undefined;
   private busy: string | undefined;
   private pager: Pager | undefined;
-  private readonly listeners = new Set<() => void>();
-  private snapshot: BoardSnapshot;
-  private disposed = false;
   private lastFetch = 0;
   private pending: ReturnType<typeof setTimeout> | undefined;
   private inflight: Promise<void> | undefined;
   private again = false;
 
   constructor(private readonly opts: BoardStoreOptions) {
+    super();
     this.snapshot = this.build();
   }
-
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  readonly getSnapshot = (): BoardSnapshot => this.snapshot;
 
   /** The run id once known (the ref may be `latest`). */
   runId(): string {
@@ -293,9 +285,8 @@ export class PollyBoardStore {
   }
 
   dispose(): void {
-    this.disposed = true;
     if (this.pending) clearTimeout(this.pending);
-    this.listeners.clear();
+    this.stopEmitting();
   }
 
   // --- internals ---
@@ -347,7 +338,7 @@ export class PollyBoardStore {
     }, wait);
   }
 
-  private build(): BoardSnapshot {
+  protected build(): BoardSnapshot {
     const rows = this.run ? boardRows(this.run) : [];
     let i = this.selectedId ? rows.findIndex((r) => r.id === this.selectedId) : -1;
     if (i < 0) i = rows.length ? Math.min(Math.max(this.selectedIndex, 0), rows.length - 1) : -1;
@@ -365,12 +356,6 @@ export class PollyBoardStore {
     if (this.busy) snap.busy = this.busy;
     if (this.pager) snap.pager = this.pager;
     return snap;
-  }
-
-  private emit(): void {
-    if (this.disposed) return;
-    this.snapshot = this.build();
-    for (const l of [...this.listeners]) l();
   }
 }
 
