@@ -1,8 +1,5 @@
-import type { SpawnGrant } from '../agents/grant.js';
 import { OmniError } from '../core/errors.js';
 import { isLive, newSessionId, validateSessionName, type SessionRecord, type SessionWorktree } from '../core/session.js';
-import type { SandboxLayer } from '../sandbox/settings.js';
-import type { PolicyRefInput } from './policy-service.js';
 import type { CreateSessionRequest } from './sessions.js';
 
 /** What starting a child needs from the daemon (the composer's and Polly's deps both have it). */
@@ -15,23 +12,12 @@ export interface ChildStartDeps {
   worktreeRoot: string;
 }
 
-export interface ChildStartRequest {
-  harness: string;
+/** A session request as `SessionManager.create` takes it, with a name, and the worktree still to make. */
+export type ChildStartRequest = Omit<CreateSessionRequest, 'name' | 'worktree' | 'id' | 'args' | 'binary'> & {
   name: string;
-  /** The directory it starts in; with `worktree`, the checkout the worktree is made from. */
-  cwd: string;
-  env: Record<string, string>;
-  model?: string;
-  policies?: PolicyRefInput[];
-  prompt?: string;
-  agent?: { name: string; file: string };
-  sandbox?: SandboxLayer[];
-  tags?: string[];
-  parent?: string;
-  spawn?: SpawnGrant;
   /** Its own git worktree (branch `omni/<name>`), from `base` (default: HEAD of `cwd`). */
   worktree?: { base?: string };
-}
+};
 
 /**
  * A new session, and its worktree first when it gets one: omni_spawn (composer.ts) and Polly's

@@ -3,7 +3,7 @@ import { isLive, type SessionRecord } from '../core/session.js';
 import { baseFor, promoteReady, tasksToStart } from '../polly/plan.js';
 import { changesRequested, reviewerPrompt, verdictUnreadable, workerPrompt } from '../polly/prompts.js';
 import { pickReviewer } from '../polly/routing.js';
-import type { Review, TaskStatus } from '../polly/types.js';
+import type { TaskStatus } from '../polly/types.js';
 import { parseVerdict } from '../polly/verdict.js';
 import { REVIEW_DIFF_MAX_BYTES, type PollyDeps } from './polly-deps.js';
 import type { StoredRun, StoredTask, TurnWait } from './polly-store.js';
