@@ -43,11 +43,18 @@ const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '');
 
 export type LineEdit = { kind: 'text'; text: string } | { kind: 'submit'; text: string } | { kind: 'cancel' };
 
-/** A one-line editor as a pure function: type, Backspace, Enter to submit, Esc to cancel. */
+/**
+ * A one-line editor as a pure function: type, Backspace, Enter to submit, Esc to cancel. A busy
+ * process or a paste can hand over several keys in one read: several Backspaces each count, and
+ * text followed by a newline submits the line up to it.
+ */
 export function editLine(text: string, input: string, key: Key): LineEdit {
   if (key.escape) return { kind: 'cancel' };
   if (key.return) return { kind: 'submit', text };
+  if (/^[\x7f\b]{2,}$/.test(input)) return { kind: 'text', text: Array.from(text).slice(0, -input.length).join('') };
   if (key.backspace || key.delete) return { kind: 'text', text: Array.from(text).slice(0, -1).join('') };
+  const nl = input.search(/[\r\n]/);
+  if (nl >= 0) return { kind: 'submit', text: text + printable(input.slice(0, nl)) };
   if (key.ctrl || key.meta) return { kind: 'text', text };
   return { kind: 'text', text: text + printable(input) };
 }

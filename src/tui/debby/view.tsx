@@ -42,11 +42,7 @@ export function DebbyView({ store, onExit }: DebbyViewProps) {
   useInput((input: string, key: Key) => {
     if (key.ctrl && input === 'c') return leave();
     const cur = getLine();
-    // Several Backspaces in one read (a busy process, a key held down) come as one input: each counts.
-    if (/^[\x7f\b]{2,}$/.test(input)) return setLine(Array.from(cur).slice(0, -input.length).join(''));
-    // Text and Enter can arrive in one read (a paste, a busy process): the line ends at the newline.
-    const nl = key.return ? -1 : input.search(/[\r\n]/);
-    const e = nl >= 0 ? ({ kind: 'submit', text: cur + input.slice(0, nl).replace(/[\u0000-\u001f\u007f]/g, '') } as const) : editLine(cur, input, key);
+    const e = editLine(cur, input, key);
     if (e.kind === 'cancel') return setLine('');
     if (e.kind === 'text') return setLine(e.text);
     const p = parseInput(e.text);

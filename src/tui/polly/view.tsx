@@ -51,9 +51,7 @@ export function PollyBoardView({ store, onExit }: PollyBoardProps) {
       return;
     }
     if (m.kind === 'note') {
-      // Text and Enter can arrive in one read (a paste, a busy process): the line ends at the newline.
-      const nl = key.return ? -1 : input.search(/[\r\n]/);
-      const e = nl >= 0 ? ({ kind: 'submit', text: m.text + input.slice(0, nl).replace(/[\u0000-\u001f\u007f]/g, '') } as const) : editLine(m.text, input, key);
+      const e = editLine(m.text, input, key);
       if (e.kind === 'cancel') return setMode(LIST);
       if (e.kind === 'text') return setMode({ kind: 'note', text: e.text });
       setMode(LIST);
