@@ -80,10 +80,15 @@ export interface PromptBlock {
 
 const ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
-export function newSessionId(random: () => number = Math.random): string {
-  let s = 's_';
+/** `<prefix>` and 8 letters and digits, none easy to mistake for another (no l, o, 0, 1). */
+export function newId(prefix: string, random: () => number = Math.random): string {
+  let s = prefix;
   for (let i = 0; i < 8; i++) s += ID_ALPHABET[Math.floor(random() * ID_ALPHABET.length)];
   return s;
+}
+
+export function newSessionId(random: () => number = Math.random): string {
+  return newId('s_', random);
 }
 
 /** Names become part of commands and tmux targets: keep them plain. */

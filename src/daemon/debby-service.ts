@@ -1,6 +1,5 @@
-import { randomInt } from 'node:crypto';
 import { OmniError } from '../core/errors.js';
-import { isLive, type SessionRecord } from '../core/session.js';
+import { isLive, newId, type SessionRecord } from '../core/session.js';
 import { critiquePrompt, synthesisPrompt, type HeadAnswer } from '../debby/prompts.js';
 import { headLabels, headSessionName, latestAnswers, latestQuestion, runNumber } from '../debby/heads.js';
 import type { DebbyAnswer, DebbyExchange, DebbyHead, DebbyRun, DebbyStartRequest } from '../debby/types.js';
@@ -28,8 +27,6 @@ export const DEFAULT_HEADS = ['claude', 'codex'];
 /** How long an exchange waits for the heads by default (each debate round and the synthesis get this much). */
 export const DEFAULT_TIMEOUT_MS = 600_000;
 export const MAX_ROUNDS = 10;
-
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
  * Debby (docs/DEBBY.md): two or more heads, each a root session of its own harness, that get the
@@ -253,8 +250,7 @@ export class DebbyService {
 
   private newId(): string {
     for (;;) {
-      let id = 'd_';
-      for (let i = 0; i < 8; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+      const id = newId('d_');
       if (!this.deps.runs.get(id)) return id;
     }
   }

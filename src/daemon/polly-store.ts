@@ -1,7 +1,7 @@
-import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../core/fsutil.js';
+import { newId } from '../core/session.js';
 import type { PollyRun, PollyTask, SessionRef } from '../polly/types.js';
 
 /**
@@ -37,14 +37,8 @@ export interface StoredRun extends PollyRun {
   routed?: number;
 }
 
-const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-/** `p_` + 8 base36. */
-export function newRunId(): string {
-  let s = 'p_';
-  for (let i = 0; i < 8; i++) s += ID_CHARS[randomInt(ID_CHARS.length)];
-  return s;
-}
+/** `p_` and 8 letters and digits, as session ids are made. */
+export const newRunId = (): string => newId('p_');
 
 /** The run without the service's bookkeeping: what the API answers. */
 export function publicRun(run: StoredRun): PollyRun {

@@ -24,7 +24,6 @@ export interface PollyPart {
 /** The package's agents/polly.yaml: the lead's harness, model and policies. */
 const LEAD_SPEC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'agents', 'polly.yaml');
 
-
 /** The Polly service (docs/POLLY.md) on the daemon's parts, and its routes. */
 export function buildPolly(d: OrchestratorParts): PollyPart {
   const git = createGitRunner();
