@@ -5,6 +5,7 @@ import { changesRequested, reviewerPrompt, verdictUnreadable, workerPrompt } fro
 import { pickReviewer } from '../polly/routing.js';
 import type { TaskStatus } from '../polly/types.js';
 import { parseVerdict } from '../polly/verdict.js';
+import { recordedWorktree } from '../polly/worktree.js';
 import { REVIEW_DIFF_MAX_BYTES, type PollyDeps } from './polly-deps.js';
 import type { StoredRun, StoredTask, TurnWait } from './polly-store.js';
 import type { TurnAnswer } from './turns.js';
@@ -142,7 +143,7 @@ export class TaskFlow {
     const pre = run.tasks!.find((t) => task.after.includes(t.id) && t.session?.branch === base);
     if (!pre?.session) return;
     const s = pre.session;
-    const wt = this.d.sessions.get(s.session)?.worktree ?? { repo: run.repo, path: s.worktree, branch: s.branch, base: s.base };
+    const wt = this.d.sessions.get(s.session)?.worktree ?? recordedWorktree(run, s);
     const sha = await this.d.git.commitPending(wt, `omni polly: uncommitted work of ${s.name} (task ${pre.id}), committed before task ${task.id} starts from this branch`);
     if (sha) this.d.log(`polly ${run.id}: committed ${s.name}'s uncommitted work on ${s.branch} (${sha.slice(0, 10)}) for ${task.id}`);
   }
@@ -171,7 +172,7 @@ export class TaskFlow {
     if (signal.aborted) return;
     const s = task.session!;
     if (end.status !== 'idle') return this.toPerson(run, task, `the worker session ${s.name} ended (${end.status}) before its turn did`);
-    const wt = this.d.sessions.get(s.session)?.worktree ?? { repo: run.repo, path: s.worktree, branch: s.branch, base: s.base };
+    const wt = this.d.sessions.get(s.session)?.worktree ?? recordedWorktree(run, s);
     const [diff, stat] = await Promise.all([this.d.git.diff(wt, REVIEW_DIFF_MAX_BYTES), this.d.git.stat(wt)]);
     if (signal.aborted) return;
     task.diffstat = stat;

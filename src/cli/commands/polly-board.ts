@@ -2,6 +2,7 @@ import type { OmniClient } from '../../client/api.js';
 import { ExitCode } from '../../core/errors.js';
 import { boardHeader, usdText, type BoardRow } from '../../polly/board-rows.js';
 import type { PollyRun } from '../../polly/types.js';
+import { recordedWorktree } from '../../polly/worktree.js';
 import { clientPolly, type PollyApi } from '../../tui/polly/source.js';
 import { loadBoard, PollyBoardStore } from '../../tui/polly/store.js';
 import type { BoardOutcome } from '../../tui/polly/view.js';
@@ -58,7 +59,7 @@ export async function pollyBoardCommand(ref: string | undefined, opts: { json?: 
 async function readDiff(run: PollyRun, taskId: string): Promise<string> {
   const s = run.tasks?.find((t) => t.id === taskId)?.session;
   if (!s) return '';
-  const { diff, truncated, bytes } = await worktreeDiff(createGitRunner(), { repo: run.repo, path: s.worktree, branch: s.branch, base: s.base });
+  const { diff, truncated, bytes } = await worktreeDiff(createGitRunner(), recordedWorktree(run, s));
   return truncated ? `${diff}\n… cut at 256 KiB of ${bytes} bytes (omni worktree diff ${s.name} prints it all)` : diff;
 }
 

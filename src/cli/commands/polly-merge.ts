@@ -4,6 +4,7 @@ import { isLive, type SessionRecord, type SessionWorktree } from '../../core/ses
 import type { MergeItem, MergeResult } from '../../merge/types.js';
 import { approvedTasks } from '../../polly/board-rows.js';
 import type { PollyRun, PollyTask } from '../../polly/types.js';
+import { recordedWorktree } from '../../polly/worktree.js';
 import { clientPolly, type PollyApi } from '../../tui/polly/source.js';
 import { createGitRunner } from '../../worktree/git.js';
 import { client } from '../context.js';
@@ -103,7 +104,7 @@ function taskOf(tasks: readonly PollyTask[], session: string): string {
 /** A task as a merge item: `ref` is the task id (the outcome names it); its worker, stopped, owns the branch. */
 function itemOf(run: PollyRun, t: PollyTask, rec: SessionRecord | undefined): MergeItem {
   if (!t.session) throw new OmniError(`task ${t.id} has no worker branch to merge`, 'bad_request');
-  const wt: SessionWorktree = rec?.worktree ?? { repo: run.repo, path: t.session.worktree, branch: t.session.branch, base: t.session.base };
+  const wt: SessionWorktree = rec?.worktree ?? recordedWorktree(run, t.session);
   return {
     ref: t.id,
     branch: wt.branch,
