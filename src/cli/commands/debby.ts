@@ -1,13 +1,14 @@
 import { ExitCode, OmniError } from '../../core/errors.js';
 import type { DebbyExchange, DebbyRun } from '../../debby/types.js';
 import { usdShort } from '../../cost/format.js';
+import { clientDebbySource, type DebbyApi } from '../../tui/debby/source.js';
 import { client } from '../context.js';
 import { age, makeChalk, printJson, table, tildify } from '../output.js';
 import { callerEnv } from './start.js';
 
-/** `:run` in a path, with the caller's cwd so `latest` means the newest run started here. */
-function runPath(ref: string, tail = ''): string {
-  return `/v1/debby/${encodeURIComponent(ref)}${tail}?cwd=${encodeURIComponent(process.cwd())}`;
+/** The Debby API with the caller's cwd, so `latest` means the newest run started here. */
+async function debbyApi(): Promise<DebbyApi> {
+  return clientDebbySource(await client(), process.cwd());
 }
 
 /** `omni debby`: start the heads; then the Debby view in a tmux window (on a terminal), or print the run id. */
@@ -17,8 +18,7 @@ export async function debbyStartCommand(opts: { heads?: string; synth?: string; 
     .map((h) => h.trim())
     .filter(Boolean);
   if (heads.length < 2) throw new OmniError(`--heads needs at least two harnesses, comma-separated (got "${opts.heads ?? ''}")`, 'bad_request', ExitCode.usage);
-  const api = await client();
-  const { run } = await api.request<{ run: DebbyRun }>('/v1/debby', { body: { cwd: process.cwd(), env: callerEnv(), heads, ...(opts.synth ? { synth: opts.synth } : {}) } });
+  const run = await (await debbyApi()).start({ cwd: process.cwd(), env: callerEnv(), heads, ...(opts.synth ? { synth: opts.synth } : {}) });
   if (opts.json) {
     printJson({ run });
     return 0;
@@ -40,8 +40,7 @@ export async function debbyAskCommand(ref: string, words: string[], opts: { time
   const text = words.join(' ').trim();
   if (!text) throw new OmniError('no question: omni debby ask RUN "question"', 'bad_request', ExitCode.usage);
   const timeoutS = seconds(opts.timeout);
-  const api = await client();
-  const { exchange } = await api.request<{ run: DebbyRun; exchange: DebbyExchange }>(runPath(ref, '/ask'), { body: { text, ...(timeoutS ? { timeoutS } : {}) } });
+  const { exchange } = (await (await debbyApi()).ask(ref, text, { timeoutS })) as { exchange: DebbyExchange };
   if (opts.json) printJson(exchange);
   else process.stdout.write(exchangeText(exchange));
   return exitFor([exchange]);
@@ -52,10 +51,7 @@ export async function debbyDebateCommand(ref: string, opts: { rounds?: string; s
   const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
   if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1)) throw new OmniError(`--rounds is a whole number of rounds, 1 or more (got "${opts.rounds}")`, 'bad_request', ExitCode.usage);
   const timeoutS = seconds(opts.timeout);
-  const api = await client();
-  const { exchanges } = await api.request<{ run: DebbyRun; exchanges: DebbyExchange[] }>(runPath(ref, '/debate'), {
-    body: { ...(rounds !== undefined ? { rounds } : {}), ...(opts.synth ? { synth: opts.synth } : {}), ...(timeoutS ? { timeoutS } : {}) },
-  });
+  const { exchanges } = (await (await debbyApi()).debate(ref, rounds, { ...(opts.synth ? { synth: opts.synth } : {}), timeoutS })) as { exchanges: DebbyExchange[] };
   if (opts.json) printJson({ exchanges });
   else process.stdout.write(exchanges.map(exchangeText).join('\n'));
   return exitFor(exchanges);
@@ -63,7 +59,7 @@ export async function debbyDebateCommand(ref: string, opts: { rounds?: string; s
 
 /** `omni debby show RUN`: the run (heads, costs, every exchange); `--json` is GET /v1/debby/:run's run. */
 export async function debbyShowCommand(ref: string, opts: { json?: boolean }): Promise<number> {
-  const { run } = await (await client()).request<{ run: DebbyRun }>(runPath(ref));
+  const run = await (await debbyApi()).run(ref);
   if (opts.json) {
     printJson(run);
     return 0;
@@ -81,7 +77,7 @@ export async function debbyShowCommand(ref: string, opts: { json?: boolean }): P
 
 /** `omni debby stop RUN`: stop every head. */
 export async function debbyStopCommand(ref: string, opts: { json?: boolean }): Promise<number> {
-  const { run } = await (await client()).request<{ run: DebbyRun }>(runPath(ref, '/stop'), { method: 'POST' });
+  const run = await (await debbyApi()).stop(ref);
   if (opts.json) printJson({ run });
   else process.stdout.write(`stopped debby ${run.id}: ${run.heads.map((h) => h.name).join(', ')}\n`);
   return 0;
@@ -89,7 +85,7 @@ export async function debbyStopCommand(ref: string, opts: { json?: boolean }): P
 
 /** `omni debby ls`: the runs, newest first (`--json`: an array, as `omni ls --json`). */
 export async function debbyLsCommand(opts: { json?: boolean }): Promise<number> {
-  const { runs } = await (await client()).request<{ runs: DebbyRun[] }>('/v1/debby');
+  const runs = await (await debbyApi()).runs();
   if (opts.json) {
     printJson(runs);
     return 0;

@@ -28,10 +28,10 @@ export interface DebbySource {
   heads?(ids: readonly string[]): Promise<Array<{ id: string; status: SessionStatus }>>;
   /** A head's last `last` events from its log, oldest first (`GET /v1/sessions/:id/events?last=N`). */
   headEvents?(session: string, last: number): Promise<OmniEvent[]>;
-  /** `POST /v1/debby/:run/ask {text}`. */
-  ask(run: string, text: string): Promise<{ run?: DebbyRun; exchange?: DebbyExchange }>;
-  /** `POST /v1/debby/:run/debate {rounds?}`. */
-  debate(run: string, rounds?: number): Promise<{ run?: DebbyRun; exchanges?: DebbyExchange[] }>;
+  /** `POST /v1/debby/:run/ask {text, timeoutS?}`. */
+  ask(run: string, text: string, opts?: { timeoutS?: number }): Promise<{ run?: DebbyRun; exchange?: DebbyExchange }>;
+  /** `POST /v1/debby/:run/debate {rounds?, synth?, timeoutS?}`. */
+  debate(run: string, rounds?: number, opts?: { synth?: string; timeoutS?: number }): Promise<{ run?: DebbyRun; exchanges?: DebbyExchange[] }>;
 }
 
 export interface DebbyStoreOptions {
