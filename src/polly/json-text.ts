@@ -92,8 +92,7 @@ export function jsonCandidates(text: string): { fenced: JsonCandidate[]; bare: J
 }
 
 /** The last candidate (fenced first, then bare) that `fits`; undefined when none does. */
-export function lastFitting(text: string, fits: (v: unknown) => boolean): JsonCandidate | undefined {
-  const { fenced, bare } = jsonCandidates(text);
+export function lastFitting({ fenced, bare }: { fenced: JsonCandidate[]; bare: JsonCandidate[] }, fits: (v: unknown) => boolean = () => true): JsonCandidate | undefined {
   for (const list of [fenced, bare]) {
     for (let i = list.length - 1; i >= 0; i--) if (fits(list[i]!.value)) return list[i];
   }

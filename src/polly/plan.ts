@@ -1,5 +1,5 @@
 import { overlapChecker } from './files-overlap.js';
-import { isObject, jsonCandidates } from './json-text.js';
+import { isObject, jsonCandidates, lastFitting } from './json-text.js';
 import { routingErrors } from './routing.js';
 import type { PollyTask } from './types.js';
 
@@ -29,12 +29,11 @@ const hasTasks = (v: unknown) => isObject(v) && 'tasks' in v;
 
 /** The plan in the lead's turn (the last ```json block, or the last JSON object with "tasks"), validated. */
 export function planFromText(text: string, ctx: PlanContext): PlanCheck {
-  const { fenced, bare } = jsonCandidates(String(text));
+  const candidates = jsonCandidates(String(text));
   const pick =
-    fenced.findLast((c) => hasTasks(c.value)) ??
-    bare.findLast((c) => hasTasks(c.value)) ??
+    lastFitting(candidates, hasTasks) ??
     // A fenced block without "tasks" (a bare array of tasks, a misspelt key) still gets its errors.
-    fenced.at(-1);
+    candidates.fenced.at(-1);
   if (!pick) {
     return {
       ok: false,

@@ -9,13 +9,16 @@ import type { Finding, Severity, Verdict } from './types.js';
 /** The JSON a model put in its answer: the last ```json fenced block, else the last balanced {...} that parses. */
 export function extractJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
-    const { fenced, bare } = jsonCandidates(String(text));
-    const last = fenced.at(-1) ?? bare.at(-1);
-    if (last) return { ok: true, value: last.value };
-    return { ok: false, error: 'the answer has no JSON: no ```json block and no {...} object that parses' };
+    return lastJson(jsonCandidates(String(text)));
   } catch (e) {
     return { ok: false, error: `the answer could not be read: ${(e as Error).message}` };
   }
+}
+
+function lastJson(candidates: ReturnType<typeof jsonCandidates>): { ok: true; value: unknown } | { ok: false; error: string } {
+  const last = lastFitting(candidates);
+  if (last) return { ok: true, value: last.value };
+  return { ok: false, error: 'the answer has no JSON: no ```json block and no {...} object that parses' };
 }
 
 export type VerdictParse = { ok: true; verdict: Verdict } | { ok: false; error: string };
@@ -124,9 +127,10 @@ export function verdictFromJson(value: unknown): VerdictParse {
 export function parseVerdict(text: string): VerdictParse {
   try {
     // The last JSON object that has a "verdict" wins over a later unrelated one (e.g. a quoted config).
-    const c = lastFitting(String(text), (v) => isObject(v) && 'verdict' in v);
+    const candidates = jsonCandidates(String(text));
+    const c = lastFitting(candidates, (v) => isObject(v) && 'verdict' in v);
     if (c) return verdictFromJson(c.value);
-    const any = extractJson(text);
+    const any = lastJson(candidates);
     if (!any.ok) return { ok: false, error: `${any.error}; end your answer with a \`\`\`json block holding {"verdict": ..., "findings": [...]}` };
     return verdictFromJson(any.value);
   } catch (e) {
