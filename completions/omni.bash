@@ -40,7 +40,7 @@ _omni_policies() {
 _omni_valued() {
   case "$2" in
     --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry|--into|--check|--agent-socket|--workers|--reviewers|--parallel|--rounds|--lead|--task|--heads|--synth) return 0 ;;
-    -n) case "$1" in claude|codex|pi|run) return 0 ;; esac ;; # elsewhere -n is --dry-run
+    -n) case "$1" in claude|codex|pi|opencode|gemini|copilot|qwen|run) return 0 ;; esac ;; # elsewhere -n is --dry-run
     -f) [ "$1" = send ] && return 0 ;;                         # elsewhere -f is --follow or --force
   esac
   return 1
@@ -50,7 +50,7 @@ _omni() {
   local cur prev words cword
   COMPREPLY=()
   _init_completion 2>/dev/null || { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; cword=$COMP_CWORD; words=("${COMP_WORDS[@]}"); }
-  local commands="claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon mcp help"
+  local commands="claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon mcp help"
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return
   fi
@@ -61,7 +61,7 @@ _omni() {
       --policy|-p) _omni_policies ;;
       --by) COMPREPLY=($(compgen -W "session harness model day" -- "$cur")) ;;
       --for) COMPREPLY=($(compgen -W "idle waiting running exited attention" -- "$cur")) ;;
-      --harness|-H|--lead) COMPREPLY=($(compgen -W "claude codex pi" -- "$cur")) ;;
+      --harness|-H|--lead) COMPREPLY=($(compgen -W "claude codex pi opencode gemini copilot qwen" -- "$cur")) ;;
       --heads) COMPREPLY=($(compgen -W "claude,codex claude,codex,pi claude,pi codex,pi" -- "$cur")) ;;
       --cwd|-C) COMPREPLY=($(compgen -d -- "$cur")) ;;
       --file|-f|--bin|--agent-socket) COMPREPLY=($(compgen -f -- "$cur")) ;;
@@ -86,7 +86,7 @@ _omni() {
   local arg=""; [[ $cur != -* ]] && arg=$nargs # which argument is being typed ("" for a flag)
   local flags=""
   case "$cmd" in
-    claude|codex|pi) flags="--name --cwd --model --detach --json --bin --policy --sandbox --no-sandbox --tag" ;;
+    claude|codex|pi|opencode|gemini|copilot|qwen) flags="--name --cwd --model --detach --json --bin --policy --sandbox --no-sandbox --tag" ;;
     run)
       flags="--harness --model --name --cwd --detach --json --sandbox --no-sandbox --tag"
       if [ "$arg" = 0 ]; then _omni_yaml; return; fi ;;

@@ -38,7 +38,7 @@ function __omni_valued
         case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry --into --check --agent-socket --workers --reviewers --parallel --rounds --lead --task --heads --synth
             return 0
         case -n # elsewhere -n is --dry-run
-            contains -- $argv[1] claude codex pi run
+            contains -- $argv[1] claude codex pi opencode gemini copilot qwen run
         case -f # elsewhere -f is --follow or --force
             test "$argv[1]" = send
         case '*'
@@ -106,7 +106,7 @@ function __omni_tag_changes
     end
 end
 
-set -l cmds claude codex pi run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon mcp help
+set -l cmds claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon mcp help
 complete -c omni -f
 complete -c omni -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 
@@ -139,7 +139,7 @@ complete -c omni -n "__omni_is debby; and __omni_nargs 0" -a "$debby_subs"
 complete -c omni -n "__omni_is debby; and __omni_sub ask debate show view stop; and __omni_nargs 1" -a "latest (__omni_json id - debby ls)"
 
 # Flags, and what their values can be.
-set -l start claude codex pi run
+set -l start claude codex pi opencode gemini copilot qwen run
 complete -c omni -n "__omni_is $start" -s n -l name -x
 complete -c omni -n "__omni_is $start" -s C -l cwd -xa "(__fish_complete_directories)"
 complete -c omni -n "__omni_is $start" -s m -l model -x
@@ -147,10 +147,10 @@ complete -c omni -n "__omni_is $start resume" -s d -l detach
 complete -c omni -n "__omni_is $start" -l sandbox -d "run it in omni's sandbox"
 complete -c omni -n "__omni_is $start" -l no-sandbox -d 'run it outside the sandbox'
 complete -c omni -n "__omni_is $start ls list send" -s t -l tag -xa "(__omni_json tags - ls --all)"
-complete -c omni -n "__omni_is claude codex pi" -s p -l policy -xa "(__omni_json name - policy names) (__omni_yaml_files)"
-complete -c omni -n "__omni_is claude codex pi" -l bin -rF
+complete -c omni -n "__omni_is claude codex pi opencode gemini copilot qwen" -s p -l policy -xa "(__omni_json name - policy names) (__omni_yaml_files)"
+complete -c omni -n "__omni_is claude codex pi opencode gemini copilot qwen" -l bin -rF
 complete -c omni -n "__omni_is mcp" -l agent-socket -rF
-complete -c omni -n "__omni_is run" -s H -l harness -xa "claude codex pi"
+complete -c omni -n "__omni_is run" -s H -l harness -xa "claude codex pi opencode gemini copilot qwen"
 complete -c omni -n "__omni_is ls list approvals approve deny" -s a -l all
 complete -c omni -n "__omni_is ls list" -s w -l wide
 complete -c omni -n "__omni_is ls list stop cost" -l tree
@@ -171,7 +171,7 @@ complete -c omni -n "__omni_is approve" -s s -l session -d 'for the rest of the 
 complete -c omni -n "__omni_is deny" -s s -l session -xa "(__omni_json id,sessionName pending approvals)"
 complete -c omni -n "__omni_is deny" -s r -l reason -x
 complete -c omni -n "__omni_is status-line" -l tmux
-complete -c omni -n "__omni_is prices; and not __omni_sub update" -s H -l harness -xa "claude codex pi"
+complete -c omni -n "__omni_is prices; and not __omni_sub update" -s H -l harness -xa "claude codex pi opencode gemini copilot qwen"
 complete -c omni -n "__omni_is prices; and not __omni_sub update" -l provider -x
 complete -c omni -n "__omni_is prices; and __omni_sub update" -l registry -x
 complete -c omni -n "__omni_is prices; and __omni_sub update" -s f -l force
@@ -190,7 +190,7 @@ complete -c omni -n $pstart -l reviewers -x -d 'reviewer harnesses, comma-separa
 complete -c omni -n $pstart -l check -x
 complete -c omni -n $pstart -l parallel -x
 complete -c omni -n $pstart -l rounds -x
-complete -c omni -n $pstart -l lead -xa "claude codex pi"
+complete -c omni -n $pstart -l lead -xa "claude codex pi opencode gemini copilot qwen"
 complete -c omni -n $pstart -s d -l detach
 complete -c omni -n "__omni_is polly; and __omni_sub merge" -l task -x
 complete -c omni -n "__omni_is polly; and __omni_sub merge" -l check -x

@@ -28,7 +28,7 @@ npm ci --prefix test/harness-clis --no-audit --no-fund --loglevel=error
 echo "setup-test: building omni"
 npm run build --silent
 
-for bin in claude codex pi; do
+for bin in claude codex pi opencode gemini copilot qwen; do
   printf 'setup-test: %s %s\n' "$bin" "$("test/harness-clis/node_modules/.bin/$bin" --version 2>/dev/null | head -1)"
 done
 echo "setup-test: $(tmux -V), $(git --version), $(bwrap --version)"

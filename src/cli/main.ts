@@ -3,7 +3,7 @@ import { ExitCode, OmniError } from '../core/errors.js';
 import { EVENTS_OPTIONS, LS_OPTIONS, quickCommand } from './quick.js';
 
 /** Harness subcommands (`omni claude`, …). Names only: adapters load lazily in the action. */
-export const HARNESS_COMMANDS = ['claude', 'codex', 'pi'] as const;
+export const HARNESS_COMMANDS = ['claude', 'codex', 'pi', 'opencode', 'gemini', 'copilot', 'qwen'] as const;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 

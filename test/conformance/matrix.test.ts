@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/approvals/types.js';
-import type { OmniEvent } from '../../src/core/events.js';
+import type { OmniEvent, UsageData } from '../../src/core/events.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { makeTestEnv, until, pinnedCli, type TestEnv } from '../helpers/omni.js';
 import type { ConformanceRow, HarnessTestProfile } from './profile.js';
@@ -13,7 +13,7 @@ import { PROFILES } from './profiles/index.js';
  * fake model, one check per capability. Each adapter declares its expected row; any
  * difference fails, and the whole matrix is printed at the end.
  */
-const CAPABILITIES: Array<keyof ConformanceRow> = ['startsClean', 'sendReply', 'toolEvents', 'deny', 'heldAsk', 'usage', 'interrupt', 'resume'];
+const CAPABILITIES: Array<keyof ConformanceRow> = ['startsClean', 'sendReply', 'toolEvents', 'deny', 'heldAsk', 'usage', 'cost', 'interrupt', 'resume', 'sandbox'];
 const results = new Map<string, Partial<Record<keyof ConformanceRow, boolean | string>>>();
 
 interface Ctx {
@@ -125,6 +125,16 @@ const CHECKS: Record<keyof ConformanceRow, (c: Ctx) => Promise<boolean>> = {
     const usage = (await c.events('usage')).filter((e) => e.type === 'usage').map((e) => e.data as { inputTokens: number; outputTokens: number });
     return usage.length > 0 && usage.every((u) => u.inputTokens === 1234 && u.outputTokens === 56);
   },
+  async cost(c) {
+    c.fake.defaultUsage = { input_tokens: 100_000, output_tokens: 2_000, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+    c.fake.script({ match: 'CONF-COST', turns: [{ text: 'priced' }] });
+    await c.start('cost');
+    await c.send('cost', 'CONF-COST');
+    await c.idle('cost');
+    await until(async () => (await c.events('cost')).some((e) => e.type === 'usage'), 10_000, 'a usage event').catch(() => undefined);
+    const usage = (await c.events('cost')).filter((e) => e.type === 'usage').map((e) => e.data as UsageData);
+    return usage.length > 0 && usage.every((u) => (u.reportedCostUsd ?? u.computedCostUsd ?? 0) > 0);
+  },
   async interrupt(c) {
     const gate = c.fake.gate();
     c.fake.script({ match: 'CONF-LONG', turns: [{ text: 'a very long answer that never finishes', gate }] });
@@ -150,6 +160,20 @@ const CHECKS: Record<keyof ConformanceRow, (c: Ctx) => Promise<boolean>> = {
     await c.idle('res');
     const second = c.fake.requests.find((r) => r.latestUserText.includes('CONF-SECOND'));
     return Boolean(second && JSON.stringify(second.body).includes('PAPAYA'));
+  },
+  async sandbox(c) {
+    // A file the user keeps in $HOME: the sandbox hides it (only the harness's own state shows).
+    fs.writeFileSync(path.join(c.t.home, '.conf-secret'), 'CONF-SECRET-MATERIAL\n');
+    const file = path.join(c.t.work, 'sandbox-probe.txt');
+    const probe = `{ cat ~/.conf-secret 2>&1 || true; echo inside-the-sandbox; } > ${file}`;
+    c.fake.script({ match: 'CONF-SANDBOX', turns: [{ toolUses: [{ name: c.p.shellTool.name, input: c.p.shellTool.input(probe) }] }, { text: 'probed' }] });
+    await c.start('sbx', ['--sandbox']);
+    const rec = (await c.t.omniJson<Array<{ name: string; sandbox?: boolean }>>(['ls', '--json'])).find((s) => s.name === 'sbx');
+    await c.send('sbx', 'CONF-SANDBOX go');
+    await c.idle('sbx');
+    const out = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const egress = (await c.events('sbx')).filter((e) => e.type === 'egress.request');
+    return rec?.sandbox === true && out.includes('inside-the-sandbox') && !out.includes('CONF-SECRET-MATERIAL') && egress.length > 0;
   },
 };
 

@@ -15,10 +15,17 @@ export interface ConformanceRow {
   heldAsk: boolean;
   /** usage events carry the fake's fixed token counts. */
   usage: boolean;
+  /** Those usage events carry a cost in dollars (reported by the harness, or computed from the price book). */
+  cost: boolean;
   /** `omni interrupt` stops a generation in flight; the session returns to idle. */
   interrupt: boolean;
   /** `omni stop` then `omni resume` continues the same conversation. */
   resume: boolean;
+  /**
+   * `--sandbox`: the harness reaches the model through omni's proxy, its shell command writes in
+   * the work dir, and a file elsewhere in $HOME is hidden from it.
+   */
+  sandbox: boolean;
 }
 
 /**

@@ -6,8 +6,11 @@ import { execa, type Result } from 'execa';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OMNI_JS = path.join(ROOT, 'bin', 'omni.js');
-/** The pinned agent CLIs (`npm run test:setup` installs them). */
-export const HARNESS_BIN = path.join(ROOT, 'test', 'harness-clis', 'node_modules', '.bin');
+/**
+ * The agent CLIs under test: the pinned ones (`npm run test:setup` installs them), or the folder
+ * `OMNI_TEST_HARNESS_BIN` names (`npm run test:latest` points it at the newest releases).
+ */
+export const HARNESS_BIN = process.env.OMNI_TEST_HARNESS_BIN || path.join(ROOT, 'test', 'harness-clis', 'node_modules', '.bin');
 
 /**
  * Whether a pinned agent CLI (`name` in test/harness-clis, or a path) is installed, for

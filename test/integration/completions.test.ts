@@ -153,7 +153,7 @@ describe('shell completions', () => {
         expect(await complete('omni polly add-limits --')).toEqual(expect.arrayContaining(['--workers', '--reviewers', '--rounds', '--detach']));
         expect(await complete('omni polly merge --task t1 --')).toEqual(expect.arrayContaining(['--yes', '--check', '--json']));
         expect(await complete('omni polly board --')).not.toContain('--workers');
-        expect((await complete('omni polly start x --lead ')).sort()).toEqual(['claude', 'codex', 'pi']);
+        expect((await complete('omni polly start x --lead ')).sort()).toEqual(['claude', 'codex', 'copilot', 'gemini', 'opencode', 'pi', 'qwen']);
       });
       it('offers exactly the commands omni --help lists, and for each one exactly the long flags its --help lists', async () => {
         const offered = (await complete('omni ')).filter((w) => !w.startsWith('-'));

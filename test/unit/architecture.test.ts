@@ -31,7 +31,7 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   merge: ['daemon', 'cli', 'client', 'tui'],
 };
 
-const HARNESS_NAMES = new Set(['claude', 'codex', 'pi']);
+const HARNESS_NAMES = new Set(['claude', 'codex', 'pi', 'opencode', 'gemini', 'copilot', 'qwen']);
 
 interface SrcFile {
   /** Relative to the repo root, with `/`: `src/core/yaml.ts`. */

@@ -1,3 +1,4 @@
+import { vendorFromModel } from '../model-vendor.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { UsageData } from '../../core/events.js';
@@ -246,14 +247,7 @@ function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): voi
   if (sid || file) ctx.update({ harnessSessionId: sid, transcriptPath: file });
 }
 
-/**
- * Pi runs many vendors' models: the vendor is the model's maker when its name says so, else
- * `pi` (a vendor of its own: not the same as Claude's or Codex's).
- */
+/** Pi runs many vendors' models: the maker when the model's name says so, else `pi`. */
 export function piVendor(model?: string): string {
-  const m = (model ?? '').toLowerCase();
-  if (/claude|anthropic|opus|sonnet|haiku/.test(m)) return 'anthropic';
-  if (/(^|[/:.-])(gpt|o[1-9]|codex|openai)/.test(m)) return 'openai';
-  if (/gemini|google/.test(m)) return 'google';
-  return 'pi';
+  return vendorFromModel(model, 'pi');
 }

@@ -14,5 +14,5 @@ export const claudeProfile: HarnessTestProfile = {
     };
   },
   shellTool: { name: 'Bash', input: (command) => ({ command, description: 'run it' }) },
-  expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, interrupt: true, resume: true },
+  expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: true, resume: true, sandbox: true },
 };

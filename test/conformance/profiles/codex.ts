@@ -73,5 +73,5 @@ export const codexProfile: HarnessTestProfile = {
     return { env: codexUserEnv(t) };
   },
   shellTool: { name: 'exec_command', input: (cmd) => ({ cmd }) },
-  expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, interrupt: true, resume: true },
+  expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: true, resume: true, sandbox: true },
 };

@@ -39,5 +39,5 @@ export const piProfile: HarnessTestProfile = {
     return { env: { PI_OFFLINE: '1' } };
   },
   shellTool: { name: 'bash', input: (command) => ({ command }) },
-  expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, interrupt: true, resume: true },
+  expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: true, resume: true, sandbox: true },
 };
