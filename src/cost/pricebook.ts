@@ -190,7 +190,6 @@ const PROVIDER_ALIASES: Record<string, string> = {
   'google-gemini-cli': 'google',
   'google-antigravity': 'google',
   'google-generative-ai': 'google',
-  gemini: 'google',
   vertex: 'google',
   xai: 'x-ai',
   'openai-codex': 'openai',
