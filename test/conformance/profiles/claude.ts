@@ -7,11 +7,7 @@ export const claudeProfile: HarnessTestProfile = {
   api: 'anthropic',
   binary: path.join(HARNESS_BIN, 'claude'),
   async setup(_t, fake) {
-    return {
-      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_AUTH_TOKEN: 'test-token' },
-      // 2.1.330 defaults to "auto" mode, whose classifier needs the real service.
-      args: ['--permission-mode', 'default', '--allowedTools', 'Bash'],
-    };
+    return { env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_AUTH_TOKEN: 'test-token' } };
   },
   shellTool: { name: 'Bash', input: (command) => ({ command, description: 'run it' }) },
   expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: true, resume: true, sandbox: true },
