@@ -100,7 +100,7 @@ describe.skipIf(!pinnedCli('claude'))('Claude Code killed -9 in its pane while a
     fs.writeFileSync(policy, ['policies:', '  - name: ask-touch', '    rules:', '      - when: { phase: tool_call, command: touch }', '        verdict: ask', '        reason: a human approves new files', ''].join('\n'));
     const target = path.join(t.work, 'never.txt');
     fake.script({ match: 'TOUCH-IT', turns: [{ toolUses: [{ id: 'toolu_kill_1', name: 'Bash', input: { command: `touch ${target}` } }] }, { text: 'done' }] });
-    const s = await t.omniJson<SessionRecord>(['claude', '--name', 'k9', '--policy', policy, '--', '--permission-mode', 'default', '--allowedTools', 'Bash']);
+    const s = await t.omniJson<SessionRecord>(['claude', '--name', 'k9', '--policy', policy]);
     expect((await t.omni(['wait', 'k9', '--timeout', '90'])).exitCode).toBe(0);
     expect((await t.omni(['send', 'k9', 'TOUCH-IT'])).exitCode).toBe(0);
     const ask = await until(async () => (await t.omniJson<Approval[]>(['approvals'])).find((a) => a.sessionName === 'k9'), 60_000, 'the touch to be held');
