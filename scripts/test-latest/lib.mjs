@@ -7,6 +7,7 @@ export const USAGE = `usage: npm run test:latest -- [options]
   --only <h,…>         only these harnesses (e.g. pi,codex)
   --conformance-only   the conformance matrix alone (no e2e suite)
   --e2e-only           the e2e suite alone
+  --e2e-files <f,…>    only these e2e files (pi.test.ts,cost.test.ts), e.g. to rerun what broke
   --versions           print pinned and latest versions; install and run nothing (also --dry-run)
   --pinned             run against the pinned CLIs (test/harness-clis) instead of the newest
   --offline            no registry: use what .cache/harness-latest already has
@@ -15,7 +16,7 @@ export const USAGE = `usage: npm run test:latest -- [options]
 
 /** Options from argv (after `--`); throws a usage error on anything unknown. */
 export function parseArgs(argv) {
-  const o = { only: undefined, conformance: true, e2e: true, versionsOnly: false, pinned: false, offline: false, keep: false, help: false };
+  const o = { only: undefined, e2eFiles: undefined, conformance: true, e2e: true, versionsOnly: false, pinned: false, offline: false, keep: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -24,6 +25,12 @@ export function parseArgs(argv) {
         const v = inline ?? argv[++i];
         if (!v) throw new Error('--only needs harness names, comma-separated');
         o.only = v.split(',').map((s) => s.trim()).filter(Boolean);
+        break;
+      }
+      case '--e2e-files': {
+        const v = inline ?? argv[++i];
+        if (!v) throw new Error('--e2e-files needs file names, comma-separated');
+        o.e2eFiles = v.split(',').map((s) => path.basename(s.trim())).filter(Boolean);
         break;
       }
       case '--conformance-only': o.e2e = false; break;
@@ -100,10 +107,9 @@ export function e2eByHarness(report, names, map = E2E_HARNESSES) {
   return new Map([...out].map(([h, r]) => [h, { passed: [...r.passed].sort(), failed: [...r.failed].sort() }]));
 }
 
-/** The e2e files to run: all of them, or with --only those that drive one of the harnesses named. */
-export function e2eFilesFor(files, only, names, map = E2E_HARNESSES) {
-  if (!only) return files;
-  return files.filter((f) => fileHarnesses(f, names, map).some((h) => only.includes(h)));
+/** The e2e files to run: all of them, or with --only those that drive one of the harnesses named, and with --e2e-files those named. */
+export function e2eFilesFor(files, only, names, map = E2E_HARNESSES, named = undefined) {
+  return files.filter((f) => (!only || fileHarnesses(f, names, map).some((h) => only.includes(h))) && (!named || named.includes(path.basename(f))));
 }
 
 /** Cells that ran and came out as declared, out of all cells; null when the harness was not in the run. */

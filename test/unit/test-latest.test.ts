@@ -13,6 +13,7 @@ describe('npm run test:latest', () => {
     expect(lib.parseArgs(['--only', 'pi, codex', '--conformance-only', '--keep'])).toMatchObject({ only: ['pi', 'codex'], conformance: true, e2e: false, keep: true });
     expect(lib.parseArgs(['--only=gemini', '--e2e-only'])).toMatchObject({ only: ['gemini'], conformance: false, e2e: true });
     expect(lib.parseArgs(['--dry-run']).versionsOnly).toBe(true);
+    expect(lib.parseArgs(['--e2e-files', 'test/e2e/pi.test.ts,cost.test.ts']).e2eFiles).toEqual(['pi.test.ts', 'cost.test.ts']);
     expect(() => lib.parseArgs(['--bogus'])).toThrow(/unknown option --bogus/);
     expect(() => lib.parseArgs(['--only'])).toThrow(/needs harness names/);
     expect(() => lib.parseArgs(['--conformance-only', '--e2e-only'])).toThrow(/run nothing/);
@@ -36,7 +37,10 @@ describe('npm run test:latest', () => {
     expect(lib.testHarnesses('cost.test.ts', 'cost metering end to end (real codex, fake model) computes', NAMES)).toEqual(['codex']);
     expect(lib.testHarnesses('polly.test.ts', 'polly plans and reviews', NAMES)).toEqual(['claude', 'codex']);
     expect(lib.testHarnesses('cost.test.ts', "Pi's own figure agrees (spice)", NAMES)).toEqual(['pi']);
-    expect(lib.e2eFilesFor(['test/e2e/pi.test.ts', 'test/e2e/claude.test.ts', 'test/e2e/cost.test.ts', 'test/e2e/agent-swap.test.ts'], ['pi'], NAMES)).toEqual(['test/e2e/pi.test.ts', 'test/e2e/cost.test.ts', 'test/e2e/agent-swap.test.ts']);
+    const files = ['test/e2e/pi.test.ts', 'test/e2e/claude.test.ts', 'test/e2e/cost.test.ts', 'test/e2e/agent-swap.test.ts'];
+    expect(lib.e2eFilesFor(files, ['pi'], NAMES)).toEqual(['test/e2e/pi.test.ts', 'test/e2e/cost.test.ts', 'test/e2e/agent-swap.test.ts']);
+    expect(lib.e2eFilesFor(files, ['pi'], NAMES, undefined, ['cost.test.ts', 'claude.test.ts'])).toEqual(['test/e2e/cost.test.ts']);
+    expect(lib.e2eFilesFor(files, undefined, NAMES)).toEqual(files);
   });
 
   it("counts e2e files per harness from vitest's JSON report: a failed test fails its file for its harness only", () => {
