@@ -7,14 +7,15 @@ import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { makeTestEnv, until, pinnedCli, type TestEnv } from '../helpers/omni.js';
 import type { ConformanceRow, HarnessTestProfile } from './profile.js';
 import { PROFILES } from './profiles/index.js';
+import { CAPABILITIES, matrixResults } from './results.js';
 
 /**
  * The harness conformance matrix: every installed harness (the real, pinned CLI) against the
  * fake model, one check per capability. Each adapter declares its expected row; any
  * difference fails, and the whole matrix is printed at the end.
  */
-const CAPABILITIES: Array<keyof ConformanceRow> = ['startsClean', 'sendReply', 'toolEvents', 'deny', 'heldAsk', 'usage', 'cost', 'interrupt', 'resume', 'sandbox'];
 const results = new Map<string, Partial<Record<keyof ConformanceRow, boolean | string>>>();
+const notes = new Map<string, Partial<Record<keyof ConformanceRow, string>>>();
 
 interface Ctx {
   t: TestEnv;
@@ -193,6 +194,7 @@ for (const p of PROFILES) {
         const row = results.get(p.harness) ?? {};
         row[cap] = actual;
         results.set(p.harness, row);
+        if (note) notes.set(p.harness, { ...notes.get(p.harness), [cap]: note });
         expect(actual, `${p.harness} ${cap}: expected ${p.expected[cap]}, got ${actual}${note ? ` (${note})` : ''}`).toBe(p.expected[cap]);
       });
     }
@@ -214,4 +216,7 @@ afterAll(() => {
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
+  // Machine-readable for `npm run test:latest` (scripts/test-latest.mjs): what ran, what it saw, which versions.
+  const out = process.env.OMNI_CONFORMANCE_OUT;
+  if (out) fs.writeFileSync(out, JSON.stringify(matrixResults(PROFILES, results, notes), null, 2) + '\n');
 });

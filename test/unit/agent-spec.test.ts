@@ -5,9 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { grantFromSpec } from '../../src/agents/grant.js';
 import { loadAgentSpec, parseAgentSpec } from '../../src/agents/spec.js';
 import { YamlError } from '../../src/core/yaml.js';
+import { builtinHarnesses } from '../../src/harnesses/index.js';
 import { ROOT } from '../helpers/omni.js';
 
-const H = ['claude', 'codex', 'pi'];
+/** The names executor.harness accepts: the daemon's registry, as `omni run` and Polly pass it. */
+const H = builtinHarnesses().names();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-agent-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const parse = (text: string) => parseAgentSpec(text, path.join(dir, 'a.yaml'), H);
@@ -31,7 +33,7 @@ describe('agent specs', () => {
 
   it('names file, line and column, and what is valid', () => {
     const f = path.join(dir, 'a.yaml');
-    expect(error('name: x\nexecutor:\n  harness: cursor\n')).toBe(`${f}:3:12: executor.harness must be one of claude, codex, pi, not "cursor"`);
+    expect(error('name: x\nexecutor:\n  harness: cursor\n')).toBe(`${f}:3:12: executor.harness must be one of ${H.join(', ')}, not "cursor"`);
     expect(error('name: x\nexecutor: { harness: claude, modle: m }\n')).toMatch(new RegExp(`^${f}:2:30: unknown key "modle" in executor \\(did you mean "model"\\?\\); valid: harness, model`));
     expect(error('name: x\nexcutor: {}\n')).toMatch(/:2:1: unknown key "excutor" in an agent spec \(did you mean "executor"\?\); valid: name, description, prompt, executor, policies/);
     expect(error('name: x\nexecutor: { harness: claude }\npolicies:\n  - ./missing.yaml\n')).toMatch(/:4:5: policy file \.\/missing\.yaml not found/);
@@ -103,6 +105,15 @@ describe('agent specs with sub-agents', () => {
     expect(JSON.parse(JSON.stringify(grant))).toEqual(grant);
   });
 
+  it('executor.harness accepts every harness in the registry, and a sub-agent of each', () => {
+    expect(H).toEqual(expect.arrayContaining(['claude', 'codex', 'pi']));
+    for (const h of H) {
+      expect(parse(`name: x\nexecutor: { harness: ${h}, model: m }\n`).executor).toEqual({ harness: h, model: "m" });
+      const spec = parse(`name: x\nexecutor: { harness: claude }\nspawn: true\nagents:\n  sub:\n    executor: { harness: ${h} }\n`);
+      expect(grantFromSpec(spec).agents[0]).toMatchObject({ name: 'sub', executor: { harness: h } });
+    }
+  });
+
   it('spawn: true alone lets the agent start any harness', () => {
     const grant = grantFromSpec(parse('name: x\nexecutor: { harness: claude }\nspawn: true\n'));
     expect(grant).toEqual({ agents: [], anyHarness: true, limits: {} });
@@ -115,7 +126,7 @@ describe('agent specs with sub-agents', () => {
     expect(error(base + 'spawn: false\nlimits: { max_depth: 1 }\n')).toMatch(/:4:1: "limits:" bounds the sub-agents this agent starts: it needs "spawn: true" next to it \(spawn is false\)/);
     expect(error(base + 'spawn: yes please\n')).toMatch(/:3:8: spawn \(whether this agent may start sub-agents\) must be a boolean, not a string/);
     expect(error(base + 'spawn: true\nagents:\n  - coder.yaml\n')).toMatch(/:5:3: agents \(a mapping: name → an inline spec, or name → a spec file relative to this one\) must be a mapping, not a list/);
-    expect(error(base + 'spawn: true\nagents:\n  a:\n    executor: { harness: cursor }\n')).toBe(`${f}:6:26: executor.harness must be one of claude, codex, pi, not "cursor"`);
+    expect(error(base + 'spawn: true\nagents:\n  a:\n    executor: { harness: cursor }\n')).toBe(`${f}:6:26: executor.harness must be one of ${H.join(', ')}, not "cursor"`);
     expect(error(base + 'spawn: true\nagents:\n  a:\n    prompt: hi\n')).toMatch(/:6:5: agents\.a needs "executor: \{ harness: … \}"/);
     expect(error(base + 'spawn: true\nagents:\n  a:\n    executor: { harness: pi }\n    worktre: true\n')).toMatch(/:7:5: unknown key "worktre" in agents\.a \(did you mean "worktree"\?\)/);
     expect(error(base + 'spawn: true\nagents:\n  a:\n    executor: { harness: pi }\n    worktree: 1\n')).toMatch(/:7:15: worktree must be a boolean, not a number/);

@@ -6,6 +6,7 @@ import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { matchesFilter, previewLines, runActions } from '../../src/tui/dashboard/actions.js';
 import { ageRedrawMs } from '../../src/tui/approvals/parts.js';
+import { HARNESS_COMMANDS } from '../../src/cli/main.js';
 import { columnWidths, nextAgeChangeMs } from '../../src/tui/dashboard/layout.js';
 import { DashboardStore, type DashboardActions, type DashboardSource } from '../../src/tui/dashboard/store.js';
 import { DashboardView } from '../../src/tui/dashboard/view.js';
@@ -269,6 +270,8 @@ describe('dashboard layout', () => {
     expect(w.mark + w.name + w.harness + w.status + w.age + w.asks + w.spend).toBe(119);
     const n = columnWidths(60);
     expect(n.spend).toBeGreaterThanOrEqual(10);
+    // Every harness's name whole, at any width (a cell keeps one space free).
+    for (const cols of [c, w, n]) for (const h of HARNESS_COMMANDS) expect(h.length, h).toBeLessThanOrEqual(cols.harness - 1);
   });
 
   it('redraws when an age would read differently, not every second', () => {

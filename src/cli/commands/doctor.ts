@@ -3,6 +3,7 @@ import { ExitCode } from '../../core/errors.js';
 import { resolvePaths } from '../../core/paths.js';
 import { compareVersions, type CredentialFinding } from '../../harnesses/doctor-types.js';
 import { builtinHarnesses } from '../../harnesses/index.js';
+import type { HarnessRegistry } from '../../harnesses/registry.js';
 import { daemonStatus } from '../../client/daemon-control.js';
 import { makeChalk, printJson } from '../output.js';
 
@@ -19,10 +20,10 @@ export interface HarnessHealth {
   todo: string[];
 }
 
-/** Checks run in the caller's environment: that is the one sessions get. */
-export async function checkHarnesses(env: Record<string, string>, only?: string): Promise<HarnessHealth[]> {
+/** Checks run in the caller's environment: that is the one sessions get. Every harness in the registry, alike. */
+export async function checkHarnesses(env: Record<string, string>, only?: string, registry: Pick<HarnessRegistry, 'all'> = builtinHarnesses()): Promise<HarnessHealth[]> {
   const out: HarnessHealth[] = [];
-  for (const a of builtinHarnesses().all()) {
+  for (const a of registry.all()) {
     if (only && a.name !== only) continue;
     const bin = await a.findBinary(env).catch(() => null);
     const doc = a.doctor;
@@ -76,6 +77,15 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
     `sandbox    ${sandbox.ok ? `bubblewrap ${sandbox.version} (${sandbox.path}): --sandbox works` : c.yellow(`--sandbox unavailable: ${sandbox.problem}`)}`,
     '',
   ];
+  lines.push(...harnessLines(harnesses, c));
+  if (code !== ExitCode.ok) lines.push('', c.yellow('no harness is usable here yet (exit 5): see the → lines above'));
+  process.stdout.write(lines.join('\n') + '\n');
+  return code;
+}
+
+/** Each harness's lines in `omni doctor`: a head (ready / needs attention / not installed), then what was found and what to do. */
+export function harnessLines(harnesses: readonly HarnessHealth[], c: ReturnType<typeof makeChalk>): string[] {
+  const lines: string[] = [];
   for (const h of harnesses) {
     const head = h.usable ? c.green('ready') : h.installed ? c.yellow('needs attention') : c.dim('not installed');
     lines.push(`${c.bold(h.displayName)} (${h.harness}): ${head}`);
@@ -83,9 +93,7 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
     for (const cr of h.credentials) lines.push(`  credentials  ${cr.source}: ${cr.detail}`);
     for (const t of h.todo) lines.push(`  ${c.yellow('→')} ${t}`);
   }
-  if (code !== ExitCode.ok) lines.push('', c.yellow('no harness is usable here yet (exit 5): see the → lines above'));
-  process.stdout.write(lines.join('\n') + '\n');
-  return code;
+  return lines;
 }
 
 /** Whether `--sandbox` can work here: bubblewrap present and able to build the namespaces omni uses. */

@@ -20,7 +20,8 @@ export interface Columns {
  */
 export function columnWidths(width: number): Columns {
   const w = Math.max(50, Math.floor(width) || 80);
-  const c: Columns = { mark: 3, name: 11, harness: 8, status: 24, age: 6, asks: 5, spend: 0 };
+  // harness 9: the longest harness name (`opencode`) and the cell's one-space gap.
+  const c: Columns = { mark: 3, name: 10, harness: 9, status: 24, age: 6, asks: 5, spend: 0 };
   let extra = w - 80;
   if (extra < 0) {
     // Narrower than 80: status and name give way first, never below a readable minimum.
@@ -37,8 +38,7 @@ export function columnWidths(width: number): Columns {
     extra -= n;
   };
   grow('status', 13);
-  grow('name', 6);
-  grow('harness', 1);
+  grow('name', 7);
   grow('age', 1);
   grow('asks', 1);
   c.spend = Math.max(10, w - 1 - (c.mark + c.name + c.harness + c.status + c.age + c.asks));

@@ -147,7 +147,7 @@ export function DashboardView({ store, now = Date.now, tickMs = 1000, barWidth =
         <Text dimColor>loading sessions…</Text>
       ) : snap.rows.length === 0 ? (
         <Text dimColor>
-          {snap.unfiltered ? `No session matches /${snap.filter} (esc clears it)` : 'No live sessions — n starts one (or: omni claude | omni codex | omni pi | omni run <spec>)'}
+          {snap.unfiltered ? `No session matches /${snap.filter} (esc clears it)` : 'No live sessions — n starts one (or: omni <harness> | omni run <spec>; omni doctor lists the harnesses)'}
         </Text>
       ) : (
         <Box flexDirection="column">
