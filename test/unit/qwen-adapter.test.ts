@@ -214,3 +214,45 @@ describe('Qwen Code launch: a system settings file of omni\'s own', () => {
     expect(parseJsonc('{"u": "http://x" /* c */, // d\n "n": [1,2,],}')).toEqual({ u: 'http://x', n: [1, 2] });
   });
 });
+
+describe('Qwen Code in omni\'s sandbox', () => {
+  it('the model endpoints are the base URLs of the user\'s and the workspace\'s settings, else OPENAI_BASE_URL, else the defaults', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qwen-sbx-'));
+    try {
+      const home = path.join(dir, 'home');
+      const cwd = path.join(dir, 'work');
+      expect(qwenAdapter.sandboxNeeds!({ HOME: home }, cwd).modelEndpoints).toContain('https://api.openai.com/v1');
+      expect(fs.statSync(path.join(home, '.qwen')).isDirectory()).toBe(true);
+      fs.writeFileSync(path.join(home, '.qwen', 'settings.json'), '{ // mine\n "security": { "auth": { "selectedType": "openai", "baseUrl": "http://127.0.0.1:9/v1" } },\n "modelProviders": { "openai": [{ "id": "m", "baseUrl": "https://llm.example/v1" }] } }');
+      fs.mkdirSync(path.join(cwd, '.qwen'), { recursive: true });
+      fs.writeFileSync(path.join(cwd, '.qwen', 'settings.json'), '{ "security": { "auth": { "baseUrl": "https://proj.example/v1" } } }');
+      const needs = qwenAdapter.sandboxNeeds!({ HOME: home, OPENAI_BASE_URL: 'https://env.example/v1' }, cwd);
+      expect(needs.modelEndpoints).toEqual(['https://env.example/v1', 'http://127.0.0.1:9/v1', 'https://llm.example/v1', 'https://proj.example/v1']);
+      expect(needs.writable).toEqual([path.join(home, '.qwen')]);
+      expect(needs.modelCredentials.map((c) => c.env)).toEqual(['OPENAI_API_KEY', 'DASHSCOPE_API_KEY']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('turns Qwen\'s usage statistics off in the sandbox only, and only when the caller did not choose', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qwen-sbx-'));
+    try {
+      const base: LaunchContext = {
+        session: { id: 's_1', name: 'q', cwd: dir, model: undefined },
+        sessionDir: dir,
+        env: { HOME: dir, QWEN_CODE_SYSTEM_SETTINGS_PATH: path.join(dir, 'none.json') },
+        binary: { path: '/bin/qwen' },
+        extraArgs: [],
+        hooks: { command: (ev, mode) => `omni-hook ${mode} ${ev}` },
+        agentSocket: '/tmp/sock',
+        hookClient: { node: 'node', omniJs: 'omni.js', omniHome: '/o' },
+      };
+      expect((await qwenAdapter.prepareLaunch({ ...base, sandboxed: true })).env.QWEN_USAGE_STATISTICS_ENABLED).toBe('false');
+      expect((await qwenAdapter.prepareLaunch(base)).env.QWEN_USAGE_STATISTICS_ENABLED).toBeUndefined();
+      expect((await qwenAdapter.prepareLaunch({ ...base, sandboxed: true, env: { ...base.env, QWEN_USAGE_STATISTICS_ENABLED: 'true' } })).env.QWEN_USAGE_STATISTICS_ENABLED).toBeUndefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

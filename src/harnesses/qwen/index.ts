@@ -48,6 +48,10 @@ export const qwenAdapter: HarnessAdapter = {
     writeFileAtomic(file, JSON.stringify(sys.settings, null, 2) + '\n');
     const notes = [`wrote omni's hooks for Qwen Code to ${file} (its system settings scope, via QWEN_CODE_SYSTEM_SETTINGS_PATH)`, ...sys.notes];
     if (ctx.mcp) notes.push("omni's MCP server wired in as `omni`");
+    // In omni's sandbox every start sends Qwen's usage statistics to Alibaba's RUM host, which
+    // would stop the session on an egress ask: off there, unless the caller chose themselves.
+    const sandboxEnv: Record<string, string> = ctx.sandboxed && ctx.env.QWEN_USAGE_STATISTICS_ENABLED === undefined ? { QWEN_USAGE_STATISTICS_ENABLED: 'false' } : {};
+    if (sandboxEnv.QWEN_USAGE_STATISTICS_ENABLED) notes.push("Qwen Code's usage statistics are off in the sandbox (QWEN_USAGE_STATISTICS_ENABLED=false)");
     const args: string[] = [];
     if (ctx.resume) args.push('--resume', ctx.resume.harnessSessionId);
     if (ctx.session.model) args.push('--model', ctx.session.model);
@@ -55,13 +59,13 @@ export const qwenAdapter: HarnessAdapter = {
     return {
       command: ctx.binary.path,
       args,
-      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name, ...sys.env },
+      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name, ...sys.env, ...sandboxEnv },
       notes,
       generated: [file],
     };
   },
 
-  sandboxNeeds: (env) => qwenSandboxNeeds(env),
+  sandboxNeeds: (env, cwd) => qwenSandboxNeeds(env, cwd),
 
   normalizeToolCall: qwenNormalize,
 
