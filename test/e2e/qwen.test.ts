@@ -165,4 +165,27 @@ describe.skipIf(!installed)('Qwen Code end to end (real qwen in omni tmux, fake 
     expect(s.agent?.name).toBe('fixer');
     await until(async () => String((await t.omni(['events', 'fx', '--json'])).stdout).includes('fixed on qwen'), 120_000, 'the reply');
   });
+
+  it("omni's MCP tools (omni run, spawn: true): the model's omni_agents call runs without a dialog and its result reaches the model", async () => {
+    const script = fake.script({ match: 'LIST-THE-AGENTS', turns: [{ toolUses: [{ mcp: 'omni_agents', input: {} }] }, { text: 'I can start two agents.' }] });
+    const file = path.join(t.work, 'lead.yaml');
+    fs.writeFileSync(file, ['name: lead-qwen', 'prompt: LIST-THE-AGENTS please', 'executor:', '  harness: qwen', 'spawn: true', 'agents:', '  zebra-coder:', '    description: writes code', '    executor: { harness: pi }', '    worktree: false', ''].join('\n'));
+    const session = await t.omniJson<SessionRecord>(['run', file]);
+    expect(session.spawn).toBe(true);
+    // Qwen keeps MCP tools deferred: the model finds them with `tool_search` and calls them
+    // through `tool_call {name, arguments}`; its hooks name the tool itself.
+    const followup = await fake.waitForRequest((r) => r.script === script && r.servedBy === 'followup' && r.answer?.text === 'I can start two agents.', 150_000);
+    const served = script.served.flatMap((r) => r.answer?.toolUses ?? []);
+    expect(served.map((u) => u.name)).toEqual(['tool_search', 'tool_call']);
+    expect(served[1]!.input).toEqual({ name: 'mcp__omni__omni_agents', arguments: {} });
+    expect(JSON.stringify(followup.body?.messages?.at(-1))).toContain('zebra-coder');
+    await ok(t.omni(['wait', session.id, '--for', 'idle', '--timeout', '60']));
+    const ev = await events(t, session.id);
+    const calls = ev.filter((e) => e.type === 'tool.call') as OmniEvent<'tool.call'>[];
+    expect(calls.map((c) => [c.data.tool, c.data.kind])).toEqual([
+      ['tool_search', 'other'],
+      ['mcp__omni__omni_agents', 'mcp'],
+    ]);
+    expect(ev.filter((e) => e.type === 'session.status' && (e as OmniEvent<'session.status'>).data.status === 'waiting')).toEqual([]);
+  });
 });

@@ -207,7 +207,7 @@ describe('Qwen Code launch: a system settings file of omni\'s own', () => {
     );
     expect(spec.args).toEqual(['--resume', SID, '--model', 'gpt-4.1']);
     const s = JSON.parse(fs.readFileSync(path.join(dir, SETTINGS_FILE), 'utf8'));
-    expect(s.mcpServers.omni).toEqual({ command: 'node', args: ['omni.js', 'mcp'], env: { A: '1' } });
+    expect(s.mcpServers.omni).toEqual({ command: 'node', args: ['omni.js', 'mcp'], env: { A: '1' }, trust: true, timeout: 3_900_000 });
   });
 
   it('parseJsonc strips comments but not // inside strings', () => {

@@ -14,6 +14,9 @@ export { qwenToolKind } from './tools.js';
 
 export const SETTINGS_FILE = 'qwen-system-settings.json';
 
+/** 65 minutes: omni_wait may wait an hour. */
+const MCP_TIMEOUT_MS = 3_900_000;
+
 export const qwenAdapter: HarnessAdapter = {
   name: 'qwen',
   doctor: qwenDoctor,
@@ -43,7 +46,9 @@ export const qwenAdapter: HarnessAdapter = {
   async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
     const file = path.join(ctx.sessionDir, SETTINGS_FILE);
     // omni's MCP server as the stdio server `omni`, in omni's own settings scope (not the user's).
-    const mcpServers = ctx.mcp ? { omni: { command: ctx.mcp.command, args: ctx.mcp.args, env: ctx.mcp.env } } : undefined;
+    // `trust`: no Qwen dialog for its tools (omni's policies gate them, as every tool); `timeout`
+    // (ms; Qwen's default is 10 min) lets omni_wait wait its hour.
+    const mcpServers = ctx.mcp ? { omni: { command: ctx.mcp.command, args: ctx.mcp.args, env: ctx.mcp.env, trust: true, timeout: MCP_TIMEOUT_MS } } : undefined;
     const sys = systemSettings(ctx.env, file, qwenHooks(ctx.hooks), { mcpServers });
     writeFileAtomic(file, JSON.stringify(sys.settings, null, 2) + '\n');
     const notes = [`wrote omni's hooks for Qwen Code to ${file} (its system settings scope, via QWEN_CODE_SYSTEM_SETTINGS_PATH)`, ...sys.notes];
