@@ -108,6 +108,12 @@ describe('Qwen Code hooks → uniform events', () => {
     expect(JSON.parse(reply.stdout!).hookSpecificOutput.decision).toEqual({ behavior: 'deny', message: 'not that' });
   });
 
+  it('an ask that comes back unheld is refused at PermissionRequest, never let through', async () => {
+    const r = recorder({ verdict: 'ask' });
+    const reply = await r.s.handleHook('PermissionRequest', permissionRequest, r.ctx);
+    expect(JSON.parse(reply.stdout!).hookSpecificOutput.decision.behavior).toBe('deny');
+  });
+
   it('no opinion leaves Qwen its own dialog, and says the session waits on it', async () => {
     const r = recorder({ verdict: 'none' });
     expect(await r.s.handleHook('PermissionRequest', permissionRequest, r.ctx)).toEqual({});

@@ -4,6 +4,9 @@ import type { HarnessSession, HookReply, IngestCursor, Ingestor, SignalContext }
 import { qwenNormalize } from './tools.js';
 import { callKey, QwenTranscript } from './transcript.js';
 
+/** How many PermissionRequest decisions wait for their PreToolUse at most. */
+const MAX_DECIDED = 64;
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** A decision taken at PermissionRequest, waiting for the PreToolUse of the same call. */
@@ -94,10 +97,14 @@ export class QwenSession implements HarnessSession {
     await ctx.flushIngest().catch(() => {});
     const callId = this.transcript?.takeCallId(tool, input) ?? `qwen-call-${++this.seq}`;
     const v = await toolCalled(ctx, { callId, tool, input, call: qwenNormalize(tool, input, str(payload.cwd)) });
-    if (v.verdict === 'deny') {
-      return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'deny', message: v.reason ?? 'blocked by omni policy' } } }) };
+    if (v.verdict === 'deny' || v.verdict === 'ask') {
+      // An ask is held inside decide(); one that still comes back here could not be held: refused.
+      const message = v.reason ?? (v.verdict === 'ask' ? 'needs approval, which omni could not hold' : 'blocked by omni policy');
+      return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'deny', message } } }) };
     }
     const key = callKey(tool, input);
+    // Calls the person then refused at Qwen's dialog never reach PreToolUse: keep the list short.
+    if (this.decided.size >= MAX_DECIDED) this.decided.delete(this.decided.keys().next().value!);
     this.decided.set(key, [...(this.decided.get(key) ?? []), { callId, verdict: v.verdict }]);
     if (v.verdict === 'allow') return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'allow' } } }) };
     // No opinion: Qwen's own dialog asks the person at the pane, as it would without omni.
