@@ -263,11 +263,37 @@ export function mcpCallFromPrompt(text: string): ScriptSpec | undefined {
  * first: this is that call, or undefined when the answer's MCP tools are all offered (or there
  * is no ToolSearch to ask).
  */
-export function toolSearchFirst(a: Answer, toolNames: readonly string[]): Answer | undefined {
+export function toolSearchFirst(a: Answer, toolNames: readonly string[], api?: Api | null): Answer | undefined {
   const missing = (a.toolUses ?? []).filter((t) => t.mcp && !resolveMcpName(t.mcp, toolNames)).map((t) => t.mcp!);
   if (!missing.length) return undefined;
   if (toolNames.includes('ToolSearch')) return { toolUses: [{ name: 'ToolSearch', input: { query: missing.join(' '), max_results: 10 } }] };
+  // Qwen Code 0.24.4 defers MCP tools behind its own `tool_search`, an ordinary Chat Completions function ({query, max_results}).
+  if (api === 'openai-chat' && toolNames.includes('tool_search')) return { toolUses: [{ name: 'tool_search', input: { query: missing.join(' '), max_results: 10 } }] };
   // Codex 0.169 offers every MCP tool behind its client-side `tool_search` (openai.ts encodes the call).
   if (toolNames.includes('tool_search')) return { toolUses: [{ name: 'tool_search', input: { query: missing.join(' '), limit: 8 } }] };
   return undefined;
+}
+
+/**
+ * Qwen Code 0.24.4 keeps MCP tools deferred: its `tool_search` returns their declarations in a
+ * `<functions>` block of the tool result, and the model then calls one through
+ * `tool_call {name, arguments}`. Once a tool result in the request names the scripted MCP tool,
+ * the call goes through `tool_call`; undefined when nothing changes.
+ */
+export function deferredMcpCall(a: Answer, req: Pick<CapturedRequest, 'toolNames' | 'body'>): Answer | undefined {
+  if (!req.toolNames.includes('tool_call')) return undefined;
+  const messages: Array<{ role?: string; content?: unknown }> = Array.isArray(req.body?.messages) ? req.body.messages : [];
+  const shown = messages
+    .filter((m) => m.role === 'tool')
+    .map((m) => JSON.stringify(m.content ?? ''))
+    .flatMap((s) => [...s.matchAll(/\\"name\\":\\"([^"\\]+)\\"/g)].map((x) => x[1]!));
+  let changed = false;
+  const toolUses = (a.toolUses ?? []).map((t) => {
+    if (!t.mcp || resolveMcpName(t.mcp, req.toolNames)) return t;
+    const name = resolveMcpName(t.mcp, shown);
+    if (!name) return t;
+    changed = true;
+    return { name: 'tool_call', input: { name, arguments: t.input ?? {} }, ...(t.id ? { id: t.id } : {}) };
+  });
+  return changed ? { ...a, toolUses } : undefined;
 }

@@ -538,6 +538,35 @@ describe('OpenAI Chat Completions', () => {
 
 describe('MCP tool calls', () => {
   const mcpTools = (names: string[]) => names.map((name) => ({ name, description: 'x', input_schema: { type: 'object' } }));
+
+  it("searches first over Chat Completions when the MCP tool hides behind Qwen Code's tool_search ({query, max_results})", async () => {
+    fake.script({ match: 'TOKEN-QS', turns: [{ toolUses: [{ mcp: 'omni_agents', input: {} }] }, { text: 'done' }] });
+    const res = await post('/v1/chat/completions', { model: 'g', tools: [{ type: 'function', function: { name: 'tool_search' } }], messages: [{ role: 'user', content: 'TOKEN-QS' }] });
+    const body: any = await res.json();
+    const call = body.choices[0].message.tool_calls[0];
+    expect(call.function.name).toBe('tool_search');
+    expect(JSON.parse(call.function.arguments)).toEqual({ query: 'omni_agents', max_results: 10 });
+  });
+
+  it("then calls it through Qwen Code's tool_call once a tool result has shown its declaration", async () => {
+    const script = fake.script({ match: 'TOKEN-QC', turns: [{ toolUses: [{ mcp: 'omni_agents', input: { a: 1 } }] }, { text: 'done' }] });
+    const tools = [{ type: 'function', function: { name: 'tool_search' } }, { type: 'function', function: { name: 'tool_call' } }];
+    const first: any = await (await post('/v1/chat/completions', { model: 'g', tools, messages: [{ role: 'user', content: 'TOKEN-QC' }] })).json();
+    const search = first.choices[0].message.tool_calls[0];
+    expect(search.function.name).toBe('tool_search');
+    const shown = '<functions>\n<function>{"name":"mcp__omni__omni_agents","description":"x"}</function>\n</functions>';
+    const second: any = await (
+      await post('/v1/chat/completions', {
+        model: 'g',
+        tools,
+        messages: [{ role: 'user', content: 'TOKEN-QC' }, { role: 'assistant', tool_calls: [search] }, { role: 'tool', tool_call_id: search.id, content: [{ type: 'text', text: shown }] }],
+      })
+    ).json();
+    const call = second.choices[0].message.tool_calls[0];
+    expect(call.function.name).toBe('tool_call');
+    expect(JSON.parse(call.function.arguments)).toEqual({ name: 'mcp__omni__omni_agents', arguments: { a: 1 } });
+    expect(script.remaining).toBe(1);
+  });
   const toolUse = (frames: Frame[]) => frames.find((f) => f.event === 'content_block_start' && f.data.content_block.type === 'tool_use')?.data.content_block;
 
   it("resolves a script's MCP tool by the request's naming: Claude's mcp__omni__…, Pi's bare name, Chat's function name", async () => {

@@ -12,6 +12,7 @@ import {
   choose,
   cleanUserText,
   createGate,
+  deferredMcpCall,
   mcpCallFromPrompt,
   resolveMcpName,
   Script,
@@ -243,7 +244,9 @@ export class FakeModel {
       choice = { answer: script.next()!, servedBy: 'script', script };
     }
     // A scripted MCP call whose tool is not offered yet (its server still connecting): search for it first, as a model would.
-    const search = choice.script ? toolSearchFirst(choice.answer, cap.toolNames) : undefined;
+    const deferred = choice.script ? deferredMcpCall(choice.answer, cap) : undefined;
+    if (deferred) choice = { ...choice, answer: deferred };
+    const search = choice.script ? toolSearchFirst(choice.answer, cap.toolNames, cap.api) : undefined;
     if (search) {
       choice.script!.putBack(choice.answer);
       choice = { ...choice, answer: search };

@@ -2,6 +2,7 @@ import type { HarnessTestProfile } from '../profile.js';
 import { claudeProfile } from './claude.js';
 import { codexProfile } from './codex.js';
 import { piProfile } from './pi.js';
+import { qwenProfile } from './qwen.js';
 
 /** Every harness the conformance suite runs. Add one profile per adapter. */
-export const PROFILES: HarnessTestProfile[] = [claudeProfile, codexProfile, piProfile];
+export const PROFILES: HarnessTestProfile[] = [claudeProfile, codexProfile, piProfile, qwenProfile];
