@@ -4,22 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/approvals/types.js';
 import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
-import { QWEN_FAKE_MODEL, writeQwenUserConfig } from '../conformance/profiles/qwen.js';
+import { answerQwenClassifier, QWEN_FAKE_MODEL, writeQwenUserConfig } from '../conformance/profiles/qwen.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents, toolResultText } from '../helpers/events.js';
 import { makeTestEnv, pinnedCli, ROOT, until, type TestEnv } from '../helpers/omni.js';
 
 const installed = pinnedCli('qwen');
-
-/**
- * Qwen Code 0.24.4 in its default ("auto") approval mode asks the model to classify each tool
- * call before running it ("## Pending tool call to classify", with the call's arguments). Answered
- * with something it cannot read, it falls back to asking the user: its permission dialog, which
- * omni's PermissionRequest hook answers. Scripted first, so these requests never eat a test's turns.
- */
-function answerQwenClassifier(fake: FakeModel): void {
-  fake.script({ name: 'qwen-classifier', match: (r) => /^## Pending tool call to classify/.test(r.latestUserText), turns: Array.from({ length: 20 }, () => ({ text: 'no verdict' })) });
-}
 
 const events = async (t: TestEnv, name: string) => parseEvents((await t.omni(['events', name, '--json'])).stdout);
 const ok = async (p: Promise<{ exitCode?: number; stderr: unknown }>) => {

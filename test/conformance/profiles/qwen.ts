@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { FakeModel } from '../../fake-model/server.js';
 import { HARNESS_BIN } from '../../helpers/omni.js';
 import type { HarnessTestProfile } from '../profile.js';
 
@@ -25,17 +26,25 @@ export function writeQwenUserConfig(home: string, fakeUrl: string, extra: Record
   return file;
 }
 
+/**
+ * Qwen Code 0.24.4 in its default ("auto") approval mode asks the model to classify each tool
+ * call before running it ("## Pending tool call to classify", with the call's arguments). Answered
+ * with something it cannot read, it falls back to asking the user: its permission dialog, which
+ * omni's PermissionRequest hook answers. Scripted first, so these requests never eat a test's turns.
+ */
+export function answerQwenClassifier(fake: FakeModel): void {
+  fake.script({ name: 'qwen-classifier', match: (r) => /^## Pending tool call to classify/.test(r.latestUserText), turns: Array.from({ length: 200 }, () => ({ text: 'no verdict' })) });
+}
+
 export const qwenProfile: HarnessTestProfile = {
   harness: 'qwen',
   api: 'openai-chat',
   binary: path.join(HARNESS_BIN, 'qwen'),
   async setup(t, fake) {
+    // Qwen as its users start it: auto mode, its classifier undecided, omni answering the dialog.
     writeQwenUserConfig(t.home, fake.url);
-    // 0.24.4 defaults to "auto" mode, whose classifier asks the model about every tool call; as
-    // with Claude's profile, the suite runs Qwen in its default mode with the shell tool allowed,
-    // so the cells test omni's gate (PreToolUse) rather than Qwen's own dialog. The e2e test
-    // (test/e2e/qwen.test.ts) runs Qwen with its defaults and omni answering the dialog.
-    return { args: ['--approval-mode', 'default', '--allowed-tools', 'run_shell_command'] };
+    answerQwenClassifier(fake);
+    return {};
   },
   shellTool: { name: 'run_shell_command', input: (command) => ({ command, description: 'run it' }) },
   expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: true, resume: true, sandbox: true },
