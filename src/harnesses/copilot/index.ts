@@ -1,0 +1,215 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { findBinary } from '../binary.js';
+import { vendorFromModel } from '../model-vendor.js';
+import { promptSubmitted, toolCalled } from '../signals.js';
+import type { HarnessAdapter, HarnessSession, HookReply, IngestCursor, Ingestor, LaunchContext, LaunchSpec, SignalContext } from '../types.js';
+import { copilotEventsFile, copilotHome, trustCopilotFolder, writeCopilotPlugin } from './config.js';
+import { copilotDoctor } from './doctor.js';
+import { CopilotEventsFile } from './events-file.js';
+import { copilotMcpArgs } from './mcp.js';
+import { copilotSandboxLaunch, copilotSandboxNeeds } from './sandbox.js';
+import { copilotIdle, copilotInputReady, copilotInputText, detectCopilotScreen } from './screens.js';
+import { copilotNormalize } from './tools.js';
+
+export { copilotToolKind } from './tools.js';
+
+/**
+ * GitHub Copilot CLI (@github/copilot 1.0.102) under omni. See docs/harnesses/copilot.md for
+ * what was measured.
+ */
+
+/** Beside the plugin: what the daemon-side session needs to know of the launch (Copilot's home). */
+const STATE_FILE = 'omni-state.json';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export const copilotAdapter: HarnessAdapter = {
+  name: 'copilot',
+  displayName: 'GitHub Copilot CLI',
+  binaryName: 'copilot',
+  installHint: 'install it with `npm install -g @github/copilot` (or see https://github.com/github/copilot-cli)',
+  doctor: copilotDoctor,
+  capabilities: {
+    interactive: true,
+    headless: true,
+    toolEvents: true,
+    deny: true,
+    heldAsk: true,
+    costSource: 'tokens',
+    interrupt: true,
+    resume: true,
+    fork: false,
+  },
+  // One Esc is taken as "edit"; the footer says `esc esc interrupt`, and two stop the turn.
+  interruptKeys: ['Escape', 'Escape'],
+  submitDelayMs: 100,
+
+  findBinary(env, versions) {
+    return findBinary('copilot', env, env.OMNI_BINARY_OVERRIDE, versions);
+  },
+
+  async prepareLaunch(ctx: LaunchContext): Promise<LaunchSpec> {
+    const plugin = writeCopilotPlugin(ctx.sessionDir, ctx.hooks);
+    const home = copilotHome(ctx.env);
+    fs.writeFileSync(path.join(plugin.dir, STATE_FILE), JSON.stringify({ copilotHome: home }) + '\n', { mode: 0o600 });
+    const notes = [`Copilot runs on your own ${home} with omni's hooks as a plugin loaded with --plugin-dir (nothing written to your hooks or repo)`];
+    notes.push(...trustCopilotFolder(ctx.env, ctx.session.cwd));
+    const args = ['--plugin-dir', plugin.dir];
+    if (ctx.mcp) args.push(...copilotMcpArgs(ctx.mcp));
+    const sandbox = ctx.sandboxed ? copilotSandboxLaunch() : undefined;
+    if (sandbox) args.push(...sandbox.args);
+    if (ctx.session.model) args.push('--model', ctx.session.model);
+    if (ctx.resume) args.push('--resume', ctx.resume.harnessSessionId);
+    return {
+      command: ctx.binary.path,
+      args: [...args, ...ctx.extraArgs],
+      env: { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name, ...sandbox?.env },
+      notes: [...notes, ...(ctx.mcp ? [`omni's MCP server wired in as "omni" (--additional-mcp-config)`] : [])],
+      generated: [...plugin.files, path.join(plugin.dir, STATE_FILE)],
+    };
+  },
+
+  sandboxNeeds: copilotSandboxNeeds,
+
+  normalizeToolCall: copilotNormalize,
+
+  // Copilot runs many vendors' models (GitHub's routing, or the user's own provider).
+  vendor: (model) => vendorFromModel(model, 'github'),
+
+  provider(model) {
+    const v = vendorFromModel(model, '');
+    return v === 'anthropic' || v === 'openai' || v === 'google' ? v : undefined;
+  },
+
+  open: (session) => new CopilotSession(session.command),
+
+  detectScreen: detectCopilotScreen,
+  inputReady: copilotInputReady,
+  inputText: copilotInputText,
+  idleAfterInterrupt: copilotIdle,
+};
+
+/** One omni session under Copilot: the event log reader (assistant text, usage, call ids). */
+class CopilotSession implements HarnessSession {
+  private events?: CopilotEventsFile;
+  private readonly home?: string;
+
+  constructor(command: readonly string[]) {
+    this.home = homeFromCommand(command);
+  }
+
+  async handleHook(event: string, payload: Record<string, unknown>, ctx: SignalContext): Promise<HookReply> {
+    this.noteIdentity(payload, ctx);
+    switch (event) {
+      case 'sessionStart':
+        return {};
+      case 'userPromptSubmitted': {
+        const v = await promptSubmitted(ctx, str(payload.prompt) ?? '');
+        // Copilot denies the prompt when this hook exits non-zero (measured like preToolUse).
+        if (v.verdict === 'deny' || v.verdict === 'ask') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
+        return {};
+      }
+      case 'preToolUse': {
+        const tool = str(payload.toolName) ?? 'unknown';
+        const input = payload.toolArgs ?? null;
+        await ctx.flushIngest().catch(() => {});
+        const callId = this.events?.claim(tool, input) ?? `copilot-${Date.now().toString(36)}`;
+        this.calls.push({ callId, tool, key: JSON.stringify(input) });
+        if (this.calls.length > 100) this.calls.shift();
+        const v = await toolCalled(ctx, { callId, tool, input, call: copilotNormalize(tool, input, str(payload.cwd)) });
+        // The daemon holds an ask itself; one that still got here could not be held: refused.
+        if (v.verdict === 'deny' || v.verdict === 'ask') {
+          const reason = v.reason ?? (v.verdict === 'ask' ? 'needs approval, which omni could not hold' : 'blocked by omni policy');
+          return { stdout: JSON.stringify({ permissionDecision: 'deny', permissionDecisionReason: reason }) };
+        }
+        // "allow" also skips Copilot's own permission prompt for this call (measured).
+        return { stdout: JSON.stringify({ permissionDecision: 'allow' }) };
+      }
+      case 'permissionRequest': {
+        const input = payload.toolInput as { command?: unknown } | undefined;
+        const what = typeof input?.command === 'string' ? `: ${clip(input.command, 80)}` : '';
+        ctx.setStatus('waiting', `Copilot asks permission to run ${str(payload.toolName) ?? 'a tool'}${what}`, 'hook');
+        return {};
+      }
+      case 'postToolUse':
+      case 'postToolUseFailure': {
+        const tool = str(payload.toolName) ?? 'unknown';
+        const input = payload.toolArgs ?? null;
+        const callId = this.takeCall(tool, input);
+        const result = payload.toolResult as { resultType?: unknown; textResultForLlm?: unknown } | undefined;
+        const ok = event === 'postToolUse' && resultOk(result);
+        const output = result ?? payload.error ?? null;
+        ctx.emit({ type: 'tool.result', data: { callId, tool, ok, output } });
+        ctx.setStatus('running', undefined, 'hook');
+        await ctx.decide({ phase: 'tool_result', callId, tool, input, call: copilotNormalize(tool, input, str(payload.cwd)), ok, output });
+        return {};
+      }
+      case 'agentStop':
+        await ctx.flushIngest({ timeoutMs: 3000 });
+        ctx.setStatus('idle', undefined, 'hook');
+        return {};
+      case 'errorOccurred': {
+        const err = payload.error as { message?: unknown } | undefined;
+        const message = str(err?.message) ?? str(payload.error) ?? 'Copilot reported an error';
+        ctx.emit({ type: 'error', data: { message, code: 'harness_error' } });
+        return {};
+      }
+      case 'sessionEnd':
+        await ctx.flushIngest();
+        return {};
+      default:
+        return {};
+    }
+  }
+
+  /** Calls whose preToolUse was seen, for the postToolUse that names no id. */
+  private readonly calls: Array<{ callId: string; tool: string; key: string }> = [];
+
+  private takeCall(tool: string, input: unknown): string {
+    const key = JSON.stringify(input);
+    const i = this.calls.findIndex((c) => c.tool === tool && c.key === key);
+    if (i < 0) return '';
+    return this.calls.splice(i, 1)[0]!.callId;
+  }
+
+  createIngestor(ctx: SignalContext, seen: IngestCursor): Ingestor {
+    this.events = new CopilotEventsFile(() => ctx.session.transcriptPath, ctx, seen);
+    return this.events;
+  }
+
+  close(): void {
+    this.events = undefined;
+  }
+
+  private noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {
+    const sid = str(payload.sessionId);
+    const transcript = str(payload.transcriptPath) ?? (sid && this.home ? copilotEventsFile({ COPILOT_HOME: this.home }, sid) : undefined);
+    if (!sid && !transcript) return;
+    const isNew = transcript !== undefined && transcript !== ctx.session.transcriptPath;
+    ctx.update({ harnessSessionId: sid, transcriptPath: transcript });
+    if (isNew || (transcript && fs.existsSync(transcript))) ctx.ingest();
+  }
+}
+
+/** Copilot's home as prepareLaunch recorded it beside the plugin named by `--plugin-dir`. */
+function homeFromCommand(command: readonly string[]): string | undefined {
+  const i = command.indexOf('--plugin-dir');
+  const dir = i >= 0 ? command[i + 1] : undefined;
+  if (!dir) return undefined;
+  try {
+    return str((JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { copilotHome?: unknown }).copilotHome);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A shell call's result text ends with `<shellId: N completed with exit code C>`. */
+export function resultOk(result: { resultType?: unknown; textResultForLlm?: unknown } | undefined): boolean {
+  if (!result) return true;
+  if (result.resultType !== undefined && result.resultType !== 'success') return false;
+  const m = typeof result.textResultForLlm === 'string' ? /completed with exit code (-?\d+)>\s*$/.exec(result.textResultForLlm) : null;
+  return m ? m[1] === '0' : true;
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
