@@ -41,8 +41,9 @@ export const copilotAdapter: HarnessAdapter = {
     resume: true,
     fork: false,
   },
-  // One Esc is taken as "edit"; the footer says `esc esc interrupt`, and two stop the turn.
-  interruptKeys: ['Escape', 'Escape'],
+  // Ctrl-C cancels a running turn (events.jsonl: `abort`, reason user_initiated); at the prompt
+  // one only shows "ctrl+c again to exit". Esc Esc sent by tmux did not stop a turn reliably (1.0.102).
+  interruptKeys: ['C-c'],
   submitDelayMs: 100,
 
   findBinary(env, versions) {
