@@ -94,6 +94,8 @@ export const copilotAdapter: HarnessAdapter = {
 /** One omni session under Copilot: the event log reader (assistant text, usage, call ids). */
 class CopilotSession implements HarnessSession {
   private events?: CopilotEventsFile;
+  /** The last prompt was blocked: the model got a stand-in (see userPromptSubmitted). */
+  private promptBlocked = false;
   private readonly home?: string;
 
   constructor(command: readonly string[]) {
@@ -107,8 +109,10 @@ class CopilotSession implements HarnessSession {
         return {};
       case 'userPromptSubmitted': {
         const v = await promptSubmitted(ctx, str(payload.prompt) ?? '');
-        // Copilot denies the prompt when this hook exits non-zero (measured like preToolUse).
-        if (v.verdict === 'deny' || v.verdict === 'ask') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
+        // This hook cannot refuse a prompt (a non-zero exit is only a warning, 1.0.102), but its
+        // `modifiedPrompt` replaces what the model gets: the blocked text never reaches it.
+        this.promptBlocked = v.verdict === 'deny' || v.verdict === 'ask';
+        if (this.promptBlocked) return { stdout: JSON.stringify({ modifiedPrompt: blockedPrompt(v.reason) }) };
         return {};
       }
       case 'preToolUse': {
@@ -148,7 +152,9 @@ class CopilotSession implements HarnessSession {
       }
       case 'agentStop':
         await ctx.flushIngest({ timeoutMs: 3000 });
-        ctx.setStatus('idle', undefined, 'hook');
+        // The stand-in turn of a blocked prompt ends as the blocked prompt did: idle, and why.
+        ctx.setStatus('idle', this.promptBlocked ? 'prompt blocked by policy' : undefined, 'hook');
+        this.promptBlocked = false;
         return {};
       case 'errorOccurred': {
         const err = payload.error as { message?: unknown } | undefined;
@@ -211,6 +217,11 @@ export function resultOk(result: { resultType?: unknown; textResultForLlm?: unkn
   if (result.resultType !== undefined && result.resultType !== 'success') return false;
   const m = typeof result.textResultForLlm === 'string' ? /completed with exit code (-?\d+)>\s*$/.exec(result.textResultForLlm) : null;
   return m ? m[1] === '0' : true;
+}
+
+/** What the model gets instead of a prompt omni's policy blocked. */
+export function blockedPrompt(reason: string | undefined): string {
+  return `[omni: the user's prompt was blocked by policy${reason ? `: ${reason}` : ''}. Do nothing; reply only "Prompt blocked by omni policy."]`;
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
