@@ -118,8 +118,7 @@ class CopilotSession implements HarnessSession {
       case 'preToolUse': {
         const tool = str(payload.toolName) ?? 'unknown';
         const input = payload.toolArgs ?? null;
-        await ctx.flushIngest().catch(() => {});
-        const callId = this.events?.claim(tool, input) ?? `copilot-${Date.now().toString(36)}`;
+        const callId = (await this.callIdOf(ctx, tool, input)) ?? `copilot-${Date.now().toString(36)}`;
         this.calls.push({ callId, tool, key: JSON.stringify(input) });
         if (this.calls.length > 100) this.calls.shift();
         const v = await toolCalled(ctx, { callId, tool, input, call: copilotNormalize(tool, input, str(payload.cwd)) });
@@ -172,6 +171,20 @@ class CopilotSession implements HarnessSession {
 
   /** Calls whose preToolUse was seen, for the postToolUse that names no id. */
   private readonly calls: Array<{ callId: string; tool: string; key: string }> = [];
+
+  /**
+   * The model's id for this call: its assistant.message in events.jsonl names it (the hook does
+   * not). That line is normally on disk before the hook runs; give it a moment when it is not.
+   */
+  private async callIdOf(ctx: SignalContext, tool: string, input: unknown): Promise<string | undefined> {
+    const deadline = Date.now() + 1500;
+    for (;;) {
+      await ctx.flushIngest().catch(() => {});
+      const id = this.events?.claim(tool, input);
+      if (id || Date.now() >= deadline) return id;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   private takeCall(tool: string, input: unknown): string {
     const key = JSON.stringify(input);
