@@ -154,3 +154,42 @@ describe.skipIf(!installed)('Copilot CLI end to end (real copilot in omni tmux, 
     await until(async () => String((await t.omni(['events', 'fx', '--json'])).stdout).includes('fixed on copilot'), 60_000, 'the reply');
   });
 });
+
+describe.skipIf(!installed)('Copilot CLI in omni sandbox (real bubblewrap, fake model)', () => {
+  it('reaches the model through the proxy with the key injected, writes in the work dir, and sees no other secret', async () => {
+    const fake = await startFakeModel();
+    const t = makeTestEnv();
+    try {
+      // The user's defaults: no COPILOT_OFFLINE, so its own start-up traffic (telemetry, update check) runs too.
+      const { COPILOT_OFFLINE: _offline, ...env } = copilotUserEnv(fake);
+      Object.assign(t.env, env, { COPILOT_PROVIDER_API_KEY: 'real-model-key-abcdef' });
+      fs.mkdirSync(path.join(t.home, '.ssh'), { recursive: true });
+      fs.writeFileSync(path.join(t.home, '.ssh', 'id_rsa'), 'SSH-KEY-MATERIAL\n');
+      const file = path.join(t.work, 'sandboxed.txt');
+      const probe = `echo "KEY:$(env | grep -c model-key-abcdef)"; echo "SSH:$(cat ~/.ssh/id_rsa 2>&1 | head -c 60)"; echo sandboxed > ${file}; echo PROBE-DONE`;
+      fake.script({ match: 'SANDBOX-PROBE', turns: [{ toolUses: [{ name: 'bash', input: { command: probe, description: 'probe' } }] }, { text: 'probed' }] });
+      const s = await t.omniJson<SessionRecord>(['copilot', '--sandbox', '--name', 'sbx', '--detach']);
+      expect(s.sandbox).toBe(true);
+      expect((await t.omni(['wait', 'sbx', '--for', 'idle', '--timeout', '90'])).exitCode).toBe(0);
+      expect((await t.omni(['send', 'sbx', 'SANDBOX-PROBE go'])).exitCode).toBe(0);
+      expect((await t.omni(['wait', 'sbx', '--for', 'idle', '--timeout', '90'])).exitCode).toBe(0);
+      expect(fs.readFileSync(file, 'utf8').trim()).toBe('sandboxed');
+      const ev = parseEvents((await t.omni(['events', 'sbx', '--json'])).stdout);
+      const call = ev.find((e) => e.type === 'tool.call') as OmniEvent<'tool.call'>;
+      const out = toolResultText(fake, call.data.callId) ?? '';
+      expect(out).toContain('PROBE-DONE');
+      expect(out).toMatch(/KEY:0/);
+      expect(out).not.toContain('SSH-KEY-MATERIAL');
+      // The key reached the model only through the proxy.
+      expect(fake.requests.filter((r) => r.kind === 'turn').every((r) => r.headers.authorization === 'Bearer real-model-key-abcdef')).toBe(true);
+      const egress = ev.filter((e) => e.type === 'egress.request') as Array<OmniEvent<'egress.request'>>;
+      expect(egress.some((e) => e.data.path === '/v1/chat/completions' && e.data.verdict === 'allow')).toBe(true);
+      // Copilot's own start-up traffic neither held an egress ask nor left the session waiting.
+      expect(ev.filter((e) => e.type === 'approval.requested').map((e) => (e.data as { reason: string }).reason)).toEqual([]);
+      expect(ev.some((e) => e.type === 'session.status' && (e.data as { status: string }).status === 'waiting')).toBe(false);
+    } finally {
+      await t.cleanup();
+      await fake.close();
+    }
+  }, 240_000);
+});

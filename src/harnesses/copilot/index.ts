@@ -58,7 +58,7 @@ export const copilotAdapter: HarnessAdapter = {
     notes.push(...trustCopilotFolder(ctx.env, ctx.session.cwd));
     const args = ['--plugin-dir', plugin.dir];
     if (ctx.mcp) args.push(...copilotMcpArgs(ctx.mcp));
-    const sandbox = ctx.sandboxed ? copilotSandboxLaunch() : undefined;
+    const sandbox = ctx.sandboxed ? copilotSandboxLaunch(ctx.env) : undefined;
     if (sandbox) args.push(...sandbox.args);
     if (ctx.session.model) args.push('--model', ctx.session.model);
     if (ctx.resume) args.push('--resume', ctx.resume.harnessSessionId);

@@ -39,8 +39,14 @@ export function copilotSandboxNeeds(env: Record<string, string>): SandboxNeeds {
 
 /**
  * A sandboxed launch: no self-update (the installation is read-only inside and the download
- * would sit as an egress ask), and the usual proxy variables (set by the sandbox) do the rest.
+ * would sit as an egress ask). With the user's own provider, Copilot still calls api.github.com
+ * at start (measured on 1.0.102), which would hold an egress ask before the first prompt; its
+ * offline mode (COPILOT_OFFLINE, made for local providers) keeps it to the provider. That also
+ * turns off its GitHub-backed tools (web fetch, the GitHub MCP server). A COPILOT_OFFLINE the user
+ * set is kept as it is.
  */
-export function copilotSandboxLaunch(): { args: string[]; env: Record<string, string> } {
-  return { args: [], env: { COPILOT_AUTO_UPDATE: 'false' } };
+export function copilotSandboxLaunch(env: Record<string, string>): { args: string[]; env: Record<string, string> } {
+  const out: Record<string, string> = { COPILOT_AUTO_UPDATE: 'false' };
+  if (env.COPILOT_PROVIDER_BASE_URL && env.COPILOT_OFFLINE === undefined) out.COPILOT_OFFLINE = 'true';
+  return { args: [], env: out };
 }
