@@ -40,6 +40,12 @@ describe('Copilot events.jsonl (recorded 1.0.102)', () => {
     expect(again.events).toEqual([]);
   });
 
+  it('cached input is counted apart (Copilot includes it in inputTokens)', async () => {
+    const { r, events } = reader(path.join(FIX, 'events-cached.jsonl'));
+    await r.poll();
+    expect(events.map((e) => e.data)).toEqual([expect.objectContaining({ inputTokens: 300, cacheReadTokens: 200, outputTokens: 30 })]);
+  });
+
   it('the model asked for tool calls: claimed once by tool and arguments, whatever their key order', async () => {
     const { r } = reader(path.join(FIX, 'events.jsonl'));
     await r.poll();

@@ -10,7 +10,8 @@ import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.
  * - `assistant.message` → assistant text (`content`, keyed by `messageId`), and its
  *   `toolRequests` (`toolCallId`, `name`, `arguments`): the call ids no hook payload carries;
  * - `session.usage_record` → one per model call: `usage.{model, inputTokens, outputTokens,
- *   cacheReadTokens, cacheWriteTokens, cost}`. `cost` is 0 with a custom provider (BYOK) and
+ *   cacheReadTokens, cacheWriteTokens, cost}`, inputTokens counting the cached ones too
+ *   (measured: prompt_tokens 500 with 200 cached → inputTokens 500). `cost` is 0 with a custom provider (BYOK) and
  *   counts premium requests, not dollars, with GitHub's models: the daemon prices the tokens.
  * - `abort` (`reason: user_abort`) → an interrupted turn, for which no hook fires.
  */
@@ -131,14 +132,17 @@ export class CopilotEventsFile implements Ingestor {
     const key = `usage:${row.id ?? ''}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
+    const cacheRead = num(u.cacheReadTokens);
+    const cacheWrite = num(u.cacheWriteTokens);
     this.ctx.emit({
       type: 'usage',
       data: {
         model: str(u.model) ?? this.model,
-        inputTokens: num(u.inputTokens),
+        // Copilot's inputTokens include the cached ones (OpenAI's prompt_tokens): omni counts them apart.
+        inputTokens: Math.max(0, num(u.inputTokens) - cacheRead - cacheWrite),
         outputTokens: num(u.outputTokens),
-        cacheReadTokens: num(u.cacheReadTokens),
-        cacheWriteTokens: num(u.cacheWriteTokens),
+        cacheReadTokens: cacheRead,
+        cacheWriteTokens: cacheWrite,
         source: 'copilot.events',
         ...(row.id ? { messageId: row.id } : {}),
       },
