@@ -145,6 +145,27 @@ describe.skipIf(!installed)('Copilot CLI end to end (real copilot in omni tmux, 
     expect(rec.command).toContain('--resume');
   }, 300_000);
 
+  it("omni's MCP tools (spawn: true): the model's omni_agents call runs and its result reaches the model", async () => {
+    const script = fake.script({ match: 'LIST-THE-AGENTS', turns: [{ toolUses: [{ mcp: 'omni_agents', input: {} }] }, { text: 'I can start one agent.' }] });
+    const file = path.join(t.work, 'lead.yaml');
+    fs.writeFileSync(file, ['name: lead', 'prompt: LIST-THE-AGENTS please', 'executor:', '  harness: copilot', 'spawn: true', 'agents:', '  zebra-coder:', '    executor: { harness: pi }', '    worktree: false', ''].join('\n'));
+    const session = await t.omniJson<SessionRecord>(['run', file]);
+    expect(session.spawn).toBe(true);
+    // Copilot asks before an MCP tool even after preToolUse allowed it; omni's permissionRequest hook answers.
+    const followup = await fake.waitForRequest((r) => r.script === script && r.servedBy === 'followup', 120_000);
+    const first = script.served[0]!;
+    const offered = first.toolNames.filter((n) => n.endsWith('omni_agents'));
+    expect(offered, `tools offered: ${first.toolNames.join(', ')}`).toHaveLength(1);
+    const callId = first.answer!.toolUses[0]!.id;
+    expect(JSON.stringify(followup.body)).toContain('zebra-coder');
+    expect(toolResultText(fake, callId)).toContain('zebra-coder');
+    await idle(session.id);
+    const ev = await events(session.id);
+    const call = ev.find((e) => e.type === 'tool.call') as OmniEvent<'tool.call'>;
+    expect(call.data).toMatchObject({ tool: offered[0], kind: 'mcp' });
+    expect(ev.some((e) => e.type === 'session.status' && (e.data as { status: string }).status === 'waiting')).toBe(false);
+  });
+
   it('omni run <spec> --harness copilot', async () => {
     fake.script({ match: "Run the project's test suite", turns: [{ text: 'fixed on copilot' }] });
     const s = await t.omniJson<SessionRecord>(['run', path.join(ROOT, 'agents', 'fixer.yaml'), '--harness', 'copilot', '--name', 'fx']);

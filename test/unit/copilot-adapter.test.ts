@@ -86,6 +86,14 @@ describe('Copilot hook mapping (recorded 1.0.102 payloads)', () => {
     expect(r.statuses.at(-1)).toEqual(['idle', 'prompt blocked by policy']);
   });
 
+  it('permissionRequest right after omni allowed the call (an MCP tool) is answered allow; one omni did not allow waits', async () => {
+    const r = recorder({ verdict: 'allow' });
+    await r.handle('preToolUse', { ...hook('preToolUse'), toolName: 'omni-omni_agents', toolArgs: {} });
+    expect(JSON.parse((await r.handle('permissionRequest', { ...hook('permissionRequest'), toolName: 'omni/omni_agents', toolInput: {} })).stdout!)).toEqual({ behavior: 'allow' });
+    expect(await r.handle('permissionRequest', hook('permissionRequest'))).toEqual({});
+    expect(r.statuses.at(-1)?.[0]).toBe('waiting');
+  });
+
   it('agentStop makes the session idle and names the events file; permissionRequest is a wait', async () => {
     const r = recorder();
     await r.handle('permissionRequest', hook('permissionRequest'));

@@ -28,7 +28,7 @@ export const COPILOT_HOOKS: ReadonlyArray<{ event: string; mode: 'gate' | 'obser
   { event: 'sessionStart', mode: 'observe', timeout: 30 },
   { event: 'userPromptSubmitted', mode: 'gate', timeout: GATE_TIMEOUT_S },
   { event: 'preToolUse', mode: 'gate', timeout: GATE_TIMEOUT_S },
-  // Copilot's own permission prompt is about to show (a tool omni's preToolUse said nothing about).
+  // Copilot's own permission prompt is about to show: omni answers it for a call it allowed.
   { event: 'permissionRequest', mode: 'observe', timeout: 30 },
   { event: 'postToolUse', mode: 'observe', timeout: 30 },
   { event: 'postToolUseFailure', mode: 'observe', timeout: 30 },

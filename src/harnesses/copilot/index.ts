@@ -22,6 +22,9 @@ export { copilotToolKind } from './tools.js';
 /** Beside the plugin: what the daemon-side session needs to know of the launch (Copilot's home). */
 const STATE_FILE = 'omni-state.json';
 
+/** A permissionRequest this soon after omni allowed a call is Copilot asking about that call. */
+const ALLOW_WINDOW_MS = 10_000;
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export const copilotAdapter: HarnessAdapter = {
@@ -127,10 +130,19 @@ class CopilotSession implements HarnessSession {
           const reason = v.reason ?? (v.verdict === 'ask' ? 'needs approval, which omni could not hold' : 'blocked by omni policy');
           return { stdout: JSON.stringify({ permissionDecision: 'deny', permissionDecisionReason: reason }) };
         }
-        // "allow" also skips Copilot's own permission prompt for this call (measured).
+        // "allow" skips Copilot's own permission prompt for a shell call; an MCP tool still asks,
+        // and the permissionRequest hook that follows answers it (measured, 1.0.102).
+        this.allowedAt.push(Date.now());
         return { stdout: JSON.stringify({ permissionDecision: 'allow' }) };
       }
       case 'permissionRequest': {
+        // Copilot asks for a call omni's preToolUse just allowed: say yes for the person.
+        const recent = this.allowedAt.findIndex((t) => Date.now() - t < ALLOW_WINDOW_MS);
+        this.allowedAt.splice(0, recent < 0 ? this.allowedAt.length : recent);
+        if (recent >= 0) {
+          this.allowedAt.shift();
+          return { stdout: JSON.stringify({ behavior: 'allow' }) };
+        }
         const input = payload.toolInput as { command?: unknown } | undefined;
         const what = typeof input?.command === 'string' ? `: ${clip(input.command, 80)}` : '';
         ctx.setStatus('waiting', `Copilot asks permission to run ${str(payload.toolName) ?? 'a tool'}${what}`, 'hook');
@@ -168,6 +180,9 @@ class CopilotSession implements HarnessSession {
         return {};
     }
   }
+
+  /** When omni's preToolUse allowed a call, oldest first: each answers one permissionRequest. */
+  private readonly allowedAt: number[] = [];
 
   /** Calls whose preToolUse was seen, for the postToolUse that names no id. */
   private readonly calls: Array<{ callId: string; tool: string; key: string }> = [];
