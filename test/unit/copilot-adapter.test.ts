@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NewEvent, SessionStatus } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
+import { versionIn } from '../../src/harnesses/binary.js';
 import { blockedPrompt, copilotAdapter, resultOk } from '../../src/harnesses/copilot/index.js';
 import type { DecisionRequest, IngestCursor, SignalContext, Verdict } from '../../src/harnesses/types.js';
 
@@ -165,6 +166,11 @@ describe('Copilot launch', () => {
     // A folder inside a trusted one is left as it is.
     await copilotAdapter.prepareLaunch({ session: { id: 's2', name: 'n', cwd: path.join(work, 'sub') }, sessionDir: path.join(dir, 's2'), env: { HOME: home }, binary: { path: '/bin/copilot' }, extraArgs: [], hooks: { command: () => 'x' }, agentSocket: '/x', hookClient: { node: 'node', omniJs: 'o', omniHome: dir } });
     expect(fs.readFileSync(cfg, 'utf8')).toBe(after);
+  });
+
+  it('its version line ends a sentence: the full stop is not part of the version', () => {
+    expect(versionIn('GitHub Copilot CLI 1.0.102.\nRun \'copilot update\' to check for updates.\n')).toBe('1.0.102');
+    expect(versionIn('codex-cli 0.169.0-alpha.1')).toBe('0.169.0-alpha.1');
   });
 
   it('vendor and provider follow the model', () => {
