@@ -166,6 +166,21 @@ describe.skipIf(!installed)('Copilot CLI end to end (real copilot in omni tmux, 
     expect(ev.some((e) => e.type === 'session.status' && (e.data as { status: string }).status === 'waiting')).toBe(false);
   });
 
+  it('a failing command is a tool.result with ok false; a model error ends the turn idle with an error event', async () => {
+    fake.script({ match: 'FAIL-CMD', turns: [{ toolUses: [{ name: 'bash', input: { command: 'ls /no-such-dir-for-omni', description: 'list' } }] }, { text: 'that failed' }] });
+    fake.script({ match: 'BAD-REQUEST', turns: Array.from({ length: 10 }, () => ({ error: { status: 400, message: 'fake says no' } })) });
+    await start('errs');
+    expect((await t.omni(['send', 'errs', 'FAIL-CMD please'])).exitCode).toBe(0);
+    await idle('errs');
+    const result = (await events('errs')).find((e) => e.type === 'tool.result') as OmniEvent<'tool.result'>;
+    expect(result.data.ok).toBe(false);
+    expect((await t.omni(['send', 'errs', 'BAD-REQUEST please'])).exitCode).toBe(0);
+    await idle('errs', 60);
+    const ev = await events('errs');
+    // No agentStop follows a failed model call: events.jsonl's session.error ends the turn.
+    expect(ev.some((e) => e.type === 'error' && (e.data as { message: string }).message === '400 fake says no')).toBe(true);
+  });
+
   it('omni run <spec> --harness copilot', async () => {
     fake.script({ match: "Run the project's test suite", turns: [{ text: 'fixed on copilot' }] });
     const s = await t.omniJson<SessionRecord>(['run', path.join(ROOT, 'agents', 'fixer.yaml'), '--harness', 'copilot', '--name', 'fx']);

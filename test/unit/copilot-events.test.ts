@@ -74,3 +74,14 @@ describe('Copilot events.jsonl (recorded 1.0.102)', () => {
     expect(events.filter((e) => e.type === 'usage')).toHaveLength(2);
   });
 });
+
+describe('Copilot events.jsonl: a failed model call', () => {
+  it('session.error is an error event and ends a running turn', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'omni-cop-ev-')), 'events.jsonl');
+    fs.writeFileSync(file, fs.readFileSync(path.join(FIX, 'events-error.jsonl')));
+    const { r, events, statuses } = reader(file);
+    await r.poll();
+    expect(events).toEqual([{ type: 'error', data: { message: '400 fake says no', code: 'model_error' } }]);
+    expect(statuses).toEqual([['idle', 'the turn failed: 400 fake says no']]);
+  });
+});

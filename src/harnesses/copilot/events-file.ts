@@ -13,7 +13,9 @@ import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.
  *   cacheReadTokens, cacheWriteTokens, cost}`, inputTokens counting the cached ones too
  *   (measured: prompt_tokens 500 with 200 cached → inputTokens 500). `cost` is 0 with a custom provider (BYOK) and
  *   counts premium requests, not dollars, with GitHub's models: the daemon prices the tokens.
- * - `abort` (`reason: user_abort`) → an interrupted turn, for which no hook fires.
+ * - `abort` (`reason: user_abort` / `user_initiated`) → an interrupted turn, for which no hook fires;
+ * - `session.error` (`message`, e.g. "400 …") → a failed model call, which ends the turn without
+ *   an agentStop hook.
  */
 
 interface Row {
@@ -95,6 +97,16 @@ export class CopilotEventsFile implements Ingestor {
       case 'session.usage_record':
         this.usage(obj(d.usage), row);
         return;
+      case 'session.error': {
+        // A failed model call ends the turn with no agentStop: this is the only sign it ended.
+        const key = `error:${row.id ?? ''}`;
+        if (this.seen.has(key)) return;
+        this.seen.add(key);
+        const message = str(d.message) ?? 'Copilot reported an error';
+        this.ctx.emit({ type: 'error', data: { message, code: 'model_error' } });
+        if (this.ctx.session.status === 'running') this.ctx.setStatus('idle', `the turn failed: ${message.slice(0, 200)}`, 'hook');
+        return;
+      }
       case 'abort': {
         const key = `abort:${row.id ?? ''}`;
         if (this.seen.has(key)) return;

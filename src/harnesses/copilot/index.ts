@@ -167,12 +167,11 @@ class CopilotSession implements HarnessSession {
         ctx.setStatus('idle', this.promptBlocked ? 'prompt blocked by policy' : undefined, 'hook');
         this.promptBlocked = false;
         return {};
-      case 'errorOccurred': {
-        const err = payload.error as { message?: unknown } | undefined;
-        const message = str(err?.message) ?? str(payload.error) ?? 'Copilot reported an error';
-        ctx.emit({ type: 'error', data: { message, code: 'harness_error' } });
+      case 'errorOccurred':
+        // The same error lands in events.jsonl as `session.error` right after, with the plain
+        // message; the ingestor reports it there (and ends the turn).
+        await ctx.flushIngest();
         return {};
-      }
       case 'sessionEnd':
         await ctx.flushIngest();
         return {};
