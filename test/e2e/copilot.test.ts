@@ -181,6 +181,20 @@ describe.skipIf(!installed)('Copilot CLI end to end (real copilot in omni tmux, 
     expect(ev.some((e) => e.type === 'error' && (e.data as { message: string }).message === '400 fake says no')).toBe(true);
   });
 
+  it('a prompt the policy denies never reaches the model: a stand-in does, and the session ends idle', async () => {
+    const policy = path.join(t.dir, 'prompt.yaml');
+    fs.writeFileSync(policy, 'policies:\n- name: p\n  rules:\n  - when: {prompt: "/secret/i"}\n    verdict: deny\n    reason: no secrets here\n');
+    await start('pd', ['--policy', policy]);
+    const sent = await t.omni(['send', 'pd', 'the SECRET-WORD is swordfish']);
+    const waited = await t.omni(['wait', 'pd', '--for', 'idle', '--timeout', '60']);
+    // As with the other harnesses: send and wait exit 9 and say which policy blocked it.
+    expect(sent.exitCode).toBe(9);
+    expect(String(waited.stderr)).toContain('last prompt was blocked by policy p: no secrets here');
+    expect(JSON.stringify(fake.requests.map((r) => r.body))).not.toContain('swordfish');
+    expect(fake.requests.some((r) => r.latestUserText.includes('blocked by policy: no secrets here'))).toBe(true);
+    expect(waited.exitCode).toBe(9);
+  });
+
   it('omni run <spec> --harness copilot', async () => {
     fake.script({ match: "Run the project's test suite", turns: [{ text: 'fixed on copilot' }] });
     const s = await t.omniJson<SessionRecord>(['run', path.join(ROOT, 'agents', 'fixer.yaml'), '--harness', 'copilot', '--name', 'fx']);
