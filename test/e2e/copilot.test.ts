@@ -190,8 +190,9 @@ describe.skipIf(!installed)('Copilot CLI end to end (real copilot in omni tmux, 
     // As with the other harnesses: send and wait exit 9 and say which policy blocked it.
     expect(sent.exitCode).toBe(9);
     expect(String(waited.stderr)).toContain('last prompt was blocked by policy p: no secrets here');
+    // The stand-in turn may still be on its way when wait returns.
+    await until(() => fake.requests.some((r) => r.latestUserText.includes('blocked by policy: no secrets here')), 30_000, 'the stand-in prompt');
     expect(JSON.stringify(fake.requests.map((r) => r.body))).not.toContain('swordfish');
-    expect(fake.requests.some((r) => r.latestUserText.includes('blocked by policy: no secrets here'))).toBe(true);
     expect(waited.exitCode).toBe(9);
   });
 
