@@ -48,9 +48,12 @@ export class BinaryVersions implements VersionProbe {
   }
 }
 
-/** The first x.y.z in a `--version` output. Some CLIs print it on stderr (Pi 0.73), so both are read, stdout first. */
+/**
+ * The first x.y.z in a `--version` output. Some CLIs print it on stderr (Pi 0.73), so both are
+ * read, stdout first. A sentence's full stop is not part of it (Copilot: "… CLI 1.0.102.").
+ */
 export function versionIn(text: string): string | undefined {
-  return /(\d+\.\d+\.\d+[\w.-]*)/.exec(text)?.[1];
+  return /(\d+\.\d+\.\d+[\w.-]*)/.exec(text)?.[1]?.replace(/\.+$/, '');
 }
 
 export async function findBinary(name: string, env: Record<string, string>, override?: string, versions: VersionProbe = new BinaryVersions()): Promise<BinaryInfo | null> {
