@@ -220,7 +220,7 @@ export function choose(
 
 // Agents wrap context into the user message (Claude's <system-reminder>, Codex's
 // <environment_context>); it is not what the user typed, so matching ignores it.
-const NOISE = /<(system-reminder|environment_context|user_instructions|turn_aborted)>[\s\S]*?<\/\1>/g;
+const NOISE = /<(system-reminder|environment_context|user_instructions|turn_aborted|session_context)>[\s\S]*?<\/\1>/g;
 
 export function cleanUserText(parts: string[]): string {
   return parts
