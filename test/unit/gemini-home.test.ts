@@ -53,8 +53,10 @@ describe('gemini home', () => {
     const settings = '{ // mine\n "security": { "auth": { "selectedType": "gemini-api-key" } } }\n';
     fs.writeFileSync(path.join(user, 'settings.json'), settings);
     fs.writeFileSync(path.join(user, 'GEMINI.md'), 'be brief');
-    const g = prepareGeminiHome({ sessionDir, env: { HOME: home }, hooks });
+    const g = prepareGeminiHome({ session: { id: 's_1', name: 'n', cwd: '/w' }, sessionDir, env: { HOME: home }, hooks });
     const dot = path.join(g.cliHome, '.gemini');
+    expect(g.cliHome).toBe(path.join(user, 'omni', 's_1'));
+    expect(fs.existsSync(path.join(dot, 'omni'))).toBe(false);
     expect(fs.readFileSync(path.join(user, 'settings.json'), 'utf8')).toBe(settings);
     expect(fs.readlinkSync(path.join(dot, 'GEMINI.md'))).toBe(path.join(user, 'GEMINI.md'));
     // Folders Gemini fills (chats, history) exist in the user's folder, linked in.
@@ -68,6 +70,6 @@ describe('gemini home', () => {
     expect(merged.policyPaths).toEqual([path.dirname(g.policyFile), path.join(dot, 'policies')]);
     expect(fs.readFileSync(g.policyFile, 'utf8')).toMatch(/toolName = "\*"\ndecision = "allow"/);
     // A relaunch (resume) builds it again from the user's current files.
-    expect(() => prepareGeminiHome({ sessionDir, env: { HOME: home }, hooks })).not.toThrow();
+    expect(() => prepareGeminiHome({ session: { id: 's_1', name: 'n', cwd: '/w' }, sessionDir, env: { HOME: home }, hooks })).not.toThrow();
   });
 });

@@ -10,7 +10,7 @@ import type { HookWiring, LaunchContext } from '../types.js';
  * system file is skipped unless it and every folder above it are owned by root and writable by
  * nobody else (measured: "Skipping system settings file … Parent directory '/tmp' is insecure"),
  * so it is no place for a per-session file. Instead omni points `GEMINI_CLI_HOME` (the folder
- * Gemini takes for the home directory) at a folder of its own whose `.gemini/` holds a copy of
+ * Gemini takes for the home directory) at a folder of its own (`~/.gemini/omni/<session id>`) whose `.gemini/` holds a copy of
  * the user's settings.json with omni's hooks added, and links to everything else of the user's
  * `~/.gemini` (login, chats, history, trusted folders, policies, extensions, GEMINI.md), so
  * sessions, logins and trust land where they always do.
@@ -138,17 +138,46 @@ export interface GeminiHome {
   notes: string[];
 }
 
-/** Builds `<sessionDir>/gemini-home/.gemini` (fresh each launch) and omni's policy file. */
-export function prepareGeminiHome(ctx: Pick<LaunchContext, 'sessionDir' | 'env' | 'hooks' | 'mcp'>): GeminiHome {
+/**
+ * Where the sessions' homes live: `~/.gemini/omni/<session id>/`. Inside the user's Gemini folder,
+ * not omni's session folder, because Gemini writes there too (projects.json, replaced through a
+ * temporary file and a rename) and that folder is the one omni's sandbox lets it write.
+ */
+const HOMES_DIR = 'omni';
+/** A home untouched this long belongs to a session long gone (each launch rebuilds its own). */
+const HOME_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+
+function pruneHomes(dir: string): void {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const p = path.join(dir, n);
+    try {
+      if (Date.now() - fs.statSync(p).mtimeMs > HOME_MAX_AGE_MS) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
+
+/** Builds `~/.gemini/omni/<session id>/.gemini` (fresh each launch) and omni's policy file in the session folder. */
+export function prepareGeminiHome(ctx: Pick<LaunchContext, 'session' | 'sessionDir' | 'env' | 'hooks' | 'mcp'>): GeminiHome {
   const userDir = userGeminiDir(ctx.env);
   fs.mkdirSync(userDir, { recursive: true, mode: 0o700 });
   for (const d of STATE_DIRS) fs.mkdirSync(path.join(userDir, d), { recursive: true, mode: 0o700 });
-  const cliHome = path.join(ctx.sessionDir, 'gemini-home');
+  const homes = path.join(userDir, HOMES_DIR);
+  pruneHomes(homes);
+  const cliHome = path.join(homes, ctx.session.id);
   const dot = path.join(cliHome, '.gemini');
   fs.rmSync(dot, { recursive: true, force: true });
   fs.mkdirSync(dot, { recursive: true, mode: 0o700 });
   const entries = new Set([...fs.readdirSync(userDir), ...STATE_DIRS, ...STATE_FILES]);
   entries.delete('settings.json');
+  entries.delete(HOMES_DIR);
   for (const e of entries) fs.symlinkSync(path.join(userDir, e), path.join(dot, e));
 
   const policyDir = path.join(ctx.sessionDir, 'gemini-policies');

@@ -61,7 +61,8 @@ export const geminiAdapter: HarnessAdapter = {
         ...(ctx.sandboxed ? { GEMINI_SANDBOX: 'false' } : {}),
       },
       notes: home.notes,
-      generated: [home.cliHome, home.policyFile],
+      // The home is in ~/.gemini, writable in the sandbox (Gemini writes projects.json there); the policy file only needs reading.
+      generated: [home.policyFile],
     };
   },
 
