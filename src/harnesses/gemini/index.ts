@@ -179,8 +179,18 @@ export function toolOk(output: unknown): boolean {
 
 function noteIdentity(payload: Record<string, unknown>, ctx: SignalContext): void {
   const sid = str(payload.session_id);
-  const transcript = str(payload.transcript_path);
+  // The path goes through the session's home (its tmp/ links to ~/.gemini/tmp): keep the real one.
+  const transcript = realPath(str(payload.transcript_path));
   const isNewTranscript = transcript !== undefined && transcript !== ctx.session.transcriptPath;
   ctx.update({ harnessSessionId: sid, transcriptPath: transcript });
   if (isNewTranscript || (transcript && fs.existsSync(transcript))) ctx.ingest();
+}
+
+function realPath(p: string | undefined): string | undefined {
+  if (!p) return p;
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
 }
