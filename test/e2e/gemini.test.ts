@@ -148,5 +148,26 @@ describe.skipIf(!installed)('Gemini CLI end to end (real gemini in omni tmux, fa
     const long = fake.requests.find((r) => r.latestUserText.includes('LONG-ONE'));
     await until(() => long?.status === 'aborted', 10_000, 'the request to be dropped');
     gate.release();
+
+    // The pane going away (tmux killed) ends Gemini: no process is left behind.
+    expect(geminiPids(t.home).length).toBeGreaterThan(0);
+    await t.tmux(['kill-server']);
+    await until(() => geminiPids(t.home).length === 0, 15_000, 'no gemini process left');
   });
 });
+
+/** Gemini CLI processes whose environment names this HOME. */
+function geminiPids(home: string): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // The binary itself (`…/gemini`), not any path that merely contains the word.
+      if (!/\/gemini(\.js)?\0/.test(fs.readFileSync(`/proc/${d}/cmdline`, 'utf8'))) continue;
+      if (fs.readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`HOME=${home}`)) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}

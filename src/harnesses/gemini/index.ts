@@ -57,6 +57,10 @@ export const geminiAdapter: HarnessAdapter = {
         OMNI_SESSION_ID: ctx.session.id,
         OMNI_SESSION_NAME: ctx.session.name,
         GEMINI_CLI_HOME: home.cliHome,
+        // Without it Gemini re-spawns itself (for a bigger heap) under a parent that ignores SIGHUP
+        // and stays the pane's session leader: when the pane goes away the child never hears of it
+        // and both live on (measured on 0.61.0). Run as the pane's own process, SIGHUP ends it.
+        GEMINI_CLI_NO_RELAUNCH: 'true',
         // omni's sandbox replaces Gemini's own (a sandbox cannot nest).
         ...(ctx.sandboxed ? { GEMINI_SANDBOX: 'false' } : {}),
       },
