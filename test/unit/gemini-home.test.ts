@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GEMINI_HOOKS, mergedSettings, parseJsonc, prepareGeminiHome } from '../../src/harnesses/gemini/home.js';
+import { GEMINI_HOOKS, mergedSettings, parseJsonc, prepareGeminiHome, userGeminiDir } from '../../src/harnesses/gemini/home.js';
+import { geminiSandboxNeeds } from '../../src/harnesses/gemini/sandbox.js';
 
 const hooks = { command: (event: string, mode: string) => `omni-hook ${event} ${mode}` };
 const dirs: string[] = [];
@@ -71,5 +72,22 @@ describe('gemini home', () => {
     expect(fs.readFileSync(g.policyFile, 'utf8')).toMatch(/toolName = "\*"\ndecision = "allow"/);
     // A relaunch (resume) builds it again from the user's current files.
     expect(() => prepareGeminiHome({ session: { id: 's_1', name: 'n', cwd: '/w' }, sessionDir, env: { HOME: home }, hooks })).not.toThrow();
+  });
+});
+
+describe('gemini user folder and sandbox needs', () => {
+  it("finds the user's ~/.gemini, also from inside an omni session's home", () => {
+    expect(userGeminiDir({ HOME: '/h' })).toBe('/h/.gemini');
+    expect(userGeminiDir({ HOME: '/h', GEMINI_CLI_HOME: '/g' })).toBe('/g/.gemini');
+    expect(userGeminiDir({ HOME: '/h', GEMINI_CLI_HOME: '/h/.gemini/omni/s_abc' })).toBe('/h/.gemini');
+  });
+
+  it('declares the model endpoint, the key the proxy adds, and ~/.gemini as writable', () => {
+    const home = tmp();
+    const needs = geminiSandboxNeeds({ HOME: home, GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:9' });
+    expect(needs.modelEndpoints).toEqual(['http://127.0.0.1:9']);
+    expect(needs.writable).toEqual([path.join(home, '.gemini')]);
+    expect(needs.modelCredentials[0]).toEqual({ env: 'GEMINI_API_KEY', header: 'x-goog-api-key', value: '${secret}' });
+    expect(geminiSandboxNeeds({ HOME: home }).modelEndpoints).toEqual(['https://generativelanguage.googleapis.com']);
   });
 });

@@ -42,7 +42,11 @@ const STATE_FILES = ['projects.json', 'trustedFolders.json', 'installation_id', 
 
 /** The user's own Gemini folder: `$GEMINI_CLI_HOME/.gemini`, else `~/.gemini`. */
 export function userGeminiDir(env: Record<string, string | undefined>): string {
-  return path.join(env.GEMINI_CLI_HOME || env.HOME || '/', '.gemini');
+  const cliHome = env.GEMINI_CLI_HOME;
+  // Called from inside an omni session (an agent starting another): that home is omni's, not the user's.
+  const nested = cliHome ? /^(.*\/\.gemini)\/omni\/[^/]+\/?$/.exec(cliHome) : null;
+  if (nested) return nested[1]!;
+  return path.join(cliHome || env.HOME || '/', '.gemini');
 }
 
 /** JSON with comments and trailing commas, as Gemini's settings loader accepts it. */
