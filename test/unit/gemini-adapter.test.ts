@@ -140,6 +140,15 @@ describe('gemini chat file', () => {
   });
 });
 
+describe('gemini chat file errors', () => {
+  it('reports a failed model call once, with the API message', async () => {
+    const r = recorder({ verdict: 'none' }, path.join(FIX, 'chat-api-error.jsonl'));
+    await r.handle(hookOf('AfterAgent'));
+    await r.handle(hookOf('AfterAgent'));
+    expect(r.events.filter((e) => e.type === 'error').map((e) => e.data)).toEqual([{ message: 'fake says no', code: 'model_error' }]);
+  });
+});
+
 describe('gemini screens', () => {
   it('recognises the trust dialog, the idle box, a running turn and the end of an interrupt', () => {
     expect(detectGeminiScreen(fixture('screen-trust.txt'))).toEqual({ status: 'waiting', reason: 'first-run screen: folder trust' });

@@ -9,7 +9,8 @@ import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.
  * - the first, `{sessionId, projectHash, startTime, kind}`;
  * - a message `{id, timestamp, type: "user" | "gemini" | "info" | "error", content, tokens?, model?,
  *   toolCalls?}`: a `gemini` message is written again under the same id once its tool calls
- *   are known, so each id counts once;
+ *   are known, so each id counts once; an `error` message is a failed model call
+ *   (`[API Error: {"error":{…,"message":…}}]`), reported as an `error` event;
  * - `{"$set": {…}}` updates of the session's fields; `$set.messages` carries whole messages
  *   (the first prompt, a resumed history).
  *
@@ -87,6 +88,7 @@ export class GeminiSessionFile implements Ingestor {
   }
 
   private message(m: Message): void {
+    if (m?.type === 'error' && typeof m.id === 'string') return this.error(m.id, contentText(m.content));
     if (m?.type !== 'gemini' || typeof m.id !== 'string') return;
     const model = m.model ?? 'unknown';
     const text = contentText(m.content);
@@ -117,4 +119,25 @@ export class GeminiSessionFile implements Ingestor {
       },
     });
   }
+
+  /** A failed model call (`[API Error: {json}]`): the turn ends with Gemini's message for it. */
+  private error(id: string, text: string): void {
+    const key = `error:${id}`;
+    if (!text.trim() || this.seen.has(key)) return;
+    this.seen.add(key);
+    this.ctx.emit({ type: 'error', data: { message: apiErrorMessage(text), code: 'model_error' } });
+  }
+}
+
+/** The API's own message inside Gemini's `[API Error: {"error":{"message":…}}]`, else the text. */
+export function apiErrorMessage(text: string): string {
+  const m = /"message"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(text);
+  if (m) {
+    try {
+      return JSON.parse(m[1]!) as string;
+    } catch {
+      /* not JSON after all */
+    }
+  }
+  return text;
 }
