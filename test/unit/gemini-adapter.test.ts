@@ -158,6 +158,8 @@ describe('gemini screens', () => {
     expect(geminiInputReady(idle)).toBe(true);
     expect(geminiInputText(idle)).toBe('');
     expect(geminiIdleAfterInterrupt(fixture('screen-busy.txt'))).toBe(false);
+    // A spinner (a turn, or a hook at start-up) runs: keys typed now may not submit.
+    expect(geminiInputReady(fixture('screen-busy.txt'))).toBe(false);
     expect(geminiIdleAfterInterrupt(fixture('screen-interrupted.txt'))).toBe(true);
     expect(geminiInputText(idle.replace('>   Type your message or @path/to/file', '>   half typed'))).toBe('half typed');
   });

@@ -36,7 +36,9 @@ export const geminiAdapter: HarnessAdapter = {
     fork: false,
   },
   interruptKeys: ['Escape'],
-  submitDelayMs: 150,
+  // Gemini takes an Enter within 40 ms of a paste as part of the paste (its "unsafe paste" timer);
+  // on a loaded machine that timer runs late, so Enter waits well past it.
+  submitDelayMs: 500,
   clearInputKeys: ['C-u'],
   inputText: geminiInputText,
 

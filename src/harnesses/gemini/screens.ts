@@ -12,9 +12,16 @@ const SCREENS: Array<{ re: RegExp; reason: string }> = [
   { re: /Do you want to connect .* to Gemini CLI\?|IDE integration/i, reason: 'Gemini CLI asks about IDE integration' },
 ];
 
-/** The input box is drawn: its prompt line (` >   Type your message…` or typed text) above the workspace footer. */
+/** A turn or a hook is running: the spinner line says `(esc to cancel, …)` ("Executing Hook: omni" at start-up too). */
+const BUSY = /esc to cancel/i;
+
+/**
+ * The input box is drawn (` >   Type your message…` or typed text, above the workspace footer) and
+ * no spinner runs: at start-up the SessionStart hook's spinner shows while keys are not yet taken
+ * as a prompt (measured: an Enter typed then was lost and the retry took it 10 s later).
+ */
 export function geminiInputReady(text: string): boolean {
-  return /^ *[>!*] {1,3}\S/m.test(text) && /workspace \(\/directory\)|no sandbox|sandbox/.test(text) && !SCREENS.some((s) => s.re.test(text));
+  return /^ *[>!*] {1,3}\S/m.test(text) && /workspace \(\/directory\)|no sandbox|sandbox/.test(text) && !BUSY.test(text) && !SCREENS.some((s) => s.re.test(text));
 }
 
 /** The box is empty: it shows its placeholder. */
@@ -31,9 +38,6 @@ export function geminiInputText(text: string): string | undefined {
   }
   return undefined;
 }
-
-/** A turn is running: the spinner line says `(esc to cancel, …)`. */
-const BUSY = /esc to cancel/i;
 
 export function detectGeminiScreen(text: string): ScreenMatch | undefined {
   for (const s of SCREENS) if (s.re.test(text)) return { status: 'waiting', reason: s.reason };
