@@ -154,7 +154,8 @@ describe('gemini screens', () => {
     expect(detectGeminiScreen(fixture('screen-trust.txt'))).toEqual({ status: 'waiting', reason: 'first-run screen: folder trust' });
     expect(geminiInputReady(fixture('screen-trust.txt'))).toBe(false);
     const idle = fixture('screen-idle.txt');
-    expect(detectGeminiScreen(idle)).toBeUndefined();
+    expect(detectGeminiScreen(idle)).toEqual({ status: 'idle', reason: 'ready for input' });
+    expect(detectGeminiScreen(fixture('screen-busy.txt'))).toBeUndefined();
     expect(geminiInputReady(idle)).toBe(true);
     expect(geminiInputText(idle)).toBe('');
     expect(geminiIdleAfterInterrupt(fixture('screen-busy.txt'))).toBe(false);

@@ -106,7 +106,8 @@ class GeminiSession implements HarnessSession {
     noteIdentity(payload, ctx);
     switch (event) {
       case 'SessionStart':
-        ctx.setStatus('idle', undefined, 'hook');
+        // Fires before the input box takes keys (a prompt typed right after it was lost, measured
+        // after --resume): readiness comes from the pane instead (detectGeminiScreen).
         return {};
       case 'BeforeAgent': {
         const v = await promptSubmitted(ctx, str(payload.prompt) ?? '');

@@ -41,6 +41,8 @@ export function geminiInputText(text: string): string | undefined {
 
 export function detectGeminiScreen(text: string): ScreenMatch | undefined {
   for (const s of SCREENS) if (s.re.test(text)) return { status: 'waiting', reason: s.reason };
+  // The box is drawn, empty and no spinner runs: Gemini takes typed input now.
+  if (geminiInputReady(text) && EMPTY_INPUT.test(text)) return { status: 'idle', reason: 'ready for input' };
   return undefined;
 }
 
