@@ -89,7 +89,7 @@ export function readUserSettings(dir: string): Obj {
 /** The user's settings with omni's hooks (after theirs), policy file, MCP server and quiet updates. */
 export function mergedSettings(
   user: Obj,
-  opts: { hooks: HookWiring; policyDir: string; userPoliciesDir: string; mcp?: LaunchContext['mcp'] },
+  opts: { hooks: HookWiring; policyDir: string; userPoliciesDir: string; mcp?: LaunchContext['mcp']; sandboxed?: boolean },
 ): Obj {
   const out: Obj = { ...user };
   const hooksConfig = isObj(user.hooksConfig) ? user.hooksConfig : {};
@@ -111,6 +111,9 @@ export function mergedSettings(
   out.policyPaths = [opts.policyDir, ...theirPaths];
   const general = isObj(user.general) ? user.general : {};
   out.general = { enableAutoUpdate: false, enableAutoUpdateNotification: false, ...general };
+  // In omni's sandbox Gemini's usage statistics (play.googleapis.com) would stop the session on an
+  // egress ask at start-up (measured): off there, for this session only.
+  if (opts.sandboxed) out.privacy = { ...(isObj(user.privacy) ? user.privacy : {}), usageStatisticsEnabled: false };
   if (opts.mcp) {
     const servers = isObj(user.mcpServers) ? user.mcpServers : {};
     out.mcpServers = { ...servers, omni: { command: opts.mcp.command, args: opts.mcp.args, env: opts.mcp.env, trust: false } };
@@ -169,7 +172,7 @@ function pruneHomes(dir: string): void {
 }
 
 /** Builds `~/.gemini/omni/<session id>/.gemini` (fresh each launch) and omni's policy file in the session folder. */
-export function prepareGeminiHome(ctx: Pick<LaunchContext, 'session' | 'sessionDir' | 'env' | 'hooks' | 'mcp'>): GeminiHome {
+export function prepareGeminiHome(ctx: Pick<LaunchContext, 'session' | 'sessionDir' | 'env' | 'hooks' | 'mcp' | 'sandboxed'>): GeminiHome {
   const userDir = userGeminiDir(ctx.env);
   fs.mkdirSync(userDir, { recursive: true, mode: 0o700 });
   for (const d of STATE_DIRS) fs.mkdirSync(path.join(userDir, d), { recursive: true, mode: 0o700 });
@@ -189,7 +192,7 @@ export function prepareGeminiHome(ctx: Pick<LaunchContext, 'session' | 'sessionD
   const policyFile = path.join(policyDir, 'omni.toml');
   fs.writeFileSync(policyFile, OMNI_POLICY, { mode: 0o600 });
 
-  const settings = mergedSettings(readUserSettings(userDir), { hooks: ctx.hooks, policyDir, userPoliciesDir: path.join(dot, 'policies'), mcp: ctx.mcp });
+  const settings = mergedSettings(readUserSettings(userDir), { hooks: ctx.hooks, policyDir, userPoliciesDir: path.join(dot, 'policies'), mcp: ctx.mcp, sandboxed: ctx.sandboxed });
   const settingsFile = path.join(dot, 'settings.json');
   fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
   return {
