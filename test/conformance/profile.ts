@@ -35,7 +35,7 @@ export interface ConformanceRow {
 export interface HarnessTestProfile {
   harness: string;
   /** Which of the fake's APIs the harness talks to. */
-  api: 'anthropic' | 'openai-responses' | 'openai-chat';
+  api: 'anthropic' | 'openai-responses' | 'openai-chat' | 'gemini';
   /** The binary under test/harness-clis; the suite skips (and says so) when absent. */
   binary: string;
   /** Per-test preparation inside the test's isolated HOME (config files pointing at the fake). */

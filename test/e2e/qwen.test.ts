@@ -26,7 +26,7 @@ describe.skipIf(!installed)('Qwen Code end to end (real qwen in omni tmux, fake 
     fake = await startFakeModel();
     t = makeTestEnv();
     settingsFile = writeQwenUserConfig(t.home, fake.url);
-    answerQwenClassifier(fake);
+    answerQwenClassifier(fake, 'undecided');
   });
 
   afterEach(async () => {

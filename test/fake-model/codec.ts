@@ -23,11 +23,14 @@ export interface Streamed {
 export interface Codec {
   api: Api;
   newToolId(): string;
+  /** `path` (no query) matters where the model and streaming are in it (Gemini). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  parse(body: any): ParsedTurn;
+  parse(body: any, path?: string): ParsedTurn;
   stream(answer: ResolvedAnswer, model: string): Streamed;
   json(answer: ResolvedAnswer, model: string): unknown;
   error(status: number, type: string | undefined, message: string): unknown;
+  /** A count_tokens answer in this API's shape (default: Anthropic's `{input_tokens}`). */
+  countTokens?(tokens: number): unknown;
   /** Extra response headers (request ids the real services send). */
   headers(): Record<string, string>;
 }

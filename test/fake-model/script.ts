@@ -1,5 +1,5 @@
 // The wire-independent half of the fake model: what an answer is, how a request
-// picks one, gates. The encoders (anthropic.ts, openai.ts) only turn a resolved
+// picks one, gates. The encoders (anthropic.ts, openai.ts, gemini.ts) only turn a resolved
 // answer into bytes, so every API shares one conversation logic.
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -52,7 +52,7 @@ export interface Answer {
   error?: { status: number; type?: string; message?: string };
 }
 
-export type Api = 'anthropic' | 'openai-responses' | 'openai-chat';
+export type Api = 'anthropic' | 'openai-responses' | 'openai-chat' | 'gemini';
 export type Kind = 'turn' | 'count_tokens' | 'root' | 'unknown';
 export type ServedBy = 'followup' | 'script' | 'fallback' | 'side';
 
@@ -220,7 +220,7 @@ export function choose(
 
 // Agents wrap context into the user message (Claude's <system-reminder>, Codex's
 // <environment_context>); it is not what the user typed, so matching ignores it.
-const NOISE = /<(system-reminder|environment_context|user_instructions|turn_aborted)>[\s\S]*?<\/\1>/g;
+const NOISE = /<(system-reminder|environment_context|user_instructions|turn_aborted|session_context)>[\s\S]*?<\/\1>/g;
 
 export function cleanUserText(parts: string[]): string {
   return parts

@@ -536,6 +536,77 @@ describe('OpenAI Chat Completions', () => {
   });
 });
 
+describe('Gemini generateContent', () => {
+  const decls = { functionDeclarations: [{ name: 'run_shell_command', description: 'run', parametersJsonSchema: { type: 'object' } }] };
+  const gen = (model: string, method: string, body: unknown, query = '') => post(`/v1beta/models/${model}:${method}${query}`, body);
+
+  it('streams SSE chunks (model from the path) with a whole functionCall, and follows up on its functionResponse', async () => {
+    const args = { command: 'echo hi' };
+    fake.script({ match: 'TOKEN-GM', turns: [{ text: 'Running it.', toolUses: [{ name: 'run_shell_command', input: args }] }, { text: 'Done it.' }] });
+    const res = await gen('gemini-2.5-pro', 'streamGenerateContent', {
+      contents: [{ role: 'user', parts: [{ text: 'go TOKEN-GM' }] }],
+      systemInstruction: { role: 'user', parts: [{ text: 'sys' }] },
+      tools: [decls],
+    }, '?alt=sse');
+    expect(res.status).toBe(200);
+    const raw = await res.text();
+    // @google/genai splits frames on a blank line (the service sends \r\n\r\n).
+    expect(raw).toMatch(/^data: \{.*\}\r\n\r\n/);
+    const chunks = parseSse(raw.replace(/\r\n/g, '\n')).map((f) => f.data);
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
+    for (const c of chunks) expect(c).toMatchObject({ modelVersion: 'gemini-2.5-pro', candidates: [{ content: { role: 'model' }, index: 0 }] });
+    const parts = chunks.flatMap((c) => c.candidates[0].content.parts);
+    expect(parts.filter((p) => 'text' in p).map((p) => p.text).join('')).toBe('Running it.');
+    const call = parts.find((p) => p.functionCall).functionCall;
+    expect(call).toMatchObject({ name: 'run_shell_command', args });
+    expect(chunks.at(-1)).toMatchObject({
+      candidates: [{ finishReason: 'STOP' }],
+      usageMetadata: { promptTokenCount: 100, candidatesTokenCount: 20, totalTokenCount: 120 },
+    });
+    expect(fake.requests[0]).toMatchObject({ api: 'gemini', model: 'gemini-2.5-pro', stream: true, hasTools: true, toolNames: ['run_shell_command'] });
+
+    // Gemini CLI sends the id back as `<name>__<id>`.
+    const follow = await gen('gemini-2.5-pro', 'streamGenerateContent', {
+      contents: [
+        { role: 'user', parts: [{ text: 'go TOKEN-GM' }] },
+        { role: 'model', parts: [{ functionCall: { ...call, id: `run_shell_command__${call.id}` } }] },
+        { role: 'user', parts: [{ functionResponse: { id: `run_shell_command__${call.id}`, name: 'run_shell_command', response: { output: 'hi' } } }] },
+      ],
+      tools: [decls],
+    }, '?alt=sse');
+    const text = parseSse((await follow.text()).replace(/\r\n/g, '\n')).flatMap((f) => f.data.candidates[0].content.parts).map((p: any) => p.text).join('');
+    expect(text).toBe('Done it.');
+    expect(fake.requests[1]).toMatchObject({ servedBy: 'followup', toolResultIds: [call.id] });
+  });
+
+  it('answers generateContent in one JSON, reports cached and thinking tokens, countTokens and errors in Gemini shape', async () => {
+    fake.script({ match: 'TOKEN-GJ', turns: [{ text: 'Plain.', usage: { input_tokens: 50, cache_read_input_tokens: 30, output_tokens: 12, reasoning_tokens: 4 } }] });
+    const res = await gen('gemini-2.5-flash', 'generateContent', { contents: [{ role: 'user', parts: [{ text: 'TOKEN-GJ' }] }], tools: [decls] });
+    const body: any = await res.json();
+    expect(body).toMatchObject({
+      candidates: [{ content: { role: 'model', parts: [{ text: 'Plain.' }] }, finishReason: 'STOP' }],
+      usageMetadata: { promptTokenCount: 80, cachedContentTokenCount: 30, candidatesTokenCount: 8, thoughtsTokenCount: 4, totalTokenCount: 92 },
+      modelVersion: 'gemini-2.5-flash',
+    });
+    expect(fake.requests[0]).toMatchObject({ stream: false, latestUserText: 'TOKEN-GJ' });
+
+    const count: any = await (await gen('gemini-2.5-flash', 'countTokens', { contents: [{ role: 'user', parts: [{ text: 'abcdefgh' }] }] })).json();
+    expect(count.totalTokens).toBeGreaterThan(0);
+
+    fake.script({ match: 'TOKEN-GE', turns: [{ error: { status: 429 } }] });
+    const err = await gen('gemini-2.5-pro', 'generateContent', { contents: [{ role: 'user', parts: [{ text: 'TOKEN-GE' }] }], tools: [decls] });
+    expect(err.status).toBe(429);
+    expect(await err.json()).toMatchObject({ error: { code: 429, status: 'RESOURCE_EXHAUSTED' } });
+  });
+
+  it('serves tool-less side requests the side answer', async () => {
+    fake.script({ match: 'TOKEN-GS', turns: [{ text: 'scripted' }] });
+    const res = await gen('gemini-2.5-flash-lite', 'generateContent', { contents: [{ role: 'user', parts: [{ text: 'TOKEN-GS title?' }] }] });
+    expect(((await res.json()) as any).candidates[0].content.parts[0].text).toBe('{"title":"Fake session"}');
+    expect(fake.requests[0]!.servedBy).toBe('side');
+  });
+});
+
 describe('MCP tool calls', () => {
   const mcpTools = (names: string[]) => names.map((name) => ({ name, description: 'x', input_schema: { type: 'object' } }));
 

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { anthropic } from './anthropic.js';
 import type { Codec } from './codec.js';
+import { gemini, geminiPath } from './gemini.js';
 import { openaiChat, openaiResponses } from './openai.js';
 import {
   BASE_USAGE,
@@ -40,6 +41,11 @@ function route(method: string, path: string): { kind: Kind; codec?: Codec } {
   // Claude Code probes HEAD /api/hello for connectivity unless nonessential traffic is off.
   if ((method === 'GET' || method === 'HEAD') && (path === '/' || path === '/api/hello')) return { kind: 'root' };
   if (method !== 'POST') return { kind: 'unknown' };
+  const g = geminiPath(path);
+  if (g) {
+    if (g.method === 'generateContent' || g.method === 'streamGenerateContent') return { kind: 'turn', codec: gemini };
+    if (g.method === 'countTokens') return { kind: 'count_tokens', codec: gemini };
+  }
   const p = path.replace(/^\/v1(?=\/)/, '').replace(/\/+$/, '');
   if (p === '/messages') return { kind: 'turn', codec: anthropic };
   if (p === '/messages/count_tokens') return { kind: 'count_tokens', codec: anthropic };
@@ -216,7 +222,8 @@ export class FakeModel {
         res.end(method === 'HEAD' ? undefined : 'ok');
       } else if (kind === 'count_tokens') {
         // Deterministic, roughly a token per four characters.
-        sendJson(res, 200, { input_tokens: Math.max(1, Math.ceil(raw.length / 4)) });
+        const tokens = Math.max(1, Math.ceil(raw.length / 4));
+        sendJson(res, 200, codec?.countTokens ? codec.countTokens(tokens) : { input_tokens: tokens });
       } else {
         sendJson(res, 404, anthropic.error(404, undefined, `fake model: no route for ${method} ${path}`));
       }
@@ -228,7 +235,7 @@ export class FakeModel {
       sendJson(res, 400, codec.error(400, undefined, 'fake model: request body is not a JSON object'));
       return;
     }
-    const parsed = codec.parse(body);
+    const parsed = codec.parse(body, path);
     cap.model = parsed.model;
     cap.stream = parsed.stream;
     cap.hasTools = parsed.hasTools;

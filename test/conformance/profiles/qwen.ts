@@ -28,12 +28,15 @@ export function writeQwenUserConfig(home: string, fakeUrl: string, extra: Record
 
 /**
  * Qwen Code 0.24.4 in its default ("auto") approval mode asks the model to classify each tool
- * call before running it ("## Pending tool call to classify", with the call's arguments). Answered
- * with something it cannot read, it falls back to asking the user: its permission dialog, which
- * omni's PermissionRequest hook answers. Scripted first, so these requests never eat a test's turns.
+ * call before running it ("## Pending tool call to classify", answered through a forced
+ * `respond_in_schema` tool call). Scripted first, so these requests never eat a test's turns.
+ * `allow`: the model judges the call harmless (`{shouldBlock: false}`), as a real one would an
+ * `echo`, and Qwen runs it after omni's PreToolUse gate. `undecided`: an answer Qwen cannot read,
+ * so it falls back to its permission dialog, which omni's PermissionRequest hook answers.
  */
-export function answerQwenClassifier(fake: FakeModel): void {
-  fake.script({ name: 'qwen-classifier', match: (r) => /^## Pending tool call to classify/.test(r.latestUserText), turns: Array.from({ length: 200 }, () => ({ text: 'no verdict' })) });
+export function answerQwenClassifier(fake: FakeModel, how: 'allow' | 'undecided'): void {
+  const turn = how === 'allow' ? { toolUses: [{ name: 'respond_in_schema', input: { shouldBlock: false } }] } : { text: 'no verdict' };
+  fake.script({ name: 'qwen-classifier', match: (r) => /^## Pending tool call to classify/.test(r.latestUserText), turns: Array.from({ length: 200 }, () => turn) });
 }
 
 export const qwenProfile: HarnessTestProfile = {
@@ -41,9 +44,9 @@ export const qwenProfile: HarnessTestProfile = {
   api: 'openai-chat',
   binary: path.join(HARNESS_BIN, 'qwen'),
   async setup(t, fake) {
-    // Qwen as its users start it: auto mode, its classifier undecided, omni answering the dialog.
+    // Qwen as its users start it: auto mode, its classifier judging the suite's commands harmless.
     writeQwenUserConfig(t.home, fake.url);
-    answerQwenClassifier(fake);
+    answerQwenClassifier(fake, 'allow');
     return {};
   },
   shellTool: { name: 'run_shell_command', input: (command) => ({ command, description: 'run it' }) },
