@@ -64,6 +64,14 @@ async function withHarness<T>(p: HarnessTestProfile, fn: (c: Ctx) => Promise<T>)
   }
 }
 
+/** `--policy` allowing shell calls for a harness that would otherwise ask its user (asksBeforeCommands). */
+function allowCommands(c: Ctx): string[] {
+  if (!c.p.asksBeforeCommands) return [];
+  const file = path.join(c.t.dir, 'allow-commands.yaml');
+  fs.writeFileSync(file, 'policies:\n  - name: conformance-allow\n    rules:\n      - when: { kind: shell }\n        verdict: allow\n');
+  return ['--policy', file];
+}
+
 const requestsText = (fake: FakeModel) => JSON.stringify(fake.requests.map((r) => r.body));
 
 const CHECKS: Record<keyof ConformanceRow, (c: Ctx) => Promise<boolean>> = {
@@ -84,7 +92,7 @@ const CHECKS: Record<keyof ConformanceRow, (c: Ctx) => Promise<boolean>> = {
   async toolEvents(c) {
     const file = path.join(c.t.work, 'tool-events.txt');
     c.fake.script({ match: 'CONF-TOOL', turns: [{ toolUses: [{ name: c.p.shellTool.name, input: c.p.shellTool.input(`echo conf > ${file}`) }] }, { text: 'wrote it' }] });
-    await c.start('tool');
+    await c.start('tool', allowCommands(c));
     await c.send('tool', 'CONF-TOOL now');
     await c.idle('tool');
     const ev = await c.events('tool');
@@ -168,7 +176,7 @@ const CHECKS: Record<keyof ConformanceRow, (c: Ctx) => Promise<boolean>> = {
     const file = path.join(c.t.work, 'sandbox-probe.txt');
     const probe = `{ cat ~/.conf-secret 2>&1 || true; echo inside-the-sandbox; } > ${file}`;
     c.fake.script({ match: 'CONF-SANDBOX', turns: [{ toolUses: [{ name: c.p.shellTool.name, input: c.p.shellTool.input(probe) }] }, { text: 'probed' }] });
-    await c.start('sbx', ['--sandbox']);
+    await c.start('sbx', ['--sandbox', ...allowCommands(c)]);
     const rec = (await c.t.omniJson<Array<{ name: string; sandbox?: boolean }>>(['ls', '--json'])).find((s) => s.name === 'sbx');
     await c.send('sbx', 'CONF-SANDBOX go');
     await c.idle('sbx');

@@ -42,6 +42,12 @@ export interface HarnessTestProfile {
   setup(t: TestEnv, fake: FakeModel): Promise<{ env?: Record<string, string>; args?: string[] }>;
   /** How the model asks this harness to run a shell command. */
   shellTool: { name: string; input(command: string): unknown };
+  /**
+   * The harness asks its user before it runs a shell command when omni has no opinion (Gemini
+   * CLI's default). The cells that need a command to run then start the session with an omni
+   * policy allowing the command: omni's allow answers for the harness, as a user's would.
+   */
+  asksBeforeCommands?: boolean;
   /** What this harness's adapter declares it can do. */
   expected: ConformanceRow;
 }

@@ -14,7 +14,8 @@ const installed = pinnedCli('copilot');
 /**
  * GitHub Copilot CLI launched the way a user launches it (`omni copilot`), with their own model
  * provider in the environment (COPILOT_PROVIDER_*), against the fake's Chat Completions API. No
- * permission flags: Copilot would ask before every command, and omni's preToolUse hook answers.
+ * permission flags: Copilot asks before a command as it would without omni unless an omni policy
+ * allows it, which answers for Copilot. The tests that run commands start with such a policy.
  */
 describe.skipIf(!installed)('Copilot CLI end to end (real copilot in omni tmux, fake model)', () => {
   let fake: FakeModel;
@@ -24,8 +25,12 @@ describe.skipIf(!installed)('Copilot CLI end to end (real copilot in omni tmux, 
     const r = await t.omni(['wait', name, '--for', 'idle', '--timeout', String(timeout)]);
     expect(r.exitCode, `${r.stderr}`).toBe(0);
   };
+  /** Without a --policy of the test's own: an omni policy allowing shell calls. */
   const start = async (name: string, extra: string[] = []) => {
-    const s = await t.omniJson<SessionRecord>(['copilot', '--name', name, '--detach', ...extra]);
+    const allow = path.join(t.dir, 'allow-shell.yaml');
+    fs.writeFileSync(allow, 'policies:\n  - name: shell-ok\n    rules:\n      - when: { kind: shell }\n        verdict: allow\n');
+    const policy = extra.includes('--policy') ? [] : ['--policy', allow];
+    const s = await t.omniJson<SessionRecord>(['copilot', '--name', name, '--detach', ...policy, ...extra]);
     await idle(name);
     return s;
   };
@@ -87,6 +92,23 @@ describe.skipIf(!installed)('Copilot CLI end to end (real copilot in omni tmux, 
     const cfg = fs.readFileSync(path.join(t.home, '.copilot', 'config.json'), 'utf8');
     expect(cfg).toContain(t.work);
     expect(cfg).not.toMatch(/omni/);
+  });
+
+  it('with no opinion from omni, Copilot asks its own question (the session is waiting) and a person answers it in the pane', async () => {
+    const target = path.join(t.work, 'asked-by-copilot.txt');
+    fake.script({ match: 'ASK-COPILOT', turns: [{ toolUses: [{ name: 'bash', input: { command: `echo asked > ${target}`, description: 'write' } }] }, { text: 'written after you said yes' }] });
+    const s = await t.omniJson<SessionRecord>(['copilot', '--name', 'own', '--detach']);
+    await idle('own');
+    expect((await t.omni(['send', 'own', 'ASK-COPILOT now'])).exitCode).toBe(0);
+    const waiting = await t.omni(['wait', 'own', '--for', 'waiting', '--timeout', '60']);
+    expect(waiting.exitCode, `${waiting.stderr}`).toBe(0);
+    await until(async () => /Do you want to run this command/i.test(String((await t.tmux(['capture-pane', '-p', '-t', s.id])).stdout)), 15_000, "Copilot's question on the pane");
+    expect(fs.existsSync(target)).toBe(false);
+    // The person at the pane picks the highlighted answer ("Yes").
+    await t.tmux(['send-keys', '-t', s.id, 'Enter']);
+    await idle('own');
+    expect(fs.readFileSync(target, 'utf8').trim()).toBe('asked');
+    expect(await t.omniJson<Approval[]>(['approvals'])).toEqual([]);
   });
 
   it('a deny stops the command and its reason reaches the model', async () => {
@@ -219,7 +241,9 @@ describe.skipIf(!installed)('Copilot CLI in omni sandbox (real bubblewrap, fake 
       const file = path.join(t.work, 'sandboxed.txt');
       const probe = `echo "KEY:$(env | grep -c model-key-abcdef)"; echo "SSH:$(cat ~/.ssh/id_rsa 2>&1 | head -c 60)"; echo sandboxed > ${file}; echo PROBE-DONE`;
       fake.script({ match: 'SANDBOX-PROBE', turns: [{ toolUses: [{ name: 'bash', input: { command: probe, description: 'probe' } }] }, { text: 'probed' }] });
-      const s = await t.omniJson<SessionRecord>(['copilot', '--sandbox', '--name', 'sbx', '--detach']);
+      const allow = path.join(t.dir, 'allow-shell.yaml');
+      fs.writeFileSync(allow, 'policies:\n  - name: shell-ok\n    rules:\n      - when: { kind: shell }\n        verdict: allow\n');
+      const s = await t.omniJson<SessionRecord>(['copilot', '--sandbox', '--name', 'sbx', '--detach', '--policy', allow]);
       expect(s.sandbox).toBe(true);
       expect((await t.omni(['wait', 'sbx', '--for', 'idle', '--timeout', '90'])).exitCode).toBe(0);
       expect((await t.omni(['send', 'sbx', 'SANDBOX-PROBE go'])).exitCode).toBe(0);

@@ -14,8 +14,8 @@ const installed = pinnedCli('gemini');
 /**
  * The real Gemini CLI (0.61.0) as a user with an API key runs it: "Use Gemini API key" chosen in
  * their own ~/.gemini/settings.json (the test's HOME), GEMINI_API_KEY and GOOGLE_GEMINI_BASE_URL
- * (the fake) in the environment. No flags of the test's own: omni must get past Gemini's own
- * confirmation of shell commands itself.
+ * (the fake) in the environment. No flags of the test's own: an omni policy that allows a
+ * command gets it past Gemini's own confirmation; with no opinion from omni, Gemini asks as usual.
  */
 describe.skipIf(!installed)('Gemini CLI end to end (real gemini in omni tmux, fake model)', () => {
   let fake: FakeModel;
@@ -51,7 +51,9 @@ describe.skipIf(!installed)('Gemini CLI end to end (real gemini in omni tmux, fa
     });
     fake.script({ match: 'SECOND-TURN', turns: [{ text: 'still remembered' }] });
 
-    const session = await t.omniJson<SessionRecord>(['gemini', '--name', 'e2e', '--detach']);
+    const allow = path.join(t.dir, 'allow-echo.yaml');
+    fs.writeFileSync(allow, ['policies:', '  - name: echo-ok', '    rules:', '      - when: { command: echo }', '        verdict: allow', ''].join('\n'));
+    const session = await t.omniJson<SessionRecord>(['gemini', '--name', 'e2e', '--detach', '--policy', allow]);
     expect(session.harness).toBe('gemini');
     await wait('e2e');
     expect((await t.omni(['send', 'e2e', 'please WRITE-THE-FILE now'])).exitCode).toBe(0);
@@ -77,7 +79,7 @@ describe.skipIf(!installed)('Gemini CLI end to end (real gemini in omni tmux, fa
       expect(u.data).toMatchObject({ model: GEMINI_TEST_MODEL, source: 'gemini.chat' });
       expect(u.data.computedCostUsd).toBeGreaterThan(0);
     }
-    // The shell ran without Gemini's own "Allow execution?" question.
+    // omni's allow answered for Gemini: the shell ran without its own "Allow execution?" question.
     const pane = String((await t.tmux(['capture-pane', '-p', '-t', session.id])).stdout);
     expect(pane).not.toMatch(/Allow execution/);
 
@@ -96,6 +98,23 @@ describe.skipIf(!installed)('Gemini CLI end to end (real gemini in omni tmux, fa
 
     // omni wrote nothing into the user's settings.
     expect(fs.readFileSync(path.join(t.home, '.gemini', 'settings.json'), 'utf8')).toBe(settingsBefore);
+  });
+
+  it('with no opinion from omni, Gemini asks its own question (the session is waiting) and a person answers it in the pane', async () => {
+    const target = path.join(t.work, 'asked-by-gemini.txt');
+    fake.script({ match: 'ASK-GEMINI', turns: [{ toolUses: [{ name: 'run_shell_command', input: { command: `echo asked > ${target}`, description: 'write' } }] }, { text: 'written after you said yes' }] });
+    const session = await t.omniJson<SessionRecord>(['gemini', '--name', 'own', '--detach']);
+    await wait('own');
+    expect((await t.omni(['send', 'own', 'ASK-GEMINI now'])).exitCode).toBe(0);
+    const waiting = await t.omni(['wait', 'own', '--for', 'waiting', '--timeout', '60']);
+    expect(waiting.exitCode, `${waiting.stderr}`).toBe(0);
+    await until(async () => /Allow execution/.test(String((await t.tmux(['capture-pane', '-p', '-t', session.id])).stdout)), 15_000, "Gemini's question on the pane");
+    expect(fs.existsSync(target)).toBe(false);
+    // The person at the pane picks the highlighted answer ("Allow once").
+    await t.tmux(['send-keys', '-t', session.id, 'Enter']);
+    await wait('own');
+    expect(fs.readFileSync(target, 'utf8').trim()).toBe('asked');
+    expect(await t.omniJson<Approval[]>(['approvals'])).toEqual([]);
   });
 
   it("a deny's reason reaches the model, an ask holds until `omni approve`, and Esc interrupts a generation", async () => {

@@ -10,7 +10,7 @@ import { CopilotEventsFile } from './events-file.js';
 import { copilotMcpArgs } from './mcp.js';
 import { copilotSandboxLaunch, copilotSandboxNeeds } from './sandbox.js';
 import { copilotIdle, copilotInputReady, copilotInputText, detectCopilotScreen } from './screens.js';
-import { copilotNormalize } from './tools.js';
+import { copilotNormalize, isOmniMcpTool } from './tools.js';
 
 export { copilotToolKind } from './tools.js';
 
@@ -130,6 +130,9 @@ class CopilotSession implements HarnessSession {
           const reason = v.reason ?? (v.verdict === 'ask' ? 'needs approval, which omni could not hold' : 'blocked by omni policy');
           return { stdout: JSON.stringify({ permissionDecision: 'deny', permissionDecisionReason: reason }) };
         }
+        // No opinion from omni: Copilot asks its own question, as without omni (permissionRequest
+        // then reports `waiting`). omni's own MCP tools are decided at omni's `mcp` phase.
+        if (v.verdict === 'none' && !isOmniMcpTool(tool)) return {};
         // "allow" skips Copilot's own permission prompt for a shell call; an MCP tool still asks,
         // and the permissionRequest hook that follows answers it (measured, 1.0.102).
         this.allowedAt.push(Date.now());

@@ -16,6 +16,11 @@ const WEB = new Set(['web_fetch', 'web_search', 'fetch_copilot_cli_documentation
 const BUILTIN = new Set([...SHELL, ...READ, ...WEB, 'create', 'edit', 'str_replace', 'str_replace_editor', 'apply_patch', 'skill', 'ask_user', 'sql', 'session_store_sql', 'read_agent', 'list_agents', 'write_agent', 'task', 'report_intent', 'update_todo']);
 const OMNI_TOOLS = MCP_TOOLS.map((t) => t.name);
 
+/** One of omni's own MCP tools as Copilot names it (`omni-omni_spawn`): omni decides those at its `mcp` phase. */
+export function isOmniMcpTool(tool: string): boolean {
+  return OMNI_TOOLS.some((t) => tool === `omni-${t}` || tool === `omni/${t}`);
+}
+
 export function copilotToolKind(tool: string): ToolKind {
   if (SHELL.has(tool)) return 'shell';
   if (READ.has(tool)) return 'read';

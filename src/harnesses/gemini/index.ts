@@ -97,6 +97,9 @@ interface PendingCall {
  * One omni session under Gemini CLI. Its hooks carry no tool call id, so BeforeTool names the
  * call (`gemini-<n>`) and AfterTool finds it again by tool and input.
  */
+/** Tool kinds Gemini CLI's default policy asks about (0.61.0: reads and searches run unasked). */
+const GEMINI_ASKS_BY_DEFAULT = new Set(['shell', 'write', 'edit', 'web']);
+
 class GeminiSession implements HarnessSession {
   private file?: GeminiSessionFile;
   private calls = 0;
@@ -119,14 +122,19 @@ class GeminiSession implements HarnessSession {
         const input = payload.tool_input ?? null;
         const call: PendingCall = { id: `gemini-${++this.calls}`, tool, input: JSON.stringify(input) };
         this.pending.push(call);
-        const v = await toolCalled(ctx, { callId: call.id, tool, input, call: geminiNormalize(tool, input, str(payload.cwd)) });
+        const normalized = geminiNormalize(tool, input, str(payload.cwd));
+        const v = await toolCalled(ctx, { callId: call.id, tool, input, call: normalized });
         // An ask is held by the daemon until answered; one that still gets here could not be held.
         if (v.verdict === 'deny' || v.verdict === 'ask') {
           this.pending.splice(this.pending.indexOf(call), 1);
           const reason = v.reason ?? (v.verdict === 'ask' ? 'needs approval, which omni could not hold' : 'blocked by omni policy');
           return { stdout: JSON.stringify({ decision: 'deny', reason }) };
         }
-        // Gemini's own question is off (omni's policy file allows the tool): saying nothing runs it.
+        // omni's policy file turned Gemini's default questions off, so that an omni allow (or an
+        // approved ask) is not asked twice. With no opinion from omni, Gemini asks as it would
+        // without omni for what its defaults ask about (commands, writes, edits, web): "ask"
+        // forces its dialog; omni reports `waiting` from the Notification that follows.
+        if (v.verdict === 'none' && GEMINI_ASKS_BY_DEFAULT.has(normalized.kind)) return { stdout: JSON.stringify({ decision: 'ask' }) };
         return {};
       }
       case 'AfterTool': {

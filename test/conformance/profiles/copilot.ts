@@ -29,5 +29,7 @@ export const copilotProfile: HarnessTestProfile = {
     return { env: copilotUserEnv(fake) };
   },
   shellTool: { name: 'bash', input: (command) => ({ command, description: 'run a command' }) },
+  // Copilot CLI asks before shell commands by default; omni leaves that question to it when it has no opinion.
+  asksBeforeCommands: true,
   expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: true, resume: true, sandbox: true },
 };

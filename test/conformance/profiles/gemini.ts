@@ -33,5 +33,7 @@ export const geminiProfile: HarnessTestProfile = {
     return { env: geminiUserEnv(fake) };
   },
   shellTool: { name: 'run_shell_command', input: (command) => ({ command, description: 'conformance' }) },
+  // Gemini CLI asks before shell commands by default; omni leaves that question to it when it has no opinion.
+  asksBeforeCommands: true,
   expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: true, resume: true, sandbox: true },
 };
