@@ -1,8 +1,9 @@
 import { claudeAdapter } from './claude/index.js';
 import { codexAdapter } from './codex/index.js';
+import { opencodeAdapter } from './opencode/index.js';
 import { piAdapter } from './pi/index.js';
 import { HarnessRegistry } from './registry.js';
 
 export function builtinHarnesses(): HarnessRegistry {
-  return new HarnessRegistry([claudeAdapter, codexAdapter, piAdapter]);
+  return new HarnessRegistry([claudeAdapter, codexAdapter, piAdapter, opencodeAdapter]);
 }

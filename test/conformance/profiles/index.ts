@@ -1,7 +1,8 @@
 import type { HarnessTestProfile } from '../profile.js';
 import { claudeProfile } from './claude.js';
 import { codexProfile } from './codex.js';
+import { opencodeProfile } from './opencode.js';
 import { piProfile } from './pi.js';
 
 /** Every harness the conformance suite runs. Add one profile per adapter. */
-export const PROFILES: HarnessTestProfile[] = [claudeProfile, codexProfile, piProfile];
+export const PROFILES: HarnessTestProfile[] = [claudeProfile, codexProfile, piProfile, opencodeProfile];
