@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../core/fsutil.js';
 import { findBinary } from '../binary.js';
 import { vendorFromModel } from '../model-vendor.js';
 import type { HarnessAdapter, LaunchContext, LaunchSpec } from '../types.js';
-import { opencodeConfigContent } from './config.js';
+import { wireConfig } from './config.js';
 import { opencodeDoctor } from './doctor.js';
 import { opencodeProvider } from './events.js';
 import { opencodePluginSource, opencodeWiring, PLUGIN_FILE } from './plugin.js';
@@ -50,10 +50,10 @@ export const opencodeAdapter: HarnessAdapter = {
     const pluginFile = path.join(ctx.sessionDir, PLUGIN_FILE);
     writeFileAtomic(pluginFile, opencodePluginSource(opencodeWiring(ctx), ctx.session.id));
     const notes = [`wrote the omni plugin for OpenCode to ${pluginFile}`];
-    const cfg = opencodeConfigContent(pluginFile, ctx.mcp, ctx.env.OPENCODE_CONFIG_CONTENT);
-    if (cfg.note) notes.push(cfg.note);
-    notes.push(`OPENCODE_CONFIG_CONTENT adds the plugin${ctx.mcp ? " and omni's MCP server" : ''} to the user's config`);
-    const env: Record<string, string> = { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name, OPENCODE_CONFIG_CONTENT: cfg.content };
+    const cfg = wireConfig(ctx.sessionDir, pluginFile, ctx.mcp, ctx.env);
+    if ('error' in cfg) throw new Error(cfg.error);
+    notes.push(cfg.note);
+    const env: Record<string, string> = { OMNI_SESSION_ID: ctx.session.id, OMNI_SESSION_NAME: ctx.session.name, ...cfg.env };
     const args: string[] = [];
     if (ctx.resume) {
       args.push('--session', ctx.resume.harnessSessionId);
@@ -65,7 +65,7 @@ export const opencodeAdapter: HarnessAdapter = {
       for (const [k, v] of Object.entries(OFFLINE_VARS)) if (ctx.env[k] === undefined) env[k] = v;
       notes.push('in the sandbox: no update check or models.dev fetch at start');
     }
-    return { command: ctx.binary.path, args, env, notes, generated: [pluginFile] };
+    return { command: ctx.binary.path, args, env, notes, generated: [pluginFile, ...cfg.files] };
   },
 
   sandboxNeeds: (env) => opencodeSandboxNeeds(env),

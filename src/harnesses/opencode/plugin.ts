@@ -28,8 +28,7 @@ export function opencodePluginSource(wiring: OmniOpenCodeWiring, sessionId: stri
     `const wiring = ${JSON.stringify(wiring, null, 2)};`,
     ``,
     `export const OmniPlugin = async (input) => {`,
-    `  const { client: _omni, ...hooks } = omniHooks(input, wiring);`,
-    `  return hooks;`,
+    `  return omniHooks(input, wiring).hooks;`,
     `};`,
     ``,
   ].join('\n');

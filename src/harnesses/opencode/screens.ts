@@ -13,6 +13,9 @@ const SCREENS: Array<{ re: RegExp; reason: string }> = [
 
 export function detectOpenCodeScreen(text: string): ScreenMatch | undefined {
   for (const s of SCREENS) if (s.re.test(text)) return { status: 'waiting', reason: s.reason };
+  // The plugin is loaded well before the TUI draws its prompt (~20 s apart on a busy machine), so
+  // the prompt on screen, not the plugin, says a starting session is ready.
+  if (opencodeIdleScreen(text)) return { status: 'idle', reason: 'ready for input' };
   return undefined;
 }
 

@@ -16,7 +16,7 @@ export class OpenCodeSession implements HarnessSession {
     const sid = str(payload.sessionID);
     switch (event) {
       case 'PluginStart':
-        ctx.setStatus('idle', undefined, 'hook');
+        // Loaded, but the TUI may not have drawn its prompt yet: the pane says when (screens.ts).
         return {};
       case 'Session':
         if (sid && payload.parentID) this.children.add(sid);
