@@ -16,6 +16,8 @@ export function detectOpenCodeScreen(text: string): ScreenMatch | undefined {
   // The plugin is loaded well before the TUI draws its prompt (~20 s apart on a busy machine), so
   // the prompt on screen, not the plugin, says a starting session is ready.
   if (opencodeIdleScreen(text)) return { status: 'idle', reason: 'ready for input' };
+  // A prompt typed before the plugin reported it (OpenCode can take seconds to hand it over).
+  if (opencodeInputReady(text)) return { status: 'running', reason: 'working' };
   return undefined;
 }
 
