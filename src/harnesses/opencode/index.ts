@@ -41,6 +41,8 @@ export const opencodeAdapter: HarnessAdapter = {
   // The TUI interrupts on the second Esc ("esc again to interrupt").
   interruptKeys: ['Escape', 'Escape'],
   submitDelayMs: 100,
+  // A new OpenCode session's first prompt reaches the plugin 10–20 s after Enter on a busy machine.
+  promptAckMs: 45_000,
 
   findBinary(env, versions) {
     return findBinary('opencode', env, env.OMNI_BINARY_OVERRIDE, versions);
