@@ -121,7 +121,8 @@ describe.skipIf(!installed)('OpenCode end to end (real opencode in omni tmux, fa
     expect(JSON.stringify(second?.body)).toContain('PAPAYA');
     const ev = await events('ir');
     expect(ev.some((e) => e.type === 'session.resumed')).toBe(true);
-  });
+    // Two OpenCode starts and four turns: past vitest's 180 s on the loaded 2-core machine.
+  }, 420_000);
 
   it('omni run <spec> --harness opencode runs the agent spec', async () => {
     fake.script({ match: "Run the project's test suite", turns: [{ text: 'fixed on opencode' }] });
