@@ -7,10 +7,10 @@ const BUILTIN_ENDPOINTS = ['https://api.anthropic.com', 'https://api.openai.com'
 const PROVIDER_VARS = ['ANTHROPIC_*', 'OPENAI_*', 'GEMINI_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'OPENROUTER_API_KEY', 'GROQ_API_KEY', 'XAI_API_KEY', 'MISTRAL_API_KEY'];
 
 /**
- * What OpenCode needs inside omni's sandbox: its state (DB, snapshots, logs), cache and XDG state
- * written; its config read. The config folder stays read-only on purpose: OpenCode then skips
- * its `npm install @opencode-ai/plugin` there (it installs only into writable config folders),
- * which offline waits ~70 s before giving up.
+ * What OpenCode needs inside omni's sandbox: its state (DB, snapshots, logs), cache, XDG state and
+ * config folder written. A read-only config folder makes 1.18.33 exit with code 1 at start
+ * (measured: it writes a .gitignore there before loading plugins). A folder OpenCode has not
+ * used yet gets its `npm install @opencode-ai/plugin`, which in the sandbox is an egress ask.
  */
 export function opencodeSandboxNeeds(env: Record<string, string>): SandboxNeeds {
   const writable = [opencodeDataDir(env), opencodeStateDir(env), opencodeCacheDir(env)];
@@ -22,8 +22,8 @@ export function opencodeSandboxNeeds(env: Record<string, string>): SandboxNeeds 
   }
   return {
     env: ['OPENCODE_*', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME', ...PROVIDER_VARS],
-    writable,
-    readable: [opencodeConfigDir(env)],
+    writable: [...writable, opencodeConfigDir(env)],
+    readable: [],
     modelEndpoints: [...endpoints],
     // Provider keys pass as they are: which header each provider wants is OpenCode's knowledge.
     modelCredentials: [],
