@@ -95,20 +95,12 @@ describe.skipIf(!installed)('OpenCode end to end (real opencode in omni tmux, fa
     await idle('ask');
   });
 
-  it('interrupts a generation; stop then resume keeps the conversation', async () => {
-    const gate = fake.gate();
-    fake.script({ match: 'OC-LONG', turns: [{ text: 'a very long answer that never finishes', gate }] });
+  // interrupt: not supported yet (docs/harnesses/opencode.md, "Interrupt and resume").
+  it('stop then resume keeps the conversation', async () => {
     fake.script({ match: 'OC-FIRST', turns: [{ text: 'first reply' }] });
     fake.script({ match: 'OC-SECOND', turns: [{ text: 'second reply' }] });
     await t.omniJson<SessionRecord>(['opencode', '--name', 'ir']);
     await idle('ir');
-    await send('ir', 'OC-LONG');
-    await gate.reached;
-    expect((await t.omni(['interrupt', 'ir'])).exitCode).toBe(0);
-    await idle('ir');
-    expect(fake.requests.find((r) => r.latestUserText.includes('OC-LONG'))?.status).toBe('aborted');
-    gate.release();
-
     await send('ir', 'OC-FIRST remember the word PAPAYA');
     await idle('ir');
     expect((await t.omni(['stop', 'ir'])).exitCode).toBe(0);
@@ -121,7 +113,7 @@ describe.skipIf(!installed)('OpenCode end to end (real opencode in omni tmux, fa
     expect(JSON.stringify(second?.body)).toContain('PAPAYA');
     const ev = await events('ir');
     expect(ev.some((e) => e.type === 'session.resumed')).toBe(true);
-    // Two OpenCode starts and four turns: past vitest's 180 s on the loaded 2-core machine.
+    // Two OpenCode starts: past vitest's 180 s on the loaded 2-core machine.
   }, 420_000);
 
   it('omni run <spec> --harness opencode runs the agent spec', async () => {

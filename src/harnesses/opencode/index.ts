@@ -33,7 +33,8 @@ export const opencodeAdapter: HarnessAdapter = {
     deny: true,
     heldAsk: true,
     costSource: 'tokens',
-    interrupt: true,
+    // Esc twice interrupts in the TUI, but `omni interrupt` sends both keys at once: see the docs.
+    interrupt: false,
     resume: true,
     // OpenCode can (`--fork`), but LaunchContext has no way to ask for a fork yet.
     fork: false,
