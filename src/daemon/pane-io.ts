@@ -53,7 +53,7 @@ export class PaneIO {
     const submit = opts.submit ?? true;
     const wasBusy = rec.status === 'running' || rec.status === 'waiting';
     const before = events.lastSeq(rec);
-    const accepted = events.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', opts.verifyMs ?? 10_000);
+    const accepted = events.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', opts.verifyMs ?? adapter.promptAckMs ?? 10_000);
     // Subscribed before typing: a prompt policy can answer within the same tick as the prompt.
     const verdict = opts.gated && submit && !wasBusy ? this.promptVerdict(rec, before) : undefined;
     const pane = paneTarget(rec);

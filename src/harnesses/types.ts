@@ -221,6 +221,12 @@ export interface HarnessAdapter {
   readonly interruptKeys: string[];
   /** How long to wait between pasting input and pressing Enter. */
   readonly submitDelayMs: number;
+  /**
+   * How long `omni send` waits for the prompt to be reported (message.user) before it presses
+   * Enter once more and then gives up. Default 10 s; OpenCode hands a new session's first prompt
+   * to its plugins 10–20 s after Enter on a loaded machine.
+   */
+  readonly promptAckMs?: number;
 }
 
 /** One session's adapter instance: hooks and ingestion for that session, and its state. */
