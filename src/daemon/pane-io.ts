@@ -109,7 +109,13 @@ export class PaneIO {
     const adapter = this.deps.harnesses.get(rec.harness);
     const pane = paneTarget(rec);
     const wasRunning = rec.status === 'running' || rec.status === 'waiting';
-    await tmux.withPaneLock(pane, () => tmux.sendKeys(pane, adapter.interruptKeys));
+    await tmux.withPaneLock(pane, async () => {
+      if (!adapter.interruptKeyGapMs) return tmux.sendKeys(pane, adapter.interruptKeys);
+      for (const [i, key] of adapter.interruptKeys.entries()) {
+        if (i > 0) await sleep(adapter.interruptKeyGapMs);
+        await tmux.sendKeys(pane, [key]);
+      }
+    });
     if (!wasRunning || !adapter.idleAfterInterrupt) return { idle: rec.status === 'idle' };
     // Watch the pane for the harness to settle, since no hook reports an interrupted turn.
     const deadline = performance.now() + 10_000;

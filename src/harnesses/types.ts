@@ -219,6 +219,11 @@ export interface HarnessAdapter {
   inputText?(paneText: string): string | undefined;
   /** Keys that stop the current generation the way a person would. */
   readonly interruptKeys: string[];
+  /**
+   * A pause between the interrupt keys, sent one at a time (OpenCode reads two Escapes that
+   * arrive together as one key, but interrupts on a second press). Absent: sent at once.
+   */
+  readonly interruptKeyGapMs?: number;
   /** How long to wait between pasting input and pressing Enter. */
   readonly submitDelayMs: number;
   /**

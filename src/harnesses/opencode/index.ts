@@ -33,14 +33,14 @@ export const opencodeAdapter: HarnessAdapter = {
     deny: true,
     heldAsk: true,
     costSource: 'tokens',
-    // Esc twice interrupts in the TUI, but `omni interrupt` sends both keys at once: see the docs.
-    interrupt: false,
+    interrupt: true,
     resume: true,
     // OpenCode can (`--fork`), but LaunchContext has no way to ask for a fork yet.
     fork: false,
   },
-  // The TUI interrupts on the second Esc ("esc again to interrupt").
+  // The TUI interrupts on the second Esc ("esc again to interrupt"); two sent together read as one.
   interruptKeys: ['Escape', 'Escape'],
+  interruptKeyGapMs: 500,
   submitDelayMs: 100,
   // A new OpenCode session's first prompt reaches the plugin 10–20 s after Enter on a busy machine.
   promptAckMs: 45_000,

@@ -52,5 +52,5 @@ export const opencodeProfile: HarnessTestProfile = {
     return { env: { ...OPENCODE_OFFLINE_ENV } };
   },
   shellTool: { name: 'bash', input: (command) => ({ command, description: 'run a command' }) },
-  expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: false, resume: true, sandbox: true },
+  expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: true, resume: true, sandbox: true },
 };
