@@ -152,7 +152,8 @@ const CHECKS: Record<keyof ConformanceRow, (c: Ctx) => Promise<boolean>> = {
     await gate.reached;
     if ((await c.t.omni(['interrupt', 'intr'])).exitCode !== 0) return false;
     await c.idle('intr');
-    const req = c.fake.requests.find((r) => r.latestUserText.includes('CONF-LONG'));
+    // The scripted turn the gate held (a harness's side request quoting the prompt, e.g. a title, is not it).
+    const req = c.fake.requests.find((r) => r.servedBy === 'script' && r.latestUserText.includes('CONF-LONG'));
     gate.release();
     return req?.status === 'aborted';
   },

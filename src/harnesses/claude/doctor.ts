@@ -5,7 +5,7 @@ import type { CredentialFinding, HarnessDoctor } from '../doctor-types.js';
 
 /** Where Claude Code gets credentials from, in the order it prefers them. Secrets are never read out. */
 export const claudeDoctor: HarnessDoctor = {
-  testedVersion: '2.1.330',
+  testedVersion: '2.1.332',
   minVersion: '2.1.0',
   credentialHint: 'export ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or run `claude` once and log in',
   async credentials(env) {

@@ -5,7 +5,7 @@ import type { CredentialFinding, HarnessDoctor } from '../doctor-types.js';
 import { codexProvider } from './config.js';
 
 export const codexDoctor: HarnessDoctor = {
-  testedVersion: '0.169.0',
+  testedVersion: '0.171.0',
   minVersion: '0.160.0',
   credentialHint: 'export OPENAI_API_KEY, or run `codex login`',
   async credentials(env) {

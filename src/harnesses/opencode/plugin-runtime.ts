@@ -124,7 +124,8 @@ export function omniHooks(input: PluginInput, wiring: OmniOpenCodeWiring, opts: 
     'tool.execute.before': async (i, o) => {
       const r = await client.send('ToolCall', 'gate', { sessionID: i?.sessionID, callID: i?.callID, tool: i?.tool, args: o?.args ?? null });
       if (r.code !== 0) throw new Error(reasonOf(r));
-      if (typeof i?.callID === 'string') allowed.add(i.callID);
+      // Only an explicit allow answers OpenCode's own question (the user's `permission: ask` rules) for omni.
+      if (r.text.trim() === 'allow' && typeof i?.callID === 'string') allowed.add(i.callID);
     },
     // The tool ran; a policy may still add a note for the model (it cannot un-run it).
     'tool.execute.after': async (i, o) => {

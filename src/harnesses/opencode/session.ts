@@ -34,8 +34,10 @@ export class OpenCodeSession implements HarnessSession {
         const tool = str(payload.tool) ?? 'unknown';
         const input = payload.args ?? null;
         const v = await toolCalled(ctx, { callId: str(payload.callID) ?? '', tool, input, call: opencodeNormalize(tool, input) });
-        if (v.verdict === 'deny') return { exitCode: 2, stderr: v.reason ?? 'blocked by omni policy' };
-        return {};
+        // An ask is held inside decide(); one that still comes back here could not be held: refused.
+        if (v.verdict === 'deny' || v.verdict === 'ask') return { exitCode: 2, stderr: v.reason ?? (v.verdict === 'ask' ? 'needs approval, which omni could not hold' : 'blocked by omni policy') };
+        // "allow": the plugin answers OpenCode's own question for this call; no opinion leaves it to the person.
+        return v.verdict === 'allow' ? { stdout: 'allow' } : {};
       }
       case 'ToolResult': {
         const tool = str(payload.tool) ?? 'unknown';
