@@ -67,6 +67,14 @@ describe('Copilot hook mapping (recorded 1.0.102 payloads)', () => {
     expect(result.data).toMatchObject({ callId: call.data.callId, ok: true });
   });
 
+  it("no opinion from omni leaves Copilot's own question (says nothing), but omni's own MCP tools are allowed", async () => {
+    expect(await recorder().handle('preToolUse', hook('preToolUse'))).toEqual({});
+    const mcp = await recorder().handle('preToolUse', { ...hook('preToolUse'), toolName: 'omni-omni_agents', toolArgs: {} });
+    expect(JSON.parse(mcp.stdout!)).toEqual({ permissionDecision: 'allow' });
+    const other = await recorder().handle('preToolUse', { ...hook('preToolUse'), toolName: 'github-list_issues', toolArgs: {} });
+    expect(other).toEqual({});
+  });
+
   it('deny and an unheld ask answer deny with the reason', async () => {
     const deny = await recorder({ verdict: 'deny', reason: 'no writes today' }).handle('preToolUse', hook('preToolUse'));
     expect(JSON.parse(deny.stdout!)).toEqual({ permissionDecision: 'deny', permissionDecisionReason: 'no writes today' });

@@ -83,7 +83,8 @@ describe('gemini hooks', () => {
     expect(await r.handle(hookOf('BeforeAgent'))).toEqual({});
     expect(r.events[0]).toEqual({ type: 'message.user', data: { text: 'please CRASH1 now' } });
     expect(r.session.harnessSessionId).toBe('e62ee7b0-d56a-450a-9034-45d53b613ff6');
-    expect(await r.handle(hookOf('BeforeTool'))).toEqual({});
+    // No opinion from omni on a command: Gemini's own question, as without omni.
+    expect(JSON.parse((await r.handle(hookOf('BeforeTool'))).stdout!)).toEqual({ decision: 'ask' });
     expect(r.events[1]).toMatchObject({ type: 'tool.call', data: { tool: 'run_shell_command', kind: 'shell', input: { command: 'echo CRASHME' } } });
     expect(r.decisions[1]).toMatchObject({ phase: 'tool_call', call: { kind: 'shell', script: 'echo CRASHME', cwd: '/tmp/gprobe/proj' } });
     await r.handle(hookOf('AfterTool'));
@@ -91,6 +92,12 @@ describe('gemini hooks', () => {
     expect(r.events[2]).toMatchObject({ type: 'tool.result', data: { callId: call.data.callId, tool: 'run_shell_command', ok: true } });
     await r.handle(hookOf('AfterAgent'));
     expect(r.statuses.at(-1)).toEqual(['idle', undefined]);
+  });
+
+  it('an omni allow says nothing (omni\'s policy file lets it run unasked); no opinion on a read says nothing either', async () => {
+    expect(await recorder({ verdict: 'allow' }).handle(hookOf('BeforeTool'))).toEqual({});
+    const read = { ...hookOf('BeforeTool'), tool_name: 'read_file', tool_input: { file_path: '/tmp/gprobe/proj/a.txt' } };
+    expect(await recorder().handle(read)).toEqual({});
   });
 
   it('denies with the reason as Gemini reads it, for a deny and for an ask that could not be held', async () => {

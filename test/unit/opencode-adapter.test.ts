@@ -61,6 +61,14 @@ describe('OpenCode plugin events → uniform events (recorded 1.18.33 payloads)'
     expect(await r.s.handleHook('ToolCall', payloads.ToolCall!, r.ctx)).toEqual({ exitCode: 2, stderr: 'no bash here' });
     const a = recorder({ verdict: 'ask', reason: 'held' });
     expect((await a.s.handleHook('Prompt', payloads.Prompt!, a.ctx)).exitCode).toBe(2);
+    // An ask that comes back from decide() could not be held: refused, never run.
+    const unheld = recorder({ verdict: 'ask', reason: 'held' });
+    expect(await unheld.s.handleHook('ToolCall', payloads.ToolCall!, unheld.ctx)).toEqual({ exitCode: 2, stderr: 'held' });
+  });
+
+  it("only an explicit allow tells the plugin to answer OpenCode's own question", async () => {
+    const r = recorder({ verdict: 'allow' });
+    expect(await r.s.handleHook('ToolCall', payloads.ToolCall!, r.ctx)).toEqual({ stdout: 'allow' });
   });
 
   it('an aborted step is idle "interrupted" without usage; a request error is an error event', async () => {
