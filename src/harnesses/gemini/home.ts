@@ -1,3 +1,4 @@
+import { parseJsonc } from '../../core/jsonc.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HookWiring, LaunchContext } from '../types.js';
@@ -49,26 +50,8 @@ export function userGeminiDir(env: Record<string, string | undefined>): string {
   return path.join(cliHome || env.HOME || '/', '.gemini');
 }
 
-/** JSON with comments and trailing commas, as Gemini's settings loader accepts it. */
-export function parseJsonc(text: string): unknown {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      out += text.slice(start, i + 1);
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      i = text.indexOf('*/', i + 2);
-      if (i === -1) break;
-      i++;
-    } else out += c;
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
-}
+/** Settings files are JSONC, as Gemini's settings loader accepts them. */
+export { parseJsonc };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);

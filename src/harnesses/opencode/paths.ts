@@ -1,3 +1,4 @@
+import { parseJsonc } from '../../core/jsonc.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -39,7 +40,7 @@ export function readUserConfig(env: Record<string, string>): { file: string; con
       continue;
     }
     try {
-      return { file, config: JSON.parse(stripJsonComments(text)) as OpenCodeUserConfig };
+      return { file, config: parseJsonc(text) as OpenCodeUserConfig };
     } catch {
       return { file, error: 'present but not valid JSON' };
     }
@@ -47,27 +48,3 @@ export function readUserConfig(env: Record<string, string>): { file: string; con
   return { file: path.join(dir, 'opencode.json') };
 }
 
-/** Line and block comments outside strings, and trailing commas (JSONC). */
-export function stripJsonComments(text: string): string {
-  let out = '';
-  let inStr = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inStr) {
-      out += c;
-      if (c === '\\') out += text[++i] ?? '';
-      else if (c === '"') inStr = false;
-    } else if (c === '"') {
-      inStr = true;
-      out += c;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      i = text.indexOf('*/', i + 2);
-      if (i < 0) break;
-      i++;
-    } else out += c;
-  }
-  return out.replace(/,(\s*[}\]])/g, '$1');
-}

@@ -1,3 +1,4 @@
+import { parseJsonc } from '../../core/jsonc.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LaunchContext } from '../types.js';
@@ -50,26 +51,8 @@ export function qwenHooks(hooks: LaunchContext['hooks']): Record<string, unknown
   return out;
 }
 
-/** Comments and trailing commas as Qwen's settings files may hold them (it strips comments). */
-export function parseJsonc(text: string): unknown {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      out += text.slice(start, i + 1);
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      i = text.indexOf('*/', i + 2);
-      if (i < 0) break;
-      i++;
-    } else out += c;
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
-}
+/** Qwen's settings files are JSONC. */
+export { parseJsonc };
 
 export interface SystemSettings {
   /** The settings object omni writes (the machine's system settings plus omni's hooks). */
