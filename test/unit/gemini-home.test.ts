@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GEMINI_HOOKS, mergedSettings, parseJsonc, prepareGeminiHome, userGeminiDir } from '../../src/harnesses/gemini/home.js';
+import { parseJsonc } from '../../src/core/jsonc.js';
+import { GEMINI_HOOKS, mergedSettings, prepareGeminiHome, userGeminiDir } from '../../src/harnesses/gemini/home.js';
 import { geminiSandboxNeeds } from '../../src/harnesses/gemini/sandbox.js';
 
 const hooks = { command: (event: string, mode: string) => `omni-hook ${event} ${mode}` };

@@ -6,7 +6,8 @@ import type { NewEvent, SessionStatus } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { qwenAdapter, SETTINGS_FILE } from '../../src/harnesses/qwen/index.js';
 import { detectQwenScreen, qwenIdleScreen, qwenInputReady, qwenInputText } from '../../src/harnesses/qwen/screens.js';
-import { GATE_TIMEOUT, parseJsonc, systemSettings } from '../../src/harnesses/qwen/settings.js';
+import { parseJsonc } from '../../src/core/jsonc.js';
+import { GATE_TIMEOUT, systemSettings } from '../../src/harnesses/qwen/settings.js';
 import type { DecisionRequest, LaunchContext, SignalContext, Verdict } from '../../src/harnesses/types.js';
 
 const FIX = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'qwen');

@@ -50,8 +50,6 @@ export function userGeminiDir(env: Record<string, string | undefined>): string {
   return path.join(cliHome || env.HOME || '/', '.gemini');
 }
 
-/** Settings files are JSONC, as Gemini's settings loader accepts them. */
-export { parseJsonc };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CredentialFinding, HarnessDoctor } from '../doctor-types.js';
-import { parseJsonc } from './settings.js';
+import { parseJsonc } from '../../core/jsonc.js';
 
 /** Provider keys Qwen Code reads from the environment (its OpenAI-compatible mode and the others it speaks). */
 const ENV_KEYS = ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY', 'BAILIAN_CODING_PLAN_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY'];

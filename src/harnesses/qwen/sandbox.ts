@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SandboxNeeds } from '../types.js';
 import { qwenHome } from './doctor.js';
-import { parseJsonc } from './settings.js';
+import { parseJsonc } from '../../core/jsonc.js';
 
 /** Providers Qwen Code reaches without a base URL of the user's (its OpenAI mode's default, DashScope). */
 const DEFAULT_ENDPOINTS = ['https://api.openai.com/v1', 'https://dashscope.aliyuncs.com/compatible-mode/v1', 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1'];

@@ -51,8 +51,6 @@ export function qwenHooks(hooks: LaunchContext['hooks']): Record<string, unknown
   return out;
 }
 
-/** Qwen's settings files are JSONC. */
-export { parseJsonc };
 
 export interface SystemSettings {
   /** The settings object omni writes (the machine's system settings plus omni's hooks). */
