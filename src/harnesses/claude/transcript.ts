@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { JsonlCursor } from '../../core/jsonl.js';
 import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
+import { pollForText } from '../log-wait.js';
 
 /**
  * Claude Code's transcript (`transcript_path`, JSONL) is the source of assistant text and
@@ -94,15 +95,7 @@ export class ClaudeTranscript implements Ingestor {
   }
 
   async flush(hint: FlushHint = {}): Promise<void> {
-    await this.poll();
-    const want = hint.lastText?.trim();
-    if (want) {
-      const deadline = Date.now() + (hint.timeoutMs ?? 3000);
-      while (!this.texts.has(want) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 25));
-        await this.poll();
-      }
-    }
+    await pollForText(() => this.poll(), (t) => this.texts.has(t), hint);
     this.emitPendingUsage();
     for (const sub of this.subs.values()) this.emitSubPending(sub);
   }

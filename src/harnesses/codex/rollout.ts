@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { JsonlCursor } from '../../core/jsonl.js';
 import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
+import { pollForText } from '../log-wait.js';
 
 /**
  * Codex's rollout log (`$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<session id>.jsonl`, the
@@ -90,15 +91,8 @@ export class CodexRollout implements Ingestor {
     return file ? [file] : [];
   }
 
-  async flush(hint: FlushHint = {}): Promise<void> {
-    await this.poll();
-    const want = hint.lastText?.trim();
-    if (!want) return;
-    const deadline = Date.now() + (hint.timeoutMs ?? 3000);
-    while (!this.texts.has(want) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      await this.poll();
-    }
+  flush(hint: FlushHint = {}): Promise<void> {
+    return pollForText(() => this.poll(), (t) => this.texts.has(t), hint);
   }
 
   private row(row: RolloutLine): void {

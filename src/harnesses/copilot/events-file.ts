@@ -1,5 +1,6 @@
 import { JsonlCursor } from '../../core/jsonl.js';
 import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
+import { pollForText } from '../log-wait.js';
 
 /**
  * Copilot's per-session event log (`$COPILOT_HOME/session-state/<id>/events.jsonl`, the
@@ -62,15 +63,8 @@ export class CopilotEventsFile implements Ingestor {
     return file ? [file] : [];
   }
 
-  async flush(hint: FlushHint = {}): Promise<void> {
-    await this.poll();
-    const want = hint.lastText?.trim();
-    if (!want) return;
-    const deadline = Date.now() + (hint.timeoutMs ?? 3000);
-    while (!this.texts.has(want) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      await this.poll();
-    }
+  flush(hint: FlushHint = {}): Promise<void> {
+    return pollForText(() => this.poll(), (t) => this.texts.has(t), hint);
   }
 
   /** The oldest unclaimed call of `name` with these arguments (the hooks name no call id). */

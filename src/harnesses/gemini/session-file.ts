@@ -1,5 +1,6 @@
 import { JsonlCursor } from '../../core/jsonl.js';
 import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
+import { pollForText } from '../log-wait.js';
 
 /**
  * Gemini CLI's chat file (`~/.gemini/tmp/<project>/chats/session-<time>-<id8>.jsonl`, the hooks'
@@ -70,15 +71,8 @@ export class GeminiSessionFile implements Ingestor {
     return file ? [file] : [];
   }
 
-  async flush(hint: FlushHint = {}): Promise<void> {
-    await this.poll();
-    const want = hint.lastText?.trim();
-    if (!want) return;
-    const deadline = Date.now() + (hint.timeoutMs ?? 3000);
-    while (!this.texts.has(want) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      await this.poll();
-    }
+  flush(hint: FlushHint = {}): Promise<void> {
+    return pollForText(() => this.poll(), (t) => this.texts.has(t), hint);
   }
 
   private row(row: Record<string, unknown>): void {

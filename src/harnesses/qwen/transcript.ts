@@ -1,6 +1,7 @@
 import { JsonlCursor } from '../../core/jsonl.js';
 import type { UsageData } from '../../core/events.js';
 import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
+import { pollForText } from '../log-wait.js';
 
 /**
  * Qwen Code's chat log (`transcript_path` in every hook payload:
@@ -80,15 +81,8 @@ export class QwenTranscript implements Ingestor {
     return file ? [file] : [];
   }
 
-  async flush(hint: FlushHint = {}): Promise<void> {
-    await this.poll();
-    const want = hint.lastText?.trim();
-    if (!want) return;
-    const deadline = Date.now() + (hint.timeoutMs ?? 3000);
-    while (!this.texts.has(want) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      await this.poll();
-    }
+  flush(hint: FlushHint = {}): Promise<void> {
+    return pollForText(() => this.poll(), (t) => this.texts.has(t), hint);
   }
 
   /** The id the model gave the newest call of `tool` with these arguments that no hook claimed yet. */
