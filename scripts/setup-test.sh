@@ -23,7 +23,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "setup-test: installing the pinned agent CLIs (test/harness-clis)"
-npm ci --prefix test/harness-clis --no-audit --no-fund --loglevel=error
+# From the lock, exactly; not `npm ci`, which refuses a lock that lacks other platforms' optional
+# packages (some of OpenCode's and Qwen Code's are not on every registry), while `npm install`
+# skips them as optional. --no-save: the lock is never rewritten.
+npm install --prefix test/harness-clis --no-save --no-audit --no-fund --loglevel=error
 
 echo "setup-test: building omni"
 npm run build --silent
