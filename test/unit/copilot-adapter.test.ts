@@ -95,6 +95,14 @@ describe('Copilot hook mapping (recorded 1.0.102 payloads)', () => {
     expect(r.statuses.at(-1)).toEqual(['idle', 'prompt blocked by policy']);
   });
 
+  it("an allow answers Copilot's question about that tool only, not about the next tool asked", async () => {
+    const r = recorder({ verdict: 'allow' });
+    await r.handle('preToolUse', { ...hook('preToolUse'), toolName: 'omni-omni_agents', toolArgs: {} });
+    expect(await r.handle('permissionRequest', { ...hook('permissionRequest'), toolName: 'github/list_issues', toolInput: {} })).toEqual({});
+    expect(r.statuses.at(-1)?.[0]).toBe('waiting');
+    expect(JSON.parse((await r.handle('permissionRequest', { ...hook('permissionRequest'), toolName: 'omni/omni_agents', toolInput: {} })).stdout!)).toEqual({ behavior: 'allow' });
+  });
+
   it('permissionRequest right after omni allowed the call (an MCP tool) is answered allow; one omni did not allow waits', async () => {
     const r = recorder({ verdict: 'allow' });
     await r.handle('preToolUse', { ...hook('preToolUse'), toolName: 'omni-omni_agents', toolArgs: {} });

@@ -24,6 +24,8 @@ const STATE_FILE = 'omni-state.json';
 
 /** A permissionRequest this soon after omni allowed a call is Copilot asking about that call. */
 const ALLOW_WINDOW_MS = 10_000;
+/** preToolUse and permissionRequest spell an MCP tool differently (`omni-omni_agents`, `omni/omni_agents`). */
+const sameTool = (name: string) => name.replace('/', '-');
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -135,15 +137,17 @@ class CopilotSession implements HarnessSession {
         if (v.verdict === 'none' && !isOmniMcpTool(tool)) return {};
         // "allow" skips Copilot's own permission prompt for a shell call; an MCP tool still asks,
         // and the permissionRequest hook that follows answers it (measured, 1.0.102).
-        this.allowedAt.push(Date.now());
+        this.allowed.push({ tool: sameTool(tool), at: Date.now() });
         return { stdout: JSON.stringify({ permissionDecision: 'allow' }) };
       }
       case 'permissionRequest': {
         // Copilot asks for a call omni's preToolUse just allowed: say yes for the person.
-        const recent = this.allowedAt.findIndex((t) => Date.now() - t < ALLOW_WINDOW_MS);
-        this.allowedAt.splice(0, recent < 0 ? this.allowedAt.length : recent);
-        if (recent >= 0) {
-          this.allowedAt.shift();
+        // Only for the same tool: an allow of one call must not answer the question about another.
+        const now = Date.now();
+        this.allowed = this.allowed.filter((a) => now - a.at < ALLOW_WINDOW_MS);
+        const match = this.allowed.findIndex((a) => a.tool === sameTool(str(payload.toolName) ?? ''));
+        if (match >= 0) {
+          this.allowed.splice(match, 1);
           return { stdout: JSON.stringify({ behavior: 'allow' }) };
         }
         const input = payload.toolInput as { command?: unknown } | undefined;
@@ -184,7 +188,8 @@ class CopilotSession implements HarnessSession {
   }
 
   /** When omni's preToolUse allowed a call, oldest first: each answers one permissionRequest. */
-  private readonly allowedAt: number[] = [];
+  /** Calls omni allowed lately, by tool: Copilot may still ask about them (MCP tools). */
+  private allowed: Array<{ tool: string; at: number }> = [];
 
   /** Calls whose preToolUse was seen, for the postToolUse that names no id. */
   private readonly calls: Array<{ callId: string; tool: string; key: string }> = [];
