@@ -44,7 +44,7 @@ export interface HarnessTestProfile {
   shellTool: { name: string; input(command: string): unknown };
   /**
    * The harness asks its user before it runs a shell command when omni has no opinion (Gemini
-   * CLI's default). The cells that need a command to run then start the session with an omni
+   * CLI's and Copilot CLI's defaults; OpenCode's for a command reaching outside the project). The cells that need a command to run then start the session with an omni
    * policy allowing the command: omni's allow answers for the harness, as a user's would.
    */
   asksBeforeCommands?: boolean;

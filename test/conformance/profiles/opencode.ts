@@ -52,5 +52,8 @@ export const opencodeProfile: HarnessTestProfile = {
     return { env: { ...OPENCODE_OFFLINE_ENV } };
   },
   shellTool: { name: 'bash', input: (command) => ({ command, description: 'run a command' }) },
+  // OpenCode asks before a command that reaches outside the project (its `external_directory`
+  // default, as the sandbox cell's probe of ~/.conf-secret does); omni leaves that question to it.
+  asksBeforeCommands: true,
   expected: { startsClean: true, sendReply: true, toolEvents: true, deny: true, heldAsk: true, usage: true, cost: true, interrupt: true, resume: true, sandbox: true },
 };
