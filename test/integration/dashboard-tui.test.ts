@@ -120,13 +120,16 @@ describe('the dashboard in a real terminal', () => {
     await keys('Enter');
     const started = await until(async () => (await t.omniJson<SessionRecord[]>(['ls'])).find((s) => s.harness === 'scripted' && !['gamma', 'beta'].includes(s.name)), 15_000, 'a new session');
     expect(started.cwd).toBe(t.work);
-    await untilScreen((s) => s.includes(`started ${started.name}`) && (rowOf(s, started.name) ?? '').length > 0, 'the new row, selected');
+    // At 80 columns the name column shows 9 cells: a longer name ends in "…" (scripted-1 → scripted…).
+    const shown = started.name.length > 9 ? `${started.name.slice(0, 8)}…` : started.name;
+    const rowShowing = (s: string) => s.split('\n').find((l) => /^[ ›][ •] /.test(l) && l.slice(3).startsWith(`${shown} `));
+    await untilScreen((s) => s.includes(`started ${started.name}`) && (rowShowing(s) ?? '').length > 0, 'the new row, selected');
 
     await keys('x');
     await untilScreen((s) => s.includes(`stop ${started.name}? y/n`), 'the confirmation');
     await keys('y');
     await untilStatus(t, started.id, 'exited');
-    await untilScreen((s) => !rowOf(s, started.name), 'the row gone');
+    await untilScreen((s) => !rowShowing(s), 'the row gone');
   }, 60_000);
 
   it('a opens the approvals view; q there comes back to a fresh dashboard', async () => {
