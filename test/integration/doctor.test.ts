@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestEnv, type TestEnv } from '../helpers/omni.js';
+import { makeTestEnv, ROOT, type TestEnv } from '../helpers/omni.js';
+
+/** The pinned Claude Code (test/harness-clis), which `omni doctor` must report. */
+const PINNED_CLAUDE = (JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'harness-clis', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['@anthropic-ai/claude-code'];
 
 interface Report {
   harnesses: Array<{ harness: string; installed: boolean; version?: string; versionOk: boolean; usable: boolean; credentials: Array<{ source: string; detail: string }>; todo: string[] }>;
@@ -20,7 +23,7 @@ describe('omni doctor', () => {
     expect(String(r.stdout)).not.toContain(secret);
     expect(String(r.stdout)).not.toContain(secret.slice(-20));
     const c = claude(JSON.parse(String(r.stdout)));
-    expect(c).toMatchObject({ installed: true, version: '2.1.330', versionOk: true, usable: true, todo: [] });
+    expect(c).toMatchObject({ installed: true, version: PINNED_CLAUDE, versionOk: true, usable: true, todo: [] });
     expect(c.credentials).toContainEqual({ source: 'ANTHROPIC_API_KEY', detail: 'set in the environment' });
     const human = await t.omni(['doctor'], { env: { ANTHROPIC_API_KEY: secret } });
     expect(String(human.stdout)).toMatch(/Claude Code \(claude\): ready/);
