@@ -38,7 +38,19 @@ export async function main(argv: string[]): Promise<number> {
     .description('A tmux-native meta-harness for AI coding agents: one daemon, one event stream, one policy layer.')
     .version(OMNI_VERSION, '-V, --version')
     .showSuggestionAfterError(true)
-    .exitOverride();
+    .exitOverride()
+    // Which daemon a command talks to (docs/COLLABORATION.md, docs/REMOTE.md). Program options are
+    // read before and after the subcommand; the hook hands them on as the environment variables
+    // scripts can set instead, so every command's `client()` (src/cli/context.ts) sees one place.
+    .option('--host <name>', 'talk to the omni daemon on this host (omni hosts ls), over ssh; OMNI_HOST')
+    .option('--socket <path>', "talk to the daemon on this control socket (another user's, as omni share prints); OMNI_SOCKET")
+    .option('--owner <user>', "talk to this Unix user's daemon at its default location; OMNI_OWNER")
+    .hook('preAction', () => {
+      const o = program.opts<{ host?: string; socket?: string; owner?: string }>();
+      if (o.host) process.env.OMNI_HOST = o.host;
+      if (o.socket) process.env.OMNI_SOCKET = o.socket;
+      if (o.owner) process.env.OMNI_OWNER = o.owner;
+    });
 
   for (const harness of HARNESS_COMMANDS) {
     program

@@ -149,10 +149,16 @@ export class PaneIO {
     return this.deps.tmux.withPaneLock(pane, async () => {
       // Claude puts the prompt back a moment after its hook blocked it; on a loaded machine that
       // took over 3 s once. Only a harness that says it restores the prompt is waited for.
-      const deadline = performance.now() + 10_000;
-      while (performance.now() < deadline) {
+      // Once cleared, the box is watched a little longer: a harness that redraws the prompt it
+      // restored (seen on a loaded CI machine with Claude 2.1.332) is cleared again.
+      const deadline = performance.now() + 15_000;
+      let quietUntil = Infinity;
+      while (performance.now() < Math.min(deadline, quietUntil)) {
         const typed = adapter.inputText!(await this.deps.tmux.capturePane(pane));
-        if (typed) return this.clearInput(pane, adapter);
+        if (typed) {
+          await this.clearInput(pane, adapter);
+          quietUntil = performance.now() + 750;
+        }
         await sleep(50);
       }
     }).catch(() => {});
