@@ -4,6 +4,8 @@
 #     bubblewrap (the sandbox), iproute2 (`ss`, to tell who asks the daemon to approve),
 #     zsh and fish (the completion tests drive omni's completions in each shell);
 #     faketime (the clock-jump fault test moves the daemon's wall clock);
+#     openssh-server (the remote-host tests run a real sshd on loopback), acl (setfacl: omni share
+#     opens the control socket to one more user and no one else);
 #   - the real agent CLIs at the versions pinned in test/harness-clis/package-lock.json;
 #   - omni itself, built.
 # Safe to run again: it installs only what is missing.
@@ -11,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pair in tmux:tmux git:git curl:curl bwrap:bubblewrap ss:iproute2 zsh:zsh fish:fish faketime:faketime; do
+for pair in tmux:tmux git:git curl:curl bwrap:bubblewrap ss:iproute2 zsh:zsh fish:fish faketime:faketime /usr/sbin/sshd:openssh-server setfacl:acl; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
