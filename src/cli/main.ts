@@ -346,6 +346,37 @@ export async function main(argv: string[]): Promise<number> {
     .description('is the daemon running? (exit 0 if so, 4 if not)')
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/daemon.js')).daemonStatusCommand(opts)));
+  // issue 17: remote hosts (docs/REMOTE.md)
+  daemon
+    .command('bridge')
+    .description("join stdin/stdout to the daemon's control socket (what `ssh host omni daemon bridge` runs for --host)")
+    .action(run(async () => (await import('./commands/bridge.js')).daemonBridge()));
+  const hosts = program.command('hosts').description('remote machines with omni installed, reached over your ssh (docs/REMOTE.md)');
+  hosts
+    .command('add')
+    .description('add a host: ssh://[user@]host[:port] (a ~/.ssh/config alias works) or unix:///path/omni.sock')
+    .argument('<name>')
+    .argument('<url>')
+    .option('--omni <cmd>', 'the omni command on that host (default: omni)')
+    .option('--home <dir>', 'OMNI_HOME on that host (default: its own default)')
+    .option('--json', 'JSON output')
+    .action(run(async (name: string, url: string, opts) => (await import('./commands/hosts.js')).hostsAdd(name, url, opts)));
+  hosts
+    .command('ls')
+    .description('the hosts added')
+    .option('--json', 'JSON output')
+    .action(run(async (opts) => (await import('./commands/hosts.js')).hostsLs(opts)));
+  hosts
+    .command('rm')
+    .description('forget a host (its sessions keep running there)')
+    .argument('<name>')
+    .action(run(async (name: string) => (await import('./commands/hosts.js')).hostsRm(name)));
+  hosts
+    .command('test')
+    .description("one request to the host's daemon over the transport: version, latency")
+    .argument('<name>')
+    .option('--json', 'JSON output')
+    .action(run(async (name: string, opts) => (await import('./commands/hosts.js')).hostsTest(name, opts)));
 
   // The hook client's fallback when curl is missing (see bin/omni-hook). Not for people.
   program

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ExitCode, OmniError, exitCodeFor, type ExitCodeValue } from '../core/errors.js';
 import type { OmniEvent } from '../core/events.js';
 import type { OmniPaths } from '../core/paths.js';
@@ -20,6 +21,13 @@ export interface ClientOptions {
    * daemon once and is sent again; there is no probe before the real request.
    */
   start?: () => Promise<unknown>;
+  /**
+   * Opens one connection to the daemon (a remote host's ssh bridge, src/client/ssh.ts); without
+   * it, the Unix socket `paths.socket`. Each request or stream opens its own.
+   */
+  connect?: () => Duplex;
+  /** What the daemon is called in errors (a host's name); the socket path by default. */
+  label?: string;
 }
 
 /** A thin client of the control API over the Unix socket; used by the CLI and the TUI. */
@@ -31,6 +39,11 @@ export class OmniClient {
     private readonly opts: ClientOptions = {},
   ) {}
 
+  /** The daemon as errors name it: the host, or the socket path. */
+  get where(): string {
+    return this.opts.label ?? this.paths.socket;
+  }
+
   async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.once(() => this.requestOnce(path, opts));
     const text = res.body;
@@ -38,7 +51,7 @@ export class OmniClient {
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
-      throw notOmni(this.paths.socket, text);
+      throw notOmni(this.where, text);
     }
     if (res.status >= 400) {
       const e = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
@@ -65,7 +78,7 @@ export class OmniClient {
       try {
         e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
       } catch {
-        throw notOmni(this.paths.socket, text);
+        throw notOmni(this.where, text);
       }
       const code = e?.code ?? 'error';
       throw new OmniError(e?.message ?? `daemon answered ${res.statusCode}`, code, exitCodeFor(code) as ExitCodeValue);
@@ -140,7 +153,7 @@ export class OmniClient {
   private async requestOnce(path: string, opts: RequestOptions): Promise<{ status: number; body: string }> {
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     try {
-      return await unixRequest(this.paths.socket, {
+      return await unixRequest(this.opts.connect ?? this.paths.socket, {
         method: opts.method ?? (body ? 'POST' : 'GET'),
         path,
         body,
@@ -154,10 +167,10 @@ export class OmniClient {
 
   private socketError(err: NodeJS.ErrnoException): Error {
     if (err instanceof OmniError || err.name === 'AbortError') return err;
-    if (err instanceof NotHttp) return notOmni(this.paths.socket, err.text);
+    if (err instanceof NotHttp) return notOmni(this.where, err.text);
     if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return new NotListening(this.paths.socket);
-    if (err.code?.startsWith('HPE_')) return notOmni(this.paths.socket, '');
-    return new OmniError(`cannot talk to the omni daemon on ${this.paths.socket}: ${err.message}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
+    if (err.code?.startsWith('HPE_')) return notOmni(this.where, '');
+    return new OmniError(`cannot talk to the omni daemon on ${this.where}: ${err.message}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
   }
 
   /** Streams: node:http, loaded only by the commands that stream. */
@@ -167,7 +180,7 @@ export class OmniClient {
       const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
       const req = http.request(
         {
-          socketPath: this.paths.socket,
+          ...(this.opts.connect ? { createConnection: this.opts.connect as unknown as http.RequestOptions['createConnection'], agent: false } : { socketPath: this.paths.socket }),
           path,
           method: opts.method ?? (payload ? 'POST' : 'GET'),
           headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},

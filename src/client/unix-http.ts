@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /**
  * One HTTP/1.1 request over a Unix socket, its answer read whole: what `OmniClient.request`
@@ -6,14 +7,15 @@ import net from 'node:net';
  * `omni ls` about a fifth of its start-up. Streams (`OmniClient.stream`) keep node:http.
  *
  * Rejects with the socket's own error (ENOENT, ECONNREFUSED, …), with `NotHttp` when what
- * answers does not speak HTTP, or with what `onTimeout` makes.
+ * answers does not speak HTTP, or with what `onTimeout` makes. `to` is a socket path, or a
+ * connector that gives an already-open stream (a remote host's ssh, src/client/ssh.ts).
  */
 export function unixRequest(
-  socketPath: string,
+  to: string | (() => Duplex),
   req: { method: string; path: string; body?: string; timeoutMs?: number; onTimeout?: () => Error },
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(socketPath);
+    const sock: Duplex = typeof to === 'string' ? net.connect(to) : to();
     const chunks: Buffer[] = [];
     let total = 0;
     /** The answer's whole length once its head says (content-length); until then, its end is the connection's. */
@@ -32,12 +34,14 @@ export function unixRequest(
       else if (parsed) settle(() => resolve(parsed));
       else if (complete) settle(() => reject(new NotHttp(Buffer.concat(chunks).toString('utf8', 0, 200))));
     };
-    sock.on('connect', () => {
+    const send = (): void => {
       const head = [`${req.method} ${req.path} HTTP/1.1`, 'host: omni', 'connection: close'];
       if (req.body !== undefined) head.push('content-type: application/json', `content-length: ${Buffer.byteLength(req.body)}`);
       // write, not end: the daemon closes the connection once it has answered (connection: close).
       sock.write(head.join('\r\n') + '\r\n\r\n' + (req.body ?? ''));
-    });
+    };
+    if (typeof to === 'string') sock.on('connect', send);
+    else send();
     sock.on('data', (d: Buffer) => {
       chunks.push(d);
       total += d.length;
@@ -53,7 +57,14 @@ export function unixRequest(
     sock.on('end', () => answer(true));
     sock.on('close', () => answer(true));
     sock.on('error', (err) => settle(() => reject(err)));
-    if (req.timeoutMs) sock.setTimeout(req.timeoutMs, () => settle(() => reject(req.onTimeout?.() ?? new Error(`no answer within ${req.timeoutMs} ms`))));
+    if (req.timeoutMs) {
+      const onTimeout = (): void => settle(() => reject(req.onTimeout?.() ?? new Error(`no answer within ${req.timeoutMs} ms`)));
+      if (sock instanceof net.Socket) sock.setTimeout(req.timeoutMs, onTimeout);
+      else {
+        const timer = setTimeout(onTimeout, req.timeoutMs);
+        sock.on('close', () => clearTimeout(timer));
+      }
+    }
   });
 }
 

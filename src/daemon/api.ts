@@ -1,5 +1,6 @@
 import http from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
 import type { ApprovalQueue } from '../approvals/queue.js';
 import type { ApprovalScope, ApprovalVia } from '../approvals/types.js';
 import type { CostReport } from '../cost/aggregate.js';
@@ -95,10 +96,10 @@ export function createControlServer(deps: {
         const body = await readJson<Partial<CreateSessionRequest>>(req);
         if (!body.harness || typeof body.harness !== 'string') throw new OmniError('"harness" is required', 'bad_request');
         if (!body.cwd || typeof body.cwd !== 'string') throw new OmniError('"cwd" is required', 'bad_request');
-        const env = body.env && typeof body.env === 'object' ? body.env : {};
+        const env = body.env && typeof body.env === 'object' ? body.env : ownEnv(body.env);
         const rec = await sessions.create({
           harness: body.harness,
-          cwd: body.cwd,
+          cwd: homeCwd(body.cwd),
           env,
           name: body.name,
           model: body.model,
@@ -186,7 +187,7 @@ export function createControlServer(deps: {
       /^\/v1\/sessions\/([^/]+)\/resume$/,
       async (req, res, [ref]) => {
         const body = await readJson<{ env?: Record<string, string>; args?: unknown[] }>(req);
-        const rec = await sessions.resume(sessions.resolve(ref!), body.env && typeof body.env === 'object' ? body.env : {}, Array.isArray(body.args) ? body.args.map(String) : []);
+        const rec = await sessions.resume(sessions.resolve(ref!), body.env && typeof body.env === 'object' ? body.env : ownEnv(body.env), Array.isArray(body.args) ? body.args.map(String) : []);
         sendJson(res, 200, { session: rec });
       },
     ],
@@ -396,4 +397,21 @@ function stringList(v: unknown, field: string): string[] {
   if (v === undefined || v === null) return [];
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   throw new OmniError(`"${field}" must be a list of strings`, 'bad_request');
+}
+
+/**
+ * issue 17 (docs/REMOTE.md): a start from another machine sends no environment and may give
+ * `~`/`~/dir` as its cwd; the session then gets this daemon's environment (that of the login
+ * that started it, e.g. the ssh bridge's) and this user's home.
+ */
+function ownEnv(given: unknown): Record<string, string> {
+  if (given !== undefined) return {};
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+function homeCwd(cwd: string): string {
+  if (cwd === '~') return os.homedir();
+  return cwd.startsWith('~/') ? path.join(os.homedir(), cwd.slice(2)) : cwd;
 }

@@ -6,6 +6,9 @@ import { Tmux } from '../../tmux/tmux.js';
 import { client, paths } from '../context.js';
 
 export async function attachCommand(ref: string): Promise<number> {
+  // issue 17: a remote host's session is attached to by the remote omni, over `ssh -t`.
+  const remote = await (await import('./remote-attach.js')).sshHost();
+  if (remote) return (await import('./remote-attach.js')).remoteTty(remote, ['attach', ref]);
   const { session } = await (await client()).session(ref);
   return attachSession(session);
 }

@@ -34,14 +34,16 @@ export function callerEnv(): Record<string, string> {
 
 export async function startCommand(harness: string, args: string[], opts: StartOptions): Promise<number> {
   const api = await client();
-  const env = callerEnv();
+  // issue 17: on a remote host this machine's cwd and environment mean nothing (docs/REMOTE.md).
+  const remote = await (await import('./remote-attach.js')).sshHost();
+  const env = remote ? undefined : callerEnv();
   // First-run help: say so now, not at a login screen in a detached pane, when nothing is set up.
-  const health = (await checkHarnesses(env, harness).catch(() => [])).find((h) => h.harness === harness);
+  const health = env && (await checkHarnesses(env, harness).catch(() => [])).find((h) => h.harness === harness);
   const { session } = await api.request<{ session: SessionRecord }>('/v1/sessions', {
     body: {
       harness,
       name: opts.name,
-      cwd: path.resolve(opts.cwd ?? process.cwd()),
+      cwd: remote ? remoteCwd(opts.cwd) : path.resolve(opts.cwd ?? process.cwd()),
       model: opts.model,
       args,
       env,
@@ -55,13 +57,30 @@ export async function startCommand(harness: string, args: string[], opts: StartO
     const hint = health.todo.find((t) => t.startsWith('credentials:'))?.slice('credentials: '.length) ?? '';
     process.stderr.write(`omni: no credentials found for ${health.displayName}: ${hint} (omni doctor shows more); it may stop at a login screen\n`);
   }
+  if (remote && !(opts.detach || opts.json || !process.stdin.isTTY || !process.stdout.isTTY)) {
+    return (await import('./remote-attach.js')).remoteTty(remote, ['attach', session.id]);
+  }
   return afterStart(session, opts, 'started');
+}
+
+/**
+ * A remote session's directory: `--cwd` as given when absolute, else under the remote user's
+ * home (`~`, which the remote daemon expands); never this machine's cwd.
+ */
+export function remoteCwd(cwd: string | undefined): string {
+  if (!cwd || cwd === '.' || cwd === '~') return '~';
+  if (cwd.startsWith('/') || cwd.startsWith('~/')) return cwd;
+  return `~/${cwd}`;
 }
 
 /** `omni resume`: the harness's own resume, with this shell's environment, then attach. */
 export async function resumeCommand(ref: string, args: string[], opts: { detach?: boolean; json?: boolean }): Promise<number> {
   const api = await client();
-  const { session } = await api.request<{ session: SessionRecord }>(`/v1/sessions/${encodeURIComponent(ref)}/resume`, { body: { env: callerEnv(), args } });
+  const remote = await (await import('./remote-attach.js')).sshHost();
+  const { session } = await api.request<{ session: SessionRecord }>(`/v1/sessions/${encodeURIComponent(ref)}/resume`, { body: { env: remote ? undefined : callerEnv(), args } });
+  if (remote && !(opts.detach || opts.json || !process.stdin.isTTY || !process.stdout.isTTY)) {
+    return (await import('./remote-attach.js')).remoteTty(remote, ['attach', session.id]);
+  }
   return afterStart(session, opts, 'resumed');
 }
 
