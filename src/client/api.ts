@@ -180,7 +180,7 @@ export class OmniClient {
       const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
       const req = http.request(
         {
-          ...(this.opts.connect ? { createConnection: this.opts.connect as unknown as http.RequestOptions['createConnection'], agent: false } : { socketPath: this.paths.socket }),
+          ...(this.opts.connect ? { createConnection: this.opts.connect as unknown as http.RequestOptions['createConnection'] } : { socketPath: this.paths.socket }),
           path,
           method: opts.method ?? (payload ? 'POST' : 'GET'),
           headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
