@@ -49,6 +49,8 @@ const QUICK: Quick[] = [
 
 /** The command to run for `argv` (after node and the script), if it needs no parser; else undefined. */
 export function quickCommand(argv: string[]): (() => Promise<number>) | undefined {
+  // issue 17: every remote request starts one bridge; commander would be most of its start-up.
+  if (argv.length === 2 && argv[0] === 'daemon' && argv[1] === 'bridge') return async () => (await import('./commands/bridge.js')).daemonBridge();
   const parsed = quickParse(argv);
   if (!parsed) return undefined;
   const cmd = QUICK.find((q) => q.names.includes(argv[0]!))!;
