@@ -39,7 +39,7 @@ _omni_policies() {
 # _omni_valued CMD FLAG: does FLAG of CMD take a value (so the next word is that value, not an argument)?
 _omni_valued() {
   case "$2" in
-    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry|--into|--check|--agent-socket|--workers|--reviewers|--parallel|--rounds|--lead|--task|--heads|--synth) return 0 ;;
+    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry|--into|--check|--agent-socket|--workers|--reviewers|--parallel|--rounds|--lead|--task|--heads|--synth|--omni|--home) return 0 ;;
     -n) case "$1" in claude|codex|pi|opencode|gemini|copilot|qwen|run) return 0 ;; esac ;; # elsewhere -n is --dry-run
     -f) [ "$1" = send ] && return 0 ;;                         # elsewhere -f is --follow or --force
   esac
@@ -50,7 +50,7 @@ _omni() {
   local cur prev words cword
   COMPREPLY=()
   _init_completion 2>/dev/null || { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; cword=$COMP_CWORD; words=("${COMP_WORDS[@]}"); }
-  local commands="claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon mcp help"
+  local commands="claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon hosts mcp help"
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return
   fi
@@ -141,8 +141,11 @@ _omni() {
       elif [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "update" -- "$cur")); return; fi ;;
     mcp) flags="--agent-socket" ;;
     daemon)
-      if [ "$cword" -eq 2 ]; then COMPREPLY=($(compgen -W "start stop status run" -- "$cur")); return; fi
+      if [ "$cword" -eq 2 ]; then COMPREPLY=($(compgen -W "start stop status run bridge" -- "$cur")); return; fi
       case "$sub" in start) flags="--quiet --json" ;; stop|status) flags="--json" ;; esac ;;
+    hosts)
+      if [ "$cword" -eq 2 ]; then COMPREPLY=($(compgen -W "add ls rm test" -- "$cur")); return; fi
+      case "$sub" in add) flags="--omni --home --json" ;; ls|test) flags="--json" ;; esac ;;
     policy)
       if [ "$cword" -eq 2 ]; then COMPREPLY=($(compgen -W "add ls names test" -- "$cur")); return; fi
       flags="--json"

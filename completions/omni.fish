@@ -35,7 +35,7 @@ end
 # Does flag $argv[2] of command $argv[1] take a value (so the next word is that value, not an argument)?
 function __omni_valued
     switch $argv[2]
-        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry --into --check --agent-socket --workers --reviewers --parallel --rounds --lead --task --heads --synth
+        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry --into --check --agent-socket --workers --reviewers --parallel --rounds --lead --task --heads --synth --omni --home
             return 0
         case -n # elsewhere -n is --dry-run
             contains -- $argv[1] claude codex pi opencode gemini copilot qwen run
@@ -106,7 +106,7 @@ function __omni_tag_changes
     end
 end
 
-set -l cmds claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon mcp help
+set -l cmds claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon hosts mcp help
 complete -c omni -f
 complete -c omni -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 
@@ -121,7 +121,11 @@ complete -c omni -n "__omni_is approve deny; and __omni_nargs 0" -a "(__omni_jso
 # approve's --session takes a value only when one follows, so fish sees it as a flag without one.
 complete -c omni -n "__omni_is approve; and __omni_prev --session -s" -a "(__omni_json id,sessionName pending approvals)"
 complete -c omni -n "__omni_is run; and __omni_nargs 0" -a "(__omni_yaml_files)"
-complete -c omni -n "__omni_is daemon; and __omni_nargs 0" -a "start stop status run"
+complete -c omni -n "__omni_is daemon; and __omni_nargs 0" -a "start stop status run bridge"
+complete -c omni -n "__omni_is hosts; and __omni_nargs 0" -a "add ls rm test"
+complete -c omni -n "__omni_is hosts; and __omni_sub add" -l omni -x
+complete -c omni -n "__omni_is hosts; and __omni_sub add" -l home -x
+complete -c omni -n "__omni_is hosts; and __omni_sub add ls test" -l json
 complete -c omni -n "__omni_is prices; and __omni_nargs 0" -a update
 complete -c omni -n "__omni_is policy; and __omni_nargs 0" -a "add ls names test"
 complete -c omni -n "__omni_is policy; and __omni_sub add ls; and __omni_nargs 1" -a "(__omni_json name live ls)"
