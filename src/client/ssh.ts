@@ -172,6 +172,9 @@ export function sshFailure(host: SshHost, code: number | null, signal: NodeJS.Si
   if (code === 127 || /command not found|: not found|No such file or directory/.test(said) && code !== 255) {
     return new OmniError(`${omni} not found on ${host.name}: install it there (or give its path: omni hosts add ${host.name} ${host.url} --omni PATH)${said ? ` (${said})` : ''}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
   }
+  if (/unknown command 'bridge'/.test(said)) {
+    return new OmniError(`the ${omni} on ${host.name} has no \`daemon bridge\` (an older omni): update it there`, 'daemon_unreachable', ExitCode.daemonUnreachable);
+  }
   const how = signal ? `was killed (${signal})` : code === 255 ? 'failed' : `ended with code ${code}`;
   return new OmniError(`cannot reach host ${host.name} (${host.url}): ssh ${how}${said ? `: ${said}` : ''}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
 }

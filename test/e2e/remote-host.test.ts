@@ -8,6 +8,7 @@ import type { SessionRecord } from '../../src/core/session.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import { parseEvents } from '../helpers/events.js';
 import { HARNESS_BIN, OMNI_JS, ROOT, makeTestEnv, pinnedCli, until, type TestEnv } from '../helpers/omni.js';
+import { shellQuote } from '../../src/client/ssh.js';
 import { canRunSshd, checkTraversable, remoteOmniWrapper, startSshd, type Sshd } from '../helpers/sshd.js';
 import { ensureUnixUser, runAs, userTempDir } from '../helpers/unix-user.js';
 
@@ -146,6 +147,19 @@ describe.skipIf(!canRunSshd() || !pinnedCli('claude'))('remote hosts over ssh', 
     expect(ended.exitCode).not.toBe(0);
     const after = await farJson<SessionRecord[]>(['ls']);
     expect(after.find((x) => x.name === 'far')?.status).not.toMatch(/exited|failed/);
+
+    // Attach from a terminal (a tmux server standing in for one): ssh -t runs the remote omni
+    // attach, whose tmux client draws the remote pane here.
+    const term = path.join(t.dir, 'term.sock');
+    const envWords = Object.entries({ ...t.env, TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    await execa('tmux', ['-S', term, '-f', '/dev/null', 'new-session', '-d', '-s', 'term', '-x', '120', '-y', '30', `env -i ${envWords} ${process.execPath} ${OMNI_JS} attach far --host far-box; sleep 30`], {
+      env: { ...process.env, TMUX: '' },
+    });
+    const remoteTmux = path.join(remoteHome, 'run', 'tmux.sock');
+    await until(() => runAs(sshd.user, ['tmux', '-S', remoteTmux, 'list-clients']).stdout.trim() !== '', 30_000, 'a tmux client on the remote server');
+    await until(async () => (await execa('tmux', ['-S', term, 'capture-pane', '-p', '-t', 'term'])).stdout.includes('Made it.'), 30_000, "the remote pane drawn in this terminal");
+    await execa('tmux', ['-S', term, 'kill-server'], { reject: false });
+    await until(() => runAs(sshd.user, ['tmux', '-S', remoteTmux, 'list-clients']).stdout.trim() === '', 30_000, 'the remote client gone with the terminal');
 
     expect((await far(['stop', 'far'])).exitCode).toBe(0);
     const all = await farJson<SessionRecord[]>(['ls', '--all']);

@@ -47,6 +47,7 @@ describe('the ssh command line', () => {
     const missing = sshFailure(host, 127, null, 'sh: 1: omni: not found\n');
     expect(missing.message).toMatch(/^omni not found on devbox: install it there/);
     expect(missing.code).toBe('daemon_unreachable');
+    expect(sshFailure(host, 1, null, "error: unknown command 'bridge'\n").message).toBe('the omni on devbox has no `daemon bridge` (an older omni): update it there');
   });
 });
 
