@@ -63,11 +63,24 @@ async function main() {
     execFileSync(process.execPath, [OMNI_JS, 'ls', '--host', opts.host, '--json'], { env: { ...process.env, ...env }, stdio: 'ignore' });
     return ms(t0, now());
   };
-  const lsShared = stats(Array.from({ length: opts.reps }, () => cmd({})));
+  // Interleaved, so a change of machine load falls on both alike.
+  const a = [];
+  const b = [];
+  for (let i = 0; i < opts.reps; i++) {
+    a.push(cmd({}));
+    b.push(cmd({ OMNI_SSH_CONTROL: 'no' }));
+  }
+  const lsShared = stats(a);
+  const lsFresh = stats(b);
+  const nodeStart = stats(Array.from({ length: Math.min(opts.reps, 10) }, () => {
+    const t0 = now();
+    execFileSync(process.execPath, ['-e', '0']);
+    return ms(t0, now());
+  }));
   say(`omni ls --host, shared       p50 ${lsShared.p50} ms`);
-  const lsFresh = stats(Array.from({ length: opts.reps }, () => cmd({ OMNI_SSH_CONTROL: 'no' })));
   say(`omni ls --host, each its own p50 ${lsFresh.p50} ms`);
-  const out = { bench: 'remote-request', host: opts.host, reps: opts.reps, local, shared, fresh, lsShared, lsFresh, xFreshOverShared: Math.round((fresh.p50 / shared.p50) * 10) / 10 };
+  say(`node -e 0                    p50 ${nodeStart.p50} ms`);
+  const out = { bench: 'remote-request', host: opts.host, reps: opts.reps, local, shared, fresh, lsShared, lsFresh, nodeStart, xFreshOverShared: Math.round((fresh.p50 / shared.p50) * 10) / 10 };
   process.stdout.write(JSON.stringify(out) + '\n');
   return 0;
 }
