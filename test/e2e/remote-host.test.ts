@@ -46,7 +46,8 @@ describe.skipIf(!canRunSshd() || !pinnedCli('claude'))('remote hosts over ssh', 
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
     });
-    t = makeTestEnv();
+    // A variable only this machine's shell has: a remote start must not carry it there.
+    t = makeTestEnv({ OMNI_LOCAL_ONLY: 'local-secret' });
     fs.mkdirSync(path.join(t.home, '.ssh'), { mode: 0o700 });
     const sshConfig = path.join(t.home, '.ssh', 'config');
     fs.writeFileSync(sshConfig, sshd.clientConfig('far'), { mode: 0o600 });
@@ -113,7 +114,7 @@ describe.skipIf(!canRunSshd() || !pinnedCli('claude'))('remote hosts over ssh', 
   it('a session on the remote host: started, listed, sent to, approved, followed through a dropped connection, stopped', async () => {
     fake.script({
       match: 'REMOTE-TOUCH',
-      turns: [{ toolUses: [{ id: 'toolu_remote_1', name: 'Bash', input: { command: `touch ${remoteWork}/made-there.txt`, description: 'make a file' } }] }, { text: 'Made it.' }],
+      turns: [{ toolUses: [{ id: 'toolu_remote_1', name: 'Bash', input: { command: `env > ${remoteWork}/made-there.txt`, description: 'write the environment' } }] }, { text: 'Made it.' }],
     });
     const s = await farJson<SessionRecord>(['claude', '--name', 'far', '--cwd', remoteWork, '--policy', 'ask_on_shell', '--detach', ...CLAUDE_ARGS]);
     expect(s.cwd).toBe(remoteWork);
@@ -128,8 +129,12 @@ describe.skipIf(!canRunSshd() || !pinnedCli('claude'))('remote hosts over ssh', 
     expect(fs.existsSync(path.join(remoteWork, 'made-there.txt'))).toBe(false);
     expect((await far(['approve', ask.id])).exitCode).toBe(0);
     await until(() => fs.existsSync(path.join(remoteWork, 'made-there.txt')), 60_000, 'the approved command to run there');
-    // It ran as the remote user.
+    // It ran as the remote user, with the remote login's environment, not this machine's.
     expect(fs.statSync(path.join(remoteWork, 'made-there.txt')).uid).toBe(sshd.user.uid);
+    const remoteEnv = fs.readFileSync(path.join(remoteWork, 'made-there.txt'), 'utf8');
+    expect(remoteEnv).toContain(`ANTHROPIC_BASE_URL=${fake.url}`);
+    expect(remoteEnv).toContain(`HOME=${sshd.user.home}`);
+    expect(remoteEnv).not.toContain('OMNI_LOCAL_ONLY');
     expect((await far(['wait', 'far', '--timeout', '60'])).exitCode).toBe(0);
     const ev = parseEvents((await far(['events', 'far', '--json'])).stdout);
     expect(ev.map((e) => e.type)).toContain('tool.result');
