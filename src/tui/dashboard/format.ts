@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Approval } from '../../approvals/types.js';
 import type { SessionStatus } from '../../core/events.js';
-import { describeRequest, formatAge, oneLine } from '../approvals/format.js';
+import { askWhere, describeRequest, formatAge, oneLine } from '../approvals/format.js';
 import { shortStatus } from '../../core/status-text.js';
 import { formatSpend, formatTotalSpend, spendText, usdShort } from '../../cost/format.js';
 import { budgetLevel, budgetLimit, spendUsd, type Budget, type Spend } from './budget.js';
@@ -94,7 +94,7 @@ export function statusColor(status: SessionStatus): string | undefined {
 export function describeAsk(a: Approval, now: number): { session: string; policy: string; request: string; age: string } {
   const d = describeRequest(a, 80);
   const request = d.label === 'command' ? `$ ${d.text}` : d.label === 'request' ? d.text : d.label === 'prompt' ? `prompt “${d.text}”` : `${d.label}: ${d.text}`;
-  return { session: a.sessionName, policy: a.policies.join(', ') || '(no policy)', request: oneLine(request, 100), age: formatAge(a.createdAt, now) };
+  return { session: askWhere(a), policy: a.policies.join(', ') || '(no policy)', request: oneLine(request, 100), age: formatAge(a.createdAt, now) };
 }
 
 /** `omni` / `omni dashboard` without a terminal: sessions with status and spend, then pending asks. */

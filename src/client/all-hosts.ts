@@ -1,0 +1,88 @@
+import { ExitCode, OmniError } from '../core/errors.js';
+import type { OmniPaths } from '../core/paths.js';
+import type { OmniClient } from './api.js';
+import { clientFor, loadHosts } from './hosts.js';
+
+/**
+ * Views across hosts (docs/REMOTE-views.md): `omni ls --all-hosts`, the dashboard, the approvals
+ * view and status-line ask the local daemon and every host of hosts.json at once. One host that
+ * is down, slow or misconfigured never hides the others: its failure is returned beside their
+ * answers, and each host gets its own time limit.
+ */
+
+/** What the local daemon is called in the HOST column and the `host` field (`--host local` aims at it too). */
+export const LOCAL_HOST = 'local';
+
+/** A host to ask: its client, or why there is none (a hosts.json entry this omni cannot reach yet). */
+export interface ViewHost {
+  host: string;
+  client?: OmniClient;
+  error?: string;
+}
+
+/** The local daemon first, then every configured host in hosts.json order. */
+export async function viewHosts(paths: OmniPaths, local: OmniClient): Promise<ViewHost[]> {
+  const out: ViewHost[] = [{ host: LOCAL_HOST, client: local }];
+  for (const h of await loadHosts(paths)) {
+    try {
+      out.push({ host: h.name, client: clientFor(h, paths) });
+    } catch (err) {
+      out.push({ host: h.name, error: errorText(err) });
+    }
+  }
+  return out;
+}
+
+export interface HostResult<T> {
+  host: string;
+  value: T;
+}
+
+export interface HostFailure {
+  host: string;
+  error: string;
+}
+
+/** Every host's answer to `ask` (in host order), and the hosts that gave none within `timeoutMs`. */
+export async function askHosts<T>(hosts: readonly ViewHost[], ask: (c: OmniClient, host: string) => Promise<T>, timeoutMs: number): Promise<{ results: HostResult<T>[]; failures: HostFailure[] }> {
+  const settled = await Promise.all(
+    hosts.map(async (h): Promise<HostResult<T> | HostFailure> => {
+      if (!h.client) return { host: h.host, error: h.error ?? 'no client' };
+      try {
+        return { host: h.host, value: await withTimeout(ask(h.client, h.host), timeoutMs) };
+      } catch (err) {
+        return { host: h.host, error: errorText(err) };
+      }
+    }),
+  );
+  return {
+    results: settled.filter((r): r is HostResult<T> => 'value' in r),
+    failures: settled.filter((r): r is HostFailure => 'error' in r),
+  };
+}
+
+/** `p`, or a daemon_unreachable error after `ms` (the request itself is left to the transport's own end). */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  if (!(ms > 0) || !Number.isFinite(ms)) return p;
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new OmniError(`no answer within ${ms} ms`, 'daemon_unreachable', ExitCode.daemonUnreachable)), ms);
+    t.unref?.();
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e: unknown) => (clearTimeout(t), reject(e)),
+    );
+  });
+}
+
+/** The one line a view prints on stderr for a host that did not answer. */
+export function failureLine(f: HostFailure): string {
+  return `${f.host}: unreachable: ${f.error.replace(/\s+/g, ' ').trim()}`;
+}
+
+/** A positive number of milliseconds from an option or the environment, else `fallback`. */
+export function msOption(value: string | number | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
