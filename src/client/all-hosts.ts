@@ -86,3 +86,63 @@ export function msOption(value: string | number | undefined, fallback: number): 
 }
 
 export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * One stream over every host's (`open`), until `signal` aborts: a host whose stream ends or
+ * fails is reported to `onHost` and reopened after `retryMs` on its own, the others go on
+ * (`onHost(host, undefined)` on its first item again). Items keep the order each host sent them in.
+ */
+export async function* mergeHostStreams<T>(
+  hosts: readonly ViewHost[],
+  open: (c: OmniClient, host: string, signal: AbortSignal) => AsyncIterable<T>,
+  signal: AbortSignal,
+  opts: { retryMs?: number; onHost?: (host: string, error: string | undefined) => void } = {},
+): AsyncGenerator<T> {
+  const queue: T[] = [];
+  let wake: (() => void) | undefined;
+  const follow = async (h: ViewHost) => {
+    if (!h.client) return opts.onHost?.(h.host, h.error ?? 'no client');
+    while (!signal.aborted) {
+      let error = 'the stream ended';
+      let first = true;
+      try {
+        for await (const item of open(h.client, h.host, signal)) {
+          if (first) opts.onHost?.(h.host, undefined);
+          first = false;
+          queue.push(item);
+          wake?.();
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        error = errorText(err);
+      }
+      opts.onHost?.(h.host, error);
+      await sleepUnless(opts.retryMs ?? 2000, signal);
+    }
+  };
+  signal.addEventListener('abort', () => wake?.(), { once: true });
+  void Promise.all(hosts.map(follow));
+  while (!signal.aborted) {
+    const item = queue.shift();
+    if (item !== undefined) {
+      yield item;
+      continue;
+    }
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+}
+
+/** Wait `ms`, or less if `signal` aborts (its listener removed either way: retries run for hours). */
+export function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,6 +1,6 @@
 import type { Approval, ApprovalScope, ApprovalStreamItem, ApprovalVia } from '../approvals/types.js';
 import type { OmniClient } from './api.js';
-import { LOCAL_HOST, errorText, type ViewHost } from './all-hosts.js';
+import { LOCAL_HOST, errorText, sleepUnless, type ViewHost } from './all-hosts.js';
 
 /**
  * The approvals streams of several hosts as one (the approvals view and the dashboard across
@@ -79,7 +79,7 @@ export class HostApprovals {
         pending.delete(h.host);
         this.opts.onHost?.(h.host, error);
         snapshot();
-        await sleep(this.opts.retryMs ?? 2000, signal);
+        await sleepUnless(this.opts.retryMs ?? 2000, signal);
       }
     };
     signal.addEventListener('abort', () => wake?.(), { once: true });
@@ -94,12 +94,4 @@ export class HostApprovals {
       wake = undefined;
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }
