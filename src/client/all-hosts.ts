@@ -44,12 +44,13 @@ export interface HostFailure {
 }
 
 /** Every host's answer to `ask` (in host order), and the hosts that gave none within `timeoutMs`. */
-export async function askHosts<T>(hosts: readonly ViewHost[], ask: (c: OmniClient, host: string) => Promise<T>, timeoutMs: number): Promise<{ results: HostResult<T>[]; failures: HostFailure[] }> {
+export async function askHosts<T>(hosts: readonly ViewHost[], ask: (c: OmniClient, host: string, timeoutMs: number) => Promise<T>, timeoutMs: number): Promise<{ results: HostResult<T>[]; failures: HostFailure[] }> {
   const settled = await Promise.all(
     hosts.map(async (h): Promise<HostResult<T> | HostFailure> => {
       if (!h.client) return { host: h.host, error: h.error ?? 'no client' };
       try {
-        return { host: h.host, value: await withTimeout(ask(h.client, h.host), timeoutMs) };
+        // The request is given the limit too, so that it is ended (a pending one keeps the CLI alive).
+        return { host: h.host, value: await withTimeout(ask(h.client, h.host, timeoutMs), timeoutMs + 250, timeoutMs) };
       } catch (err) {
         return { host: h.host, error: errorText(err) };
       }
@@ -61,11 +62,14 @@ export async function askHosts<T>(hosts: readonly ViewHost[], ask: (c: OmniClien
   };
 }
 
-/** `p`, or a daemon_unreachable error after `ms` (the request itself is left to the transport's own end). */
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/**
+ * `p`, or a daemon_unreachable error after `ms` ("no answer within `limit` ms": the limit the
+ * request itself was given, this being a backstop for a transport that does not keep it).
+ */
+export function withTimeout<T>(p: Promise<T>, ms: number, limit = ms): Promise<T> {
   if (!(ms > 0) || !Number.isFinite(ms)) return p;
   return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new OmniError(`no answer within ${ms} ms`, 'daemon_unreachable', ExitCode.daemonUnreachable)), ms);
+    const t = setTimeout(() => reject(new OmniError(`no answer within ${limit} ms`, 'daemon_unreachable', ExitCode.daemonUnreachable)), ms);
     t.unref?.();
     p.then(
       (v) => (clearTimeout(t), resolve(v)),

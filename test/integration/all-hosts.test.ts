@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/approvals/types.js';
@@ -7,6 +8,8 @@ import { viewHosts } from '../../src/client/all-hosts.js';
 import { HostApprovals } from '../../src/client/host-approvals.js';
 import { resolvePaths } from '../../src/core/paths.js';
 import { ApprovalsStore } from '../../src/tui/approvals/store.js';
+import { HostsDashboard } from '../../src/tui/dashboard/hosts-source.js';
+import { DashboardStore } from '../../src/tui/dashboard/store.js';
 import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
 import { api, createScripted, sendText, startScriptedDaemon, waitFor } from '../helpers/scripted.js';
 
@@ -121,6 +124,43 @@ describe('views across hosts', () => {
     }
   });
 
+  it('the dashboard shows both hosts\' sessions (devbox:there), sends to the remote one on devbox, and its --json carries the host', async () => {
+    const snap = await near.omniJson<{ sessions: Array<{ name: string; host?: string }>; asks: unknown[] }>(['dashboard']);
+    expect(snap.sessions.map((s) => [s.host ?? '', s.name])).toEqual([
+      ['', 'here'],
+      ['devbox', 'there'],
+    ]);
+    const text = await near.omni(['dashboard']);
+    expect(text.exitCode, String(text.stderr)).toBe(0);
+    expect(String(text.stdout)).toMatch(/devbox:there \(s_/);
+
+    const paths = resolvePaths(near.env);
+    const hosts = new HostsDashboard(await viewHosts(paths, new OmniClient(paths)), { timeoutMs: 5000 });
+    const caller = { env: near.env, cwd: near.work };
+    const store = new DashboardStore({ source: hosts.source(), actions: hosts.actions(caller) });
+    const abort = new AbortController();
+    const following = store.follow(abort.signal);
+    try {
+      await until(() => store.getSnapshot().rows.length === 2, 10_000, 'both rows');
+      const far1 = store.getSnapshot().rows.find((r) => r.name === 'there')!;
+      expect(far1.host).toBe('devbox');
+      store.selectSession(far1.id);
+      expect(await store.sendPrompt('tool: touch sent.txt')).toEqual([far1.id]);
+      // The remote session's events arrive through the merged stream (it asks: the policy).
+      await until(() => store.getSnapshot().asks.some((a) => a.host === 'devbox'), 10_000, "devbox's ask in the dashboard");
+      await until(() => store.getSnapshot().rows.find((r) => r.id === far1.id)?.asks === 1, 10_000, 'the ask counted on its row');
+      const [ask] = store.getSnapshot().asks;
+      const ok = await near.omni(['approve', ask!.id, '--host', 'devbox']);
+      expect(ok.exitCode, String(ok.stderr)).toBe(0);
+      await until(() => fs.existsSync(path.join(far.work, 'sent.txt')), 10_000, 'the prompt run on devbox');
+      await until(() => store.getSnapshot().asks.length === 0, 10_000, 'the ask gone from the dashboard');
+    } finally {
+      abort.abort();
+      store.dispose();
+      await following;
+    }
+  });
+
   it('a host that is down is one line on stderr (exit 4) and the others still print; status-line marks it', async () => {
     writeHosts([devbox(), { name: 'dead', url: `unix://${path.join(near.dir, 'nobody', 'omni.sock')}` }]);
     try {
@@ -135,10 +175,36 @@ describe('views across hosts', () => {
       expect(a.exitCode).toBe(4);
       expect(String(a.stderr)).toMatch(/^dead: unreachable: /);
       expect(JSON.parse(String(a.stdout))).toEqual([]);
+      const d = await near.omni(['dashboard', '--json']);
+      expect(d.exitCode).toBe(4);
+      expect(String(d.stderr)).toMatch(/^dead: unreachable: [^\n]+$/);
+      const dj = JSON.parse(String(d.stdout)) as { sessions: Array<{ name: string }>; hostErrors: Array<{ host: string }> };
+      expect(dj.sessions.map((x) => x.name)).toEqual(['here', 'there']);
+      expect(dj.hostErrors.map((h) => h.host)).toEqual(['dead']);
+
       // status-line asks a remote host at most every 10 s (run/status-line-hosts.json): start afresh.
       fs.rmSync(path.join(near.omniHome, 'run', 'status-line-hosts.json'), { force: true });
       const line = await near.omni(['status-line']);
       expect(String(line.stdout).trim()).toBe('omni 2 sessions · dead off');
+
+      // A host that takes the connection and never answers costs its time limit, no more.
+      const mute = path.join(near.dir, 'mute.sock');
+      const server = net.createServer(() => {}).listen(mute);
+      writeHosts([devbox(), { name: 'mute', url: `unix://${mute}` }]);
+      try {
+        const t0 = Date.now();
+        const m = await near.omni(['ls', '--all-hosts', '--host-timeout', '700']);
+        expect(Date.now() - t0).toBeLessThan(5000);
+        expect(m.exitCode).toBe(4);
+        expect(String(m.stderr)).toBe('mute: unreachable: the daemon did not answer within 700 ms');
+        expect(String(m.stdout)).toMatch(/\ndevbox\s+s_\S+\s+there/);
+        const t1 = Date.now();
+        const sl = await near.omni(['status-line', '--timeout', '500']);
+        expect(Date.now() - t1).toBeLessThan(4000);
+        expect(String(sl.stdout).trim()).toBe('omni 2 sessions · mute error');
+      } finally {
+        server.close();
+      }
     } finally {
       writeHosts([devbox()]);
     }

@@ -13,7 +13,7 @@ const HOST_TIMEOUT_MS = 5000;
  */
 export async function listAllHosts(hosts: readonly ViewHost[], opts: { json?: boolean; all?: boolean }): Promise<number> {
   const timeoutMs = msOption(process.env.OMNI_HOST_TIMEOUT_MS, HOST_TIMEOUT_MS);
-  const { results, failures } = await askHosts(hosts, async (c, host) => (await c.approvals({ all: Boolean(opts.all) })).approvals.map((a) => ({ ...a, host })), timeoutMs);
+  const { results, failures } = await askHosts(hosts, async (c, host, ms) => (await c.approvals({ all: Boolean(opts.all), timeoutMs: ms })).approvals.map((a) => ({ ...a, host })), timeoutMs);
   for (const f of failures) process.stderr.write(failureLine(f) + '\n');
   const approvals = results.flatMap((r) => r.value);
   if (opts.json) printJson(approvals);

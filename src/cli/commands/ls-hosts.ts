@@ -26,7 +26,7 @@ export async function lsAllHosts(opts: LsOptions): Promise<number> {
   const tags = opts.tag ?? [];
   const timeoutMs = msOption(opts.hostTimeout ?? process.env.OMNI_HOST_TIMEOUT_MS, LS_HOST_TIMEOUT_MS);
   const hosts = await viewHosts(paths(), await client());
-  const answered = await askHosts(hosts, async (c) => (await c.sessions(Boolean(opts.all || opts.tree), tags)).sessions, timeoutMs);
+  const answered = await askHosts(hosts, async (c, _h, ms) => (await c.sessions(Boolean(opts.all || opts.tree), tags, { timeoutMs: ms })).sessions, timeoutMs);
   const lists = hostLists(answered.results, opts);
   await printAllHosts(lists, answered.failures, opts);
   return answered.failures.length ? ExitCode.daemonUnreachable : ExitCode.ok;

@@ -32,7 +32,7 @@ export async function fetchAllHosts(hosts: readonly ViewHost[], paths: OmniPaths
       const hit = cache[h.host];
       if (h.host !== LOCAL_HOST && hit && now - hit.at >= 0 && now - hit.at < cacheMs) return { host: h.host, ...hit.data };
       // fetchStatusLine bounds the local socket's requests; an ssh host's transport is bounded here too.
-      const data = await withTimeout(fetchStatusLine(h.client, opts.timeoutMs), opts.timeoutMs + 250).catch((err: unknown) => ({ running: false, error: err instanceof Error ? err.message : String(err) }));
+      const data = await withTimeout(fetchStatusLine(h.client, opts.timeoutMs), opts.timeoutMs + 250, opts.timeoutMs).catch((err: unknown) => ({ running: false, error: err instanceof Error ? err.message : String(err) }));
       if (h.host !== LOCAL_HOST) {
         cache[h.host] = { at: now, data };
         wrote = true;

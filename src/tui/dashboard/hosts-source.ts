@@ -37,7 +37,7 @@ export class HostsDashboard {
   source(): DashboardSource {
     return {
       sessions: async (all) => {
-        const { results, failures } = await askHosts(this.hosts, async (c) => (await c.sessions(Boolean(all))).sessions, this.opts.timeoutMs);
+        const { results, failures } = await askHosts(this.hosts, async (c, _h, ms) => (await c.sessions(Boolean(all), [], { timeoutMs: ms })).sessions, this.opts.timeoutMs);
         // The local daemon's failure is the dashboard's own error, as without hosts.
         const localDown = failures.find((f) => f.host === LOCAL_HOST);
         if (localDown) throw new Error(localDown.error);
@@ -49,7 +49,7 @@ export class HostsDashboard {
       events: (signal) => mergeHostStreams<OmniEvent>(this.hosts, (c, host, s) => this.learn(host, c.stream<OmniEvent>('/v1/events', s)), signal, { retryMs: this.opts.retryMs }),
       approvals: (signal) => this.approvals.open(signal),
       pendingApprovals: async () => {
-        const { results, failures } = await askHosts(this.hosts, async (c, host) => (await c.approvals()).approvals.map((a) => ({ ...a, host })), this.opts.timeoutMs);
+        const { results, failures } = await askHosts(this.hosts, async (c, host, ms) => (await c.approvals({ timeoutMs: ms })).approvals.map((a) => ({ ...a, host })), this.opts.timeoutMs);
         for (const f of failures) this.opts.onHost?.(f.host, f.error);
         return results.flatMap((r) => r.value);
       },
