@@ -99,9 +99,11 @@ export const errorText = (err: unknown): string => (err instanceof Error ? err.m
 export async function* mergeHostStreams<T>(
   hosts: readonly ViewHost[],
   open: (c: OmniClient, host: string, signal: AbortSignal) => AsyncIterable<T>,
-  signal: AbortSignal,
+  outer: AbortSignal,
   opts: { retryMs?: number; onHost?: (host: string, error: string | undefined) => void } = {},
 ): AsyncGenerator<T> {
+  const stop = linked(outer);
+  const signal = stop.signal;
   const queue: T[] = [];
   let wake: (() => void) | undefined;
   const follow = async (h: ViewHost) => {
@@ -126,15 +128,27 @@ export async function* mergeHostStreams<T>(
   };
   signal.addEventListener('abort', () => wake?.(), { once: true });
   void Promise.all(hosts.map(follow));
-  while (!signal.aborted) {
-    const item = queue.shift();
-    if (item !== undefined) {
-      yield item;
-      continue;
+  try {
+    while (!signal.aborted) {
+      const item = queue.shift();
+      if (item !== undefined) {
+        yield item;
+        continue;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
     }
-    await new Promise<void>((resolve) => (wake = resolve));
-    wake = undefined;
+  } finally {
+    stop.abort(); // the reader stopped: close every host's stream
   }
+}
+
+/** A controller that aborts with `outer` too (so a merged stream can close its hosts' streams on its own). */
+export function linked(outer: AbortSignal): AbortController {
+  const c = new AbortController();
+  if (outer.aborted) c.abort();
+  else outer.addEventListener('abort', () => c.abort(), { once: true });
+  return c;
 }
 
 /** Wait `ms`, or less if `signal` aborts (its listener removed either way: retries run for hours). */

@@ -1,6 +1,6 @@
 import type { Approval, ApprovalScope, ApprovalStreamItem, ApprovalVia } from '../approvals/types.js';
 import type { OmniClient } from './api.js';
-import { LOCAL_HOST, errorText, sleepUnless, type ViewHost } from './all-hosts.js';
+import { LOCAL_HOST, errorText, linked, sleepUnless, type ViewHost } from './all-hosts.js';
 
 /**
  * The approvals streams of several hosts as one (the approvals view and the dashboard across
@@ -44,8 +44,10 @@ export class HostApprovals {
     return { ...a, host };
   }
 
-  /** One stream over every host, until `signal` aborts. */
-  async *open(signal: AbortSignal): AsyncGenerator<ApprovalStreamItem> {
+  /** One stream over every host, until `outer` aborts or the reader stops (which closes the hosts' streams). */
+  async *open(outer: AbortSignal): AsyncGenerator<ApprovalStreamItem> {
+    const stop = linked(outer);
+    const signal = stop.signal;
     const pending = new Map<string, Approval[]>();
     const queue: ApprovalStreamItem[] = [];
     let wake: (() => void) | undefined;
@@ -84,14 +86,18 @@ export class HostApprovals {
     };
     signal.addEventListener('abort', () => wake?.(), { once: true });
     void Promise.all(this.hosts.map(follow));
-    while (!signal.aborted) {
-      const item = queue.shift();
-      if (item) {
-        yield item;
-        continue;
+    try {
+      while (!signal.aborted) {
+        const item = queue.shift();
+        if (item) {
+          yield item;
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
       }
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
+    } finally {
+      stop.abort();
     }
   }
 }

@@ -25,6 +25,7 @@ const approval = (id: string, sessionName: string, createdAt = '2026-01-01T00:00
 function fakeClient(init: Partial<Record<'sessions' | 'approvals' | 'request', (...a: never[]) => Promise<unknown>>> = {}) {
   const answered: Array<[string, string]> = [];
   let opened = 0;
+  let lastSignal: AbortSignal | undefined;
   let feed: { push(i: ApprovalStreamItem): void; fail(e: Error): void } | undefined;
   const client = {
     ...init,
@@ -32,6 +33,7 @@ function fakeClient(init: Partial<Record<'sessions' | 'approvals' | 'request', (
     deny: async (id: string) => (answered.push(['deny', id]), { approval: {} }),
     approvalsStream(signal: AbortSignal): AsyncGenerator<ApprovalStreamItem> {
       opened++;
+      lastSignal = signal;
       const items: ApprovalStreamItem[] = [];
       let error: Error | undefined;
       let wake: (() => void) | undefined;
@@ -47,7 +49,7 @@ function fakeClient(init: Partial<Record<'sessions' | 'approvals' | 'request', (
       })();
     },
   };
-  return { client: client as unknown as OmniClient, answered, feed: () => feed!, opened: () => opened };
+  return { client: client as unknown as OmniClient, answered, feed: () => feed!, opened: () => opened, signal: () => lastSignal };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -182,6 +184,23 @@ describe('approvals across hosts', () => {
     await following;
   });
 
+  it("closes every host's stream when its reader stops, though the view's own signal did not abort", async () => {
+    const a = fakeClient();
+    const b = fakeClient();
+    const merged = new HostApprovals([
+      { host: 'local', client: a.client },
+      { host: 'devbox', client: b.client },
+    ]);
+    const outer = new AbortController();
+    const it = merged.open(outer.signal);
+    const first = it.next();
+    await tick();
+    a.feed().push({ type: 'snapshot', approvals: [] });
+    expect((await first).value).toEqual({ type: 'snapshot', approvals: [] });
+    await it.return(undefined);
+    expect([a.signal()?.aborted, b.signal()?.aborted, outer.signal.aborted]).toEqual([true, true, false]);
+  });
+
   it('lists with a HOST column', () => {
     const text = formatApprovalsTable([{ ...approval('ap_r', 'far'), host: 'devbox' }], Date.parse('2026-01-01T00:01:00Z'), false, true);
     expect(text.split('\n')[0]).toMatch(/^HOST\s+ID\s+SESSION/);
@@ -218,6 +237,9 @@ describe('omni status-line across hosts', () => {
       { host: 'local', client: fakeClient({ request: answer(() => localAsked++) as never }).client },
       { host: 'devbox', client: fakeClient({ request: answer(() => remoteAsked++) as never }).client },
     ];
+    // A cache file that is not JSON is no cache (a status line never fails for it).
+    fs.mkdirSync(paths.runDir, { recursive: true });
+    fs.writeFileSync(statusCacheFile(paths), '{"devbox": {"at": 99');
     const first = await fetchAllHosts(hosts, paths, { timeoutMs: 500, now: 1_000_000 });
     const second = await fetchAllHosts(hosts, paths, { timeoutMs: 500, now: 1_005_000 });
     const third = await fetchAllHosts(hosts, paths, { timeoutMs: 500, now: 1_011_000 });

@@ -24,7 +24,7 @@ export async function fetchAllHosts(hosts: readonly ViewHost[], paths: OmniPaths
   const now = opts.now ?? Date.now();
   const cacheMs = opts.cacheMs ?? STATUS_HOSTS_CACHE_MS;
   const file = statusCacheFile(paths);
-  const cache: Cache = readJsonFile<Cache>(file) ?? {};
+  const cache: Cache = readCache(file);
   let wrote = false;
   const per = await Promise.all(
     hosts.map(async (h): Promise<HostStatus> => {
@@ -49,6 +49,16 @@ export async function fetchAllHosts(hosts: readonly ViewHost[], paths: OmniPaths
     }
   }
   return combineStatus(per);
+}
+
+/** The cache, or none when it is missing or unreadable (a status line never fails for it). */
+function readCache(file: string): Cache {
+  try {
+    const c = readJsonFile<Cache>(file);
+    return c && typeof c === 'object' && !Array.isArray(c) ? c : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The totals over the hosts that answered, with each host's own figures in `hosts`. */
