@@ -67,7 +67,7 @@ export function ApprovalsView({ store, now = Date.now, tickMs = 1000, onQuit }: 
       </Text>
       <ConnectionLine connection={snap.connection} error={snap.connectionError} loaded={snap.loaded} />
       {snap.hostErrors.map((h) => (
-        <Text key={h.host} color="red">
+        <Text key={h.host} color="red" wrap="truncate-end">
           {h.host}: unreachable: {oneLine(h.error, 120)} (retrying)
         </Text>
       ))}

@@ -124,7 +124,7 @@ export function Connection({ snap }: { snap: DashboardSnapshot }) {
     <>
       <DaemonConnection snap={snap} />
       {(snap.hostErrors ?? []).map((h) => (
-        <Text key={h.host} color="red">
+        <Text key={h.host} color="red" wrap="truncate-end">
           {h.host}: unreachable: {oneLine(h.error, 120)} (retrying)
         </Text>
       ))}
