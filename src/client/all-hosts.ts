@@ -1,7 +1,7 @@
 import { ExitCode, OmniError } from '../core/errors.js';
 import type { OmniPaths } from '../core/paths.js';
 import type { OmniClient } from './api.js';
-import { clientFor, loadHosts } from './hosts.js';
+import { clientFor, loadHosts, type HostEntry } from './hosts.js';
 
 /**
  * Views across hosts (docs/REMOTE-views.md): `omni ls --all-hosts`, the dashboard, the approvals
@@ -20,10 +20,19 @@ export interface ViewHost {
   error?: string;
 }
 
-/** The local daemon first, then every configured host in hosts.json order. */
+/**
+ * The local daemon first, then every configured host in hosts.json order. A hosts.json that
+ * cannot be read is one failed "host" (`hosts.json`): the local view still works.
+ */
 export async function viewHosts(paths: OmniPaths, local: OmniClient): Promise<ViewHost[]> {
   const out: ViewHost[] = [{ host: LOCAL_HOST, client: local }];
-  for (const h of await loadHosts(paths)) {
+  let hosts: HostEntry[];
+  try {
+    hosts = await loadHosts(paths);
+  } catch (err) {
+    return [...out, { host: 'hosts.json', error: errorText(err) }];
+  }
+  for (const h of hosts) {
     try {
       out.push({ host: h.name, client: clientFor(h, paths) });
     } catch (err) {

@@ -95,6 +95,14 @@ describe('asking every host', () => {
     ]);
     expect(hosts[1]!.client!.paths.socket).toBe('/tmp/x/omni.sock');
     expect(hosts[2]!.error).toMatch(/odd/);
+    // A hosts.json that cannot be read does not take the local view down with it.
+    fs.writeFileSync(path.join(paths.configDir, 'hosts.json'), '{"hosts": [');
+    const broken = await viewHosts(paths, local);
+    expect(broken.map((h) => [h.host, Boolean(h.client)])).toEqual([
+      ['local', true],
+      ['hosts.json', false],
+    ]);
+    expect(broken[1]!.error).toMatch(/JSON/);
     fs.rmSync(home, { recursive: true, force: true });
   });
 });
