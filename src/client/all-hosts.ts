@@ -98,7 +98,8 @@ export function msOption(value: string | number | undefined, fallback: number): 
   return value !== undefined && value !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
-export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** Why a host failed; the client's hint to start the daemon is about this machine's, so it goes. */
+export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/; start it with: omni daemon start$/, '');
 
 /**
  * One stream over every host's (`open`), until `signal` aborts: a host whose stream ends or
