@@ -91,7 +91,7 @@ _omni() {
       flags="--harness --model --name --cwd --detach --json --sandbox --no-sandbox --tag"
       if [ "$arg" = 0 ]; then _omni_yaml; return; fi ;;
     dashboard|doctor) flags="--json" ;;
-    ls|list) flags="--all --wide --tree --tag --json" ;;
+    ls|list) flags="--all --wide --tree --tag --json --all-hosts --host-timeout" ;;
     tag)
       flags="--json"
       case "$arg:$cur" in

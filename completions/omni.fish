@@ -158,6 +158,8 @@ complete -c omni -n "__omni_is run" -s H -l harness -xa "claude codex pi opencod
 complete -c omni -n "__omni_is ls list approvals approve deny" -s a -l all
 complete -c omni -n "__omni_is ls list" -s w -l wide
 complete -c omni -n "__omni_is ls list stop cost" -l tree
+complete -c omni -n "__omni_is ls list" -l all-hosts -d "every host of omni hosts ls, with a HOST column"
+complete -c omni -n "__omni_is ls list" -l host-timeout -r -d "ms a host has to answer (--all-hosts)"
 complete -c omni -n "__omni_is rm prune" -s n -l dry-run
 complete -c omni -n "__omni_is prune" -l older-than -x
 complete -c omni -n "__omni_is send" -l to -xa "(__omni_to)" -d 'comma-separated sessions'

@@ -14,6 +14,8 @@ export interface Approval {
   id: string; // ap_…
   session: string;
   sessionName: string;
+  /** Set by views that show several hosts (never by the daemon): the host it is pending on (docs/REMOTE-views.md). */
+  host?: string;
   harness: string;
   phase: Phase;
   /** The policies that asked, and their reasons. */

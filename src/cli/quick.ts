@@ -20,6 +20,9 @@ export const LS_OPTIONS: readonly QuickOption[] = [
   { flags: '-w, --wide', description: 'do not fit the terminal: whole status reasons and paths', key: 'wide' },
   { flags: '--tree', description: "sub-agents under their lead, with the tree's spend (--json: nested children)", key: 'tree' },
   { flags: '--json', description: 'JSON output', key: 'json' },
+  // issue 17: views across hosts
+  { flags: '--all-hosts', description: 'this machine and every host of omni hosts ls, with a HOST column (--json: a host field)', key: 'allHosts' },
+  { flags: '--host-timeout <ms>', description: 'with --all-hosts: give up on a host after this long (default 5000; OMNI_HOST_TIMEOUT_MS)', key: 'hostTimeout' },
 ];
 
 export const EVENTS_OPTIONS: readonly QuickOption[] = [

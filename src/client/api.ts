@@ -104,19 +104,19 @@ export class OmniClient {
     }
   }
 
-  /** `tags`: only sessions with every one of them. */
-  sessions(all = false, tags: string[] = []): Promise<{ sessions: SessionRecord[] }> {
+  /** `tags`: only sessions with every one of them. `timeoutMs`: views across hosts give up on a slow one. */
+  sessions(all = false, tags: string[] = [], opts: { timeoutMs?: number } = {}): Promise<{ sessions: SessionRecord[] }> {
     const q = new URLSearchParams([...(all ? [['all', '1'] as [string, string]] : []), ...tags.map((t): [string, string] => ['tag', t])]);
-    return this.request(`/v1/sessions${q.size ? `?${q}` : ''}`);
+    return this.request(`/v1/sessions${q.size ? `?${q}` : ''}`, opts);
   }
 
   session(ref: string): Promise<{ session: SessionRecord }> {
     return this.request(`/v1/sessions/${encodeURIComponent(ref)}`);
   }
 
-  approvals(opts: { all?: boolean; session?: string } = {}): Promise<{ approvals: Approval[] }> {
+  approvals(opts: { all?: boolean; session?: string; timeoutMs?: number } = {}): Promise<{ approvals: Approval[] }> {
     const q = new URLSearchParams({ ...(opts.all ? { all: '1' } : {}), ...(opts.session ? { session: opts.session } : {}) });
-    return this.request(`/v1/approvals${q.size ? `?${q}` : ''}`);
+    return this.request(`/v1/approvals${q.size ? `?${q}` : ''}`, { timeoutMs: opts.timeoutMs });
   }
 
   /** A snapshot of pending approvals, then every request and resolution as it happens. */

@@ -4,13 +4,18 @@ import { ExitCode, OmniError } from '../../core/errors.js';
 import { compareApprovals, describeRequest, describeResolution, formatAge, oneLine } from '../../tui/approvals/format.js';
 import { ApprovalsStore } from '../../tui/approvals/store.js';
 import { altScreen, preferProductionReact } from '../../tui/terminal.js';
+import { HostApprovals } from '../../client/host-approvals.js';
 import { client } from '../context.js';
+import { viewClients } from '../view-hosts.js';
 import { makeChalk, printJson, table } from '../output.js';
 
 /** `omni approvals`: the Ink view on a terminal, a plain listing otherwise (or with --json). */
 export async function approvalsCommand(opts: { json?: boolean; all?: boolean }): Promise<number> {
   const c = await client();
+  // issue 17: with hosts in hosts.json, their approvals too (docs/REMOTE-views.md).
+  const hosts = await viewClients(c);
   if (opts.json || !process.stdout.isTTY || !process.stdin.isTTY) {
+    if (hosts.length > 1) return (await import('./approvals-hosts.js')).listAllHosts(hosts, opts);
     const { approvals } = await c.approvals({ all: Boolean(opts.all) });
     if (opts.json) printJson(approvals);
     else process.stdout.write(formatApprovalsTable(approvals, Date.now(), Boolean(opts.all)) + '\n');
@@ -19,8 +24,9 @@ export async function approvalsCommand(opts: { json?: boolean; all?: boolean }):
   preferProductionReact();
   const [{ render }, React, { ApprovalsView }] = await Promise.all([import('ink'), import('react'), import('../../tui/approvals/view.js')]);
   const abort = new AbortController();
-  const store = new ApprovalsStore({ actions: actionsFor(c, 'tui'), messageTtlMs: 10_000 });
-  const following = store.follow((signal) => c.approvalsStream(signal), abort.signal);
+  const merged = hosts.length > 1 ? new HostApprovals(hosts, { onHost: (h, e) => store.setHostError(h, e) }) : undefined;
+  const store = new ApprovalsStore({ actions: merged ? merged.actions('tui') : actionsFor(c, 'tui'), messageTtlMs: 10_000 });
+  const following = store.follow((signal) => (merged ? merged.open(signal) : c.approvalsStream(signal)), abort.signal);
   // The alternate screen: leaving the view (back to the shell or to the dashboard) leaves no frame behind.
   const screen = altScreen();
   screen.enter();
@@ -38,12 +44,13 @@ export async function approvalsCommand(opts: { json?: boolean; all?: boolean }):
 }
 
 /** The listing for pipes and scripts: ID, SESSION, POLICY, REQUEST, AGE (and STATUS with --all). */
-export function formatApprovalsTable(approvals: readonly Approval[], now: number, all = false): string {
+export function formatApprovalsTable(approvals: readonly Approval[], now: number, all = false, withHost = false): string {
   if (!approvals.length) return all ? 'no approvals' : 'no pending approvals';
   const c = makeChalk();
-  const rows = [all ? ['ID', 'SESSION', 'POLICY', 'REQUEST', 'AGE', 'STATUS'] : ['ID', 'SESSION', 'POLICY', 'REQUEST', 'AGE']];
+  const head = all ? ['ID', 'SESSION', 'POLICY', 'REQUEST', 'AGE', 'STATUS'] : ['ID', 'SESSION', 'POLICY', 'REQUEST', 'AGE'];
+  const rows = [withHost ? ['HOST', ...head] : head];
   for (const a of [...approvals].sort(compareApprovals)) {
-    const row = [a.id, a.sessionName, a.policies.join(',') || '-', oneLine(describeRequest(a).text, 80), formatAge(a.createdAt, now)];
+    const row = [...(withHost ? [a.host ?? ''] : []), a.id, a.sessionName, a.policies.join(',') || '-', oneLine(describeRequest(a).text, 80), formatAge(a.createdAt, now)];
     if (all) row.push(a.status === 'pending' ? 'pending' : `${a.status}${a.resolution ? ` (${a.resolution.via})` : ''}`);
     rows.push(row);
   }

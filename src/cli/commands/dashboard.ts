@@ -6,7 +6,10 @@ import { DashboardStore, loadDashboard } from '../../tui/dashboard/store.js';
 import type { DashboardOutcome } from '../../tui/dashboard/view.js';
 import { altScreen, preferProductionReact } from '../../tui/terminal.js';
 import { runViewLoop } from '../../tui/view-loop.js';
+import { failureLine, msOption } from '../../client/all-hosts.js';
+import { HostsDashboard } from '../../tui/dashboard/hosts-source.js';
 import { client } from '../context.js';
+import { viewClients } from '../view-hosts.js';
 import { makeChalk, printJson } from '../output.js';
 
 /**
@@ -17,17 +20,27 @@ import { makeChalk, printJson } from '../output.js';
  */
 export async function dashboardCommand(opts: { json?: boolean } = {}): Promise<number> {
   const c = await client();
+  // issue 17: with hosts in hosts.json, their sessions and asks too (docs/REMOTE-views.md).
+  const hosts = await viewClients(c);
+  const down = new Map<string, string>();
+  // Hosts that are down: collected for the snapshot, or marked in the live view's store.
+  let onHost = (host: string, error: string | undefined): void => void (error === undefined ? down.delete(host) : down.set(host, error));
+  const multi = hosts.length > 1 ? new HostsDashboard(hosts, { timeoutMs: msOption(process.env.OMNI_HOST_TIMEOUT_MS, 5000), onHost: (h, e) => onHost(h, e) }) : undefined;
+  const source = multi ? multi.source() : clientSource(c);
   if (opts.json || !process.stdout.isTTY || !process.stdin.isTTY) {
-    const snap = await loadDashboard(clientSource(c));
+    const loaded = await loadDashboard(source);
+    const snap = down.size ? { ...loaded, hostErrors: [...down].map(([host, error]) => ({ host, error })) } : loaded;
+    for (const h of snap.hostErrors ?? []) process.stderr.write(failureLine(h) + '\n');
     if (opts.json) printJson(dashboardJson(snap));
     else process.stdout.write(formatDashboard(snap, Date.now(), makeChalk()) + '\n');
-    return ExitCode.ok;
+    return snap.hostErrors?.length ? ExitCode.daemonUnreachable : ExitCode.ok;
   }
   // Sessions started or resumed from here get this shell's environment, read before NODE_ENV is set.
   const caller = { env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)), cwd: process.cwd() };
   preferProductionReact();
   const [{ render }, React, { DashboardView }] = await Promise.all([import('ink'), import('react'), import('../../tui/dashboard/view.js')]);
-  const store = new DashboardStore({ source: clientSource(c), actions: clientActions(c, caller), refreshMs: 120_000, previewMs: 700 });
+  const store = new DashboardStore({ source, actions: multi ? multi.actions(caller) : clientActions(c, caller), refreshMs: 120_000, previewMs: 700 });
+  onHost = (h, e) => store.setHostError(h, e);
   try {
     await runViewLoop<DashboardOutcome>({
       screen: altScreen(),
@@ -51,6 +64,11 @@ async function leaveFor(c: OmniClient, o: Exclude<DashboardOutcome, { kind: 'qui
       await (await import('./approvals.js')).approvalsCommand({});
       return undefined;
     }
+    if (o.session.host) {
+      // A remote session: `omni --host H attach` (ssh -t there), as the user would type it.
+      await attachOnHost(o.session.host, o.session.id);
+      return { text: `detached from ${o.session.host}:${o.session.name}`, kind: 'info' };
+    }
     const { attachSession } = await import('./attach.js');
     const { session } = await c.session(o.session.id);
     await attachSession(session);
@@ -58,4 +76,15 @@ async function leaveFor(c: OmniClient, o: Exclude<DashboardOutcome, { kind: 'qui
   } catch (err) {
     return { text: err instanceof Error ? err.message : String(err), kind: 'error' };
   }
+}
+
+/** This omni, run again as `omni --host HOST attach ID` on this terminal; resolves when it ends. */
+async function attachOnHost(host: string, id: string): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [process.argv[1]!, '--host', host, 'attach', id], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (c) => resolve(c));
+  });
+  if (code !== 0) throw new Error(`omni --host ${host} attach ${id} exited ${code}`);
 }

@@ -18,10 +18,13 @@ export interface LsTree {
 }
 
 /** The table, cut to `width` columns (unless `wide`). Exported for tests. */
-export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?: boolean; now?: number; tree?: LsTree }): string {
+export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?: boolean; now?: number; tree?: LsTree; hosts?: readonly string[] }): string {
   const c = makeChalk();
   const tree = opts.tree;
-  const fixed = sessions.map((s) => ({
+  // `--all-hosts`: each session's host (parallel to `sessions`), in a HOST column first.
+  const hosts = opts.hosts;
+  const fixed = sessions.map((s, i) => ({
+    host: hosts?.[i] ?? '',
     id: (tree?.prefix.get(s.id) ?? '') + s.id,
     treeSpend: tree?.spend.get(s.id) ?? '',
     name: s.name,
@@ -36,6 +39,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     reason: s.status === 'waiting' ? s.statusReason : undefined,
   }));
   const colW = (f: (x: (typeof fixed)[number]) => number, head: string) => Math.max(head.length, ...fixed.map(f));
+  const wHost = hosts ? colW((x) => x.host.length, 'HOST') + GAP : 0;
   const wId = colW((x) => x.id.length, 'ID');
   const wName = colW((x) => x.name.length, 'NAME');
   const wHarness = colW((x) => x.harnessLen, 'HARNESS');
@@ -49,7 +53,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
   const statusFull = (x: (typeof fixed)[number]) => (x.reason ? `${x.status} (${x.reason.replace(/\s+/g, ' ').trim()})` : x.status);
   const wStatusShort = colW((x) => shortStatus(x.status, x.reason, STATUS_MAX).length, 'STATUS');
   const wCwd = colW((x) => x.cwd.length, 'CWD');
-  const rest = wId + wName + wHarness + wCost + wTree + wAge + wTags + GAP * 5;
+  const rest = wHost + wId + wName + wHarness + wCost + wTree + wAge + wTags + GAP * 5;
   // Too wide: CWD gives way first (cut from the left down to MIN_CWD, then left out), then the
   // status reasons (an id in one is kept whole or left out).
   let wStatus = wStatusShort;
@@ -60,11 +64,12 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     const room = opts.width - rest - (cwdMax ? GAP + cwdMax : 0);
     if (room < wStatus) wStatus = Math.max('waiting'.length, room);
   }
-  const rows = [['ID', 'NAME', 'HARNESS', 'STATUS', 'COST', ...(tree ? ['TREE'] : []), 'AGE', ...(withTags ? ['TAGS'] : []), ...(cwdMax ? ['CWD'] : [])]];
+  const rows = [[...(hosts ? ['HOST'] : []), 'ID', 'NAME', 'HARNESS', 'STATUS', 'COST', ...(tree ? ['TREE'] : []), 'AGE', ...(withTags ? ['TAGS'] : []), ...(cwdMax ? ['CWD'] : [])]];
   for (const x of fixed) {
     const status = opts.wide ? statusFull(x) : shortStatus(x.status, x.reason, wStatus);
     const reason = status.slice(x.status.length);
     rows.push([
+      ...(hosts ? [x.host] : []),
       x.id,
       x.name,
       x.harness,

@@ -9,7 +9,9 @@ import { client } from '../context.js';
  * reason whole, `--json` everything. The table (and chalk) load only when printed. `--tree`
  * puts sub-agents under their lead, with the tree's spend on the lead's row.
  */
-export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: boolean; tree?: boolean; tag?: string[] }): Promise<number> {
+export async function lsCommand(opts: LsOptions): Promise<number> {
+  // The hosts file is read only when asked: plain `omni ls` stays as quick as before.
+  if (opts.allHosts) return (await import('./ls-hosts.js')).lsAllHosts(opts);
   const tags = opts.tag ?? [];
   // --tree asks for ended sessions too: an ended child still counts in its lead's tree spend,
   // and a live child's ended lead is shown (dimmed by its status) to keep the tree whole.
@@ -40,6 +42,16 @@ export async function lsCommand(opts: { all?: boolean; json?: boolean; wide?: bo
     : undefined;
   process.stdout.write(lsTable(tree ? rows.map((r) => r.node.item) : sessions, { width, wide: Boolean(opts.wide), ...(tree ? { tree } : {}) }) + '\n');
   return 0;
+}
+
+export interface LsOptions {
+  all?: boolean;
+  json?: boolean;
+  wide?: boolean;
+  tree?: boolean;
+  tag?: string[];
+  allHosts?: boolean;
+  hostTimeout?: string;
 }
 
 /** A tree's spend: own + descendants' computed USD; `unpriced` when some of it is on models without a price. */

@@ -21,7 +21,12 @@ export interface StatusLineData {
   /** Some of that spend is on models without a price (not in spendUsd). */
   unpriced?: boolean;
   error?: string;
+  /** With hosts in hosts.json: each host's own figures (the totals above are over those that answered). */
+  hosts?: HostStatus[];
 }
+
+/** One host's figures in a status line across hosts (`local` is this machine's daemon). */
+export type HostStatus = Omit<StatusLineData, 'hosts'> & { host: string };
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -30,7 +35,10 @@ export function formatStatusLine(d: StatusLineData, opts: { tmux?: boolean } = {
   if (!d.running) return style('omni: off', 'fg=colour244');
   if (d.error) return style('omni: error', 'fg=red');
   const parts: string[] = [];
-  if (d.asks) parts.push(style(`⚠ ${plural(d.asks, 'ask')}`, 'fg=yellow,bold'));
+  // Across hosts: whose asks they are (a remote host's), and which hosts are off.
+  const remote = (d.hosts ?? []).filter((h) => h.host !== 'local');
+  const asksAt = remote.filter((h) => h.running && !h.error && h.asks).map((h) => `${h.host} ${h.asks}`);
+  if (d.asks) parts.push(style(`⚠ ${plural(d.asks, 'ask')}${asksAt.length ? ` (${asksAt.join(', ')})` : ''}`, 'fg=yellow,bold'));
   const sessions = plural(d.sessions ?? 0, 'session');
   parts.push(d.waiting ? `${sessions} (${style(`${d.waiting} waiting`, 'fg=yellow')})` : sessions);
   if (d.spendUsd !== undefined) {
@@ -39,6 +47,7 @@ export function formatStatusLine(d: StatusLineData, opts: { tmux?: boolean } = {
     const mark = text.endsWith('$?') ? (text === '$?' ? '$?' : '+$?') : '';
     parts.push(mark ? `${text.slice(0, text.length - mark.length)}${style(mark, 'fg=yellow')}` : text);
   }
+  for (const h of d.hosts ?? []) if (!h.running || h.error) parts.push(style(`${h.host} ${h.error ? 'error' : 'off'}`, h.error ? 'fg=red' : 'fg=colour244'));
   return `omni ${parts.join(' · ')}`;
 }
 
@@ -65,7 +74,12 @@ export async function fetchStatusLine(c: OmniClient, timeoutMs = 1500): Promise<
 
 export async function statusLineCommand(opts: { json?: boolean; tmux?: boolean; timeout?: string | number } = {}): Promise<number> {
   const ms = Number(opts.timeout ?? 1500);
-  const data = await fetchStatusLine(new OmniClient(resolvePaths(process.env)), Number.isFinite(ms) && ms > 0 ? ms : 1500);
+  const timeoutMs = Number.isFinite(ms) && ms > 0 ? ms : 1500;
+  const paths = resolvePaths(process.env);
+  const local = new OmniClient(paths);
+  // issue 17: every host of hosts.json too, when there are any (docs/REMOTE-views.md).
+  const hosts = await (await import('../view-hosts.js')).viewClients(local).catch(() => []);
+  const data = hosts.length > 1 ? await (await import('./status-line-hosts.js')).fetchAllHosts(hosts, paths, { timeoutMs }) : await fetchStatusLine(local, timeoutMs);
   process.stdout.write((opts.json ? JSON.stringify(data) : formatStatusLine(data, { tmux: opts.tmux })) + '\n');
   return 0;
 }

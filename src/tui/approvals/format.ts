@@ -78,11 +78,16 @@ export function verdictWords(verdict: 'approve' | 'deny', scope: 'once' | 'sessi
 /** "ap_x (claude-1) was approved once by alice via cli", for answers that were not ours. */
 export function describeResolution(a: Approval): string {
   const res = a.resolution;
-  if (!res) return `${a.id} (${a.sessionName}) is no longer pending`;
-  if (res.verdict === 'cancel') return `${a.id} (${a.sessionName}) was withdrawn: ${oneLine(res.reason ?? 'the agent stopped waiting', 120)}`;
+  if (!res) return `${a.id} (${askWhere(a)}) is no longer pending`;
+  if (res.verdict === 'cancel') return `${a.id} (${askWhere(a)}) was withdrawn: ${oneLine(res.reason ?? 'the agent stopped waiting', 120)}`;
   const who = [res.by ? `by ${res.by}` : '', res.via ? `via ${res.via}` : ''].filter(Boolean).join(' ');
   const why = res.verdict === 'deny' && res.reason ? `: ${oneLine(res.reason, 120)}` : '';
-  return `${a.id} (${a.sessionName}) was ${verdictWords(res.verdict, res.scope)}${who ? ' ' + who : ''}${why}`;
+  return `${a.id} (${askWhere(a)}) was ${verdictWords(res.verdict, res.scope)}${who ? ' ' + who : ''}${why}`;
+}
+
+/** The session an ask is from, with its host when that is not this machine: `devbox:fix-login`. */
+export function askWhere(a: Pick<Approval, 'sessionName' | 'host'>): string {
+  return a.host && a.host !== 'local' ? `${a.host}:${a.sessionName}` : a.sessionName;
 }
 
 /** Oldest first; ties by id so the order is stable. */

@@ -1,6 +1,6 @@
 import { ExternalStore } from '../external-store.js';
 import type { Approval, ApprovalScope, ApprovalStreamItem } from '../../approvals/types.js';
-import { compareApprovals, describeResolution } from './format.js';
+import { askWhere, compareApprovals, describeResolution } from './format.js';
 
 /**
  * The state of "pending approvals across sessions", fed by the daemon's approvals stream and
@@ -35,6 +35,8 @@ export interface ApprovalsSnapshot {
   readonly loaded: boolean;
   readonly connection: ConnectionState;
   readonly connectionError: string | undefined;
+  /** Hosts whose approvals cannot be read just now (views across hosts), with why. */
+  readonly hostErrors: ReadonlyArray<{ host: string; error: string }>;
 }
 
 export interface ApprovalsStoreOptions {
@@ -63,6 +65,7 @@ export class ApprovalsStore extends ExternalStore<ApprovalsSnapshot> {
   private loaded = false;
   private connection: ConnectionState = 'connecting';
   private connectionError: string | undefined;
+  private readonly hostErrors = new Map<string, string>();
 
   constructor(private readonly opts: ApprovalsStoreOptions) {
     super();
@@ -171,6 +174,14 @@ export class ApprovalsStore extends ExternalStore<ApprovalsSnapshot> {
     return this.answer(id, () => this.opts.actions.deny(id, r), `denied ${this.label(id)}${r ? `: ${r}` : ''}`);
   }
 
+  /** A host of a view across hosts went down (`error`) or answers again (undefined). */
+  setHostError(host: string, error: string | undefined): void {
+    if (this.hostErrors.get(host) === error) return;
+    if (error === undefined) this.hostErrors.delete(host);
+    else this.hostErrors.set(host, error);
+    this.emit();
+  }
+
   clearMessage(): void {
     if (!this.message) return;
     this.setMessage(undefined);
@@ -206,7 +217,7 @@ export class ApprovalsStore extends ExternalStore<ApprovalsSnapshot> {
 
   private label(id: string): string {
     const a = this.pending.find((p) => p.id === id);
-    return a ? `${id} (${a.sessionName})` : id;
+    return a ? `${id} (${askWhere(a)})` : id;
   }
 
   private keep(a: Approval): boolean {
@@ -247,6 +258,7 @@ export class ApprovalsStore extends ExternalStore<ApprovalsSnapshot> {
       loaded: this.loaded,
       connection: this.connection,
       connectionError: this.connectionError,
+      hostErrors: [...this.hostErrors].map(([host, error]) => ({ host, error })),
     };
   }
 }

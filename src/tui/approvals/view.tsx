@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect } from 'react';
 import type { Approval } from '../../approvals/types.js';
-import { formatAge, oneLine } from './format.js';
+import { askWhere, formatAge, oneLine } from './format.js';
 import { ConnectionLine, MessageLine, ReasonPrompt, RequestText, editLine, useApprovals, useModalState, useAgeClock } from './parts.js';
 import type { ApprovalsStore } from './store.js';
 
@@ -66,6 +66,11 @@ export function ApprovalsView({ store, now = Date.now, tickMs = 1000, onQuit }: 
         <Text dimColor> · {snap.pending.length} pending</Text>
       </Text>
       <ConnectionLine connection={snap.connection} error={snap.connectionError} loaded={snap.loaded} />
+      {snap.hostErrors.map((h) => (
+        <Text key={h.host} color="red" wrap="truncate-end">
+          {h.host}: unreachable: {oneLine(h.error, 120)} (retrying)
+        </Text>
+      ))}
       {snap.pending.length === 0 ? (
         <Text dimColor>No pending approvals — waiting for asks…</Text>
       ) : (
@@ -92,7 +97,7 @@ function ApprovalRow(props: { approval: Approval; selected: boolean; answering: 
         <Text color="cyan" bold>
           {props.selected ? '› ' : '  '}
         </Text>
-        <Text bold={props.selected}>{a.sessionName}</Text>
+        <Text bold={props.selected}>{askWhere(a)}</Text>
         <Text dimColor> ({a.harness})</Text>
         <Text color="yellow"> {a.policies.join(', ') || '(no policy)'}</Text>
         <Text dimColor>

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Approval } from '../../approvals/types.js';
 import type { SessionStatus } from '../../core/events.js';
-import { describeRequest, formatAge, oneLine } from '../approvals/format.js';
+import { askWhere, describeRequest, formatAge, oneLine } from '../approvals/format.js';
 import { shortStatus } from '../../core/status-text.js';
 import { formatSpend, formatTotalSpend, spendText, usdShort } from '../../cost/format.js';
 import { budgetLevel, budgetLimit, spendUsd, type Budget, type Spend } from './budget.js';
@@ -94,12 +94,13 @@ export function statusColor(status: SessionStatus): string | undefined {
 export function describeAsk(a: Approval, now: number): { session: string; policy: string; request: string; age: string } {
   const d = describeRequest(a, 80);
   const request = d.label === 'command' ? `$ ${d.text}` : d.label === 'request' ? d.text : d.label === 'prompt' ? `prompt “${d.text}”` : `${d.label}: ${d.text}`;
-  return { session: a.sessionName, policy: a.policies.join(', ') || '(no policy)', request: oneLine(request, 100), age: formatAge(a.createdAt, now) };
+  return { session: askWhere(a), policy: a.policies.join(', ') || '(no policy)', request: oneLine(request, 100), age: formatAge(a.createdAt, now) };
 }
 
 /** `omni` / `omni dashboard` without a terminal: sessions with status and spend, then pending asks. */
-export function formatDashboard(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 'totalUsd'>, now: number, c: ChalkInstance): string {
+export function formatDashboard(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 'totalUsd' | 'hostErrors'>, now: number, c: ChalkInstance): string {
   const lines: string[] = [];
+  for (const h of snap.hostErrors ?? []) lines.push(c.red(`${h.host}: unreachable: ${oneLine(h.error, 120)}`));
   if (!snap.rows.length) lines.push('no live sessions');
   else {
     const rows = [['SESSION', 'HARNESS', 'STATUS', 'AGE', 'ASKS', 'SPEND'].map((h) => c.bold(h))];
@@ -108,7 +109,7 @@ export function formatDashboard(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 
       const pct = sp.bar && sp.bar.limitUsd > 0 ? ` (${Math.round((sp.bar.spentUsd / sp.bar.limitUsd) * 100)}%)` : '';
       const colour = sp.level === 'over' ? c.red : sp.level === 'warn' ? c.yellow : (s: string) => s;
       rows.push([
-        `${r.treePrefix ?? ''}${r.name} ${c.dim(`(${r.id})`)}`,
+        `${r.treePrefix ?? ''}${rowName(r)} ${c.dim(`(${r.id})`)}`,
         r.harness,
         statusText(r),
         formatAge(r.createdAt, now),
@@ -133,11 +134,12 @@ export function formatDashboard(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 
 }
 
 /** `omni dashboard --json`. */
-export function dashboardJson(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 'totalUsd'>) {
+export function dashboardJson(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 'totalUsd' | 'hostErrors'>) {
   return {
     sessions: snap.rows.map((r) => ({
       id: r.id,
       name: r.name,
+      ...(r.host ? { host: r.host } : {}),
       harness: r.harness,
       ...(r.model ? { model: r.model } : {}),
       status: r.status,
@@ -150,7 +152,13 @@ export function dashboardJson(snap: Pick<DashboardSnapshot, 'rows' | 'asks' | 't
     })),
     asks: snap.asks,
     totalUsd: snap.totalUsd,
+    ...(snap.hostErrors?.length ? { hostErrors: snap.hostErrors } : {}),
   };
+}
+
+/** A row's name, with its host when that is not this machine: `devbox:fix-login`. */
+export function rowName(r: Pick<DashboardRow, 'name' | 'host'>): string {
+  return r.host ? `${r.host}:${r.name}` : r.name;
 }
 
 function alignTable(rows: string[][]): string {

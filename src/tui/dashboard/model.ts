@@ -28,6 +28,8 @@ export interface DashboardSource {
 export interface DashboardRow {
   id: string;
   name: string;
+  /** The host it runs on, when not this machine (views across hosts: docs/REMOTE-views.md). */
+  host?: string;
   harness: string;
   model?: string;
   status: SessionStatus;
@@ -81,6 +83,8 @@ export interface DashboardSnapshot {
   /** The last failure talking to the daemon (a stream or the list), cleared when it works again. */
   readonly error: string | undefined;
   readonly message: StatusMessage | undefined;
+  /** Hosts of hosts.json that cannot be read just now, with why (their sessions are not in `rows`). */
+  readonly hostErrors?: ReadonlyArray<{ host: string; error: string }>;
 }
 
 export interface DashboardStoreOptions {
@@ -110,9 +114,12 @@ export function rowFrom(rec: SessionRecord, prev: DashboardRow | undefined): Das
   // The budget is fetched apart (policies); everything else is the record's.
   const c = rec.cost;
   const reportedUsd = c?.reportedUsd;
+  // Set by the source across hosts (hosts-source.ts); `local` is this machine.
+  const host = (rec as { host?: unknown }).host;
   return {
     id: rec.id,
     name: rec.name,
+    ...(typeof host === 'string' && host !== 'local' ? { host } : {}),
     harness: rec.harness,
     ...(rec.model ? { model: rec.model } : {}),
     status: rec.status,

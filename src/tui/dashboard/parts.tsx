@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
 import type { Approval } from '../../approvals/types.js';
-import { formatAge } from '../approvals/format.js';
+import { formatAge, oneLine } from '../approvals/format.js';
 import { previewLines } from './actions.js';
-import { describeAsk, describeSpend, spendBar, statusColor, statusText } from './format.js';
+import { describeAsk, describeSpend, rowName, spendBar, statusColor, statusText } from './format.js';
 import { useAgeClock } from '../approvals/parts.js';
 import type { Columns } from './layout.js';
 import type { ConnectionState, DashboardRow, DashboardSnapshot } from './store.js';
@@ -53,7 +53,7 @@ export function SessionRow(props: { row: DashboardRow; selected: boolean; marked
           {props.marked ? '•' : ' '}
         </Text>
       </Box>
-      <Cell width={cols.name} text={(r.treePrefix ?? '') + r.name} bold={props.selected} dim={ended} />
+      <Cell width={cols.name} text={(r.treePrefix ?? '') + rowName(r)} bold={props.selected} dim={ended} />
       <Cell width={cols.harness} text={r.harness} dim />
       <Cell width={cols.status} text={statusText(r, cols.status - 1)} color={statusColor(r.status)} dim={ended} bold={r.status === 'waiting'} />
       <Cell width={cols.age} text={formatAge(r.createdAt, props.now)} dim />
@@ -102,7 +102,7 @@ export function PreviewPane(props: { snap: DashboardSnapshot; lines: number; wid
   const row = snap.selected >= 0 ? snap.rows[snap.selected] : undefined;
   if (!row || props.lines < 1 || !snap.canAct) return null;
   const p = snap.preview && snap.preview.id === row.id ? snap.preview : undefined;
-  const title = `─ ${row.name} (${row.status}) `;
+  const title = `─ ${rowName(row)} (${row.status}) `;
   const body = p ? previewLines(p.text, props.lines) : [];
   return (
     <Box flexDirection="column">
@@ -120,6 +120,19 @@ export function PreviewPane(props: { snap: DashboardSnapshot; lines: number; wid
 }
 
 export function Connection({ snap }: { snap: DashboardSnapshot }) {
+  return (
+    <>
+      <DaemonConnection snap={snap} />
+      {(snap.hostErrors ?? []).map((h) => (
+        <Text key={h.host} color="red" wrap="truncate-end">
+          {h.host}: unreachable: {oneLine(h.error, 120)} (retrying)
+        </Text>
+      ))}
+    </>
+  );
+}
+
+function DaemonConnection({ snap }: { snap: DashboardSnapshot }) {
   const lost = (s: ConnectionState) => s === 'error' || s === 'ended';
   const down = [lost(snap.events) ? 'event stream' : '', lost(snap.approvals) ? 'approvals stream' : ''].filter(Boolean);
   if (down.length) {

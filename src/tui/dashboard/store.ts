@@ -185,6 +185,23 @@ export class DashboardStore extends DashboardFeed {
     }
   }
 
+  private readonly hostErrors = new Map<string, string>();
+
+  /** A host of a view across hosts went down (`error`) or answers again (undefined). */
+  setHostError(host: string, error: string | undefined): void {
+    if (this.hostErrors.get(host) === error) return;
+    if (error === undefined) this.hostErrors.delete(host);
+    else this.hostErrors.set(host, error);
+    this.emit();
+  }
+
+  protected override build(): DashboardSnapshot {
+    const snap = super.build();
+    // build() runs from the feed's constructor, before this class's fields exist.
+    const errs = this.hostErrors ? [...this.hostErrors] : [];
+    return errs.length ? { ...snap, hostErrors: errs.map(([host, error]) => ({ host, error })) } : snap;
+  }
+
   /** An event of the selected session: its screen likely changed too. */
   override applyEvent(ev: OmniEvent): void {
     super.applyEvent(ev);

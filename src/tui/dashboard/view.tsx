@@ -7,7 +7,7 @@ import { AsksPanel, Connection, HarnessPicker, HeaderRow, InputLine, PreviewPane
 import type { DashboardSnapshot, DashboardStore } from './store.js';
 
 /** How the dashboard was left: the caller attaches, opens `omni approvals`, or is done. */
-export type DashboardOutcome = { kind: 'quit' } | { kind: 'attach'; session: { id: string; name: string } } | { kind: 'approvals' };
+export type DashboardOutcome = { kind: 'quit' } | { kind: 'attach'; session: { id: string; name: string; host?: string } } | { kind: 'approvals' };
 
 export interface DashboardViewProps {
   store: DashboardStore;
@@ -63,7 +63,7 @@ export function DashboardView({ store, now = Date.now, tickMs = 1000, barWidth =
     else if (key.downArrow || input === 'j') store.select(1);
     else if (key.return) {
       if (row && (row.status === 'exited' || row.status === 'failed')) store.setMessage(`${row.name} has ${row.status}: R resumes it`, 'error');
-      else if (row) leave({ kind: 'attach', session: { id: row.id, name: row.name } });
+      else if (row) leave({ kind: 'attach', session: { id: row.id, name: row.name, ...(row.host ? { host: row.host } : {}) } });
     } else if (input === 'a') leave({ kind: 'approvals' });
     else if (input === '/') setMode({ kind: 'filter', text: store.getSnapshot().filter, before: store.getSnapshot().filter });
     else if (input === 's' && store.targets().length) setMode({ kind: 'send', text: '' });
