@@ -14,7 +14,7 @@ export interface Approval {
   id: string; // ap_…
   session: string;
   sessionName: string;
-  /** Set by views that show several hosts (never by the daemon): the host it is pending on (docs/REMOTE-views.md). */
+  /** Set by views that show several hosts (never by the daemon): the host it is pending on (docs/REMOTE.md, "Every host at once"). */
   host?: string;
   harness: string;
   phase: Phase;

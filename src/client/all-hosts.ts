@@ -4,7 +4,7 @@ import type { OmniClient } from './api.js';
 import { clientFor, loadHosts, type HostEntry } from './hosts.js';
 
 /**
- * Views across hosts (docs/REMOTE-views.md): `omni ls --all-hosts`, the dashboard, the approvals
+ * Views across hosts (docs/REMOTE.md, "Every host at once"): `omni ls --all-hosts`, the dashboard, the approvals
  * view and status-line ask the local daemon and every host of hosts.json at once. One host that
  * is down, slow or misconfigured never hides the others: its failure is returned beside their
  * answers, and each host gets its own time limit.

@@ -12,7 +12,7 @@ import { makeChalk, printJson, table } from '../output.js';
 /** `omni approvals`: the Ink view on a terminal, a plain listing otherwise (or with --json). */
 export async function approvalsCommand(opts: { json?: boolean; all?: boolean }): Promise<number> {
   const c = await client();
-  // issue 17: with hosts in hosts.json, their approvals too (docs/REMOTE-views.md).
+  // issue 17: with hosts in hosts.json, their approvals too (docs/REMOTE.md, "Every host at once").
   const hosts = await viewClients(c);
   if (opts.json || !process.stdout.isTTY || !process.stdin.isTTY) {
     if (hosts.length > 1) return (await import('./approvals-hosts.js')).listAllHosts(hosts, opts);

@@ -5,7 +5,7 @@ import type { OmniPaths } from '../../core/paths.js';
 import { fetchStatusLine, type HostStatus, type StatusLineData } from './status-line.js';
 
 /**
- * `omni status-line` with hosts (docs/REMOTE-views.md): the local figures and every host's, the
+ * `omni status-line` with hosts (docs/REMOTE.md, "Every host at once"): the local figures and every host's, the
  * remote ones read at most every `cacheMs` (a tmux status bar asks every few seconds; an ssh
  * round trip each time would cost more than the line is worth). The cache is a small file under
  * run/: each host's last answer and when it came. A host that does not answer within the

@@ -77,7 +77,7 @@ export async function statusLineCommand(opts: { json?: boolean; tmux?: boolean; 
   const timeoutMs = Number.isFinite(ms) && ms > 0 ? ms : 1500;
   const paths = resolvePaths(process.env);
   const local = new OmniClient(paths);
-  // issue 17: every host of hosts.json too, when there are any (docs/REMOTE-views.md).
+  // issue 17: every host of hosts.json too, when there are any (docs/REMOTE.md, "Every host at once").
   const hosts = await (await import('../view-hosts.js')).viewClients(local).catch(() => []);
   const data = hosts.length > 1 ? await (await import('./status-line-hosts.js')).fetchAllHosts(hosts, paths, { timeoutMs }) : await fetchStatusLine(local, timeoutMs);
   process.stdout.write((opts.json ? JSON.stringify(data) : formatStatusLine(data, { tmux: opts.tmux })) + '\n');

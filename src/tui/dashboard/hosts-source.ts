@@ -8,7 +8,7 @@ import type { DashboardSource } from './model.js';
 import { clientActions, clientSource } from './source.js';
 
 /**
- * The dashboard over several daemons (docs/REMOTE-views.md): this machine's and every host of
+ * The dashboard over several daemons (docs/REMOTE.md, "Every host at once"): this machine's and every host of
  * hosts.json. Sessions carry their `host` (shown as `devbox:name`); the event and approvals
  * streams are merged, each host reopened on its own when it drops; an action on a session goes
  * to the daemon it came from (ids are random, so one id names one session across hosts). A

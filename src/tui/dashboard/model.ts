@@ -28,7 +28,7 @@ export interface DashboardSource {
 export interface DashboardRow {
   id: string;
   name: string;
-  /** The host it runs on, when not this machine (views across hosts: docs/REMOTE-views.md). */
+  /** The host it runs on, when not this machine (views across hosts: docs/REMOTE.md, "Every host at once"). */
   host?: string;
   harness: string;
   model?: string;
