@@ -59,6 +59,12 @@ export function createControlServer(deps: {
   composer?: Composer;
   /** Routes of the daemon's other parts (Polly, Debby: src/daemon/polly-api.ts, debby-api.ts). */
   extraRoutes?: readonly Route[];
+  /** issue 17: guests (other Unix users) and who did what (src/daemon/share-access.ts). */
+  share?: {
+    access(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<{ url: URL } | { handled: true } | undefined>;
+    who(req: http.IncomingMessage): { by: string };
+    sent(req: http.IncomingMessage, rec: SessionRecord, text: string, submit: boolean): void;
+  };
 }): http.Server {
   const { sessions, bus, harnesses, info, policies, approvals } = deps;
   const user = os.userInfo().username;
@@ -143,6 +149,7 @@ export function createControlServer(deps: {
         const rec = sessions.resolve(ref!);
         const body = await readJson<{ text?: unknown; submit?: unknown; force?: unknown }>(req);
         if (typeof body.text !== 'string' || body.text === '') throw new OmniError('"text" must be a non-empty string', 'bad_request');
+        deps.share?.sent(req, rec, body.text, body.submit !== false);
         const result = await sessions.send(rec, body.text, { submit: body.submit !== false, force: body.force === true });
         sendJson(res, 200, { session: rec.id, ...result });
       },
@@ -290,7 +297,7 @@ export function createControlServer(deps: {
         const approval = policies.answer(id!, verb === 'approve' ? 'approve' : 'deny', {
           scope: (body.scope ?? 'once') as ApprovalScope,
           via,
-          by: user,
+          by: deps.share?.who(req).by ?? user,
           reason: typeof body.reason === 'string' ? body.reason : undefined,
         });
         sendJson(res, 200, { approval });
@@ -346,11 +353,15 @@ export function createControlServer(deps: {
     if (watched) res.once('close', watched);
     try {
       await deps.ready;
+      // A guest's request is checked (and its session refs pinned to ids) before routing.
+      const shared = await deps.share?.access(req, res, url);
+      if (shared && 'handled' in shared) return;
+      const target = shared?.url ?? url;
       for (const [method, re, handler] of routes) {
-        const m = re.exec(url.pathname);
+        const m = re.exec(target.pathname);
         if (!m) continue;
         if (req.method !== method) continue;
-        await handler(req, res, m.slice(1).map(decodeURIComponent), url);
+        await handler(req, res, m.slice(1).map(decodeURIComponent), target);
         return;
       }
       throw new OmniError(`no route ${req.method} ${url.pathname} (see docs/API.md)`, 'not_found');
