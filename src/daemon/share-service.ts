@@ -127,8 +127,11 @@ export class ShareService {
     this.deps.store.setDirs(user, [...added]);
     for (const sock of [this.deps.shareSocket, this.deps.tmuxSocket]) if (fs.existsSync(sock)) await openFor(this.deps.acl, user, 'rw', sock);
     // tmux's own ACL (server-access, tmux ≥ 3.3): read-only clients for watch. No server yet: done at its start (sync).
-    const a = await this.deps.tmux(['server-access', '-a', user]);
-    if (a.exitCode === 0) await this.deps.tmux(['server-access', role === 'watch' ? '-r' : '-w', user]);
+    await this.deps.tmux(['server-access', '-a', user]); // fails when already listed: -r/-w below still apply
+    if ((await this.deps.tmux(['server-access', role === 'watch' ? '-r' : '-w', user])).exitCode !== 0) return;
+    // tmux 3.3 runs a read-only client's control-mode (-C) commands unchecked: such a client is
+    // detached as it attaches (docs/COLLABORATION.md, "What is not protected").
+    await this.deps.tmux(['set-hook', '-g', 'client-attached[77]', 'if-shell -F "#{&&:#{client_readonly},#{client_control_mode}}" "detach-client"']);
   }
 
   private async closeUser(user: string, uid: number): Promise<void> {
