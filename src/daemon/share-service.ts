@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { NewEvent } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
 import type { SessionRecord } from '../core/session.js';
-import { closeFor, dirsToOpen, openFor, type AclRunner } from './share-acl.js';
+import { addArgv, closeFor, dirsToOpen, openFor, type AclRunner } from './share-acl.js';
 import type { PeerCred } from './share-cred.js';
 import { maxRole, SHARE_ROLES, type ShareRole } from './share-roles.js';
 import type { Grant, ShareStore } from './share-store.js';
@@ -123,7 +123,11 @@ export class ShareService {
     const uid = mine[0]!.uid;
     const added = new Set(this.deps.store.dirs(user));
     const dirs = new Set([...dirsToOpen(path.dirname(this.deps.shareSocket), uid), ...dirsToOpen(path.dirname(this.deps.tmuxSocket), uid)]);
-    for (const d of dirs) if (!added.has(d) && (await openFor(this.deps.acl, user, 'x', d))) added.add(d);
+    for (const d of dirs) {
+      // Ours already: set again, as a chmod (the daemon's start makes run/ 0700) empties the ACL mask.
+      if (added.has(d)) await this.deps.acl(addArgv(user, 'x', d));
+      else if (await openFor(this.deps.acl, user, 'x', d)) added.add(d);
+    }
     this.deps.store.setDirs(user, [...added]);
     for (const sock of [this.deps.shareSocket, this.deps.tmuxSocket]) if (fs.existsSync(sock)) await openFor(this.deps.acl, user, 'rw', sock);
     // tmux's own ACL (server-access, tmux ≥ 3.3): read-only clients for watch. No server yet: done at its start (sync).

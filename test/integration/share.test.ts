@@ -117,6 +117,20 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     expect(pending.exitCode, pending.stderr).toBe(0);
     const asks = JSON.parse(pending.stdout) as Array<{ id: string; session: string }>;
     expect(asks.map((x) => x.session)).toEqual([a.id]);
+    // An agent is never a guest: the same approve from a process under the guest's own omni tmux
+    // server (its own sessions' panes) is refused.
+    const agentTmux = path.join(guestHome, 'run', 'tmux.sock');
+    const agentOut = path.join(guestHome, 'agent.out');
+    expect(runAs(guest, ['mkdir', '-p', path.dirname(agentTmux)]).exitCode).toBe(0);
+    const cmd = `OMNI_HOME=${guestHome} ${process.execPath} ${OMNI_JS} --socket ${shareSock} approve ${asks[0]!.id} > ${agentOut} 2>&1; echo "exit $?" >> ${agentOut}`;
+    expect(runAs(guest, ['tmux', '-S', agentTmux, 'new-session', '-d', cmd]).exitCode).toBe(0);
+    const agent = await until(() => (fs.existsSync(agentOut) && /exit \d+/.test(fs.readFileSync(agentOut, 'utf8')) ? fs.readFileSync(agentOut, 'utf8') : undefined), 20_000, 'the agent approve');
+    runAs(guest, ['tmux', '-S', agentTmux, 'kill-server']);
+    expect(agent).toMatch(/exit 8/);
+    expect(agent).toMatch(/runs under an omni tmux server/);
+    expect((await events('a')).some((e) => e.type === 'approval.refused')).toBe(true);
+    expect((await api<{ approvals: unknown[] }>(t, 'GET', '/v1/approvals?session=a')).body.approvals).toHaveLength(1);
+
     const ok = asGuest(['approve', asks[0]!.id]);
     expect(ok.exitCode, ok.stderr).toBe(0);
     await waitFor(t, 'a', 'idle');
@@ -141,6 +155,15 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     // The guest sees its own session's asks only: b's never show.
     expect(asGuest(['approvals', '--json']).stdout).not.toContain(b.id);
   }, 90_000);
+
+  it('grants outlive a daemon restart: the guests\' socket, its ACL and tmux access come back', async () => {
+    expect((await t.omni(['daemon', 'stop'])).exitCode).toBe(0);
+    await startScriptedDaemon(t);
+    const ls = asGuest(['ls', '--json']);
+    expect(ls.exitCode, ls.stderr).toBe(0);
+    expect((JSON.parse(ls.stdout) as SessionRecord[]).map((s) => s.name)).toEqual(['a']);
+    expect(await acl(shareSock)).toMatch(/^user:omniguest:rw-$/m);
+  }, 60_000);
 
   it('revoke: the guest stream ends and its tmux client is detached at once; then it is refused and the ACLs are gone', async () => {
     const follow = guestSpawn([process.execPath, OMNI_JS, '--socket', shareSock, 'events', 'a', '-f', '--json']);
