@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { OmniError } from './errors.js';
 
 /** Every filesystem location omni uses. `OMNI_HOME` moves all of them (tests use a temp dir). */
 export interface OmniPaths {
@@ -74,7 +75,7 @@ function foreignSocket(env: NodeJS.ProcessEnv): { socket: string; why: string } 
   if (env.OMNI_SOCKET) return { socket: path.resolve(env.OMNI_SOCKET), why: `OMNI_SOCKET=${env.OMNI_SOCKET}` };
   if (!env.OMNI_OWNER) return undefined;
   const home = passwdHome(env.OMNI_OWNER, readPasswd());
-  if (!home) throw new Error(`no user ${env.OMNI_OWNER} in /etc/passwd (--owner, OMNI_OWNER)`);
+  if (!home) throw new OmniError(`no user ${env.OMNI_OWNER} in /etc/passwd (--owner, OMNI_OWNER)`, 'not_found');
   return { socket: ownerShareSocket(home), why: `--owner ${env.OMNI_OWNER}` };
 }
 
