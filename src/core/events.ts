@@ -38,7 +38,7 @@ export interface EventDataMap {
   'tool.result': { callId: string; tool?: string; ok: boolean; output: unknown };
   'policy.decision': { phase: string; verdict: string; policy?: string; reason?: string; callId?: string };
   'approval.requested': { id: string; phase: string; reason?: string; policy?: string };
-  'approval.resolved': { id: string; verdict: string; by: string; via: string; scope?: string; reason?: string };
+  'approval.resolved': { id: string; verdict: string; by: string; via: string; scope?: string; reason?: string; guest?: { user: string; uid: number } };
   /** An approval verb refused because of who asked (an agent's process, or no way to tell). */
   'approval.refused': { id: string; verb: string; why: string; pid?: number; from?: string };
   usage: UsageData;

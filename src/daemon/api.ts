@@ -62,7 +62,7 @@ export function createControlServer(deps: {
   /** issue 17: guests (other Unix users) and who did what (src/daemon/share-access.ts). */
   share?: {
     access(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<{ url: URL } | { handled: true } | undefined>;
-    who(req: http.IncomingMessage): { by: string };
+    who(req: http.IncomingMessage): { by: string; uid?: number; guest?: true };
     sent(req: http.IncomingMessage, rec: SessionRecord, text: string, submit: boolean): void;
   };
 }): http.Server {
@@ -294,10 +294,12 @@ export function createControlServer(deps: {
         await deps.gate.check(req, { approval: id!, verb: verb!, ...(typeof body.nonce === 'string' ? { nonce: body.nonce } : {}) });
         const via = (['cli', 'tui', 'popup', 'api'].includes(body.via ?? '') ? body.via : 'api') as ApprovalVia;
         if (body.scope !== undefined && body.scope !== 'once' && body.scope !== 'session') throw new OmniError('"scope" is "once" or "session"', 'bad_request');
+        const who = deps.share?.who(req);
         const approval = policies.answer(id!, verb === 'approve' ? 'approve' : 'deny', {
           scope: (body.scope ?? 'once') as ApprovalScope,
           via,
-          by: deps.share?.who(req).by ?? user,
+          by: who?.by ?? user,
+          ...(who?.guest && who.uid !== undefined ? { guest: { user: who.by, uid: who.uid } } : {}),
           reason: typeof body.reason === 'string' ? body.reason : undefined,
         });
         sendJson(res, 200, { approval });

@@ -138,7 +138,7 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
 
     const evs = await events('a');
     expect(evs.find((e) => e.type === 'input.sent')?.data).toMatchObject({ by: 'omniguest', uid: guest.uid, text: 'tool: touch made-by-guest.txt', guest: true });
-    expect(evs.find((e) => e.type === 'approval.resolved')?.data).toMatchObject({ verdict: 'approve', by: 'omniguest' });
+    expect(evs.find((e) => e.type === 'approval.resolved')?.data).toMatchObject({ verdict: 'approve', by: 'omniguest', guest: { user: 'omniguest', uid: guest.uid } });
     expect(evs.filter((e) => e.type === 'guest.action').map((e) => (e.data as { action: string }).action)).toContain('approve');
     expect(evs.filter((e) => e.type === 'share.granted').map((e) => (e.data as { role: string }).role)).toEqual(['watch', 'approve']);
     // The owner's own send is attributed too.
