@@ -146,7 +146,6 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     shareSocket: paths.shareSocket,
     tmuxSocket: paths.tmuxSocket,
     ownerUid: process.getuid?.() ?? -1,
-    session: (id) => store.get(id),
     emit: (rec, ev) => events.emit(rec, ev),
     tmux: (args) => tmuxRunner.run(args),
     acl: runAclTool,

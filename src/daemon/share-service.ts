@@ -26,7 +26,6 @@ export interface ShareServiceDeps {
   tmuxSocket: string;
   /** The daemon's own uid: a peer with it is the owner. */
   ownerUid: number;
-  session: (id: string) => SessionRecord | undefined;
   emit: (rec: SessionRecord, ev: NewEvent) => void;
   tmux: TmuxRun;
   acl: AclRunner;
