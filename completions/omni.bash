@@ -39,7 +39,7 @@ _omni_policies() {
 # _omni_valued CMD FLAG: does FLAG of CMD take a value (so the next word is that value, not an argument)?
 _omni_valued() {
   case "$2" in
-    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry|--into|--check|--agent-socket|--workers|--reviewers|--parallel|--rounds|--lead|--task|--heads|--synth|--omni|--home) return 0 ;;
+    --name|--cwd|-C|--model|-m|--bin|--policy|-p|--tag|-t|--harness|-H|--to|--file|--for|--timeout|--since|--last|--older-than|--session|-s|--reason|-r|--by|--provider|--registry|--into|--check|--agent-socket|--workers|--reviewers|--parallel|--rounds|--lead|--task|--heads|--synth|--omni|--home|--user|-u|--role) return 0 ;;
     -n) case "$1" in claude|codex|pi|opencode|gemini|copilot|qwen|run) return 0 ;; esac ;; # elsewhere -n is --dry-run
     -f) [ "$1" = send ] && return 0 ;;                         # elsewhere -f is --follow or --force
   esac
@@ -50,7 +50,7 @@ _omni() {
   local cur prev words cword
   COMPREPLY=()
   _init_completion 2>/dev/null || { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; cword=$COMP_CWORD; words=("${COMP_WORDS[@]}"); }
-  local commands="claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon hosts mcp help"
+  local commands="claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby share approvals approve deny status-line cost prices daemon hosts mcp help"
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return
   fi
@@ -64,6 +64,8 @@ _omni() {
       --harness|-H|--lead) COMPREPLY=($(compgen -W "claude codex pi opencode gemini copilot qwen" -- "$cur")) ;;
       --heads) COMPREPLY=($(compgen -W "claude,codex claude,codex,pi claude,pi codex,pi" -- "$cur")) ;;
       --cwd|-C) COMPREPLY=($(compgen -d -- "$cur")) ;;
+      --user|-u) COMPREPLY=($(compgen -u -- "$cur")) ;;
+      --role) COMPREPLY=($(compgen -W "watch drive approve" -- "$cur")) ;;
       --file|-f|--bin|--agent-socket) COMPREPLY=($(compgen -f -- "$cur")) ;;
       --tag|-t) [ "$cmd" != wait ] && COMPREPLY=($(compgen -W "$(_omni_tags)" -- "$cur")) ;;
       --to) # comma-separated: complete the last one, keep those before it
@@ -187,6 +189,13 @@ _omni() {
       esac
       case "$sub:$arg" in
         ask:1|debate:1|show:1|view:1|stop:1) COMPREPLY=($(compgen -W "latest $(_omni_json id - -- debby ls)" -- "$cur")); return ;;
+      esac ;;
+    share) # issue 17: `omni share SESSION --user U --role R`, `share ls`, `share rm SESSION --user U`
+      if [[ $cword -eq 2 && $cur != -* ]]; then COMPREPLY=($(compgen -W "ls rm $(_omni_json name - -- ls)" -- "$cur")); return; fi
+      case "$sub" in
+        ls) flags="--json" ;;
+        rm) flags="--user --json"; if [[ $arg == 1 ]]; then COMPREPLY=($(compgen -W "$(_omni_json name - -- ls --all)" -- "$cur")); return; fi ;;
+        *) flags="--user --role --json" ;;
       esac ;;
     help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
   esac

@@ -35,7 +35,7 @@ end
 # Does flag $argv[2] of command $argv[1] take a value (so the next word is that value, not an argument)?
 function __omni_valued
     switch $argv[2]
-        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry --into --check --agent-socket --workers --reviewers --parallel --rounds --lead --task --heads --synth --omni --home
+        case --name --cwd -C --model -m --bin --policy -p --tag -t --harness -H --to --file --for --timeout --since --last --older-than --session -s --reason -r --by --provider --registry --into --check --agent-socket --workers --reviewers --parallel --rounds --lead --task --heads --synth --omni --home --user -u --role
             return 0
         case -n # elsewhere -n is --dry-run
             contains -- $argv[1] claude codex pi opencode gemini copilot qwen run
@@ -106,7 +106,7 @@ function __omni_tag_changes
     end
 end
 
-set -l cmds claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby approvals approve deny status-line cost prices daemon hosts mcp help
+set -l cmds claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby share approvals approve deny status-line cost prices daemon hosts mcp help
 complete -c omni -f
 complete -c omni -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 
@@ -138,6 +138,12 @@ complete -c omni -n "__omni_is worktree; and __omni_sub rm; and not __omni_nargs
 complete -c omni -n "__omni_is merge" -a "(__omni_json name - worktree ls)"
 complete -c omni -n "__omni_is polly; and __omni_nargs 0" -a "start board merge stop ls"
 complete -c omni -n "__omni_is polly; and __omni_sub board merge stop; and __omni_nargs 1" -a "(__omni_json id - polly ls)"
+# issue 17: omni share SESSION --user U --role R; share ls; share rm SESSION --user U
+complete -c omni -n "__omni_is share; and __omni_nargs 0" -a "ls rm (__omni_json name - ls)"
+complete -c omni -n "__omni_is share; and __omni_sub rm; and __omni_nargs 1" -a "(__omni_json name - ls --all)"
+complete -c omni -n "__omni_is share; and not __omni_sub ls" -s u -l user -xa "(__fish_complete_users)"
+complete -c omni -n "__omni_is share; and not __omni_sub ls rm" -l role -xa "watch drive approve"
+complete -c omni -n "__omni_is share" -l json
 set -l debby_subs ask debate show view stop ls
 complete -c omni -n "__omni_is debby; and __omni_nargs 0" -a "$debby_subs"
 complete -c omni -n "__omni_is debby; and __omni_sub ask debate show view stop; and __omni_nargs 1" -a "latest (__omni_json id - debby ls)"

@@ -83,7 +83,7 @@ export class ApprovalQueue {
     });
   }
 
-  resolve(id: string, answer: { verdict: 'approve' | 'deny'; scope?: ApprovalScope; via: ApprovalVia; by: string; reason?: string }): Approval {
+  resolve(id: string, answer: { verdict: 'approve' | 'deny'; scope?: ApprovalScope; via: ApprovalVia; by: string; reason?: string; guest?: { user: string; uid: number } }): Approval {
     const a = this.items.get(id);
     if (!a) {
       const pending = this.list().map((p) => p.id);
@@ -101,6 +101,7 @@ export class ApprovalQueue {
       via: answer.via,
       at: this.now().toISOString(),
       ...(answer.reason ? { reason: answer.reason } : {}),
+      ...(answer.guest ? { guest: answer.guest } : {}),
     };
     this.persist(a);
     for (const w of this.waiters.get(id) ?? []) w(a);

@@ -45,6 +45,8 @@ export interface Approval {
     via: ApprovalVia;
     at: string;
     reason?: string;
+    /** Answered by a guest (another Unix user with a grant: docs/COLLABORATION.md). */
+    guest?: { user: string; uid: number };
   };
 }
 

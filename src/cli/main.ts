@@ -237,6 +237,8 @@ export async function main(argv: string[]): Promise<number> {
   // The orchestrators (docs/POLLY.md, docs/DEBBY.md) register their own commands, to keep this file to its job.
   (await import('./register-polly.js')).registerPolly(program, run);
   (await import('./register-debby.js')).registerDebby(program, run);
+  // issue 17: sharing (B)
+  (await import('./register-share.js')).registerShare(program, run);
 
   const policy = program.command('policy').description("a session's policies, and testing policies");
   policy

@@ -161,6 +161,14 @@ export function formatEvent(ev: OmniEvent, c: ChalkInstance): string {
       return `${t} ${c.bold('sub-agent')} ${d.name} (${d.harness}, ${d.child}) ${ev.type === 'child.idle' ? 'is idle' : `exited${d.exitCode !== undefined ? ` code ${d.exitCode}` : ''}`}`;
     case 'error':
       return `${t} ${c.red('error')} ${d.message}`;
+    // issue 17: who typed what, and what guests did (docs/COLLABORATION.md)
+    case 'input.sent':
+      return `${t} ${c.bold.blue(String(d.by))} typed${d.submit === false ? c.dim(' (not submitted)') : ''}: ${oneLine(String(d.text ?? ''), 500)}`;
+    case 'guest.action':
+      return `${t} ${c.cyan('guest')} ${d.user} (uid ${d.uid}, ${d.role}) ${d.action}${d.approval ? ` ${d.approval}` : ''}`;
+    case 'share.granted':
+    case 'share.revoked':
+      return `${t} ${c.cyan(ev.type === 'share.granted' ? 'shared' : 'unshared')} ${ev.type === 'share.granted' ? 'with' : 'from'} ${d.user} (uid ${d.uid}): ${d.role}${d.previous ? ` (was ${d.previous})` : ''}`;
     default:
       // An event type this CLI does not know yet (a newer daemon): its fields, as key=value.
       return `${t} ${ev.type} ${oneLine(Object.entries(d ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' '))}`;

@@ -168,8 +168,13 @@ export class OmniClient {
   private socketError(err: NodeJS.ErrnoException): Error {
     if (err instanceof OmniError || err.name === 'AbortError') return err;
     if (err instanceof NotHttp) return notOmni(this.where, err.text);
+    if (this.paths.foreign && (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')) {
+      return new OmniError(`nothing listens for guests on ${this.paths.socket} (${this.paths.foreign}): its owner shares no session now, or its daemon is not running`, 'daemon_unreachable', ExitCode.daemonUnreachable);
+    }
     if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return new NotListening(this.paths.socket);
     if (err.code?.startsWith('HPE_')) return notOmni(this.where, '');
+    // Another user's socket that we may not open: no grant (omni share), or none any more.
+    if (err.code === 'EACCES') return new OmniError(`permission denied on ${this.paths.socket}: its owner has not shared a session with you (omni share SESSION --user YOU), or has revoked it`, 'forbidden');
     return new OmniError(`cannot talk to the omni daemon on ${this.where}: ${err.message}`, 'daemon_unreachable', ExitCode.daemonUnreachable);
   }
 

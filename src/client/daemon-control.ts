@@ -83,5 +83,7 @@ export async function stopDaemon(paths: OmniPaths, timeoutMs = 10_000): Promise<
  * that finds nothing listening starts the daemon and is sent again (no status probe before).
  */
 export async function connect(paths: OmniPaths): Promise<OmniClient> {
+  // Another user's daemon (a share): never started from here.
+  if (paths.foreign) return new OmniClient(paths);
   return new OmniClient(paths, { start: () => startDaemon(paths) });
 }

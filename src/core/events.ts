@@ -38,7 +38,7 @@ export interface EventDataMap {
   'tool.result': { callId: string; tool?: string; ok: boolean; output: unknown };
   'policy.decision': { phase: string; verdict: string; policy?: string; reason?: string; callId?: string };
   'approval.requested': { id: string; phase: string; reason?: string; policy?: string };
-  'approval.resolved': { id: string; verdict: string; by: string; via: string; scope?: string; reason?: string };
+  'approval.resolved': { id: string; verdict: string; by: string; via: string; scope?: string; reason?: string; guest?: { user: string; uid: number } };
   /** An approval verb refused because of who asked (an agent's process, or no way to tell). */
   'approval.refused': { id: string; verb: string; why: string; pid?: number; from?: string };
   usage: UsageData;
@@ -68,6 +68,15 @@ export interface EventDataMap {
   /** In each Debby head's log: an exchange started or ended (docs/DEBBY.md). */
   'debby.exchange': { run: string; n: number; kind: 'ask' | 'critique' | 'synthesis'; round?: number; state: 'started' | 'done' };
   error: { message: string; code?: string };
+  // issue 17: sharing and hand-off (docs/COLLABORATION.md)
+  /** `omni send`: who typed it (the Unix user behind the connection, the owner too), before it is typed. */
+  'input.sent': { by: string; uid?: number; text: string; submit: boolean; guest?: true };
+  /** Something a guest (another Unix user with a grant) did to this session. */
+  'guest.action': { user: string; uid: number; action: string; role: string; approval?: string; text?: string };
+  /** The owner gave a Unix user a role on this session (`omni share`). */
+  'share.granted': { user: string; uid: number; role: string; previous?: string };
+  /** The owner took it back (`omni share rm`). */
+  'share.revoked': { user: string; uid: number; role: string };
 }
 
 export type EventType = keyof EventDataMap;

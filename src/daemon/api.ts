@@ -60,6 +60,12 @@ export function createControlServer(deps: {
   composer?: Composer;
   /** Routes of the daemon's other parts (Polly, Debby: src/daemon/polly-api.ts, debby-api.ts). */
   extraRoutes?: readonly Route[];
+  /** issue 17: guests (other Unix users) and who did what (src/daemon/share-access.ts). */
+  share?: {
+    access(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<{ url: URL } | { handled: true } | undefined>;
+    who(req: http.IncomingMessage): { by: string; uid?: number; guest?: true };
+    sent(req: http.IncomingMessage, rec: SessionRecord, text: string, submit: boolean): void;
+  };
 }): http.Server {
   const { sessions, bus, harnesses, info, policies, approvals } = deps;
   const user = os.userInfo().username;
@@ -144,6 +150,7 @@ export function createControlServer(deps: {
         const rec = sessions.resolve(ref!);
         const body = await readJson<{ text?: unknown; submit?: unknown; force?: unknown }>(req);
         if (typeof body.text !== 'string' || body.text === '') throw new OmniError('"text" must be a non-empty string', 'bad_request');
+        deps.share?.sent(req, rec, body.text, body.submit !== false);
         const result = await sessions.send(rec, body.text, { submit: body.submit !== false, force: body.force === true });
         sendJson(res, 200, { session: rec.id, ...result });
       },
@@ -288,10 +295,12 @@ export function createControlServer(deps: {
         await deps.gate.check(req, { approval: id!, verb: verb!, ...(typeof body.nonce === 'string' ? { nonce: body.nonce } : {}) });
         const via = (['cli', 'tui', 'popup', 'api'].includes(body.via ?? '') ? body.via : 'api') as ApprovalVia;
         if (body.scope !== undefined && body.scope !== 'once' && body.scope !== 'session') throw new OmniError('"scope" is "once" or "session"', 'bad_request');
+        const who = deps.share?.who(req);
         const approval = policies.answer(id!, verb === 'approve' ? 'approve' : 'deny', {
           scope: (body.scope ?? 'once') as ApprovalScope,
           via,
-          by: user,
+          by: who?.by ?? user,
+          ...(who?.guest && who.uid !== undefined ? { guest: { user: who.by, uid: who.uid } } : {}),
           reason: typeof body.reason === 'string' ? body.reason : undefined,
         });
         sendJson(res, 200, { approval });
@@ -347,11 +356,15 @@ export function createControlServer(deps: {
     if (watched) res.once('close', watched);
     try {
       await deps.ready;
+      // A guest's request is checked (and its session refs pinned to ids) before routing.
+      const shared = await deps.share?.access(req, res, url);
+      if (shared && 'handled' in shared) return;
+      const target = shared?.url ?? url;
       for (const [method, re, handler] of routes) {
-        const m = re.exec(url.pathname);
+        const m = re.exec(target.pathname);
         if (!m) continue;
         if (req.method !== method) continue;
-        await handler(req, res, m.slice(1).map(decodeURIComponent), url);
+        await handler(req, res, m.slice(1).map(decodeURIComponent), target);
         return;
       }
       throw new OmniError(`no route ${req.method} ${url.pathname} (see docs/API.md)`, 'not_found');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import type http from 'node:http';
 import type { NewEvent } from '../core/events.js';
 import { OmniError } from '../core/errors.js';
@@ -42,6 +43,43 @@ export function judgePeer(pid: number, ctx: { proc: ProcReader; sessions: Sessio
   return undefined;
 }
 
+/** What the guest check reads of a process: its name and arguments (/proc/<pid>/comm, cmdline: readable for any user's). */
+export interface ProcNames {
+  comm(pid: number): string | undefined;
+  cmdline(pid: number): string[] | undefined;
+}
+
+export const linuxNames: ProcNames = {
+  comm: (pid) => readProc(`/proc/${pid}/comm`)?.trim(),
+  cmdline: (pid) => readProc(`/proc/${pid}/cmdline`)?.split('\0').filter(Boolean),
+};
+
+function readProc(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A guest (another Unix user) is a person too, never an agent: refused when its process runs
+ * under an omni tmux server (any omni daemon's, its own included: `tmux: server` started with
+ * `-S …/run/tmux.sock`) or carries an omni session's environment (when readable: a daemon that
+ * is not root cannot read another user's environ; the ancestry check still holds).
+ */
+export function judgeGuestPeer(pid: number, ctx: { proc: ProcReader; names: ProcNames }): Refusal | undefined {
+  for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 256; p = ctx.proc.stat(p)?.ppid, hops++) {
+    if (ctx.names.comm(p) !== 'tmux: server') continue;
+    const argv = ctx.names.cmdline(p) ?? [];
+    const sock = argv[argv.indexOf('-S') + 1];
+    if (argv.includes('-S') && sock?.endsWith('/run/tmux.sock')) return { why: `pid ${pid} runs under an omni tmux server (pid ${p}, ${sock}): an agent's process, not a person's terminal` };
+  }
+  const env = ctx.proc.environ(pid);
+  if (env?.OMNI_SESSION_ID) return { why: `pid ${pid} carries an omni session's environment (OMNI_SESSION_ID=${env.OMNI_SESSION_ID})` };
+  return undefined;
+}
+
 /**
  * The Unix sessions (SIDs) of every process in a live pane's tree. tmux makes each pane's
  * process a session leader; harnesses start their tools' shells in new ones (Claude does), and
@@ -79,6 +117,9 @@ export interface ApprovalGateDeps {
   proc?: ProcReader;
   /** Who holds the other end of the connection (peer.ts `peerPids`): every holder is judged. */
   peerPid?: (socket: import('node:net').Socket) => Promise<number | number[] | undefined>;
+  /** issue 17: a guest connection's peer (SO_PEERCRED, share-cred.ts); undefined for the owner's. */
+  guest?: (socket: import('node:net').Socket) => { pid: number } | undefined;
+  names?: ProcNames;
 }
 
 /** The approval verbs' caller check, the popup nonces it honours, and the audit of refusals. */
@@ -104,6 +145,12 @@ export class ApprovalGate {
 
   /** Throws `forbidden` (and logs it) when the caller may not answer this approval. */
   async check(req: http.IncomingMessage, q: { approval: string; verb: string; nonce?: string }): Promise<void> {
+    const guest = this.deps.guest?.(req.socket);
+    if (guest) {
+      const r = judgeGuestPeer(guest.pid, { proc: this.deps.proc ?? linuxProc, names: this.deps.names ?? linuxNames }) ?? this.judgeAll([guest.pid], await this.serverPid(), false)?.r;
+      if (r) this.refuse(q, guest.pid, r);
+      return;
+    }
     const server = this.serverPid(); // asked alongside the peer lookup: both may spawn a process
     let pids: number[] | undefined;
     try {

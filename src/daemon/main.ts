@@ -44,6 +44,12 @@ import { SessionManager } from './sessions.js';
 import { acquireStartLock } from './start-lock.js';
 import { SocketKeeper, wakeRunningDaemon } from './socket-keeper.js';
 import { SessionStore } from './store.js';
+import { runAclTool } from './share-acl.js';
+import { shareAccess } from './share-access.js';
+import { peerCred } from './share-cred.js';
+import { ShareService } from './share-service.js';
+import { ShareStore } from './share-store.js';
+import os from 'node:os';
 
 const PKG_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -132,7 +138,23 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
   approvals.load();
   const ss = new SsHelper();
+  // issue 17: sharing with other Unix users (docs/COLLABORATION.md); the HTTP server is set below.
+  let serveShared: (socket: net.Socket) => void = (socket) => socket.destroy();
+  const tmuxRunner = createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
+  const shares = new ShareService({
+    store: new ShareStore(path.join(paths.stateDir, 'shares.json')).load(),
+    shareSocket: paths.shareSocket,
+    tmuxSocket: paths.tmuxSocket,
+    ownerUid: process.getuid?.() ?? -1,
+    emit: (rec, ev) => events.emit(rec, ev),
+    tmux: (args) => tmuxRunner.run(args),
+    acl: runAclTool,
+    cred: peerCred,
+    serve: (socket) => serveShared(socket),
+    log,
+  });
   const gate = new ApprovalGate({
+    guest: (socket) => shares.guestOf(socket),
     sessions: () => store.all(),
     approvalSession: (id) => {
       const a = approvals.get(id);
@@ -260,10 +282,12 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const done = deferred<number>();
   const ready = deferred<void>();
   const loopWatch = new LoopWatch({ log });
+  const sharing = shareAccess({ shares, sessions: { list: () => sessions.list(), get: (id) => store.get(id), resolve: (r) => sessions.resolve(r) }, approvals, emit: (rec, ev) => events.emit(rec, ev), info: { ...info, shareSocket: paths.shareSocket }, owner: os.userInfo().username });
   const server = createControlServer({
     loopWatch,
     composer,
-    extraRoutes: [...polly.routes, ...debby.routes],
+    share: sharing,
+    extraRoutes: [...polly.routes, ...debby.routes, ...sharing.routes],
     sessions,
     bus,
     harnesses,
@@ -298,6 +322,11 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     }),
   });
 
+  serveShared = (socket) => server.emit('connection', socket);
+  // A new tmux server (the first session after none) has a new socket and an empty server-access list.
+  bus.subscribe(null, (ev) => {
+    if (ev.type === 'session.started' && shares.grants().length) void shares.sync().catch((err) => log(`share: ${(err as Error).message}`));
+  });
   const keeper = new SocketKeeper(server, paths.socket, (srv, sock) => listen(srv as import('node:http').Server, sock), log);
   // From a daemon start that found this one running without its socket file: listen again.
   // Set before the pid file is written: SIGUSR2's default action would end the process.
@@ -311,6 +340,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     stopping = true;
     log(`shutting down: ${why}`);
     keeper.stop();
+    shares.stopListening();
     polly.close();
     debby.close();
     priceWatch.close();
@@ -345,6 +375,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     const { adopted, exited } = await sessions.adoptAll();
     if (events.summaries.repricing) void events.summaries.settled().then(() => ledger.rebuild());
     ready.resolve();
+    await shares.sync().catch((err) => log(`share: ${(err as Error).message}`));
     log(`started (pid ${process.pid}); re-adopted ${adopted.length} live session(s), closed ${exited.length}`);
     void polly.resume().catch((err) => log(`polly: resuming runs failed: ${(err as Error)?.stack ?? err}`));
     fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });

@@ -83,7 +83,7 @@ export class PolicyService {
       if (!rec || !a.resolution) return;
       deps.emit(rec, {
         type: 'approval.resolved',
-        data: { id: a.id, verdict: a.resolution.verdict, by: a.resolution.by, via: a.resolution.via, ...(a.resolution.reason ? { reason: a.resolution.reason } : {}), scope: a.resolution.scope },
+        data: { id: a.id, verdict: a.resolution.verdict, by: a.resolution.by, via: a.resolution.via, ...(a.resolution.reason ? { reason: a.resolution.reason } : {}), scope: a.resolution.scope, ...(a.resolution.guest ? { guest: a.resolution.guest } : {}) },
       });
     });
   }
@@ -269,7 +269,7 @@ export class PolicyService {
     return { session: sessionSpend(rec), tree: treeSpend(rec, this.deps.listSessions?.() ?? []), day, recentMessagesUsd: [...(this.recent.get(rec.id) ?? [])] };
   }
 
-  answer(id: string, verdict: 'approve' | 'deny', opts: { scope?: ApprovalScope; via: ApprovalVia; by: string; reason?: string }): Approval {
+  answer(id: string, verdict: 'approve' | 'deny', opts: { scope?: ApprovalScope; via: ApprovalVia; by: string; reason?: string; guest?: { user: string; uid: number } }): Approval {
     return this.deps.approvals.resolve(id, { verdict, ...opts });
   }
 

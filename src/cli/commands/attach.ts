@@ -23,13 +23,24 @@ export async function attachSession(session: SessionRecord): Promise<number> {
     throw new OmniError(`session ${session.name} (${session.id}) has ${session.status}; nothing to attach to (omni events ${session.name} shows what happened)`, 'conflict');
   }
   if (!process.stdin.isTTY) throw new OmniError('omni attach needs a terminal', 'bad_request');
-  return attachTmuxSession(session.tmuxSession);
+  return attachTmuxSession(session.tmuxSession, await daemonTmuxSocket());
+}
+
+/**
+ * The tmux socket of the daemon this command talks to: another user's (a share: --socket,
+ * --owner) says where its tmux listens (GET /v1/daemon `tmuxSocket`); ours is in our paths.
+ */
+export async function daemonTmuxSocket(): Promise<string> {
+  const p = paths();
+  if (!p.foreign) return p.tmuxSocket;
+  return (await (await client()).request<{ tmuxSocket: string }>('/v1/daemon')).tmuxSocket;
 }
 
 /** Attach this terminal to tmux session `name` on omni's own server (a nested client inside the user's tmux). */
-export function attachTmuxSession(name: string): number {
+export function attachTmuxSession(name: string, socket?: string): number {
   const p = paths();
-  const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: p.tmuxSocket, configPath: p.tmuxConf }), socketPath: p.tmuxSocket, configPath: p.tmuxConf });
+  const tmuxSocket = socket ?? p.tmuxSocket;
+  const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: tmuxSocket, configPath: p.tmuxConf }), socketPath: tmuxSocket, configPath: p.tmuxConf });
   const a = tmux.attachArgs(name, { insideTmux: Boolean(process.env.TMUX) });
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(a.env)) {
