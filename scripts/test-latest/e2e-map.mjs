@@ -18,6 +18,7 @@ export const E2E_HARNESSES = {
   'policy.test.ts': ['claude'],
   'polly.test.ts': ['claude', 'codex'],
   'reading-state.test.ts': ['claude'],
+  'remote-host.test.ts': ['claude'],
   'sandbox-harnesses.test.ts': ['codex', 'pi'],
   'sandbox.test.ts': ['claude'],
   'security.test.ts': ['claude'],

@@ -41,8 +41,14 @@ export async function hostClient(name: string, paths: OmniPaths): Promise<OmniCl
 
 /** A client for one host entry. A remote daemon is never started from here (the bridge does that). */
 export function clientFor(host: HostEntry, paths: OmniPaths): OmniClient {
-  const url = checkUrl(host.url);
-  if (url.protocol === 'unix:') return new OmniClient({ ...paths, socket: decodeURIComponent(url.pathname) }, { label: `host ${host.name}` });
+  let url: URL;
+  try {
+    url = checkUrl(host.url);
+  } catch (err) {
+    throw new OmniError(`host ${host.name}: ${(err as Error).message}`, 'bad_request');
+  }
+  // Another daemon on this machine: never started from here; its tmux socket comes from it.
+  if (url.protocol === 'unix:') return new OmniClient({ ...paths, socket: decodeURIComponent(url.pathname), foreign: `host ${host.name}` }, { label: `host ${host.name}` });
   return new OmniClient(paths, { connect: sshConnector(host, paths), label: `host ${host.name}` });
 }
 

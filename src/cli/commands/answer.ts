@@ -3,7 +3,7 @@ import type { OmniClient } from '../../client/api.js';
 import { ExitCode, OmniError } from '../../core/errors.js';
 import { client } from '../context.js';
 import { printJson } from '../output.js';
-import { formatApprovalsTable } from './approvals.js';
+import { formatApprovalsTable } from './approvals-table.js';
 
 /**
  * Which asks `omni approve|deny` answers. By id (`ap_…`); by session (its single pending ask);

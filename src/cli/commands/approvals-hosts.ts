@@ -1,7 +1,7 @@
 import { askHosts, failureLine, msOption, type ViewHost } from '../../client/all-hosts.js';
 import { ExitCode } from '../../core/errors.js';
 import { printJson } from '../output.js';
-import { formatApprovalsTable } from './approvals.js';
+import { formatApprovalsTable } from './approvals-table.js';
 
 /** Per host, unless OMNI_HOST_TIMEOUT_MS says otherwise. */
 const HOST_TIMEOUT_MS = 5000;

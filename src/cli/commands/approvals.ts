@@ -1,13 +1,15 @@
 import type { Approval, ApprovalVia } from '../../approvals/types.js';
 import type { OmniClient } from '../../client/api.js';
 import { ExitCode, OmniError } from '../../core/errors.js';
-import { compareApprovals, describeRequest, describeResolution, formatAge, oneLine } from '../../tui/approvals/format.js';
+import { describeResolution } from '../../tui/approvals/format.js';
 import { ApprovalsStore } from '../../tui/approvals/store.js';
 import { altScreen, preferProductionReact } from '../../tui/terminal.js';
 import { HostApprovals } from '../../client/host-approvals.js';
 import { client } from '../context.js';
 import { viewClients } from '../view-hosts.js';
-import { makeChalk, printJson, table } from '../output.js';
+import { printJson } from '../output.js';
+import { formatApprovalsTable } from './approvals-table.js';
+export { formatApprovalsTable } from './approvals-table.js';
 
 /** `omni approvals`: the Ink view on a terminal, a plain listing otherwise (or with --json). */
 export async function approvalsCommand(opts: { json?: boolean; all?: boolean }): Promise<number> {
@@ -41,20 +43,6 @@ export async function approvalsCommand(opts: { json?: boolean; all?: boolean }):
     await following.catch(() => undefined);
   }
   return ExitCode.ok;
-}
-
-/** The listing for pipes and scripts: ID, SESSION, POLICY, REQUEST, AGE (and STATUS with --all). */
-export function formatApprovalsTable(approvals: readonly Approval[], now: number, all = false, withHost = false): string {
-  if (!approvals.length) return all ? 'no approvals' : 'no pending approvals';
-  const c = makeChalk();
-  const head = all ? ['ID', 'SESSION', 'POLICY', 'REQUEST', 'AGE', 'STATUS'] : ['ID', 'SESSION', 'POLICY', 'REQUEST', 'AGE'];
-  const rows = [withHost ? ['HOST', ...head] : head];
-  for (const a of [...approvals].sort(compareApprovals)) {
-    const row = [...(withHost ? [a.host ?? ''] : []), a.id, a.sessionName, a.policies.join(',') || '-', oneLine(describeRequest(a).text, 80), formatAge(a.createdAt, now)];
-    if (all) row.push(a.status === 'pending' ? 'pending' : `${a.status}${a.resolution ? ` (${a.resolution.via})` : ''}`);
-    rows.push(row);
-  }
-  return table(rows, c);
 }
 
 /**

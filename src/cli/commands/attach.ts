@@ -31,9 +31,9 @@ export async function attachSession(session: SessionRecord): Promise<number> {
  * --owner) says where its tmux listens (GET /v1/daemon `tmuxSocket`); ours is in our paths.
  */
 export async function daemonTmuxSocket(): Promise<string> {
-  const p = paths();
-  if (!p.foreign) return p.tmuxSocket;
-  return (await (await client()).request<{ tmuxSocket: string }>('/v1/daemon')).tmuxSocket;
+  const c = await client();
+  if (!c.paths.foreign) return c.paths.tmuxSocket;
+  return (await c.request<{ tmuxSocket: string }>('/v1/daemon')).tmuxSocket;
 }
 
 /** Attach this terminal to tmux session `name` on omni's own server (a nested client inside the user's tmux). */

@@ -4,7 +4,7 @@ import type { SessionRecord } from '../../core/session.js';
 import { sessionTree, treeRows, type TreeNode } from '../../core/session-tree.js';
 import { client, paths } from '../context.js';
 import { printJson } from '../json-output.js';
-import { liveWithAncestors, treeCosts, type LsOptions, type TreeCost } from './ls.js';
+import { liveWithAncestors, treeCosts, type LsOptions, type TreeCost } from './ls-tree.js';
 
 /** Per host, unless --host-timeout or OMNI_HOST_TIMEOUT_MS says otherwise. */
 export const LS_HOST_TIMEOUT_MS = 5000;

@@ -1,7 +1,9 @@
-import { isLive, type SessionRecord } from '../../core/session.js';
-import { flattenTree, sessionTree, treeRows, treeSum, type TreeNode } from '../../core/session-tree.js';
+import type { SessionRecord } from '../../core/session.js';
+import { sessionTree, treeRows, type TreeNode } from '../../core/session-tree.js';
 import { printJson } from '../json-output.js';
 import { client } from '../context.js';
+import { liveWithAncestors, treeCosts, type LsOptions, type TreeCost } from './ls-tree.js';
+export { liveWithAncestors, treeCosts, type LsOptions, type TreeCost } from './ls-tree.js';
 
 /**
  * `omni ls`: one row per session, fitted to the terminal's width (a status reason is cut to
@@ -42,48 +44,6 @@ export async function lsCommand(opts: LsOptions): Promise<number> {
     : undefined;
   process.stdout.write(lsTable(tree ? rows.map((r) => r.node.item) : sessions, { width, wide: Boolean(opts.wide), ...(tree ? { tree } : {}) }) + '\n');
   return 0;
-}
-
-export interface LsOptions {
-  all?: boolean;
-  json?: boolean;
-  wide?: boolean;
-  tree?: boolean;
-  tag?: string[];
-  allHosts?: boolean;
-  hostTimeout?: string;
-}
-
-/** A tree's spend: own + descendants' computed USD; `unpriced` when some of it is on models without a price. */
-export interface TreeCost {
-  usd: number;
-  unpriced?: true;
-  /** Whether any session of the tree used a model (not in the JSON: `-` in the table otherwise). */
-  any: boolean;
-}
-
-/** The tree spend of each session of the list that has children. */
-export function treeCosts(sessions: readonly SessionRecord[]): Map<string, TreeCost> {
-  const out = new Map<string, TreeCost>();
-  for (const n of flattenTree(sessionTree(sessions))) {
-    if (!n.children.length) continue;
-    const members = flattenTree([n]).map((m) => m.item.cost);
-    const unpriced = members.some((c) => c?.unpricedModels?.length);
-    const any = members.some((c) => (c?.messages ?? 0) > 0);
-    out.set(n.item.id, { usd: treeSum(n, (s) => s.cost?.computedUsd ?? 0), ...(unpriced ? { unpriced: true as const } : {}), any });
-  }
-  return out;
-}
-
-/** The live sessions and every ancestor of one (so a live child is shown under its ended lead). */
-export function liveWithAncestors(sessions: readonly SessionRecord[]): SessionRecord[] {
-  const byId = new Map(sessions.map((s) => [s.id, s]));
-  const keep = new Set<string>();
-  for (const s of sessions) {
-    if (!isLive(s.status)) continue;
-    for (let cur: SessionRecord | undefined = s; cur && !keep.has(cur.id); cur = cur.parent ? byId.get(cur.parent) : undefined) keep.add(cur.id);
-  }
-  return sessions.filter((s) => keep.has(s.id));
 }
 
 const jsonCost = ({ any: _any, ...c }: TreeCost) => c;

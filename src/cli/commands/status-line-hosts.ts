@@ -2,7 +2,7 @@ import path from 'node:path';
 import { LOCAL_HOST, withTimeout, type ViewHost } from '../../client/all-hosts.js';
 import { ensurePrivateDir, readJsonFile, writeFileAtomic } from '../../core/fsutil.js';
 import type { OmniPaths } from '../../core/paths.js';
-import { fetchStatusLine, type HostStatus, type StatusLineData } from './status-line.js';
+import { fetchStatusLine, type HostStatus, type StatusLineData } from './status-line-data.js';
 
 /**
  * `omni status-line` with hosts (docs/REMOTE.md, "Every host at once"): the local figures and every host's, the
