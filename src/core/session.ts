@@ -27,6 +27,8 @@ export interface SessionRecord {
   command: string[];
   /** The session that started this one through omni's MCP tools (`omni_spawn`); absent for a root. */
   parent?: string;
+  /** The session it was forked from (`omni fork`): `omni ls --tree` shows it under that one. */
+  forkedFrom?: string;
   /** The git worktree omni made for it (a sub-agent with `worktree: true`, docs/AGENTS.md). */
   worktree?: SessionWorktree;
   /**

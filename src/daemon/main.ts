@@ -35,6 +35,8 @@ import { shQuote } from '../core/fsutil.js';
 import { alwaysOnGuards } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';
 import { SandboxService } from './sandbox-service.js';
+import { forkRoute } from './fork.js';
+import { createGitRunner, createWorktree } from '../worktree/index.js';
 import { HarnessSessions } from './harness-sessions.js';
 import { Notifier } from './notifier.js';
 import { PathWatches, watchPath } from './file-watch.js';
@@ -263,7 +265,12 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const server = createControlServer({
     loopWatch,
     composer,
-    extraRoutes: [...polly.routes, ...debby.routes],
+    extraRoutes: [
+      ...polly.routes,
+      ...debby.routes,
+      // issue 17: fork
+      forkRoute({ store, harnesses, sessions, sandbox, resolve: (ref) => sessions.resolve(ref), worktrees: { create: (o) => createWorktree(createGitRunner(), o) }, worktreeRoot: path.join(paths.home, 'worktrees') }),
+    ],
     sessions,
     bus,
     harnesses,

@@ -277,10 +277,11 @@ export class Tmux {
    * Command to attach a terminal to a session. From inside the user's tmux, TMUX must be unset
    * for the child or tmux refuses ("sessions should be nested with care").
    */
-  attachArgs(name: string, opts: { insideTmux: boolean }): AttachCommand {
+  attachArgs(name: string, opts: { insideTmux: boolean; readOnly?: boolean }): AttachCommand {
     return {
       command: this.tmuxBin,
-      args: ['-S', this.socketPath, '-f', this.configPath, 'attach-session', '-t', `=${name}`],
+      // -r: a read-only client (tmux drops its keys, bar detach; `omni watch`).
+      args: ['-S', this.socketPath, '-f', this.configPath, 'attach-session', ...(opts.readOnly ? ['-r'] : []), '-t', `=${name}`],
       env: opts.insideTmux ? { TMUX: undefined, TMUX_PANE: undefined } : {},
     };
   }
