@@ -57,6 +57,17 @@ export interface SessionRecord {
    */
   blocked?: PromptBlock;
   lastSeq: number;
+  /**
+   * Who is attached to its tmux session now, and how (`omni attach`: drive, `omni watch`: watch).
+   * Not stored: GET /v1/sessions reads it from tmux (one list-clients) when a session is live.
+   */
+  clients?: AttachedClient[];
+}
+
+export interface AttachedClient {
+  user: string;
+  mode: 'watch' | 'drive';
+  tty: string;
 }
 
 /**

@@ -57,6 +57,8 @@ export function createControlServer(deps: {
   loopWatch?: LoopWatch;
   /** `POST /v1/mcp/call`: omni's MCP tools as the person (src/daemon/composer.ts). */
   composer?: Composer;
+  /** Every client attached to omni's tmux server (`tmux list-clients`): `clients` on session records. */
+  attached?: () => Promise<Array<{ session: string; readOnly: boolean; user: string; tty: string }>>;
   /** Routes of the daemon's other parts (Polly, Debby: src/daemon/polly-api.ts, debby-api.ts). */
   extraRoutes?: readonly Route[];
 }): http.Server {
@@ -85,7 +87,7 @@ export function createControlServer(deps: {
         deps.refreshCost?.();
         const tags = url.searchParams.getAll('tag');
         const list = sessions.list().filter((s) => (all || (s.status !== 'exited' && s.status !== 'failed')) && hasTags(s, tags));
-        sendJson(res, 200, { sessions: list });
+        sendJson(res, 200, { sessions: await withClients(list, deps.attached) });
       },
     ],
     [
@@ -126,7 +128,7 @@ export function createControlServer(deps: {
         sendJson(res, 200, { dryRun, removed: deps.removal.prune({ olderThanMs: older, dryRun }) });
       },
     ],
-    ['GET', /^\/v1\/sessions\/([^/]+)$/, async (_q, res, [ref]) => sendJson(res, 200, { session: sessions.resolve(ref!) })],
+    ['GET', /^\/v1\/sessions\/([^/]+)$/, async (_q, res, [ref]) => sendJson(res, 200, { session: (await withClients([sessions.resolve(ref!)], deps.attached))[0] })],
     [
       'DELETE',
       /^\/v1\/sessions\/([^/]+)$/,
@@ -396,4 +398,18 @@ function stringList(v: unknown, field: string): string[] {
   if (v === undefined || v === null) return [];
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   throw new OmniError(`"${field}" must be a list of strings`, 'bad_request');
+}
+
+/**
+ * The records with who is attached to each (issue 17: watch): one `list-clients` for the whole
+ * list, none when no session in it is live.
+ */
+async function withClients(list: SessionRecord[], attached: ((() => Promise<Array<{ session: string; readOnly: boolean; user: string; tty: string }>>) | undefined)): Promise<SessionRecord[]> {
+  if (!attached || !list.some((s) => isLive(s.status))) return list;
+  const all = await attached().catch(() => []);
+  if (!all.length) return list;
+  return list.map((s) => {
+    const mine = all.filter((c) => c.session === s.tmuxSession);
+    return mine.length ? { ...s, clients: mine.map((c) => ({ user: c.user, mode: c.readOnly ? ('watch' as const) : ('drive' as const), tty: c.tty })) } : s;
+  });
 }

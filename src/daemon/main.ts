@@ -265,6 +265,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const server = createControlServer({
     loopWatch,
     composer,
+    attached: () => tmux.listAllClients(),
     extraRoutes: [
       ...polly.routes,
       ...debby.routes,

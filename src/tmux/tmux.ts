@@ -77,6 +77,23 @@ const LIST_FORMAT = [
   '#{pane_current_command}',
 ].join('\t');
 
+/** One attached client (`list-clients`): whose, on what tty, read-only (`attach -r`) or not. */
+export interface ClientInfo {
+  session: string;
+  readOnly: boolean;
+  uid?: number;
+  user: string;
+  tty: string;
+}
+
+const CLIENT_FORMAT = ['#{client_session}', '#{client_readonly}', '#{client_uid}', '#{client_user}', '#{client_tty}'].join('\t');
+
+function parseClientLine(line: string): ClientInfo {
+  const [session = '', ro, uid, user = '', tty = ''] = line.split('\t');
+  const n = Number(uid);
+  return { session, readOnly: ro === '1', ...(uid && Number.isInteger(n) ? { uid: n } : {}), user, tty };
+}
+
 export class Tmux {
   readonly socketPath: string;
   readonly configPath: string;
@@ -222,6 +239,16 @@ export class Tmux {
     const res = await this.runner.run(['list-clients', '-t', `=${session}:`, '-F', '#{client_tty}']);
     if (res.exitCode !== 0) return [];
     return res.stdout.split('\n').filter(Boolean);
+  }
+
+  /** Every client attached to the server (one call, for `omni ls`); [] when no server runs. */
+  async listAllClients(): Promise<ClientInfo[]> {
+    const res = await this.runner.run(['list-clients', '-F', CLIENT_FORMAT]);
+    if (res.exitCode !== 0) {
+      if (isNoServerError(res.stderr)) return [];
+      throw this.error(['list-clients'], res);
+    }
+    return res.stdout.split('\n').filter(Boolean).map(parseClientLine);
   }
 
   /**
