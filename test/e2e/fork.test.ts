@@ -55,11 +55,16 @@ for (const h of HARNESSES) {
       await w.fake.close();
     });
 
+    /** On a failure the pane says why (a harness dialog, say). */
+    const pane = async (name: string) => String((await w.t.tmux(['capture-pane', '-p', '-t', `=${(await w.t.omniJson<SessionRecord[]>(['ls'])).find((s) => s.name === name)?.tmuxSession}:`])).stdout);
+    const idle = async (name: string) => {
+      const done = await w.t.omni(['wait', name, '--for', 'idle', '--timeout', '100']);
+      expect(done.exitCode, `wait ${name}: ${done.stderr}\n${done.exitCode ? await pane(name) : ''}`).toBe(0);
+    };
     const turn = async (name: string, text: string) => {
       const sent = await w.t.omni(['send', name, text]);
-      expect(sent.exitCode, `send ${name}: ${sent.stderr}`).toBe(0);
-      const done = await w.t.omni(['wait', name, '--for', 'idle', '--timeout', '120']);
-      expect(done.exitCode, `wait ${name}: ${done.stderr}`).toBe(0);
+      expect(sent.exitCode, `send ${name}: ${sent.stderr}\n${sent.exitCode ? await pane(name) : ''}`).toBe(0);
+      await idle(name);
     };
     const events = async (name: string) => parseEvents((await w.t.omni(['events', name, '--json'])).stdout);
     /** The model request of the turn that carried `marker` as its newest user text. */
@@ -70,13 +75,13 @@ for (const h of HARNESSES) {
       initRepo(t.work);
       fake.fallback = { text: 'Noted.' };
       const src = await t.omniJson<SessionRecord>([h.name, '--name', 'src', ...(h.args.length ? ['--', ...h.args] : [])]);
-      expect((await t.omni(['wait', 'src', '--for', 'idle', '--timeout', '120'])).exitCode).toBe(0);
+      await idle('src');
       await turn('src', 'remember the word ALPHA-OLD');
 
       const t0 = performance.now();
       const fork = await t.omniJson<SessionRecord>(['fork', 'src', '--name', 'try-b']);
       expect(fork).toMatchObject({ name: 'try-b', harness: h.name, forkedFrom: src.id, cwd: src.cwd });
-      expect((await t.omni(['wait', 'try-b', '--for', 'idle', '--timeout', '120'])).exitCode).toBe(0);
+      await idle('try-b');
       const forkReadyMs = Math.round(performance.now() - t0);
 
       // The fork's first new turn sends the model the source's history.
@@ -104,8 +109,14 @@ for (const h of HARNESSES) {
       const [srcNow, forkNow] = await Promise.all([t.omniJson<SessionRecord>(['ls', '--all']).then((l) => l as unknown as SessionRecord[])]).then(([l]) => [l.find((s) => s.id === src.id)!, l.find((s) => s.id === fork.id)!]);
       expect(forkNow.harnessSessionId).toBeTruthy();
       expect(forkNow.harnessSessionId).not.toBe(srcNow.harnessSessionId);
-      // What the source already said is not logged (nor billed) twice in the fork.
+      // What the source already said is not logged (nor billed) twice in the fork: the fork's
+      // harness log starts with the source's history, whose records the source has logged.
       expect(userTexts(forkEvents).join('\n')).not.toContain('ALPHA-OLD');
+      const usageIds = (evs: OmniEvent[]) => evs.filter((e) => e.type === 'usage').map((e) => (e as OmniEvent<'usage'>).data.messageId ?? JSON.stringify(e.data));
+      const srcBeforeFork = usageIds(srcEvents.slice(0, srcEvents.findIndex((e) => e.type === 'session.fork')));
+      expect(srcBeforeFork.length).toBeGreaterThan(0);
+      expect(usageIds(forkEvents).filter((id) => srcBeforeFork.includes(id))).toEqual([]);
+      expect(usageIds(forkEvents).length).toBeGreaterThan(0);
 
       type Node = SessionRecord & { children: Node[] };
       const tree = await t.omniJson<Node[]>(['ls', '--tree']);
@@ -121,7 +132,7 @@ for (const h of HARNESSES) {
       expect(fs.existsSync(path.join(wt.cwd, 'README'))).toBe(true);
       expect(sh(wt.cwd, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('omni/try-c');
       expect(sh(wt.cwd, 'rev-parse', 'HEAD')).toBe(sh(t.work, 'rev-parse', 'HEAD'));
-      expect((await t.omni(['wait', 'try-c', '--for', 'idle', '--timeout', '120'])).exitCode).toBe(0);
+      await idle('try-c');
       await turn('try-c', 'worktree turn DELTA-WT');
       expect(JSON.stringify(requestFor('DELTA-WT')!.body)).toContain('ALPHA-OLD');
       const pane = String((await t.tmux(['display-message', '-p', '-t', `=${wt.tmuxSession}:`, '#{pane_current_path}'])).stdout).trim();

@@ -42,12 +42,12 @@ describe("omni fork: each harness's own fork, built by its adapter", () => {
     expect(spec.args.at(-1)).toBe('--extra');
   });
 
-  it('Codex: `codex fork <id>` with the same -c overrides as a start', async () => {
+  it('Codex: `codex fork <id> -C <cwd>` with the same -c overrides as a start', async () => {
     const c = ctx();
     const fork = await registry.get('codex').prepareLaunch({ ...c, fork: { harnessSessionId: SID, sourceSessionDir: '/nowhere' } });
     const start = await registry.get('codex').prepareLaunch(c);
-    expect(fork.args.slice(0, 2)).toEqual(['fork', SID]);
-    expect(fork.args.slice(2)).toEqual(start.args);
+    expect(fork.args.slice(0, 4)).toEqual(['fork', SID, '-C', c.session.cwd]);
+    expect(fork.args.slice(4)).toEqual(start.args);
   });
 
   it("Pi: --fork <the source's session file>, as the source's extension recorded it", async () => {

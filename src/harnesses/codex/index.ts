@@ -56,7 +56,8 @@ export const codexAdapter: HarnessAdapter = {
     if (sandbox) flags.push(...sandbox.args);
     if (ctx.session.model) flags.push('--model', ctx.session.model);
     // `codex resume <id>` continues a thread; `codex fork <id>` starts a new one with its history.
-    const sub = ctx.resume ? ['resume', ctx.resume.harnessSessionId] : ctx.fork ? ['fork', ctx.fork.harnessSessionId] : [];
+    // A fork runs where the thread was recorded unless told (-C): a fork into a worktree must run there.
+    const sub = ctx.resume ? ['resume', ctx.resume.harnessSessionId] : ctx.fork ? ['fork', ctx.fork.harnessSessionId, '-C', ctx.session.cwd] : [];
     const args = [...sub, ...flags, ...ctx.extraArgs];
     return {
       command: ctx.binary.path,
