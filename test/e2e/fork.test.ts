@@ -142,7 +142,7 @@ for (const h of HARNESSES) {
   });
 }
 
-describe('omni fork: a harness without a fork says so', () => {
+describe.skipIf(!pinnedCli('gemini'))('omni fork: a harness without a fork of its own says so (real gemini)', () => {
   let t: TestEnv;
   beforeEach(() => {
     t = makeTestEnv();
@@ -151,11 +151,16 @@ describe('omni fork: a harness without a fork says so', () => {
     await t.cleanup();
   });
 
-  it('names the harness and exits 1 (conflict); nothing is started', async () => {
-    // The scripted adapter (test/helpers/scripted-daemon.mjs) is not available to the CLI's
-    // daemon; a harness without a fork of its own is asked for by its name on an ended record.
-    const r = await t.omni(['fork', 'nope']);
-    expect(r.exitCode).toBe(3);
-    expect(String(r.stderr)).toMatch(/no session "nope"/);
+  it('names the harness, exits 8 (refused), starts nothing; an unknown session exits 3', async () => {
+    // Gemini CLI has no fork (its capability row says so): refused before anything starts.
+    const g = await t.omniJson<SessionRecord>(['gemini', '--name', 'g']);
+    const r = await t.omni(['fork', 'g']);
+    expect(r.exitCode, String(r.stderr)).toBe(8);
+    expect(String(r.stderr)).toMatch(/Gemini CLI has no fork of its own, so session g cannot be forked/);
+    const all = await t.omniJson<SessionRecord[]>(['ls', '--all']);
+    expect(all.map((s) => s.id)).toEqual([g.id]);
+    const none = await t.omni(['fork', 'nope']);
+    expect(none.exitCode).toBe(3);
+    expect(String(none.stderr)).toMatch(/no session "nope"/);
   });
 });
