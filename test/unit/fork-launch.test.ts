@@ -68,6 +68,13 @@ describe("omni fork: each harness's own fork, built by its adapter", () => {
     expect(forks).toEqual(['claude', 'codex', 'pi']);
   });
 
+  it("docs/harnesses/README.md's fork table says what the adapters declare", () => {
+    const doc = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'docs', 'harnesses', 'README.md'), 'utf8');
+    const rows = doc.slice(doc.indexOf('<!-- fork-row -->')).split('\n').filter((l) => /^\| [a-z]+ \| (✓|—) \|/.test(l));
+    const table = Object.fromEntries(rows.map((l) => [l.split('|')[1]!.trim(), l.split('|')[2]!.trim() === '✓']));
+    expect(table).toEqual(Object.fromEntries(registry.all().map((h) => [h.name, h.capabilities.fork])));
+  });
+
   it('names a fork <source>-fork, then -fork-2, … past names already used', () => {
     const s = (name: string) => ({ name }) as SessionRecord;
     expect(forkName([s('api')], 'api')).toBe('api-fork');
