@@ -16,6 +16,7 @@ import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
 import { hasTags, isLive, type SessionRecord } from '../core/session.js';
 import { broadcast } from './broadcast.js';
+import { withClients, type AttachedSource } from './attached-clients.js';
 import type { SpawnGrant } from '../agents/grant.js';
 import { grantError } from './spawn-grants.js';
 import type { Composer } from './composer.js';
@@ -58,7 +59,7 @@ export function createControlServer(deps: {
   /** `POST /v1/mcp/call`: omni's MCP tools as the person (src/daemon/composer.ts). */
   composer?: Composer;
   /** Every client attached to omni's tmux server (`tmux list-clients`): `clients` on session records. */
-  attached?: () => Promise<Array<{ session: string; readOnly: boolean; user: string; tty: string }>>;
+  attached?: AttachedSource;
   /** Routes of the daemon's other parts (Polly, Debby: src/daemon/polly-api.ts, debby-api.ts). */
   extraRoutes?: readonly Route[];
 }): http.Server {
@@ -398,18 +399,4 @@ function stringList(v: unknown, field: string): string[] {
   if (v === undefined || v === null) return [];
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   throw new OmniError(`"${field}" must be a list of strings`, 'bad_request');
-}
-
-/**
- * The records with who is attached to each (issue 17: watch): one `list-clients` for the whole
- * list, none when no session in it is live.
- */
-async function withClients(list: SessionRecord[], attached: ((() => Promise<Array<{ session: string; readOnly: boolean; user: string; tty: string }>>) | undefined)): Promise<SessionRecord[]> {
-  if (!attached || !list.some((s) => isLive(s.status))) return list;
-  const all = await attached().catch(() => []);
-  if (!all.length) return list;
-  return list.map((s) => {
-    const mine = all.filter((c) => c.session === s.tmuxSession);
-    return mine.length ? { ...s, clients: mine.map((c) => ({ user: c.user, mode: c.readOnly ? ('watch' as const) : ('drive' as const), tty: c.tty })) } : s;
-  });
 }

@@ -19,6 +19,8 @@ export interface ForkDeps {
   worktrees: { create(opts: { repoDir: string; root: string; id: string; name: string; base?: string }): Promise<SessionWorktree> };
   /** $OMNI_HOME/worktrees */
   worktreeRoot: string;
+  /** Read the source's harness log to the end, held-back records too (HarnessSessions.runIngest). */
+  flushIngest?(id: string): Promise<void>;
 }
 
 export interface ForkRequest {
@@ -56,6 +58,10 @@ export async function forkSession(deps: ForkDeps, src: SessionRecord, req: ForkR
     sandbox = deps.sandbox.savedSettings(src.id);
     if (!sandbox) throw new OmniError(`session ${src.name} ran sandboxed but its sandbox settings are gone; it cannot be forked`, 'conflict');
   }
+  // An idle source's last turn may still hold records back (Claude's last usage): logged now, so
+  // the cursor the fork copies has them and the fork does not log them again. Not mid-turn: a
+  // flush then would log a message's usage before it is final.
+  if (src.status === 'idle') await deps.flushIngest?.(src.id);
   let id = newSessionId();
   while (deps.store.get(id)) id = newSessionId();
   const sourceDir = deps.store.sessionDir(src.id);

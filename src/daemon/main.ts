@@ -270,7 +270,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
       ...polly.routes,
       ...debby.routes,
       // issue 17: fork
-      forkRoute({ store, harnesses, sessions, sandbox, resolve: (ref) => sessions.resolve(ref), worktrees: { create: (o) => createWorktree(createGitRunner(), o) }, worktreeRoot: path.join(paths.home, 'worktrees') }),
+      forkRoute({ store, harnesses, sessions, sandbox, resolve: (ref) => sessions.resolve(ref), worktrees: { create: (o) => createWorktree(createGitRunner(), o) }, worktreeRoot: path.join(paths.home, 'worktrees'), flushIngest: (id) => hooks.runIngest(id, true) }),
     ],
     sessions,
     bus,

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../src/core/session.js';
 import { lsTable, attachedText } from '../../src/cli/commands/ls-table.js';
+import { Chalk } from 'chalk';
+import { formatEvent } from '../../src/cli/output.js';
+import type { OmniEvent } from '../../src/core/events.js';
 import { forkName } from '../../src/daemon/fork.js';
 import { builtinHarnesses } from '../../src/harnesses/index.js';
 import type { LaunchContext } from '../../src/harnesses/types.js';
@@ -73,6 +76,12 @@ describe("omni fork: each harness's own fork, built by its adapter", () => {
     const rows = doc.slice(doc.indexOf('<!-- fork-row -->')).split('\n').filter((l) => /^\| [a-z]+ \| (✓|—) \|/.test(l));
     const table = Object.fromEntries(rows.map((l) => [l.split('|')[1]!.trim(), l.split('|')[2]!.trim() === '✓']));
     expect(table).toEqual(Object.fromEntries(registry.all().map((h) => [h.name, h.capabilities.fork])));
+  });
+
+  it('omni events shows where a fork came from, and in the source where it went', () => {
+    const line = (type: string, data: unknown) => formatEvent({ seq: 2, ts: '2026-11-21T20:45:39.374Z', session: 's_x', type, data } as OmniEvent, new Chalk({ level: 0 }));
+    expect(line('session.forked', { from: 's_src', fromName: 'api', harnessSessionId: SID })).toBe(`20:45:39 #2 forked from api (s_src, harness session ${SID})`);
+    expect(line('session.fork', { to: 's_new', toName: 'api-fork' })).toBe('20:45:39 #2 forked into api-fork (s_new)');
   });
 
   it('names a fork <source>-fork, then -fork-2, … past names already used', () => {
