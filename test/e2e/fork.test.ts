@@ -74,7 +74,7 @@ for (const h of HARNESSES) {
       const { t, fake } = w;
       initRepo(t.work);
       fake.fallback = { text: 'Noted.' };
-      const src = await t.omniJson<SessionRecord>([h.name, '--name', 'src', ...(h.args.length ? ['--', ...h.args] : [])]);
+      const src = await t.omniJson<SessionRecord>([h.name, '--name', 'src', '--policy', 'blast_radius', ...(h.args.length ? ['--', ...h.args] : [])]);
       await idle('src');
       await turn('src', 'remember the word ALPHA-OLD');
 
@@ -83,6 +83,11 @@ for (const h of HARNESSES) {
       expect(fork).toMatchObject({ name: 'try-b', harness: h.name, forkedFrom: src.id, cwd: src.cwd });
       await idle('try-b');
       const forkReadyMs = Math.round(performance.now() - t0);
+
+      // It keeps the source's policies.
+      const policyNames = async (n: string) => (await t.omniJson<{ policies: Array<{ name: string; level: string }> }>(['policy', 'ls', n])).policies.map((p) => `${p.level}:${p.name}`);
+      expect(await policyNames('try-b')).toEqual(await policyNames('src'));
+      expect(await policyNames('try-b')).toContain('session:blast_radius');
 
       // The fork's first new turn sends the model the source's history.
       await turn('try-b', 'fork turn BRAVO-FORK');
