@@ -50,7 +50,7 @@ _omni() {
   local cur prev words cword
   COMPREPLY=()
   _init_completion 2>/dev/null || { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; cword=$COMP_CWORD; words=("${COMP_WORDS[@]}"); }
-  local commands="claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby share approvals approve deny status-line cost prices daemon hosts mcp help"
+  local commands="claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach watch fork send wait events stop rm prune resume rename interrupt policy worktree merge polly debby share approvals approve deny status-line cost prices daemon hosts mcp help"
   if [ "$cword" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return
   fi
@@ -104,8 +104,11 @@ _omni() {
         :-*) [ -n "$first" ] && COMPREPLY=($(compgen -P - -W "$(_omni_json tags "=$first" -- ls --all)" -- "${cur#-}")) ;;
         *) COMPREPLY=($(compgen -W "$(_omni_tags)" -- "$cur")); return ;;
       esac ;;
-    attach|stop|interrupt)
-      flags="--json"; [ "$cmd" = attach ] && flags=""; [ "$cmd" = stop ] && flags="--tree --json"
+    fork)
+      flags="--name --worktree --detach --json"
+      if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_all_sessions)" -- "$cur")); return; fi ;;
+    attach|watch|stop|interrupt)
+      flags="--json"; [[ $cmd == attach || $cmd == watch ]] && flags=""; [ "$cmd" = stop ] && flags="--tree --json"
       if [ "$arg" = 0 ]; then COMPREPLY=($(compgen -W "$(_omni_sessions)" -- "$cur")); return; fi ;;
     send)
       flags="--tag --to --file --no-submit --force --json"

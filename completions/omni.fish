@@ -106,12 +106,13 @@ function __omni_tag_changes
     end
 end
 
-set -l cmds claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach send wait events stop rm prune resume rename interrupt policy worktree merge polly debby share approvals approve deny status-line cost prices daemon hosts mcp help
+set -l cmds claude codex pi opencode gemini copilot qwen run dashboard doctor ls list tag attach watch fork send wait events stop rm prune resume rename interrupt policy worktree merge polly debby share approvals approve deny status-line cost prices daemon hosts mcp help
 complete -c omni -f
 complete -c omni -n "not __fish_seen_subcommand_from $cmds" -a "$cmds"
 
 # Positional arguments.
-complete -c omni -n "__omni_is attach wait stop interrupt; and __omni_nargs 0" -a "(__omni_json name live ls)"
+complete -c omni -n "__omni_is attach watch wait stop interrupt; and __omni_nargs 0" -a "(__omni_json name live ls)"
+complete -c omni -n "__omni_is fork; and __omni_nargs 0" -a "(__omni_json name - ls --all)"
 complete -c omni -n "__omni_is send; and __omni_nargs 0; and not __fish_seen_argument -s t -l tag -l to" -a "(__omni_json name live ls)"
 complete -c omni -n "__omni_is events cost rename tag; and __omni_nargs 0" -a "(__omni_json name - ls --all)"
 complete -c omni -n "__omni_is tag; and not __omni_nargs 0" -a "(__omni_tag_changes)"
@@ -153,7 +154,9 @@ set -l start claude codex pi opencode gemini copilot qwen run
 complete -c omni -n "__omni_is $start" -s n -l name -x
 complete -c omni -n "__omni_is $start" -s C -l cwd -xa "(__fish_complete_directories)"
 complete -c omni -n "__omni_is $start" -s m -l model -x
-complete -c omni -n "__omni_is $start resume" -s d -l detach
+complete -c omni -n "__omni_is $start resume fork" -s d -l detach
+complete -c omni -n "__omni_is fork" -l name -x
+complete -c omni -n "__omni_is fork" -l worktree -d 'its own git worktree'
 complete -c omni -n "__omni_is $start" -l sandbox -d "run it in omni's sandbox"
 complete -c omni -n "__omni_is $start" -l no-sandbox -d 'run it outside the sandbox'
 complete -c omni -n "__omni_is $start ls list send" -s t -l tag -xa "(__omni_json tags - ls --all)"
@@ -214,7 +217,7 @@ complete -c omni -n "__omni_is debby; and not __omni_sub ask show view stop ls" 
 complete -c omni -n "__omni_is debby; and __omni_sub debate" -s r -l rounds -x
 complete -c omni -n "__omni_is debby; and __omni_sub ask debate" -l timeout -x
 complete -c omni -n "__omni_is debby; and not __omni_sub view" -l json
-complete -c omni -n "__omni_is $start dashboard doctor ls list tag send wait events stop rm prune resume rename interrupt approvals approve deny status-line cost prices" -l json
+complete -c omni -n "__omni_is $start dashboard doctor ls list tag send wait events stop rm prune resume fork rename interrupt approvals approve deny status-line cost prices" -l json
 complete -c omni -n "__omni_is policy; and __omni_sub add ls names test" -l json
 complete -c omni -n "__omni_is daemon; and __omni_sub start stop status" -l json
 complete -c omni -s h -l help

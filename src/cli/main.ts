@@ -189,6 +189,24 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the session as JSON (implies --detach)')
     .action(run(async (ref: string, args: string[], opts) => (await import('./commands/start.js')).resumeCommand(ref, args, opts)));
 
+  // issue 17: watch and fork
+  program
+    .command('watch')
+    .description("watch a session's pane read-only: your keys never reach the agent (C-b d leaves)")
+    .argument('<session>', 'session id or name')
+    .action(run(async (ref: string) => (await import('./commands/attach.js')).watchCommand(ref)));
+
+  program
+    .command('fork')
+    .description("a new session with the same conversation history, on the harness's own fork")
+    .argument('<session>', 'session id or name')
+    .argument('[args...]', 'extra arguments for the harness (after --)')
+    .option('--name <name>', 'name of the fork (default: <session>-fork)')
+    .option('--worktree', 'give the fork its own git worktree (branch omni/<name>) from HEAD of the session\'s directory')
+    .option('-d, --detach', 'do not attach')
+    .option('--json', 'print the new session as JSON (implies --detach)')
+    .action(run(async (ref: string, args: string[], opts) => (await import('./commands/fork.js')).forkCommand(ref, args, opts)));
+
   program
     .command('rename')
     .description('give a session a new name (a live session\'s name stays unique)')

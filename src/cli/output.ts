@@ -146,6 +146,10 @@ export function formatEvent(ev: OmniEvent, c: ChalkInstance): string {
       return `${t} ${c.red('refused')} ${d.verb} ${d.id}${d.pid !== undefined ? ` from pid ${d.pid}` : ''} — ${oneLine(String(d.why))}`;
     case 'session.resumed':
       return `${t} ${c.bold('resumed')} ${c.dim(`harness session ${d.harnessSessionId}`)}`;
+    case 'session.forked':
+      return `${t} ${c.bold('forked')} from ${d.fromName} ${c.dim(`(${d.from}, harness session ${d.harnessSessionId})`)}${d.worktree ? ` in worktree ${tildify(String(d.worktree))}` : ''}`;
+    case 'session.fork':
+      return `${t} ${c.dim('forked into')} ${d.toName} ${c.dim(`(${d.to})`)}`;
     case 'text.delta':
       return `${t} ${c.dim('…')} ${oneLine(String(d.text ?? ''))}`;
     case 'policy.decision':

@@ -18,7 +18,7 @@ export interface QuickOption {
 export const LS_OPTIONS: readonly QuickOption[] = [
   { flags: '-a, --all', description: 'include exited sessions', key: 'all' },
   { flags: '-w, --wide', description: 'do not fit the terminal: whole status reasons and paths', key: 'wide' },
-  { flags: '--tree', description: "sub-agents under their lead, with the tree's spend (--json: nested children)", key: 'tree' },
+  { flags: '--tree', description: "sub-agents under their lead and forks under their source, with the tree's spend (--json: nested children)", key: 'tree' },
   { flags: '--json', description: 'JSON output', key: 'json' },
   // issue 17: views across hosts
   { flags: '--all-hosts', description: 'this machine and every host of omni hosts ls, with a HOST column (--json: a host field)', key: 'allHosts' },

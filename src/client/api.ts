@@ -114,6 +114,11 @@ export class OmniClient {
     return this.request(`/v1/sessions/${encodeURIComponent(ref)}`);
   }
 
+  /** `omni fork`: a new session on the harness's own fork of `ref`'s conversation. */
+  fork(ref: string, body: { name?: string; worktree?: boolean; env: Record<string, string>; args?: string[] }): Promise<{ session: SessionRecord }> {
+    return this.request(`/v1/sessions/${encodeURIComponent(ref)}/fork`, { body });
+  }
+
   approvals(opts: { all?: boolean; session?: string; timeoutMs?: number } = {}): Promise<{ approvals: Approval[] }> {
     const q = new URLSearchParams({ ...(opts.all ? { all: '1' } : {}), ...(opts.session ? { session: opts.session } : {}) });
     return this.request(`/v1/approvals${q.size ? `?${q}` : ''}`, { timeoutMs: opts.timeoutMs });

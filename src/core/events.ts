@@ -31,6 +31,10 @@ export interface EventDataMap {
   'session.adopted': { pane: string; previousDaemonPid?: number };
   'session.resumed': { harnessSessionId: string; command: string[] };
   'session.renamed': { name: string; previous: string };
+  /** A fork's first event after session.started (`omni fork`): the session it was forked from. */
+  'session.forked': { from: string; fromName: string; harnessSessionId: string; worktree?: string };
+  /** In the source's log: a fork of it was started. */
+  'session.fork': { to: string; toName: string };
   'message.user': { text: string; via?: string };
   'message.assistant': { text: string; messageId?: string; model?: string };
   'text.delta': { text: string };

@@ -27,6 +27,8 @@ export interface SessionRecord {
   command: string[];
   /** The session that started this one through omni's MCP tools (`omni_spawn`); absent for a root. */
   parent?: string;
+  /** The session it was forked from (`omni fork`): `omni ls --tree` shows it under that one. */
+  forkedFrom?: string;
   /** The git worktree omni made for it (a sub-agent with `worktree: true`, docs/AGENTS.md). */
   worktree?: SessionWorktree;
   /**
@@ -55,6 +57,17 @@ export interface SessionRecord {
    */
   blocked?: PromptBlock;
   lastSeq: number;
+  /**
+   * Who is attached to its tmux session now, and how (`omni attach`: drive, `omni watch`: watch).
+   * Not stored: GET /v1/sessions reads it from tmux (one list-clients) when a session is live.
+   */
+  clients?: AttachedClient[];
+}
+
+export interface AttachedClient {
+  user: string;
+  mode: 'watch' | 'drive';
+  tty: string;
 }
 
 /**

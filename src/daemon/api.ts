@@ -17,6 +17,7 @@ import type { SessionRemoval } from './session-removal.js';
 import type { CreateSessionRequest, SessionManager } from './sessions.js';
 import { hasTags, isLive, type SessionRecord } from '../core/session.js';
 import { broadcast } from './broadcast.js';
+import { withClients, type AttachedSource } from './attached-clients.js';
 import type { SpawnGrant } from '../agents/grant.js';
 import { grantError } from './spawn-grants.js';
 import type { Composer } from './composer.js';
@@ -58,6 +59,8 @@ export function createControlServer(deps: {
   loopWatch?: LoopWatch;
   /** `POST /v1/mcp/call`: omni's MCP tools as the person (src/daemon/composer.ts). */
   composer?: Composer;
+  /** Every client attached to omni's tmux server (`tmux list-clients`): `clients` on session records. */
+  attached?: AttachedSource;
   /** Routes of the daemon's other parts (Polly, Debby: src/daemon/polly-api.ts, debby-api.ts). */
   extraRoutes?: readonly Route[];
   /** issue 17: guests (other Unix users) and who did what (src/daemon/share-access.ts). */
@@ -92,7 +95,7 @@ export function createControlServer(deps: {
         deps.refreshCost?.();
         const tags = url.searchParams.getAll('tag');
         const list = sessions.list().filter((s) => (all || (s.status !== 'exited' && s.status !== 'failed')) && hasTags(s, tags));
-        sendJson(res, 200, { sessions: list });
+        sendJson(res, 200, { sessions: await withClients(list, deps.attached) });
       },
     ],
     [
@@ -133,7 +136,7 @@ export function createControlServer(deps: {
         sendJson(res, 200, { dryRun, removed: deps.removal.prune({ olderThanMs: older, dryRun }) });
       },
     ],
-    ['GET', /^\/v1\/sessions\/([^/]+)$/, async (_q, res, [ref]) => sendJson(res, 200, { session: sessions.resolve(ref!) })],
+    ['GET', /^\/v1\/sessions\/([^/]+)$/, async (_q, res, [ref]) => sendJson(res, 200, { session: (await withClients([sessions.resolve(ref!)], deps.attached))[0] })],
     [
       'DELETE',
       /^\/v1\/sessions\/([^/]+)$/,

@@ -25,6 +25,8 @@ export interface LaunchRequest {
   env: Record<string, string>;
   extraArgs: string[];
   resume?: { harnessSessionId: string };
+  /** `omni fork`: the harness forks `harnessSessionId` of session `from` (SessionManager.create). */
+  fork?: { from: SessionRecord; harnessSessionId: string; sourceSessionDir: string };
   sandbox?: SandboxSettings;
 }
 
@@ -61,7 +63,7 @@ export class Launcher {
     this.launchedAt.delete(id);
   }
 
-  private async launchNow(rec: SessionRecord, { adapter, binary, env, extraArgs, resume, sandbox }: LaunchRequest): Promise<void> {
+  private async launchNow(rec: SessionRecord, { adapter, binary, env, extraArgs, resume, fork, sandbox }: LaunchRequest): Promise<void> {
     const { store, events, agentSocket } = this.deps;
     const id = rec.id;
     const sessionDir = store.sessionDir(id);
@@ -86,6 +88,7 @@ export class Launcher {
       binary,
       extraArgs,
       resume,
+      ...(fork ? { fork: { harnessSessionId: fork.harnessSessionId, sourceSessionDir: fork.sourceSessionDir } } : {}),
       agentSocket: sock,
       ...(rec.spawn ? { mcp: { command: hc.node, args: [hc.omniJs, 'mcp', '--agent-socket', sock], env: { OMNI_HOME: hc.omniHome } } } : {}),
       hookClient: { node: hc.node, omniJs: hc.omniJs, omniHome: hc.omniHome },
@@ -101,6 +104,13 @@ export class Launcher {
     store.put(rec);
     if (resume) events.emit(rec, { type: 'session.resumed', data: { harnessSessionId: resume.harnessSessionId, command: rec.command } });
     else events.emit(rec, { type: 'session.started', data: { harness: adapter.name, name: rec.name, cwd: rec.cwd, model: rec.model, command: rec.command } });
+    if (fork) {
+      // The fork's harness log starts with the source's history: what the source already logged
+      // (and billed) is not logged again (ingestion skips the keys it has seen).
+      copyIfAbsent(path.join(fork.sourceSessionDir, 'ingested.keys'), path.join(sessionDir, 'ingested.keys'));
+      events.emit(rec, { type: 'session.forked', data: { from: fork.from.id, fromName: fork.from.name, harnessSessionId: fork.harnessSessionId, ...(rec.worktree ? { worktree: rec.worktree.path } : {}) } });
+      events.emit(fork.from, { type: 'session.fork', data: { to: rec.id, toName: rec.name } });
+    }
     if (sandboxed) events.emit(rec, sandboxed.started);
     for (const note of spec.notes) this.deps.log(`${id}: ${note}`);
 
@@ -131,6 +141,14 @@ export async function requireBinary(adapter: HarnessAdapter, env: Record<string,
   if (binary) return binary;
   if (override) throw new OmniError(`--bin ${override}: no such executable (${adapter.displayName} binary)`, 'harness_missing', undefined, { harness: adapter.name });
   throw new OmniError(`${adapter.displayName} is not installed (no "${adapter.binaryName}" on PATH): ${adapter.installHint}`, 'harness_missing', undefined, { harness: adapter.name });
+}
+
+function copyIfAbsent(from: string, to: string): void {
+  try {
+    fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL);
+  } catch {
+    /* nothing ingested yet, or already there */
+  }
 }
 
 /** Variables that describe the caller's terminal or tmux must not leak into omni's pane. */

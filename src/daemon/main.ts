@@ -35,6 +35,8 @@ import { shQuote } from '../core/fsutil.js';
 import { alwaysOnGuards } from '../policy/guard.js';
 import { PolicyService } from './policy-service.js';
 import { SandboxService } from './sandbox-service.js';
+import { forkRoute } from './fork.js';
+import { createGitRunner, createWorktree } from '../worktree/index.js';
 import { HarnessSessions } from './harness-sessions.js';
 import { Notifier } from './notifier.js';
 import { PathWatches, watchPath } from './file-watch.js';
@@ -287,7 +289,13 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
     loopWatch,
     composer,
     share: sharing,
-    extraRoutes: [...polly.routes, ...debby.routes, ...sharing.routes],
+    attached: () => tmux.listAllClients(),
+    extraRoutes: [
+      ...polly.routes,
+      ...debby.routes,
+      ...sharing.routes,
+      forkRoute({ store, harnesses, sessions, sandbox, resolve: (ref) => sessions.resolve(ref), worktrees: { create: (o) => createWorktree(createGitRunner(), o) }, worktreeRoot: path.join(paths.home, 'worktrees'), flushIngest: (id) => hooks.runIngest(id, true) }),
+    ],
     sessions,
     bus,
     harnesses,

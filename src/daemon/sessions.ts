@@ -13,7 +13,7 @@ import type { SandboxSettings } from '../sandbox/types.js';
 import type { HarnessSessions } from './harness-sessions.js';
 import { Launcher, requireBinary } from './launcher.js';
 import type { PaneIO, SendOptions, SendResult } from './pane-io.js';
-import type { PolicyRefInput } from './policy-service.js';
+import type { PolicyRefInput, PolicySnapshot } from './policy-service.js';
 import type { AgentSocketPort, HookClientPaths, PolicyPort, SandboxPort, TmuxPort } from './ports.js';
 import type { SessionLog } from './session-log.js';
 import type { SessionStore } from './store.js';
@@ -54,6 +54,18 @@ export interface CreateSessionRequest {
   worktree?: SessionWorktree;
   /** The id to use (omni_spawn picks it first: the worktree is named after it). */
   id?: string;
+  /** A fork (`omni fork`, fork.ts): the harness forks the source's conversation; it keeps the source's policies and sandbox. */
+  fork?: ForkOrigin;
+}
+
+/** Where a fork comes from, and what it inherits (fork.ts reads them off the source). */
+export interface ForkOrigin {
+  from: SessionRecord;
+  harnessSessionId: string;
+  sourceSessionDir: string;
+  policies: PolicySnapshot[];
+  /** The source's sandbox settings, when it ran sandboxed. */
+  sandbox?: SandboxSettings;
 }
 
 export interface SessionManagerDeps {
@@ -131,8 +143,8 @@ export class SessionManager {
     // Policies and sandbox settings are checked before anything starts: a bad file means no session.
     // A spec's spawn `limits` are an agent-level spawn_bounds policy of the session.
     const limits = req.spawn ? limitsPolicy(req.spawn, `${req.agent?.file ?? 'spawn grant'} limits`) : undefined;
-    const policySnapshots = this.deps.policies.prepare([...(req.policies ?? []), ...(limits ? [limits] : [])], path.resolve(req.cwd));
-    const sandbox = this.deps.sandbox.settings(req.sandbox ?? []);
+    const policySnapshots = [...(req.fork?.policies ?? []), ...this.deps.policies.prepare([...(req.policies ?? []), ...(limits ? [limits] : [])], path.resolve(req.cwd))];
+    const sandbox = req.fork ? (req.fork.sandbox ?? { ...this.deps.sandbox.settings([]), enabled: false }) : this.deps.sandbox.settings(req.sandbox ?? []);
 
     if (req.id && this.deps.store.get(req.id)) throw new OmniError(`session id ${req.id} is taken`, 'conflict');
     let id = req.id ?? newSessionId();
@@ -154,6 +166,7 @@ export class SessionManager {
       ...(sandbox.enabled ? { sandbox: true } : {}),
       ...(tags.length ? { tags: applyTags([], tags) } : {}),
       ...(req.parent ? { parent: req.parent } : {}),
+      ...(req.fork ? { forkedFrom: req.fork.from.id } : {}),
       ...(req.worktree ? { worktree: req.worktree } : {}),
       ...(req.spawn ? { spawn: true } : {}),
       ...(req.prompt ? { pendingPrompt: req.prompt } : {}),
@@ -163,7 +176,8 @@ export class SessionManager {
     if (req.spawn) saveGrant(this.deps.store.sessionDir(id), req.spawn, req.env);
     this.deps.store.put(rec);
     this.deps.policies.attach(rec, policySnapshots);
-    await this.launcher.launch(rec, { adapter, binary, env: req.env, extraArgs: req.args ?? [], sandbox: sandbox.enabled ? sandbox : undefined });
+    const fork = req.fork ? { from: req.fork.from, harnessSessionId: req.fork.harnessSessionId, sourceSessionDir: req.fork.sourceSessionDir } : undefined;
+    await this.launcher.launch(rec, { adapter, binary, env: req.env, extraArgs: req.args ?? [], sandbox: sandbox.enabled ? sandbox : undefined, ...(fork ? { fork } : {}) });
     this.launched(rec);
     this.deliverPending(rec);
     this.deps.store.put(rec);

@@ -67,6 +67,13 @@ export interface LaunchContext {
   /** Set when restarting an exited session on the harness's own resume. */
   resume?: { harnessSessionId: string };
   /**
+   * Set when starting a new session as a fork of another (`omni fork`): the harness's own fork of
+   * `harnessSessionId` (a new harness session with the same history). `sourceSessionDir` is the
+   * source omni session's private directory (where the adapter's own notes on it are, e.g. Pi's
+   * session file). Only asked of adapters with `capabilities.fork`.
+   */
+  fork?: { harnessSessionId: string; sourceSessionDir: string };
+  /**
    * Set when the session runs in omni's sandbox (docs/SANDBOX.md). `env` then already holds
    * placeholders for model credentials; the harness's own sandbox must stay off (a sandbox
    * cannot be nested inside omni's).

@@ -77,6 +77,23 @@ const LIST_FORMAT = [
   '#{pane_current_command}',
 ].join('\t');
 
+/** One attached client (`list-clients`): whose, on what tty, read-only (`attach -r`) or not. */
+export interface ClientInfo {
+  session: string;
+  readOnly: boolean;
+  uid?: number;
+  user: string;
+  tty: string;
+}
+
+const CLIENT_FORMAT = ['#{client_session}', '#{client_readonly}', '#{client_uid}', '#{client_user}', '#{client_tty}'].join('\t');
+
+function parseClientLine(line: string): ClientInfo {
+  const [session = '', ro, uid, user = '', tty = ''] = line.split('\t');
+  const n = Number(uid);
+  return { session, readOnly: ro === '1', ...(uid && Number.isInteger(n) ? { uid: n } : {}), user, tty };
+}
+
 export class Tmux {
   readonly socketPath: string;
   readonly configPath: string;
@@ -224,6 +241,16 @@ export class Tmux {
     return res.stdout.split('\n').filter(Boolean);
   }
 
+  /** Every client attached to the server (one call, for `omni ls`); [] when no server runs. */
+  async listAllClients(): Promise<ClientInfo[]> {
+    const res = await this.runner.run(['list-clients', '-F', CLIENT_FORMAT]);
+    if (res.exitCode !== 0) {
+      if (isNoServerError(res.stderr)) return [];
+      throw this.error(['list-clients'], res);
+    }
+    return res.stdout.split('\n').filter(Boolean).map(parseClientLine);
+  }
+
   /**
    * Show a popup running `command` on one attached client. display-popup holds the tmux
    * command until the popup closes, so this resolves when the person is done with it.
@@ -277,10 +304,11 @@ export class Tmux {
    * Command to attach a terminal to a session. From inside the user's tmux, TMUX must be unset
    * for the child or tmux refuses ("sessions should be nested with care").
    */
-  attachArgs(name: string, opts: { insideTmux: boolean }): AttachCommand {
+  attachArgs(name: string, opts: { insideTmux: boolean; readOnly?: boolean }): AttachCommand {
     return {
       command: this.tmuxBin,
-      args: ['-S', this.socketPath, '-f', this.configPath, 'attach-session', '-t', `=${name}`],
+      // -r: a read-only client (tmux drops its keys, bar detach; `omni watch`).
+      args: ['-S', this.socketPath, '-f', this.configPath, 'attach-session', ...(opts.readOnly ? ['-r'] : []), '-t', `=${name}`],
       env: opts.insideTmux ? { TMUX: undefined, TMUX_PANE: undefined } : {},
     };
   }

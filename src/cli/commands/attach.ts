@@ -6,11 +6,19 @@ import { Tmux } from '../../tmux/tmux.js';
 import { client, paths } from '../context.js';
 
 export async function attachCommand(ref: string): Promise<number> {
-  // issue 17: a remote host's session is attached to by the remote omni, over `ssh -t`.
+  // A remote host's session is attached to by the remote omni, over `ssh -t`.
   const remote = await (await import('./remote-attach.js')).sshHost();
   if (remote) return (await import('./remote-attach.js')).remoteTty(remote, ['attach', ref]);
   const { session } = await (await client()).session(ref);
   return attachSession(session);
+}
+
+/** `omni watch`: attach read-only; tmux drops the watcher's keys (bar detach), so none reach the agent. */
+export async function watchCommand(ref: string): Promise<number> {
+  const remote = await (await import('./remote-attach.js')).sshHost();
+  if (remote) return (await import('./remote-attach.js')).remoteTty(remote, ['watch', ref]);
+  const { session } = await (await client()).session(ref);
+  return attachSession(session, { readOnly: true });
 }
 
 /**
@@ -18,12 +26,12 @@ export async function attachCommand(ref: string): Promise<number> {
  * user's tmux this nests a client (TMUX unset for it); the outer prefix goes to the user's
  * tmux, so the inner one is reached by pressing the prefix twice (e.g. C-b C-b d detaches).
  */
-export async function attachSession(session: SessionRecord): Promise<number> {
+export async function attachSession(session: SessionRecord, opts: { readOnly?: boolean } = {}): Promise<number> {
   if (session.status === 'exited' || session.status === 'failed') {
     throw new OmniError(`session ${session.name} (${session.id}) has ${session.status}; nothing to attach to (omni events ${session.name} shows what happened)`, 'conflict');
   }
-  if (!process.stdin.isTTY) throw new OmniError('omni attach needs a terminal', 'bad_request');
-  return attachTmuxSession(session.tmuxSession, await daemonTmuxSocket());
+  if (!process.stdin.isTTY) throw new OmniError(`omni ${opts.readOnly ? 'watch' : 'attach'} needs a terminal`, 'bad_request');
+  return attachTmuxSession(session.tmuxSession, { ...opts, socket: await daemonTmuxSocket() });
 }
 
 /**
@@ -37,11 +45,11 @@ export async function daemonTmuxSocket(): Promise<string> {
 }
 
 /** Attach this terminal to tmux session `name` on omni's own server (a nested client inside the user's tmux). */
-export function attachTmuxSession(name: string, socket?: string): number {
+export function attachTmuxSession(name: string, opts: { readOnly?: boolean; socket?: string } = {}): number {
   const p = paths();
-  const tmuxSocket = socket ?? p.tmuxSocket;
+  const tmuxSocket = opts.socket ?? p.tmuxSocket;
   const tmux = new Tmux({ runner: createTmuxRunner({ socketPath: tmuxSocket, configPath: p.tmuxConf }), socketPath: tmuxSocket, configPath: p.tmuxConf });
-  const a = tmux.attachArgs(name, { insideTmux: Boolean(process.env.TMUX) });
+  const a = tmux.attachArgs(name, { insideTmux: Boolean(process.env.TMUX), ...(opts.readOnly ? { readOnly: true } : {}) });
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(a.env)) {
     if (v === undefined) delete env[k];

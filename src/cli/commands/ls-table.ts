@@ -14,6 +14,8 @@ const STATUS_MAX = 40;
 /** `omni ls --tree`: each session's prefix under its parent, and the tree spend of those with children (sessions come in tree order). */
 export interface LsTree {
   prefix: ReadonlyMap<string, string>;
+  /** Sessions shown under the session they were forked from (`omni fork`): marked `[fork]`. */
+  forks?: ReadonlySet<string>;
   spend: ReadonlyMap<string, string>;
 }
 
@@ -27,7 +29,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     host: hosts?.[i] ?? '',
     id: (tree?.prefix.get(s.id) ?? '') + s.id,
     treeSpend: tree?.spend.get(s.id) ?? '',
-    name: s.name,
+    name: tree?.forks?.has(s.id) ? `${s.name} [fork]` : s.name,
     harness: s.sandbox ? `${s.harness}${c.dim('[sbx]')}` : s.harness,
     harnessLen: s.harness.length + (s.sandbox ? 5 : 0),
     spend: formatSpend(s.cost),
@@ -35,6 +37,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     cwd: tildify(s.cwd),
     status: s.status,
     tags: s.tags?.join(',') ?? '',
+    attached: attachedText(s),
     // Only a waiting session says why in STATUS (what it waits on).
     reason: s.status === 'waiting' ? s.statusReason : undefined,
   }));
@@ -50,10 +53,13 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
   // TAGS only when a session has some: most people never tag, and the table stays narrow.
   const withTags = fixed.some((x) => x.tags);
   const wTags = withTags ? colW((x) => Math.max(1, x.tags.length), 'TAGS') + GAP : 0;
+  // ATTACHED only when someone is: `omni attach` (drive) and `omni watch` clients.
+  const withAttached = fixed.some((x) => x.attached);
+  const wAttached = withAttached ? colW((x) => Math.max(1, x.attached.length), 'ATTACHED') + GAP : 0;
   const statusFull = (x: (typeof fixed)[number]) => (x.reason ? `${x.status} (${x.reason.replace(/\s+/g, ' ').trim()})` : x.status);
   const wStatusShort = colW((x) => shortStatus(x.status, x.reason, STATUS_MAX).length, 'STATUS');
   const wCwd = colW((x) => x.cwd.length, 'CWD');
-  const rest = wHost + wId + wName + wHarness + wCost + wTree + wAge + wTags + GAP * 5;
+  const rest = wHost + wId + wName + wHarness + wCost + wTree + wAge + wTags + wAttached + GAP * 5;
   // Too wide: CWD gives way first (cut from the left down to MIN_CWD, then left out), then the
   // status reasons (an id in one is kept whole or left out).
   let wStatus = wStatusShort;
@@ -64,7 +70,7 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
     const room = opts.width - rest - (cwdMax ? GAP + cwdMax : 0);
     if (room < wStatus) wStatus = Math.max('waiting'.length, room);
   }
-  const rows = [[...(hosts ? ['HOST'] : []), 'ID', 'NAME', 'HARNESS', 'STATUS', 'COST', ...(tree ? ['TREE'] : []), 'AGE', ...(withTags ? ['TAGS'] : []), ...(cwdMax ? ['CWD'] : [])]];
+  const rows = [[...(hosts ? ['HOST'] : []), 'ID', 'NAME', 'HARNESS', 'STATUS', 'COST', ...(tree ? ['TREE'] : []), 'AGE', ...(withTags ? ['TAGS'] : []), ...(withAttached ? ['ATTACHED'] : []), ...(cwdMax ? ['CWD'] : [])]];
   for (const x of fixed) {
     const status = opts.wide ? statusFull(x) : shortStatus(x.status, x.reason, wStatus);
     const reason = status.slice(x.status.length);
@@ -78,10 +84,19 @@ export function lsTable(sessions: SessionRecord[], opts: { width: number; wide?:
       ...(tree ? [x.treeSpend ? (x.treeSpend.includes('$?') ? c.yellow(x.treeSpend) : x.treeSpend) : ''] : []),
       x.age,
       ...(withTags ? [x.tags || c.dim('-')] : []),
+      ...(withAttached ? [x.attached || c.dim('-')] : []),
       ...(cwdMax ? [cutPath(x.cwd, cwdMax)] : []),
     ]);
   }
   return table(rows, c);
+}
+
+/** `1`, `2 (1 watching)`: how many terminals are attached, and how many of them only watch. */
+export function attachedText(s: SessionRecord): string {
+  const n = s.clients?.length ?? 0;
+  if (!n) return '';
+  const watching = s.clients!.filter((c) => c.mode === 'watch').length;
+  return watching ? `${n} (${watching} watching)` : String(n);
 }
 
 /** `…/src/project`: the end of a path is what tells directories apart. */

@@ -91,6 +91,8 @@ export const claudeAdapter: HarnessAdapter = {
     const notes = [...user.notes, ...prepareClaudeConfig(ctx.env, ctx.session.cwd), ...(mcp ? [`omni's MCP server wired in (${mcp.file})`] : [])];
     const args = ['--settings', settingsFile, ...sbx.args, ...(mcp?.args ?? [])];
     if (ctx.resume) args.push('--resume', ctx.resume.harnessSessionId);
+    // A fork: Claude's resume of the source conversation into a new session id.
+    else if (ctx.fork) args.push('--resume', ctx.fork.harnessSessionId, '--fork-session');
     if (ctx.session.model) args.push('--model', ctx.session.model);
     args.push(...ctx.extraArgs);
     return {

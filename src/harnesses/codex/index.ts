@@ -39,7 +39,7 @@ export const codexAdapter: HarnessAdapter = {
     costSource: 'tokens',
     interrupt: true,
     resume: true,
-    fork: false,
+    fork: true,
   },
   interruptKeys: ['Escape'],
   submitDelayMs: 50,
@@ -55,7 +55,10 @@ export const codexAdapter: HarnessAdapter = {
     const sandbox = ctx.sandboxed ? codexSandboxLaunch(ctx.env, SANDBOX_NO_PROXY) : undefined;
     if (sandbox) flags.push(...sandbox.args);
     if (ctx.session.model) flags.push('--model', ctx.session.model);
-    const args = ctx.resume ? ['resume', ctx.resume.harnessSessionId, ...flags, ...ctx.extraArgs] : [...flags, ...ctx.extraArgs];
+    // `codex resume <id>` continues a thread; `codex fork <id>` starts a new one with its history.
+    // A fork runs where the thread was recorded unless told (-C): a fork into a worktree must run there.
+    const sub = ctx.resume ? ['resume', ctx.resume.harnessSessionId] : ctx.fork ? ['fork', ctx.fork.harnessSessionId, '-C', ctx.session.cwd] : [];
+    const args = [...sub, ...flags, ...ctx.extraArgs];
     return {
       command: ctx.binary.path,
       args,

@@ -93,8 +93,7 @@ export const piAdapter: HarnessAdapter = {
     costSource: 'reported',
     interrupt: true,
     resume: true,
-    // Pi can (`--fork <file>`), but LaunchContext has no way to ask for a fork yet.
-    fork: false,
+    fork: true,
   },
   interruptKeys: ['Escape'],
   submitDelayMs: 50,
@@ -113,6 +112,11 @@ export const piAdapter: HarnessAdapter = {
       const file = resolvePiSessionFile(ctx.resume.harnessSessionId, stateFile, ctx.env);
       args.push('--session', file ?? ctx.resume.harnessSessionId);
       notes.push(file ? `resuming Pi session file ${file}` : `no file found for Pi session ${ctx.resume.harnessSessionId}; Pi looks it up by id`);
+    } else if (ctx.fork) {
+      // `--fork <file>`: a new Pi session file with the source's history (the source's extension recorded its file).
+      const file = resolvePiSessionFile(ctx.fork.harnessSessionId, path.join(ctx.fork.sourceSessionDir, STATE_FILE), ctx.env);
+      args.push('--fork', file ?? ctx.fork.harnessSessionId);
+      notes.push(file ? `forking Pi session file ${file}` : `no file found for Pi session ${ctx.fork.harnessSessionId}; Pi looks it up by id`);
     }
     if (ctx.session.model) args.push('--model', ctx.session.model);
     args.push(...ctx.extraArgs);
