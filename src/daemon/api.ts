@@ -223,9 +223,9 @@ export function createControlServer(deps: {
     [
       'GET',
       /^\/v1\/sessions\/([^/]+)\/screen$/,
-      async (_q, res, [ref]) => {
+      async (_q, res, [ref], url) => {
         const rec = sessions.resolve(ref!);
-        sendJson(res, 200, { session: rec.id, status: rec.status, text: await sessions.screen(rec) });
+        sendJson(res, 200, { session: rec.id, status: rec.status, text: await sessions.screen(rec, { escapes: url.searchParams.get('escapes') === '1' }) });
       },
     ],
     [

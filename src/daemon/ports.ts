@@ -18,7 +18,7 @@ export interface TmuxPort {
   waitFor?(channel: string, signal?: AbortSignal): Promise<'woken' | 'gone' | 'aborted'>;
   /** The server's pid, undefined when none runs (a session gone with its server is said so; supervise-loop.ts nudges its reaper). */
   serverPid?(): Promise<number | undefined>;
-  capturePane(target: string): Promise<string>;
+  capturePane(target: string, opts?: { escapes?: boolean }): Promise<string>;
   pasteText(target: string, text: string, opts?: { bracketed?: boolean }): Promise<void>;
   sendKeys(target: string, keys: string[]): Promise<void>;
   killSession(name: string): Promise<void>;

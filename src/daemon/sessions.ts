@@ -304,10 +304,10 @@ export class SessionManager {
     return rec;
   }
 
-  /** What the session's pane shows now (plain text, the visible screen): a dashboard's preview. */
-  async screen(rec: SessionRecord): Promise<string> {
+  /** What the session's pane shows now (the visible screen; plain text, or with its SGR escapes): a dashboard's preview, a guest's `omni watch`. */
+  async screen(rec: SessionRecord, opts: { escapes?: boolean } = {}): Promise<string> {
     if (!isLive(rec.status)) throw new OmniError(`session ${rec.name} (${rec.id}) has ${rec.status}; it has no screen (omni events ${rec.name} shows what happened)`, 'conflict');
-    return this.deps.tmux.capturePane(rec.paneId ?? `=${rec.tmuxSession}:`);
+    return this.deps.tmux.capturePane(rec.paneId ?? `=${rec.tmuxSession}:`, opts.escapes ? { escapes: true } : {});
   }
 
   /** Resolve when the session reaches `status` (one of them; now or later); reject if it ends first. */

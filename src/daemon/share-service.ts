@@ -114,34 +114,55 @@ export class ShareService {
     }
   }
 
-  /** ACL entries and tmux access for `user`, at the highest role it holds on any session. */
+  /**
+   * ACL entries and tmux access for `user`, at the highest role it holds on any session. A
+   * watch guest gets no tmux access at all (tmux's ACL is per server and does not hold a
+   * control-mode client read-only): its `omni watch` is drawn from the daemon's screen route.
+   */
   private async openUser(user: string): Promise<void> {
     const mine = this.deps.store.all().filter((g) => g.user === user);
     if (!mine.length) return;
     const role = mine.map((g) => g.role).reduce(maxRole);
     const uid = mine[0]!.uid;
+    const tmux = role !== 'watch';
     const added = new Set(this.deps.store.dirs(user));
-    const dirs = new Set([...dirsToOpen(path.dirname(this.deps.shareSocket), uid), ...dirsToOpen(path.dirname(this.deps.tmuxSocket), uid)]);
+    const dirs = new Set([...dirsToOpen(path.dirname(this.deps.shareSocket), uid), ...(tmux ? dirsToOpen(path.dirname(this.deps.tmuxSocket), uid) : [])]);
     for (const d of dirs) {
       // Ours already: set again, as a chmod (the daemon's start makes run/ 0700) empties the ACL mask.
       if (added.has(d)) await this.deps.acl(addArgv(user, 'x', d));
       else if (await openFor(this.deps.acl, user, 'x', d)) added.add(d);
     }
     this.deps.store.setDirs(user, [...added]);
-    for (const sock of [this.deps.shareSocket, this.deps.tmuxSocket]) if (fs.existsSync(sock)) await openFor(this.deps.acl, user, 'rw', sock);
-    // tmux's own ACL (server-access, tmux ≥ 3.3): read-only clients for watch. No server yet: done at its start (sync).
-    await this.deps.tmux(['server-access', '-a', user]); // fails when already listed: -r/-w below still apply
-    if ((await this.deps.tmux(['server-access', role === 'watch' ? '-r' : '-w', user])).exitCode !== 0) return;
-    // tmux 3.3 runs a read-only client's control-mode (-C) commands unchecked: such a client is
-    // detached as it attaches (docs/COLLABORATION.md, "What is not protected").
-    await this.deps.tmux(['set-hook', '-g', 'client-attached[77]', 'if-shell -F "#{&&:#{client_readonly},#{client_control_mode}}" "detach-client"']);
+    if (fs.existsSync(this.deps.shareSocket)) await openFor(this.deps.acl, user, 'rw', this.deps.shareSocket);
+    if (!tmux) return this.closeTmux(user, uid);
+    if (fs.existsSync(this.deps.tmuxSocket)) await openFor(this.deps.acl, user, 'rw', this.deps.tmuxSocket);
+    // tmux's own ACL (server-access, tmux ≥ 3.3), read-write. No server yet: done at its start (sync).
+    await this.deps.tmux(['server-access', '-a', user]); // fails when already listed: -w below still applies
+    await this.deps.tmux(['server-access', '-w', user]);
+  }
+
+  /** No tmux access for `user` (a watch guest, or no grant left): server-access, the socket's ACL, its clients. */
+  private async closeTmux(user: string, uid: number): Promise<void> {
+    await this.deps.tmux(['server-access', '-d', user]);
+    // server-access -d keeps clients already attached: detach every one of the user's.
+    await this.detachAll(uid);
+    await closeFor(this.deps.acl, user, this.deps.tmuxSocket);
+  }
+
+  private async detachAll(uid: number): Promise<void> {
+    const r = await this.deps.tmux(['list-clients', '-F', '#{client_uid}\t#{client_name}']);
+    if (r.exitCode !== 0) return;
+    for (const line of r.stdout.split('\n').filter(Boolean)) {
+      const [cuid, name] = line.split('\t');
+      if (Number(cuid) === uid) await this.deps.tmux(['detach-client', '-t', name!]);
+    }
   }
 
   private async closeUser(user: string, uid: number): Promise<void> {
-    await this.deps.tmux(['server-access', '-d', user]);
-    // server-access -d keeps clients already attached: detach every one of the user's.
-    await this.cutOff(uid, { tmuxSession: '' } as SessionRecord);
-    for (const sock of [this.deps.shareSocket, this.deps.tmuxSocket]) await closeFor(this.deps.acl, user, sock);
+    for (const s of this.open.get(uid) ?? []) s.destroy();
+    this.open.delete(uid);
+    await this.closeTmux(user, uid);
+    await closeFor(this.deps.acl, user, this.deps.shareSocket);
     for (const d of this.deps.store.dirs(user)) await closeFor(this.deps.acl, user, d);
     this.deps.store.setDirs(user, []);
   }

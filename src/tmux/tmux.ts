@@ -180,10 +180,10 @@ export class Tmux {
     }
   }
 
-  /** Plain text of the pane; `start` (e.g. -2000) also includes that many history lines. */
-  async capturePane(target: string, opts: { start?: number } = {}): Promise<string> {
+  /** Plain text of the pane; `start` (e.g. -2000) also includes that many history lines; `escapes` keeps colours and attributes (SGR). */
+  async capturePane(target: string, opts: { start?: number; escapes?: boolean } = {}): Promise<string> {
     const range = opts.start !== undefined ? ['-S', String(opts.start)] : [];
-    const out = await this.exec(['capture-pane', '-p', '-t', target, ...range]);
+    const out = await this.exec(['capture-pane', '-p', ...(opts.escapes ? ['-e'] : []), '-t', target, ...range]);
     return out.stdout.replace(/\s+$/, '');
   }
 
