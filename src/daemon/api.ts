@@ -11,6 +11,7 @@ import { OmniError } from '../core/errors.js';
 import type { HarnessRegistry } from '../harnesses/registry.js';
 import type { EventBus } from './bus.js';
 import { streamSessionEvents } from './events-route.js';
+import { followScreen } from './screen-follow.js';
 import type { LoopWatch } from './loop-watch.js';
 import { HEADERS_TIMEOUT_MS, readJson, REQUEST_TIMEOUT_MS, requestUrl, sendError, sendJson, startNdjson } from './http.js';
 import type { SessionRemoval } from './session-removal.js';
@@ -225,7 +226,12 @@ export function createControlServer(deps: {
       /^\/v1\/sessions\/([^/]+)\/screen$/,
       async (_q, res, [ref], url) => {
         const rec = sessions.resolve(ref!);
-        sendJson(res, 200, { session: rec.id, status: rec.status, text: await sessions.screen(rec, { escapes: url.searchParams.get('escapes') === '1' }) });
+        const escapes = url.searchParams.get('escapes') === '1';
+        if (url.searchParams.get('follow') === '1') {
+          await sessions.screen(rec); // a session with no screen is answered 409 now, not streamed
+          return followScreen(res, { current: () => sessions.list().find((r) => r.id === rec.id), read: (r) => sessions.screen(r, { escapes }) });
+        }
+        sendJson(res, 200, { session: rec.id, status: rec.status, text: await sessions.screen(rec, { escapes }) });
       },
     ],
     [

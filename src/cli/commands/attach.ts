@@ -9,15 +9,33 @@ export async function attachCommand(ref: string): Promise<number> {
   // A remote host's session is attached to by the remote omni, over `ssh -t`.
   const remote = await (await import('./remote-attach.js')).sshHost();
   if (remote) return (await import('./remote-attach.js')).remoteTty(remote, ['attach', ref]);
-  const { session } = await (await client()).session(ref);
+  const c = await client();
+  const { session } = await c.session(ref);
+  // A watch guest has no access to the owner's tmux: say what it can do instead of tmux's "permission denied".
+  if (c.paths.foreign) {
+    const d = await c.request<{ guest?: { user: string; grants: Array<{ session: string; role: string }> } }>('/v1/daemon');
+    const role = d.guest?.grants.find((g) => g.session === session.id)?.role;
+    if (role === 'watch') throw new OmniError(`${d.guest!.user} has the watch role on ${session.name}: omni watch ${session.name} shows it (attaching needs drive)`, 'forbidden');
+  }
   return attachSession(session);
 }
 
-/** `omni watch`: attach read-only; tmux drops the watcher's keys (bar detach), so none reach the agent. */
+/**
+ * `omni watch`. Our own daemon: attach read-only; tmux drops the watcher's keys (bar detach),
+ * so none reach the agent. Another user's daemon (a share, a unix:// host): the screen drawn
+ * from the daemon (screen-watch.ts), with no tmux access at all.
+ */
 export async function watchCommand(ref: string): Promise<number> {
   const remote = await (await import('./remote-attach.js')).sshHost();
   if (remote) return (await import('./remote-attach.js')).remoteTty(remote, ['watch', ref]);
-  const { session } = await (await client()).session(ref);
+  const c = await client();
+  const { session } = await c.session(ref);
+  if (c.paths.foreign) {
+    if (session.status === 'exited' || session.status === 'failed') {
+      throw new OmniError(`session ${session.name} (${session.id}) has ${session.status}; nothing to watch (omni events ${session.name} shows what happened)`, 'conflict');
+    }
+    return (await import('./screen-watch.js')).screenWatch(c, session);
+  }
   return attachSession(session, { readOnly: true });
 }
 
