@@ -64,14 +64,14 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     expect(own.map((s) => s.name).sort()).toEqual(['a', 'b']);
   });
 
-  it('watch: the guest sees that session only, cannot send or approve, and its tmux client is read-only', async () => {
+  it('watch: the guest sees that session only, cannot send or approve, and has no tmux access at all', async () => {
     const shared = await t.omni(['share', 'a', '--user', 'omniguest', '--role', 'watch']);
     expect(shared.exitCode, shared.stderr).toBe(0);
     expect(shared.stdout).toContain(`OMNI_SOCKET=${shareSock} omni watch a`);
-    // The ACLs: search on the private dirs of the way, rw on the two sockets, nothing else.
+    // The ACLs: search on the private dirs of the way, rw on the guests' socket, nothing else (not tmux's).
     expect(await acl(t.dir)).toMatch(/^user:omniguest:--x$/m);
     expect(await acl(shareSock)).toMatch(/^user:omniguest:rw-$/m);
-    expect(await acl(tmuxSock)).toMatch(/^user:omniguest:rw-$/m);
+    expect(await acl(tmuxSock)).not.toContain('omniguest');
     expect(await acl(path.join(t.omniHome, 'run', 'omni.sock'))).not.toContain('omniguest');
     expect(await acl(path.join(t.omniHome, 'state'))).not.toContain('omniguest');
 
@@ -96,14 +96,40 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     // The owner-only parts of the API answer 403 to a guest.
     for (const args of [['daemon', 'stop'], ['share', 'ls'], ['send', '--tag', 'x', 'hi'], ['rm', 'a']]) expect(asGuest(args).exitCode, args.join(' ')).toBe(8);
 
-    // tmux: the guest's client (a terminal, as a person attaches) is read-only (tmux's own
-    // server-access): its keys never reach the pane.
-    const term = guestTerminal();
-    await until(async () => (await t.tmux(['list-clients', '-F', '#{client_uid} #{client_readonly}'])).stdout.includes(`${guest.uid} 1`), 10_000, 'the guest read-only client');
-    term.stdin!.write('typed by the watcher\r');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect((await t.tmux(['capture-pane', '-p', '-t', a.paneId!])).stdout).not.toContain('typed by the watcher');
-    term.kill();
+    // tmux: none at all. Not the socket (the kernel refuses), not tmux's own ACL.
+    const tmuxLs = runAs(guest, ['tmux', '-S', tmuxSock, 'ls']);
+    expect(tmuxLs.exitCode).not.toBe(0);
+    expect(tmuxLs.stderr).toMatch(/Permission denied|access not allowed/i);
+    expect((await t.tmux(['server-access', '-l'])).stdout).not.toContain('omniguest');
+    const attach = asGuest(['attach', 'a']);
+    expect(attach.exitCode).toBe(8);
+    expect(attach.stderr).toMatch(/omniguest has the watch role on a: omni watch a shows it/);
+
+    // omni watch, as a person runs it in a terminal (the guest's own throwaway tmux): the shared
+    // session's screen, drawn from the daemon; keys typed into it never reach the pane.
+    expect((await t.omni(['send', 'a', 'before the watcher'])).exitCode).toBe(0);
+    await until(async () => (await t.tmux(['capture-pane', '-p', '-t', a.paneId!])).stdout.includes('echo: before the watcher'), 10_000, 'the owner text in the pane');
+    const termSock = path.join(guestHome, 'term.sock');
+    const watchCmd = `OMNI_HOME=${guestHome} ${process.execPath} ${OMNI_JS} --socket ${shareSock} watch a; echo "watch exit $?"; sleep 30`;
+    expect(runAs(guest, ['tmux', '-S', termSock, 'new-session', '-d', '-x', '100', '-y', '30', watchCmd]).exitCode).toBe(0);
+    const term = (args: string[]) => runAs(guest, ['tmux', '-S', termSock, ...args]);
+    try {
+      await until(() => (term(['capture-pane', '-p']).stdout.includes('echo: before the watcher') ? true : undefined), 15_000, 'the watched screen in the guest terminal');
+      expect(term(['capture-pane', '-p']).stdout).toMatch(/omni watch a: read-only view/);
+      term(['send-keys', 'typed by the watcher', 'Enter']);
+      // The view follows the pane: the owner's next text shows, the watcher's never reaches it.
+      expect((await t.omni(['send', 'a', 'after the watcher'])).exitCode).toBe(0);
+      await until(() => (term(['capture-pane', '-p']).stdout.includes('echo: after the watcher') ? true : undefined), 15_000, 'the next screen in the guest terminal');
+      expect((await t.tmux(['capture-pane', '-p', '-t', a.paneId!])).stdout).not.toContain('typed by the watcher');
+      expect((await events('a')).filter((e) => e.type === 'input.sent').map((e) => (e.data as { text: string }).text)).not.toContain('typed by the watcher');
+      // q leaves the view, saying so.
+      term(['send-keys', 'q']);
+      const left = await until(() => (term(['capture-pane', '-p']).stdout.match(/watch exit \d+/) ? term(['capture-pane', '-p']).stdout : undefined), 10_000, 'omni watch to end on q');
+      expect(left).toMatch(/omni watch: left the view of a/);
+      expect(left).toMatch(/watch exit 0/);
+    } finally {
+      term(['kill-server']);
+    }
   }, 90_000);
 
   it('approve: the guest sends and approves; the log names omniguest and omni events shows who typed what', async () => {
@@ -137,7 +163,7 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     expect(fs.existsSync(path.join(t.work, 'made-by-guest.txt'))).toBe(true);
 
     const evs = await events('a');
-    expect(evs.find((e) => e.type === 'input.sent')?.data).toMatchObject({ by: 'omniguest', uid: guest.uid, text: 'tool: touch made-by-guest.txt', guest: true });
+    expect(evs.find((e) => e.type === 'input.sent' && (e.data as { by: string }).by === 'omniguest')?.data).toMatchObject({ by: 'omniguest', uid: guest.uid, text: 'tool: touch made-by-guest.txt', guest: true });
     expect(evs.find((e) => e.type === 'approval.resolved')?.data).toMatchObject({ verdict: 'approve', by: 'omniguest', guest: { user: 'omniguest', uid: guest.uid } });
     expect(evs.filter((e) => e.type === 'guest.action').map((e) => (e.data as { action: string }).action)).toContain('approve');
     expect(evs.filter((e) => e.type === 'share.granted').map((e) => (e.data as { role: string }).role)).toEqual(['watch', 'approve']);
@@ -151,7 +177,18 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     await until(async () => (await t.tmux(['list-clients', '-F', '#{client_uid} #{client_readonly}'])).stdout.includes(`${guest.uid} 0`), 10_000, 'the guest read-write client');
     term.stdin!.write('typed by the driver\r');
     await until(async () => (await t.tmux(['capture-pane', '-p', '-t', a.paneId!])).stdout.includes('echo: typed by the driver'), 10_000, 'the driver keys in the pane');
+    expect(await acl(tmuxSock)).toMatch(/^user:omniguest:rw-$/m);
+    expect((await t.tmux(['server-access', '-l'])).stdout).toMatch(/omniguest \(W\)/);
+    // Down to watch: the tmux access goes at once, the attached client with it.
+    const termEnd = new Promise((r) => term.once('exit', r));
+    expect((await t.omni(['share', 'a', '--user', 'omniguest', '--role', 'watch'])).exitCode).toBe(0);
+    await until(async () => !(await t.tmux(['list-clients', '-F', '#{client_uid}'])).stdout.includes(String(guest.uid)), 5000, 'the guest client detached');
+    expect(await acl(tmuxSock)).not.toContain('omniguest');
+    expect((await t.tmux(['server-access', '-l'])).stdout).not.toContain('omniguest');
+    expect(runAs(guest, ['tmux', '-S', tmuxSock, 'ls']).exitCode).not.toBe(0);
     term.kill();
+    await termEnd;
+    expect((await t.omni(['share', 'a', '--user', 'omniguest', '--role', 'approve'])).exitCode).toBe(0);
     // The guest sees its own session's asks only: b's never show.
     expect(asGuest(['approvals', '--json']).stdout).not.toContain(b.id);
   }, 90_000);
