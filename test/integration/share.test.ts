@@ -31,6 +31,16 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     spawn('/usr/sbin/runuser', ['-u', guest.name, '--', '/usr/bin/env', '-i', `HOME=${guest.home}`, `PATH=${process.env.PATH}`, `OMNI_HOME=${guestHome}`, 'NO_COLOR=1', 'TERM=xterm', ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
   /** The guest attached in a terminal (script(1) gives tmux a pty), as `omni attach` does. */
   const guestTerminal = () => guestSpawn(['script', '-qfc', `tmux -S ${tmuxSock} attach -t =${a.tmuxSession}`, '/dev/null']);
+  /** `omni watch REF` as the guest in a throwaway tmux of its own (a terminal); `screen()` reads that terminal. */
+  const guestWatch = (ref: string, sock: string) => {
+    const cmd = `OMNI_HOME=${guestHome} ${process.execPath} ${OMNI_JS} --socket ${shareSock} watch ${ref}; echo "watch exit $?"; sleep 30`;
+    const r = runAs(guest, ['tmux', '-S', sock, 'new-session', '-d', '-x', '100', '-y', '30', cmd]);
+    if (r.exitCode !== 0) throw new Error(r.stderr);
+    const term = (args: string[]) => runAs(guest, ['tmux', '-S', sock, ...args]);
+    const screen = () => term(['capture-pane', '-p']).stdout;
+    const ended = () => until(() => (/watch exit \d+/.test(screen()) ? screen() : undefined), 10_000, `omni watch ${ref} to end`);
+    return { term, screen, ended, close: () => term(['kill-server']) };
+  };
   const events = async (ref: string) => (await t.omni(['events', ref, '--json'])).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as OmniEvent);
   const acl = async (p: string) => (await execa('getfacl', ['-cp', p])).stdout;
 
@@ -109,27 +119,40 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     // session's screen, drawn from the daemon; keys typed into it never reach the pane.
     expect((await t.omni(['send', 'a', 'before the watcher'])).exitCode).toBe(0);
     await until(async () => (await t.tmux(['capture-pane', '-p', '-t', a.paneId!])).stdout.includes('echo: before the watcher'), 10_000, 'the owner text in the pane');
-    const termSock = path.join(guestHome, 'term.sock');
-    const watchCmd = `OMNI_HOME=${guestHome} ${process.execPath} ${OMNI_JS} --socket ${shareSock} watch a; echo "watch exit $?"; sleep 30`;
-    expect(runAs(guest, ['tmux', '-S', termSock, 'new-session', '-d', '-x', '100', '-y', '30', watchCmd]).exitCode).toBe(0);
-    const term = (args: string[]) => runAs(guest, ['tmux', '-S', termSock, ...args]);
+    const w = guestWatch('a', path.join(guestHome, 'term.sock'));
     try {
-      await until(() => (term(['capture-pane', '-p']).stdout.includes('echo: before the watcher') ? true : undefined), 15_000, 'the watched screen in the guest terminal');
-      expect(term(['capture-pane', '-p']).stdout).toMatch(/omni watch a: read-only view/);
-      term(['send-keys', 'typed by the watcher', 'Enter']);
+      await until(() => (w.screen().includes('echo: before the watcher') ? true : undefined), 15_000, 'the watched screen in the guest terminal');
+      expect(w.screen()).toMatch(/omni watch a: read-only view/);
+      w.term(['send-keys', 'typed by the watcher', 'Enter']);
       // The view follows the pane: the owner's next text shows, the watcher's never reaches it.
       expect((await t.omni(['send', 'a', 'after the watcher'])).exitCode).toBe(0);
-      await until(() => (term(['capture-pane', '-p']).stdout.includes('echo: after the watcher') ? true : undefined), 15_000, 'the next screen in the guest terminal');
+      await until(() => (w.screen().includes('echo: after the watcher') ? true : undefined), 15_000, 'the next screen in the guest terminal');
       expect((await t.tmux(['capture-pane', '-p', '-t', a.paneId!])).stdout).not.toContain('typed by the watcher');
       expect((await events('a')).filter((e) => e.type === 'input.sent').map((e) => (e.data as { text: string }).text)).not.toContain('typed by the watcher');
       // q leaves the view, saying so.
-      term(['send-keys', 'q']);
-      const left = await until(() => (term(['capture-pane', '-p']).stdout.match(/watch exit \d+/) ? term(['capture-pane', '-p']).stdout : undefined), 10_000, 'omni watch to end on q');
+      w.term(['send-keys', 'q']);
+      const left = await w.ended();
       expect(left).toMatch(/omni watch: left the view of a/);
       expect(left).toMatch(/watch exit 0/);
     } finally {
-      term(['kill-server']);
+      w.close();
     }
+
+    // A watched session that ends ends the view, saying why.
+    const c = await createScripted(t, { name: 'c' });
+    await waitFor(t, 'c', 'idle');
+    expect((await t.omni(['share', 'c', '--user', 'omniguest', '--role', 'watch'])).exitCode).toBe(0);
+    const wc = guestWatch('c', path.join(guestHome, 'term-c.sock'));
+    try {
+      await until(() => (wc.screen().includes('omni watch c: read-only view') ? true : undefined), 15_000, 'the view of c');
+      expect((await t.omni(['stop', 'c'])).exitCode).toBe(0);
+      const ended = await wc.ended();
+      expect(ended).toMatch(/omni watch: session c has (exited|failed)/);
+      expect(ended).toMatch(/watch exit 0/);
+    } finally {
+      wc.close();
+    }
+    expect((await t.omni(['share', 'rm', 'c', '--user', 'omniguest'])).exitCode).toBe(0);
   }, 90_000);
 
   it('approve: the guest sends and approves; the log names omniguest and omni events shows who typed what', async () => {
@@ -211,7 +234,8 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     let ctlOut = '';
     ctl.stdout!.on('data', (d) => (ctlOut += d));
     const ctlEnd = new Promise<number | null>((r) => ctl.once('exit', r));
-    await until(() => followOut.includes('session.started') && ctlOut.includes('%begin'), 15_000, 'the guest stream and tmux client');
+    const w = guestWatch('a', path.join(guestHome, 'term-r.sock'));
+    await until(() => followOut.includes('session.started') && ctlOut.includes('%begin') && w.screen().includes('omni watch a: read-only view'), 15_000, 'the guest stream, tmux client and watch view');
 
     const t0 = performance.now();
     const rm = await t.omni(['share', 'rm', 'a', '--user', 'omniguest']);
@@ -220,6 +244,14 @@ describe.skipIf(!canMakeUsers())('omni share: another Unix user on this machine'
     const cutMs = performance.now() - t0;
     expect(ctlOut).toMatch(/%exit/);
     expect(cutMs).toBeLessThan(5000);
+    // The guest's omni watch is cut off too, and says so.
+    try {
+      const cut = await w.ended();
+      expect(cut).toMatch(/omni watch: the view of a was cut off/);
+      expect(cut).not.toMatch(/watch exit 0/);
+    } finally {
+      w.close();
+    }
 
     const after = asGuest(['ls']);
     expect(after.exitCode).not.toBe(0);
