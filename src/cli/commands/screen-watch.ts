@@ -58,7 +58,7 @@ export async function screenWatch(c: OmniClient, session: SessionRecord, io: { s
   } catch (err) {
     if (stop.signal.aborted) why = `left the view of ${session.name}`;
     else {
-      why = `the view of ${session.name} was cut off: ${(err as Error).message}`;
+      why = `the view of ${session.name} was cut off: ${(err as Error).message} (a revoked grant, or the daemon stopped)`;
       code = err instanceof OmniError ? err.exitCode : 1;
     }
   } finally {
