@@ -189,7 +189,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the session as JSON (implies --detach)')
     .action(run(async (ref: string, args: string[], opts) => (await import('./commands/start.js')).resumeCommand(ref, args, opts)));
 
-  // issue 17: watch and fork
+  // Watch and fork (docs/COLLABORATION.md)
   program
     .command('watch')
     .description("watch a session's pane read-only: your keys never reach the agent (C-b d leaves)")
@@ -255,7 +255,7 @@ export async function main(argv: string[]): Promise<number> {
   // The orchestrators (docs/POLLY.md, docs/DEBBY.md) register their own commands, to keep this file to its job.
   (await import('./register-polly.js')).registerPolly(program, run);
   (await import('./register-debby.js')).registerDebby(program, run);
-  // issue 17: sharing (B)
+  // Sharing with other Unix users (docs/COLLABORATION.md)
   (await import('./register-share.js')).registerShare(program, run);
 
   const policy = program.command('policy').description("a session's policies, and testing policies");
@@ -366,7 +366,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('is the daemon running? (exit 0 if so, 4 if not)')
     .option('--json', 'JSON output')
     .action(run(async (opts) => (await import('./commands/daemon.js')).daemonStatusCommand(opts)));
-  // issue 17: remote hosts (docs/REMOTE.md)
+  // Remote hosts (docs/REMOTE.md)
   daemon
     .command('bridge')
     .description("join stdin/stdout to the daemon's control socket (what `ssh host omni daemon bridge` runs for --host)")

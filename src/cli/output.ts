@@ -165,7 +165,7 @@ export function formatEvent(ev: OmniEvent, c: ChalkInstance): string {
       return `${t} ${c.bold('sub-agent')} ${d.name} (${d.harness}, ${d.child}) ${ev.type === 'child.idle' ? 'is idle' : `exited${d.exitCode !== undefined ? ` code ${d.exitCode}` : ''}`}`;
     case 'error':
       return `${t} ${c.red('error')} ${d.message}`;
-    // issue 17: who typed what, and what guests did (docs/COLLABORATION.md)
+    // Who typed what, and what guests did (docs/COLLABORATION.md)
     case 'input.sent':
       return `${t} ${c.bold.blue(String(d.by))} typed${d.submit === false ? c.dim(' (not submitted)') : ''}: ${oneLine(String(d.text ?? ''), 500)}`;
     case 'guest.action':

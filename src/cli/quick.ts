@@ -20,7 +20,7 @@ export const LS_OPTIONS: readonly QuickOption[] = [
   { flags: '-w, --wide', description: 'do not fit the terminal: whole status reasons and paths', key: 'wide' },
   { flags: '--tree', description: "sub-agents under their lead and forks under their source, with the tree's spend (--json: nested children)", key: 'tree' },
   { flags: '--json', description: 'JSON output', key: 'json' },
-  // issue 17: views across hosts
+  // Views across hosts (docs/REMOTE.md)
   { flags: '--all-hosts', description: 'this machine and every host of omni hosts ls, with a HOST column (--json: a host field)', key: 'allHosts' },
   { flags: '--host-timeout <ms>', description: 'with --all-hosts: give up on a host after this long (default 5000; OMNI_HOST_TIMEOUT_MS)', key: 'hostTimeout' },
 ];
@@ -52,7 +52,7 @@ const QUICK: Quick[] = [
 
 /** The command to run for `argv` (after node and the script), if it needs no parser; else undefined. */
 export function quickCommand(argv: string[]): (() => Promise<number>) | undefined {
-  // issue 17: every remote request starts one bridge; commander would be most of its start-up.
+  // Every remote request starts one bridge; commander would be most of its start-up.
   if (argv.length === 2 && argv[0] === 'daemon' && argv[1] === 'bridge') return async () => (await import('./commands/bridge.js')).daemonBridge();
   const parsed = quickParse(argv);
   if (!parsed) return undefined;

@@ -173,7 +173,8 @@ export class OmniClient {
   private socketError(err: NodeJS.ErrnoException): Error {
     if (err instanceof OmniError || err.name === 'AbortError') return err;
     if (err instanceof NotHttp) return notOmni(this.where, err.text);
-    if (this.paths.foreign && (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')) {
+    // A unix:// host is another daemon of this machine, not a share: no guest wording.
+    if (this.paths.foreign && !this.paths.foreign.startsWith('host ') && (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')) {
       return new OmniError(`nothing listens for guests on ${this.paths.socket} (${this.paths.foreign}): its owner shares no session now, or its daemon is not running`, 'daemon_unreachable', ExitCode.daemonUnreachable);
     }
     if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return new NotListening(this.paths.socket);

@@ -72,7 +72,7 @@ export interface EventDataMap {
   /** In each Debby head's log: an exchange started or ended (docs/DEBBY.md). */
   'debby.exchange': { run: string; n: number; kind: 'ask' | 'critique' | 'synthesis'; round?: number; state: 'started' | 'done' };
   error: { message: string; code?: string };
-  // issue 17: sharing and hand-off (docs/COLLABORATION.md)
+  // Sharing and hand-off (docs/COLLABORATION.md)
   /** `omni send`: who typed it (the Unix user behind the connection, the owner too), before it is typed. */
   'input.sent': { by: string; uid?: number; text: string; submit: boolean; guest?: true };
   /** Something a guest (another Unix user with a grant) did to this session. */

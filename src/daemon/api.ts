@@ -64,7 +64,7 @@ export function createControlServer(deps: {
   attached?: AttachedSource;
   /** Routes of the daemon's other parts (Polly, Debby: src/daemon/polly-api.ts, debby-api.ts). */
   extraRoutes?: readonly Route[];
-  /** issue 17: guests (other Unix users) and who did what (src/daemon/share-access.ts). */
+  /** Guests (other Unix users) and who did what (src/daemon/share-access.ts). */
   share?: {
     access(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<{ url: URL } | { handled: true } | undefined>;
     who(req: http.IncomingMessage): { by: string; uid?: number; guest?: true };
@@ -422,7 +422,7 @@ function stringList(v: unknown, field: string): string[] {
 }
 
 /**
- * issue 17 (docs/REMOTE.md): a start from another machine sends no environment and may give
+ * A start (docs/REMOTE.md) from another machine sends no environment and may give
  * `~`/`~/dir` as its cwd; the session then gets this daemon's environment (that of the login
  * that started it, e.g. the ssh bridge's) and this user's home.
  */

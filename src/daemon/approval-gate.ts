@@ -117,7 +117,7 @@ export interface ApprovalGateDeps {
   proc?: ProcReader;
   /** Who holds the other end of the connection (peer.ts `peerPids`): every holder is judged. */
   peerPid?: (socket: import('node:net').Socket) => Promise<number | number[] | undefined>;
-  /** issue 17: a guest connection's peer (SO_PEERCRED, share-cred.ts); undefined for the owner's. */
+  /** A guest connection's peer (SO_PEERCRED, share-cred.ts); undefined for the owner's. */
   guest?: (socket: import('node:net').Socket) => { pid: number } | undefined;
   names?: ProcNames;
 }

@@ -4,7 +4,7 @@ import { isLive, type SessionRecord } from '../core/session.js';
 export type AttachedSource = () => Promise<Array<{ session: string; readOnly: boolean; user: string; tty: string }>>;
 
 /**
- * The records with who is attached to each (issue 17: watch): one `list-clients` for the whole
+ * The records with who is attached to each (omni watch): one `list-clients` for the whole
  * list, none when no session in it is live.
  */
 export async function withClients(list: SessionRecord[], attached: AttachedSource | undefined): Promise<SessionRecord[]> {

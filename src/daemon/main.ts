@@ -140,7 +140,7 @@ export async function runDaemon(opts: RunDaemonOptions = {}): Promise<number> {
   const approvals = new ApprovalQueue(path.join(paths.stateDir, 'approvals'));
   approvals.load();
   const ss = new SsHelper();
-  // issue 17: sharing with other Unix users (docs/COLLABORATION.md); the HTTP server is set below.
+  // Sharing with other Unix users (docs/COLLABORATION.md); the HTTP server is set below.
   let serveShared: (socket: net.Socket) => void = (socket) => socket.destroy();
   const tmuxRunner = createTmuxRunner({ socketPath: paths.tmuxSocket, configPath: paths.tmuxConf });
   const shares = new ShareService({

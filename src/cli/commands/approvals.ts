@@ -14,7 +14,7 @@ export { formatApprovalsTable } from './approvals-table.js';
 /** `omni approvals`: the Ink view on a terminal, a plain listing otherwise (or with --json). */
 export async function approvalsCommand(opts: { json?: boolean; all?: boolean }): Promise<number> {
   const c = await client();
-  // issue 17: with hosts in hosts.json, their approvals too (docs/REMOTE.md, "Every host at once").
+  // With hosts in hosts.json, their approvals too (docs/REMOTE.md, "Every host at once").
   const hosts = await viewClients(c);
   if (opts.json || !process.stdout.isTTY || !process.stdin.isTTY) {
     if (hosts.length > 1) return (await import('./approvals-hosts.js')).listAllHosts(hosts, opts);

@@ -20,7 +20,7 @@ import { makeChalk, printJson } from '../output.js';
  */
 export async function dashboardCommand(opts: { json?: boolean } = {}): Promise<number> {
   const c = await client();
-  // issue 17: with hosts in hosts.json, their sessions and asks too (docs/REMOTE.md, "Every host at once").
+  // With hosts in hosts.json, their sessions and asks too (docs/REMOTE.md, "Every host at once").
   const hosts = await viewClients(c);
   const down = new Map<string, string>();
   // Hosts that are down: collected for the snapshot, or marked in the live view's store.

@@ -34,7 +34,7 @@ export function callerEnv(): Record<string, string> {
 
 export async function startCommand(harness: string, args: string[], opts: StartOptions): Promise<number> {
   const api = await client();
-  // issue 17: on a remote host this machine's cwd and environment mean nothing (docs/REMOTE.md).
+  // On a remote host this machine's cwd and environment mean nothing (docs/REMOTE.md).
   const remote = await (await import('./remote-attach.js')).sshHost();
   const env = remote ? undefined : callerEnv();
   // First-run help: say so now, not at a login screen in a detached pane, when nothing is set up.
