@@ -13,6 +13,7 @@ export const E2E_HARNESSES = {
   'cost.test.ts': ['claude', 'codex', 'pi'],
   'daemon-restart.test.ts': ['claude'],
   'debby.test.ts': ['claude', 'codex'],
+  'fork.test.ts': ['claude', 'codex', 'pi', 'gemini'],
   'harness-dialog.test.ts': ['claude'],
   'mcp-wiring.test.ts': ['claude', 'codex', 'pi'],
   'policy.test.ts': ['claude'],
@@ -22,4 +23,5 @@ export const E2E_HARNESSES = {
   'sandbox-harnesses.test.ts': ['codex', 'pi'],
   'sandbox.test.ts': ['claude'],
   'security.test.ts': ['claude'],
+  'watch.test.ts': ['claude'],
 };

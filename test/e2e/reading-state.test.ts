@@ -155,7 +155,8 @@ describe('reading the state: one spend everywhere, repricing, rm/prune, 80 colum
       await tmux(['send-keys', 'Enter']);
       const dash = await until(async () => {
         const s = String((await tmux(['capture-pane', '-p'])).stdout);
-        return s.includes('Pending asks') ? s : undefined;
+        // Both halves drawn: the asks can arrive before the sessions' list does.
+        return s.includes('Pending asks') && !s.includes('loading sessions') ? s : undefined;
       }, 20_000, 'the dashboard');
       expect(dash).toContain(`waiting (${ask.id})`);
       expect(dash).not.toMatch(/ap_[0-9a-f]{0,9}…/);
