@@ -3,8 +3,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/approvals/types.js';
-import { OMNI_JS, makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
-import { api, createScripted, sendText, startScriptedDaemon, waitFor } from '../helpers/scripted.js';
+import { OMNI_JS, until, type TestEnv } from '../helpers/omni.js';
+import { api, sendText, waitFor } from '../helpers/scripted.js';
+import { startTwoHosts } from '../helpers/two-hosts.js';
 
 /**
  * The dashboard and the approvals view across hosts as a person uses them: `omni` in a real
@@ -30,16 +31,7 @@ describe('the dashboard and approvals view across hosts, in a real terminal', ()
   const pending = async (t: TestEnv) => (await api<{ approvals: Approval[] }>(t, 'GET', '/v1/approvals')).body.approvals;
 
   beforeAll(async () => {
-    near = makeTestEnv();
-    far = makeTestEnv();
-    await Promise.all([startScriptedDaemon(near), startScriptedDaemon(far)]);
-    fs.writeFileSync(
-      path.join(far.dir, 'ask.yaml'),
-      ['policies:', '  - name: asker', '    rules:', '      - when: { command: touch }', '        verdict: ask', '        reason: a human approves new files', ''].join('\n'),
-    );
-    await createScripted(near, { name: 'here' });
-    await createScripted(far, { name: 'there', policies: [{ ref: path.join(far.dir, 'ask.yaml') }] });
-    await Promise.all([waitFor(near, 'here', 'idle'), waitFor(far, 'there', 'idle')]);
+    ({ near, far } = await startTwoHosts());
     fs.mkdirSync(path.join(near.omniHome, 'config'), { recursive: true });
     fs.writeFileSync(
       path.join(near.omniHome, 'config', 'hosts.json'),

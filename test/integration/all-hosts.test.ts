@@ -10,8 +10,9 @@ import { resolvePaths } from '../../src/core/paths.js';
 import { ApprovalsStore } from '../../src/tui/approvals/store.js';
 import { HostsDashboard } from '../../src/tui/dashboard/hosts-source.js';
 import { DashboardStore } from '../../src/tui/dashboard/store.js';
-import { makeTestEnv, until, type TestEnv } from '../helpers/omni.js';
-import { api, createScripted, sendText, startScriptedDaemon, waitFor } from '../helpers/scripted.js';
+import { until, type TestEnv } from '../helpers/omni.js';
+import { api, sendText, waitFor } from '../helpers/scripted.js';
+import { startTwoHosts } from '../helpers/two-hosts.js';
 
 /**
  * Views across hosts with two real daemons (the scripted harness, in real tmux): this machine's,
@@ -31,16 +32,7 @@ describe('views across hosts', () => {
   const pending = async (t: TestEnv) => (await api<{ approvals: Approval[] }>(t, 'GET', '/v1/approvals')).body.approvals;
 
   beforeAll(async () => {
-    near = makeTestEnv();
-    far = makeTestEnv();
-    await Promise.all([startScriptedDaemon(near), startScriptedDaemon(far)]);
-    fs.writeFileSync(
-      path.join(far.dir, 'ask.yaml'),
-      ['policies:', '  - name: asker', '    rules:', '      - when: { command: touch }', '        verdict: ask', '        reason: a human approves new files', ''].join('\n'),
-    );
-    await createScripted(near, { name: 'here' });
-    await createScripted(far, { name: 'there', policies: [{ ref: path.join(far.dir, 'ask.yaml') }] });
-    await Promise.all([waitFor(near, 'here', 'idle'), waitFor(far, 'there', 'idle')]);
+    ({ near, far } = await startTwoHosts());
     writeHosts([devbox()]);
   }, 60_000);
   afterAll(async () => {
