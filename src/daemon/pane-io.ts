@@ -74,9 +74,16 @@ export class PaneIO {
       await accepted;
       return { accepted: true, verified: true, queued: false, ...(verdict ? await verdict : {}) };
     } catch {
-      // One more Enter covers a paste that arrived while the input box was still settling.
+      // One more Enter covers a paste that arrived while the input box was still settling; a
+      // paste the harness dropped (its box is empty and the text is nowhere on screen) is typed again.
       const retry = events.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', 5_000);
-      await tmux.withPaneLock(pane, () => tmux.sendKeys(pane, ['Enter']));
+      await tmux.withPaneLock(pane, async () => {
+        if (await this.pasteWasLost(pane, adapter, text)) {
+          await tmux.pasteText(pane, text, { bracketed: true });
+          await sleep(adapter.submitDelayMs);
+        }
+        await tmux.sendKeys(pane, ['Enter']);
+      });
       try {
         await retry;
         return { accepted: true, verified: true, queued: false, ...(verdict ? await verdict : {}) };
@@ -162,6 +169,22 @@ export class PaneIO {
         await sleep(50);
       }
     }).catch(() => {});
+  }
+
+  /**
+   * The harness dropped the typed text: its input box reads empty and the text's first line is
+   * nowhere on the screen (a prompt it took would show in its chat). Unknown means no.
+   */
+  private async pasteWasLost(pane: string, adapter: HarnessAdapter, text: string): Promise<boolean> {
+    if (!adapter.inputText) return false;
+    const probe = text.split('\n').find((l) => l.trim())?.trim().slice(0, 40);
+    if (!probe) return false;
+    try {
+      const screen = await this.deps.tmux.capturePane(pane);
+      return adapter.inputText(screen) === '' && !screen.includes(probe);
+    } catch {
+      return false;
+    }
   }
 
   /** Press the adapter's clear keys until its input box reads empty (a few rounds for several lines). */

@@ -171,4 +171,21 @@ describe('gemini screens', () => {
     expect(geminiIdleAfterInterrupt(fixture('screen-interrupted.txt'))).toBe(true);
     expect(geminiInputText(idle.replace('>   Type your message or @path/to/file', '>   half typed'))).toBe('half typed');
   });
+
+  it('does not take a past prompt in a resumed chat for the input box, nor type while the chat loads', () => {
+    // `--resume` draws the chat's history (`> CONF-FIRST …`) before its input box; keys typed
+    // while "Resuming session..." spins are lost (a conformance run lost a prompt that way).
+    const resuming = fixture('screen-resuming.txt');
+    expect(geminiInputReady(resuming)).toBe(false);
+    expect(detectGeminiScreen(resuming)).toBeUndefined();
+    // Without the spinner line the box is still not drawn: the history's prompt line is not it.
+    const noBox = resuming.replace(/^.*Resuming session.*$/m, '');
+    expect(geminiInputReady(noBox)).toBe(false);
+    expect(geminiInputText(noBox)).toBeUndefined();
+    // Once drawn, the box is the one below the history; what it holds is the new prompt.
+    const typed = fixture('screen-resumed-typed.txt');
+    expect(geminiInputReady(typed)).toBe(true);
+    expect(geminiInputText(typed)).toBe('CONF-SECOND what was the word?');
+    expect(geminiInputText(typed.replace('> CONF-SECOND what was the word?', '>   Type your message or @path/to/file'))).toBe('');
+  });
 });

@@ -12,8 +12,32 @@ const SCREENS: Array<{ re: RegExp; reason: string }> = [
   { re: /Do you want to connect .* to Gemini CLI\?|IDE integration/i, reason: 'Gemini CLI asks about IDE integration' },
 ];
 
-/** A turn or a hook is running: the spinner line says `(esc to cancel, …)` ("Executing Hook: omni" at start-up too). */
-const BUSY = /esc to cancel/i;
+/**
+ * A turn or a hook is running: the spinner line says `(esc to cancel, …)` ("Executing Hook: omni"
+ * at start-up too). `--resume` draws "Resuming session..." while it loads the chat, and keys
+ * typed then are lost (a conformance run lost both the paste and the retry's Enter).
+ */
+const BUSY = /esc to cancel|Resuming session/i;
+
+const FOOTER = /workspace \(\/directory\)|no sandbox|sandbox/;
+const BOX_LINE = /^ *[>!*] {1,3}\S/;
+/** Between the input box and the footer only rules, blank lines and the box's own continuation lines. */
+const BELOW_BOX = /^[\s─━]*$|^ {3}\S/;
+
+/**
+ * The line index of the input box: the last `>` line with nothing but rules (or its own wrapped
+ * lines) between it and the footer. A chat's history shows past prompts as `> text` lines too,
+ * and a resumed session draws them before the box exists.
+ */
+function inputBoxLine(lines: string[]): number {
+  const footer = lines.findLastIndex((l) => FOOTER.test(l));
+  if (footer < 0) return -1;
+  for (let i = footer - 1; i >= 0; i--) {
+    if (BOX_LINE.test(lines[i]!)) return i;
+    if (!BELOW_BOX.test(lines[i]!) && !FOOTER.test(lines[i]!)) return -1;
+  }
+  return -1;
+}
 
 /**
  * The input box is drawn (` >   Type your message…` or typed text, above the workspace footer) and
@@ -21,32 +45,31 @@ const BUSY = /esc to cancel/i;
  * as a prompt (measured: an Enter typed then was lost and the retry took it 10 s later).
  */
 export function geminiInputReady(text: string): boolean {
-  return /^ *[>!*] {1,3}\S/m.test(text) && /workspace \(\/directory\)|no sandbox|sandbox/.test(text) && !BUSY.test(text) && !SCREENS.some((s) => s.re.test(text));
+  return inputBoxLine(text.split('\n')) >= 0 && !BUSY.test(text) && !SCREENS.some((s) => s.re.test(text));
 }
 
 /** The box is empty: it shows its placeholder. */
-const EMPTY_INPUT = /^ *> {1,3}Type your message or @path\/to\/file\s*$/m;
+const EMPTY_INPUT = /^ *> {1,3}Type your message or @path\/to\/file\s*$/;
 
 /** Text in the input box; '' when it shows its placeholder, undefined when no box is drawn. */
 export function geminiInputText(text: string): string | undefined {
   if (!geminiInputReady(text)) return undefined;
-  if (EMPTY_INPUT.test(text)) return '';
   const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = /^ *> {1,3}(.*?)\s*$/.exec(lines[i]!);
-    if (m) return m[1] ?? '';
-  }
-  return undefined;
+  const box = lines[inputBoxLine(lines)]!;
+  if (EMPTY_INPUT.test(box)) return '';
+  return /^ *[>!*] {1,3}(.*?)\s*$/.exec(box)?.[1] ?? '';
 }
+
+const emptyBox = (text: string) => geminiInputText(text) === '';
 
 export function detectGeminiScreen(text: string): ScreenMatch | undefined {
   for (const s of SCREENS) if (s.re.test(text)) return { status: 'waiting', reason: s.reason };
   // The box is drawn, empty and no spinner runs: Gemini takes typed input now.
-  if (geminiInputReady(text) && EMPTY_INPUT.test(text)) return { status: 'idle', reason: 'ready for input' };
+  if (emptyBox(text)) return { status: 'idle', reason: 'ready for input' };
   return undefined;
 }
 
 /** Idle again after Esc: the box is drawn and empty, and no spinner is left. */
 export function geminiIdleAfterInterrupt(text: string): boolean {
-  return geminiInputReady(text) && EMPTY_INPUT.test(text) && !BUSY.test(text);
+  return emptyBox(text);
 }
