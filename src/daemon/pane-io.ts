@@ -136,7 +136,7 @@ export class PaneIO {
         break;
       }
       if (adapter.idleAfterInterrupt(text)) {
-        if (adapter.clearInputKeys?.length) await tmux.withPaneLock(pane, () => this.clearInput(pane, adapter));
+        if (adapter.clearInputKeys) await tmux.withPaneLock(pane, () => this.clearInput(pane, adapter, adapter.inputText?.(text) ?? ''));
         this.deps.events.setStatus(rec, 'idle', 'interrupted', 'daemon');
         return { idle: true };
       }
@@ -151,7 +151,7 @@ export class PaneIO {
    */
   clearBlockedPrompt(rec: SessionRecord): Promise<void> {
     const adapter = this.deps.harnesses.get(rec.harness);
-    if (!adapter.restoresBlockedPrompt || !adapter.inputText || !adapter.clearInputKeys?.length) return Promise.resolve();
+    if (!adapter.restoresBlockedPrompt || !adapter.inputText || !adapter.clearInputKeys) return Promise.resolve();
     const pane = paneTarget(rec);
     return this.deps.tmux.withPaneLock(pane, async () => {
       // Claude puts the prompt back a moment after its hook blocked it; on a loaded machine that
@@ -163,7 +163,7 @@ export class PaneIO {
       while (performance.now() < Math.min(deadline, quietUntil)) {
         const typed = adapter.inputText!(await this.deps.tmux.capturePane(pane));
         if (typed) {
-          await this.clearInput(pane, adapter);
+          await this.clearInput(pane, adapter, typed);
           quietUntil = performance.now() + 750;
         }
         await sleep(50);
@@ -188,13 +188,14 @@ export class PaneIO {
   }
 
   /** Press the adapter's clear keys until its input box reads empty (a few rounds for several lines). */
-  private async clearInput(pane: string, adapter: HarnessAdapter): Promise<void> {
+  private async clearInput(pane: string, adapter: HarnessAdapter, typed: string): Promise<void> {
     const { tmux } = this.deps;
     for (let round = 0; round < 20; round++) {
-      await tmux.sendKeys(pane, adapter.clearInputKeys!);
+      await tmux.sendKeys(pane, adapter.clearInputKeys!(typed));
       if (!adapter.inputText) return;
       await sleep(50);
-      if (!adapter.inputText(await tmux.capturePane(pane))) return;
+      typed = adapter.inputText(await tmux.capturePane(pane)) ?? '';
+      if (!typed) return;
     }
   }
 

@@ -214,12 +214,15 @@ export interface HarnessAdapter {
    * for an interrupted turn). Optional: without it the status waits for the next signal.
    */
   idleAfterInterrupt?(paneText: string): boolean;
-  /** Keys that clear what an interrupt left in the input box (Claude puts the prompt back). */
-  readonly clearInputKeys?: string[];
+  /**
+   * Keys that clear `typed` (what `inputText` read, '' when unknown) from the input box, e.g.
+   * what an interrupt left there (Claude puts the prompt back). Pressed until the box reads empty.
+   */
+  clearInputKeys?(typed: string): string[];
   /**
    * The harness puts a prompt its hook blocked back in its input box (Claude Code does; Codex
    * and Pi leave the box empty), where the next typed prompt would be appended to it. omni then
-   * presses `clearInputKeys` until `inputText` says the box is empty.
+   * presses `clearInputKeys(typed)` until `inputText` says the box is empty.
    */
   readonly restoresBlockedPrompt?: boolean;
   /** The text in the input box ('' when empty); undefined when no input box is drawn. */

@@ -8,7 +8,7 @@ import { claudeConfigFile, prepareClaudeConfig, userStatusLine, type ClaudeStatu
 import { claudeDoctor } from './doctor.js';
 import { claudeMcpWiring } from './mcp.js';
 import { sandboxedLaunch } from './sandbox.js';
-import { claudeIdleScreen, claudeInputReady, claudeInputText, detectClaudeScreen } from './screens.js';
+import { claudeClearKeys, claudeIdleScreen, claudeInputReady, claudeInputText, detectClaudeScreen } from './screens.js';
 import { claudeNormalize } from './tools.js';
 import { ClaudeTranscript } from './transcript.js';
 
@@ -141,7 +141,7 @@ export const claudeAdapter: HarnessAdapter = {
   inputReady: claudeInputReady,
   // Claude fires no Stop for an interrupted turn, and puts the interrupted prompt back in the box.
   idleAfterInterrupt: claudeIdleScreen,
-  clearInputKeys: ['C-u'],
+  clearInputKeys: claudeClearKeys,
   // A prompt its UserPromptSubmit hook blocked comes back into the box (measured on 2.1.330).
   restoresBlockedPrompt: true,
   inputText: claudeInputText,

@@ -50,3 +50,13 @@ export function claudeInputText(text: string): string | undefined {
   for (let i = at + 1; i < lines.length && !/^─{10,}/.test(lines[i]!); i++) out.push(lines[i]!);
   return out.join('\n').trim();
 }
+
+/**
+ * Keys that clear `typed` wherever the cursor is: Backspace and Delete, one each per character
+ * (bounded; the caller presses again while text is left). Claude 2.1.332 puts a blocked prompt
+ * back with the cursor at its start, where C-u deletes nothing and a paste lands in front of it.
+ */
+export function claudeClearKeys(typed: string): string[] {
+  const n = Math.min(typed.length, 500) + 2;
+  return [...Array<string>(n).fill('BSpace'), ...Array<string>(n).fill('DC')];
+}

@@ -39,7 +39,7 @@ export const geminiAdapter: HarnessAdapter = {
   // Gemini takes an Enter within 40 ms of a paste as part of the paste (its "unsafe paste" timer);
   // on a loaded machine that timer runs late, so Enter waits well past it.
   submitDelayMs: 500,
-  clearInputKeys: ['C-u'],
+  clearInputKeys: () => ['C-u'],
   inputText: geminiInputText,
 
   findBinary(env, versions) {

@@ -90,6 +90,6 @@ export const qwenAdapter: HarnessAdapter = {
   inputReady: qwenInputReady,
   // No hook fires for an interrupted turn, and Qwen puts the interrupted prompt back in the box.
   idleAfterInterrupt: qwenIdleScreen,
-  clearInputKeys: ['C-u'],
+  clearInputKeys: () => ['C-u'],
   inputText: qwenInputText,
 };
