@@ -6,11 +6,15 @@ import type { FlushHint } from './types.js';
  * Harnesses signal a turn's end before their log has its last row.
  */
 export async function pollForText(poll: () => Promise<void>, has: (text: string) => boolean, hint: FlushHint = {}): Promise<void> {
-  await poll();
   const want = hint.lastText?.trim();
-  if (!want) return;
-  const deadline = Date.now() + (hint.timeoutMs ?? 3000);
-  while (!has(want) && Date.now() < deadline) {
+  return pollUntil(poll, want ? () => has(want) : () => true, hint.timeoutMs);
+}
+
+/** Read the log until `done` says it holds what the turn's end promised (every 25 ms, 3 s at most). */
+export async function pollUntil(poll: () => Promise<void>, done: () => boolean, timeoutMs = 3000): Promise<void> {
+  await poll();
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 25));
     await poll();
   }

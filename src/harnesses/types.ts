@@ -162,6 +162,8 @@ export interface Ingestor {
  */
 export interface FlushHint {
   lastText?: string;
+  /** The hook names no reply (Copilot's agentStop): read until the log shows the turn's end. */
+  turnEnd?: boolean;
   timeoutMs?: number;
 }
 

@@ -73,6 +73,22 @@ describe('Copilot events.jsonl (recorded 1.0.102)', () => {
     await r.poll();
     expect(events.filter((e) => e.type === 'usage')).toHaveLength(2);
   });
+
+  it('the agentStop flush reads on until the final reply of the turn is in the log', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'omni-cop-ev-')), 'events.jsonl');
+    const lines = fs.readFileSync(path.join(FIX, 'events.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const final = lines.findIndex((l) => l.includes('"tool done 1"'));
+    const { r, events } = reader(file);
+    // The hook fires with the tool call's round in the log, the reply still to come.
+    fs.writeFileSync(file, lines.slice(0, final).join('\n') + '\n');
+    setTimeout(() => fs.appendFileSync(file, lines.slice(final).join('\n') + '\n'), 300);
+    await r.flush({ turnEnd: true, timeoutMs: 3000 });
+    expect(events.filter((e) => e.type === 'message.assistant').map((e) => (e.data as { text: string }).text)).toEqual(['tool done 1']);
+    // With the turn's end in the log, a flush does not wait.
+    const t0 = performance.now();
+    await r.flush({ turnEnd: true, timeoutMs: 3000 });
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
 });
 
 describe('Copilot events.jsonl: a failed model call', () => {

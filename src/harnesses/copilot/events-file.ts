@@ -1,6 +1,6 @@
 import { JsonlCursor } from '../../core/jsonl.js';
 import type { FlushHint, Ingestor, IngestCursor, SignalContext } from '../types.js';
-import { pollForText } from '../log-wait.js';
+import { pollForText, pollUntil } from '../log-wait.js';
 
 /**
  * Copilot's per-session event log (`$COPILOT_HOME/session-state/<id>/events.jsonl`, the
@@ -8,6 +8,8 @@ import { pollForText } from '../log-wait.js';
  * What omni reads (1.0.102; fixture test/fixtures/copilot/events.jsonl):
  *
  * - `session.start` / `session.model_change` → the model (`selectedModel`, `newModel`);
+ * - `user.message` opens a turn; the `assistant.message` that asks for no tool closes it (the
+ *   agentStop hook's flush reads until then);
  * - `assistant.message` → assistant text (`content`, keyed by `messageId`), and its
  *   `toolRequests` (`toolCallId`, `name`, `arguments`): the call ids no hook payload carries;
  * - `session.usage_record` → one per model call: `usage.{model, inputTokens, outputTokens,
@@ -44,6 +46,8 @@ export class CopilotEventsFile implements Ingestor {
   private readonly texts = new Set<string>();
   /** Tool calls seen in the log, oldest first, not yet claimed by a hook. */
   private readonly requests: ToolRequest[] = [];
+  /** A prompt is in the log and its final reply (a message asking for no tool), error or abort is not yet. */
+  private turnOpen = false;
 
   constructor(
     private readonly file: () => string | undefined,
@@ -64,6 +68,8 @@ export class CopilotEventsFile implements Ingestor {
   }
 
   flush(hint: FlushHint = {}): Promise<void> {
+    // agentStop can run before the turn's last rows are in events.jsonl (seen under load in CI).
+    if (hint.turnEnd) return pollUntil(() => this.poll(), () => !this.turnOpen, hint.timeoutMs);
     return pollForText(() => this.poll(), (t) => this.texts.has(t), hint);
   }
 
@@ -85,13 +91,18 @@ export class CopilotEventsFile implements Ingestor {
       case 'session.model_change':
         this.model = str(d.newModel) ?? this.model;
         return;
+      case 'user.message':
+        this.turnOpen = true;
+        return;
       case 'assistant.message':
+        if (!Array.isArray(d.toolRequests) || d.toolRequests.length === 0) this.turnOpen = false;
         this.assistant(d, row);
         return;
       case 'session.usage_record':
         this.usage(obj(d.usage), row);
         return;
       case 'session.error': {
+        this.turnOpen = false;
         // A failed model call ends the turn with no agentStop: this is the only sign it ended.
         const key = `error:${row.id ?? ''}`;
         if (this.seen.has(key)) return;
@@ -102,6 +113,7 @@ export class CopilotEventsFile implements Ingestor {
         return;
       }
       case 'abort': {
+        this.turnOpen = false;
         const key = `abort:${row.id ?? ''}`;
         if (this.seen.has(key)) return;
         this.seen.add(key);

@@ -169,7 +169,7 @@ class CopilotSession implements HarnessSession {
         return {};
       }
       case 'agentStop':
-        await ctx.flushIngest({ timeoutMs: 3000 });
+        await ctx.flushIngest({ turnEnd: true, timeoutMs: 3000 });
         // The stand-in turn of a blocked prompt ends as the blocked prompt did: idle, and why.
         ctx.setStatus('idle', this.promptBlocked ? 'prompt blocked by policy' : undefined, 'hook');
         this.promptBlocked = false;
