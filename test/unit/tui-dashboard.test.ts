@@ -602,6 +602,19 @@ describe('DashboardView', () => {
     await until(() => expect(v.onExit).toHaveBeenCalledWith({ kind: 'attach', session: { id: 's_b', name: 'sess-s_b' } }));
   });
 
+  it('keys that arrive as one string act one by one in the list, and stay text once a line is typed', async () => {
+    const v = view(two());
+    await until(() => expect(v.frame()).toMatch(/› +sess-s_a/));
+    // Space, j, Space typed faster than the view reads them: one string " j ".
+    v.r.stdin.write(' j ');
+    await until(() => expect(v.frame()).toContain('2 marked'));
+    expect(v.frame()).toMatch(/› ?• ?sess-s_b/);
+    // `s` opens the send line; what follows in the same string is its text, not more keys.
+    v.r.stdin.write('sq j');
+    await until(() => expect(v.frame()).toContain('send to sess-s_a, sess-s_b: q j'));
+    expect(v.onExit).not.toHaveBeenCalled();
+  });
+
   it('a leaves for the approvals view; q quits', async () => {
     for (const [key, kind] of [
       ['a', 'approvals'],

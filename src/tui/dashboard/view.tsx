@@ -1,6 +1,7 @@
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useSyncExternalStore } from 'react';
 import { editLine, MessageLine, useModalState } from '../approvals/parts.js';
+import { eachKey } from '../keys.js';
 import { totalSpendText } from './format.js';
 import { columnWidths } from './layout.js';
 import { AsksPanel, Connection, HarnessPicker, HeaderRow, InputLine, PreviewPane, SessionRow, useAgeClock } from './parts.js';
@@ -54,7 +55,9 @@ export function DashboardView({ store, now = Date.now, tickMs = 1000, barWidth =
   };
   const names = (ids: readonly string[]) => snap.rows.filter((r) => ids.includes(r.id)).map((r) => r.name);
 
-  useInput((input: string, key: Key) => {
+  useInput((input: string, key: Key) => eachKey(input, key, () => getMode().kind === 'list', onKey));
+
+  function onKey(input: string, key: Key) {
     const m = getMode();
     if (m.kind !== 'list') return typing(m, input, key);
     if (input === 'q' || (key.ctrl && input === 'c')) return leave({ kind: 'quit' });
@@ -78,7 +81,7 @@ export function DashboardView({ store, now = Date.now, tickMs = 1000, barWidth =
     else if (input === '*') store.markAll();
     else if (input === 'e') void store.toggleEnded();
     else if (key.escape && store.getSnapshot().filter) store.setFilter('');
-  });
+  }
 
   function typing(m: Exclude<Mode, { kind: 'list' }>, input: string, key: Key) {
     if (m.kind === 'stop') {
