@@ -53,7 +53,8 @@ export class PaneIO {
     const submit = opts.submit ?? true;
     const wasBusy = rec.status === 'running' || rec.status === 'waiting';
     const before = events.lastSeq(rec);
-    const accepted = events.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', opts.verifyMs ?? adapter.promptAckMs ?? 10_000);
+    const taken = promptTaken(text, before);
+    const accepted = events.waitForEvent(rec.id, taken, opts.verifyMs ?? adapter.promptAckMs ?? 10_000);
     // Subscribed before typing: a prompt policy can answer within the same tick as the prompt.
     const verdict = opts.gated && submit && !wasBusy ? this.promptVerdict(rec, before) : undefined;
     const pane = paneTarget(rec);
@@ -76,7 +77,7 @@ export class PaneIO {
     } catch {
       // One more Enter covers a paste that arrived while the input box was still settling; a
       // paste the harness dropped (its box is empty and the text is nowhere on screen) is typed again.
-      const retry = events.waitForEvent(rec.id, (ev) => ev.seq > before && ev.type === 'message.user', 5_000);
+      const retry = events.waitForEvent(rec.id, taken, 5_000);
       await tmux.withPaneLock(pane, async () => {
         if (await this.pasteWasLost(pane, adapter, text)) {
           await tmux.pasteText(pane, text, { bracketed: true });
@@ -235,6 +236,17 @@ export class PaneIO {
       await sleep(50);
     }
   }
+}
+
+/**
+ * The harness logged this prompt: a message.user after `before` that holds the text's first line
+ * (whitespace aside; harnesses trim and re-wrap). Another prompt's event, e.g. the first prompt of
+ * a session just started, typed a moment earlier, does not count.
+ */
+export function promptTaken(text: string, before: number): (ev: OmniEvent) => boolean {
+  const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+  const probe = squash(text.split('\n').find((l) => l.trim()) ?? '').slice(0, 32);
+  return (ev) => ev.seq > before && ev.type === 'message.user' && squash((ev as OmniEvent<'message.user'>).data.text ?? '').includes(probe);
 }
 
 /** A pane id (%N) is an exact tmux target; the session name is the fallback. */

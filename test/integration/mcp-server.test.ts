@@ -142,6 +142,12 @@ describe('omni mcp (MCP server over stdio)', () => {
     expect(spawned.isError, text(spawned)).toBeFalsy();
     const child = JSON.parse(text(spawned)) as { session: string; name: string; harness: string };
     expect(child).toMatchObject({ name: 'mcp-child', harness: 'scripted' });
+    // Idle comes first at start-up, before the spawn's prompt is typed: wait for that turn.
+    const userTexts = async () =>
+      parseEvents((await t.omni(['events', child.session, '--json'])).stdout)
+        .filter((e) => e.type === 'message.user')
+        .map((e) => (e.data as { text?: string }).text);
+    await until(async () => (await userTexts()).includes('first task'), 20_000, 'the first task taken');
     await untilStatus(t, child.session, 'idle', 20_000);
     const listed = JSON.parse(text(await client.callTool({ name: 'omni_sessions', arguments: {} }))) as { sessions: Array<{ session: string; name: string; harness: string }> };
     expect(listed.sessions.map((s) => s.session)).toContain(child.session);
@@ -149,11 +155,7 @@ describe('omni mcp (MCP server over stdio)', () => {
     expect(sent.isError, text(sent)).toBeFalsy();
     expect(JSON.parse(text(sent))).toMatchObject({ session: child.session, accepted: true });
     // The text reached the harness: the scripted harness logs each prompt as message.user.
-    await until(
-      async () => parseEvents((await t.omni(['events', child.session, '--json'])).stdout).some((e) => e.type === 'message.user' && (e.data as { text?: string }).text === 'second task'),
-      20_000,
-      'the sent text in the child log',
-    );
+    await until(async () => (await userTexts()).includes('second task'), 20_000, 'the sent text in the child log');
     const rec = (await api<{ session: SessionRecord }>(t, 'GET', `/v1/sessions/${child.session}`)).body.session;
     expect(rec.parent).toBeUndefined();
   });

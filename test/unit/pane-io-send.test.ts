@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OmniEvent } from '../../src/core/events.js';
 import type { SessionRecord } from '../../src/core/session.js';
 import { EventBus } from '../../src/daemon/bus.js';
-import { PaneIO } from '../../src/daemon/pane-io.js';
+import { PaneIO, promptTaken } from '../../src/daemon/pane-io.js';
 import type { TmuxPort } from '../../src/daemon/ports.js';
 import { SessionLog } from '../../src/daemon/session-log.js';
 import { SessionStore } from '../../src/daemon/store.js';
@@ -69,6 +70,26 @@ describe('PaneIO.send: a prompt the harness dropped', () => {
     const res = await io.send(rec, 'what was the word?');
     expect(res).toMatchObject({ accepted: true, verified: true });
     expect(pane.state).toMatchObject({ pastes: 2, dropped: 1, chat: ['what was the word?'] });
+  });
+
+  it("another prompt's event does not count as this one taken", async () => {
+    // A session's first prompt, typed a moment earlier, is logged while this send waits; this
+    // send's paste was dropped (the harness was busy with the first).
+    const pane = fakePane(events, () => rec, { dropFirstPaste: true });
+    const io = new PaneIO({ tmux: pane.tmux, harnesses: new HarnessRegistry([adapter]), events });
+    setTimeout(() => events.emit(rec, { type: 'message.user', data: { text: 'first task' } }), 20);
+    const res = await io.send(rec, 'second task');
+    expect(res).toMatchObject({ accepted: true, verified: true });
+    expect(pane.state).toMatchObject({ pastes: 2, dropped: 1, chat: ['second task'] });
+  });
+
+  it('matches the logged prompt whitespace aside (harnesses trim and re-wrap)', () => {
+    const taken = promptTaken('  fix the\nlogin   bug\n', 3);
+    const user = (seq: number, text: string) => ({ seq, ts: '', session: 's1', type: 'message.user', data: { text } }) as OmniEvent;
+    expect(taken(user(4, 'fix the\nlogin bug'))).toBe(true);
+    expect(taken(user(4, 'fix  the'))).toBe(true);
+    expect(taken(user(3, 'fix the'))).toBe(false);
+    expect(taken(user(5, 'first task'))).toBe(false);
   });
 
   it('does not type twice a prompt the harness took but reported late', async () => {
