@@ -60,10 +60,7 @@ export class PaneIO {
     const pane = paneTarget(rec);
     await tmux.withPaneLock(pane, async () => {
       if (!wasBusy) await this.untilInputReady(pane, adapter.inputReady, 5_000);
-      await tmux.pasteText(pane, text, { bracketed: true });
-      if (!submit) return;
-      await sleep(adapter.submitDelayMs);
-      await tmux.sendKeys(pane, ['Enter']);
+      await this.type(pane, adapter, text, submit);
     });
     if (!submit) return { accepted: true, verified: false, queued: false };
     if (wasBusy) {
@@ -79,11 +76,8 @@ export class PaneIO {
       // paste the harness dropped (its box is empty and the text is nowhere on screen) is typed again.
       const retry = events.waitForEvent(rec.id, taken, 5_000);
       await tmux.withPaneLock(pane, async () => {
-        if (await this.pasteWasLost(pane, adapter, text)) {
-          await tmux.pasteText(pane, text, { bracketed: true });
-          await sleep(adapter.submitDelayMs);
-        }
-        await tmux.sendKeys(pane, ['Enter']);
+        if (await this.pasteWasLost(pane, adapter, text)) await this.type(pane, adapter, text, true);
+        else await tmux.sendKeys(pane, ['Enter']);
       });
       try {
         await retry;
@@ -172,13 +166,21 @@ export class PaneIO {
     }).catch(() => {});
   }
 
+  /** A bracketed paste, then Enter after the harness's paste settles (the caller holds the pane lock). */
+  private async type(pane: string, adapter: HarnessAdapter, text: string, submit: boolean): Promise<void> {
+    await this.deps.tmux.pasteText(pane, text, { bracketed: true });
+    if (!submit) return;
+    await sleep(adapter.submitDelayMs);
+    await this.deps.tmux.sendKeys(pane, ['Enter']);
+  }
+
   /**
    * The harness dropped the typed text: its input box reads empty and the text's first line is
    * nowhere on the screen (a prompt it took would show in its chat). Unknown means no.
    */
   private async pasteWasLost(pane: string, adapter: HarnessAdapter, text: string): Promise<boolean> {
     if (!adapter.inputText) return false;
-    const probe = text.split('\n').find((l) => l.trim())?.trim().slice(0, 40);
+    const probe = firstLine(text).slice(0, 40);
     if (!probe) return false;
     try {
       const screen = await this.deps.tmux.capturePane(pane);
@@ -245,9 +247,12 @@ export class PaneIO {
  */
 export function promptTaken(text: string, before: number): (ev: OmniEvent) => boolean {
   const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
-  const probe = squash(text.split('\n').find((l) => l.trim()) ?? '').slice(0, 32);
+  const probe = squash(firstLine(text)).slice(0, 32);
   return (ev) => ev.seq > before && ev.type === 'message.user' && squash((ev as OmniEvent<'message.user'>).data.text ?? '').includes(probe);
 }
+
+/** The text's first line that is not blank, trimmed: what a harness shows and logs of a prompt. */
+const firstLine = (text: string) => text.split('\n').find((l) => l.trim())?.trim() ?? '';
 
 /** A pane id (%N) is an exact tmux target; the session name is the fallback. */
 export const paneTarget = (rec: SessionRecord) => rec.paneId ?? `=${rec.tmuxSession}:`;
