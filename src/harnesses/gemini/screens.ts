@@ -25,27 +25,32 @@ const BOX_LINE = /^ *[>!*] {1,3}\S/;
 const BELOW_BOX = /^[\s─━]*$|^ {3}\S/;
 
 /**
- * The line index of the input box: the last `>` line with nothing but rules (or its own wrapped
- * lines) between it and the footer. A chat's history shows past prompts as `> text` lines too,
- * and a resumed session draws them before the box exists.
+ * The input box line: the last `>` line with nothing but rules (or its own wrapped lines)
+ * between it and the footer. A chat's history shows past prompts as `> text` lines too, and a
+ * resumed session draws them before the box exists.
  */
-function inputBoxLine(lines: string[]): number {
+function inputBoxLine(lines: string[]): string | undefined {
   const footer = lines.findLastIndex((l) => FOOTER.test(l));
-  if (footer < 0) return -1;
   for (let i = footer - 1; i >= 0; i--) {
-    if (BOX_LINE.test(lines[i]!)) return i;
-    if (!BELOW_BOX.test(lines[i]!) && !FOOTER.test(lines[i]!)) return -1;
+    if (BOX_LINE.test(lines[i]!)) return lines[i];
+    if (!BELOW_BOX.test(lines[i]!) && !FOOTER.test(lines[i]!)) return undefined;
   }
-  return -1;
+  return undefined;
 }
 
 /**
- * The input box is drawn (` >   Type your message…` or typed text, above the workspace footer) and
- * no spinner runs: at start-up the SessionStart hook's spinner shows while keys are not yet taken
- * as a prompt (measured: an Enter typed then was lost and the retry took it 10 s later).
+ * The input box while Gemini takes keys: drawn (` >   Type your message…` or typed text, above
+ * the workspace footer), with no spinner: at start-up the SessionStart hook's spinner shows while
+ * keys are not yet taken as a prompt (measured: an Enter typed then was lost and the retry took
+ * it 10 s later). Undefined otherwise.
  */
+function readyBox(text: string): string | undefined {
+  if (BUSY.test(text) || SCREENS.some((s) => s.re.test(text))) return undefined;
+  return inputBoxLine(text.split('\n'));
+}
+
 export function geminiInputReady(text: string): boolean {
-  return inputBoxLine(text.split('\n')) >= 0 && !BUSY.test(text) && !SCREENS.some((s) => s.re.test(text));
+  return readyBox(text) !== undefined;
 }
 
 /** The box is empty: it shows its placeholder. */
@@ -53,9 +58,8 @@ const EMPTY_INPUT = /^ *> {1,3}Type your message or @path\/to\/file\s*$/;
 
 /** Text in the input box; '' when it shows its placeholder, undefined when no box is drawn. */
 export function geminiInputText(text: string): string | undefined {
-  if (!geminiInputReady(text)) return undefined;
-  const lines = text.split('\n');
-  const box = lines[inputBoxLine(lines)]!;
+  const box = readyBox(text);
+  if (box === undefined) return undefined;
   if (EMPTY_INPUT.test(box)) return '';
   return /^ *[>!*] {1,3}(.*?)\s*$/.exec(box)?.[1] ?? '';
 }
