@@ -7,12 +7,11 @@ import type { Key } from 'ink';
  * (a line is being typed after `s` or `/`), the rest goes over as one string, as typed text does.
  */
 export function eachKey(input: string, key: Key, single: () => boolean, handle: (input: string, key: Key) => void): void {
-  let rest = input;
+  const asKey = (s: string): Key => (s === '\r' && input !== '\r' ? { ...key, return: true } : key);
+  const chars = Array.from(input);
+  let i = 0;
   const plain = !key.ctrl && !key.meta && !/[\u0000-\u000c\u000e-\u001f\u007f]/.test(input);
-  while (plain && Array.from(rest).length > 1 && single()) {
-    const ch = Array.from(rest)[0]!;
-    handle(ch, ch === '\r' ? { ...key, return: true } : key);
-    rest = rest.slice(ch.length);
-  }
-  handle(rest, rest === '\r' && input !== '\r' ? { ...key, return: true } : key);
+  for (; plain && i < chars.length - 1 && single(); i++) handle(chars[i]!, asKey(chars[i]!));
+  const rest = chars.slice(i).join('');
+  handle(rest, asKey(rest));
 }
